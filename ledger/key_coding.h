@@ -1,0 +1,64 @@
+// Every byte encoding of the ledger's storage layout lives here, as
+// util/coding.h does in LevelDB. docs/FORMAT.md is the specification; the
+// golden tests in tests/format_test.cc pin the bytes.
+#ifndef ENFORCEMENT_LEDGER_KEY_CODING_H_
+#define ENFORCEMENT_LEDGER_KEY_CODING_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ledger/merkle.h"
+
+namespace ledger {
+
+// Column family names.
+inline constexpr char kMetaFamily[] = "default";
+inline constexpr char kRecordsFamily[] = "records";
+inline constexpr char kStreamsFamily[] = "streams";
+inline constexpr char kEventIdsFamily[] = "event_ids";
+inline constexpr char kMerkleFamily[] = "merkle";
+inline constexpr char kRetractedFamily[] = "retracted";
+
+// Keys of the meta (default) family.
+inline constexpr char kFormatVersionKey[] = "format_version";
+inline constexpr char kOriginKey[] = "origin";
+inline constexpr char kHeadKey[] = "head";
+
+// The storage format this code writes and reads.
+inline constexpr char kFormatVersion[] = "1";
+// First byte of every value in the records family.
+inline constexpr uint8_t kRecordValueTag = 0x01;
+
+void PutFixed64BE(std::string* dst, uint64_t v);
+uint64_t DecodeFixed64BE(const char* p);  // REQUIRES: 8 readable bytes
+
+// records: fixed64 BE position.
+std::string RecordKey(uint64_t position);
+// streams: stream bytes, 0x00, fixed64 BE stream_version. Stream names never
+// contain 0x00 (validation refuses control characters), so keys of one
+// stream are contiguous and ordered by version.
+std::string StreamKey(absl::string_view stream, uint64_t version);
+// The first key after every key of `stream`: stream bytes, 0x01.
+std::string StreamKeyEnd(absl::string_view stream);
+// Splits a streams key; false if malformed.
+bool ParseStreamKey(absl::string_view key, absl::string_view* stream, uint64_t* version);
+// merkle: one byte level, fixed64 BE index.
+std::string MerkleKey(int level, uint64_t index);
+bool ParseMerkleKey(absl::string_view key, int* level, uint64_t* index);
+
+// Value of the head key: fixed64 BE tree size, 32-byte root, fixed64 BE
+// last recorded_at as nanoseconds since the Unix epoch (two's complement).
+struct HeadValue {
+  uint64_t tree_size = 0;
+  merkle::Hash root{};
+  int64_t last_recorded_at_nanos = 0;
+};
+std::string EncodeHead(const HeadValue& head);
+std::optional<HeadValue> DecodeHead(absl::string_view value);
+
+}  // namespace ledger
+
+#endif  // ENFORCEMENT_LEDGER_KEY_CODING_H_

@@ -1,0 +1,720 @@
+#include "ledger/ledger.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/key_coding.h"
+#include "ledger/ledger_internal.h"
+#include "ledger/record_coding.h"
+#include "ledger/validate.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/options_util.h"
+
+namespace ledger {
+
+using enforcement::v1::Event;
+using enforcement::v1::LedgerRecord;
+
+namespace {
+
+constexpr size_t kMaxCachedStreams = size_t{1} << 20;
+constexpr char kLockFileName[] = "WRITER.lock";
+
+const char* const kFamilyNames[] = {kMetaFamily,     kRecordsFamily, kStreamsFamily,
+                                    kEventIdsFamily, kMerkleFamily,  kRetractedFamily};
+
+rocksdb::ColumnFamilyOptions IndexFamilyOptions() {
+  // Small memtables keep the skiplists of random keys cache-friendly
+  // (LIMITS.md: 4 MiB index memtables raise the append rate by ~75%); bloom
+  // filters make the idempotency lookups of new event ids cheap.
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = 4 << 20;
+  rocksdb::BlockBasedTableOptions t;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> d;
+  rocksdb::ColumnFamilyOptions plain;
+  d.emplace_back(kMetaFamily, plain);
+  d.emplace_back(kRecordsFamily, plain);
+  d.emplace_back(kStreamsFamily, IndexFamilyOptions());
+  d.emplace_back(kEventIdsFamily, IndexFamilyOptions());
+  d.emplace_back(kMerkleFamily, plain);
+  d.emplace_back(kRetractedFamily, IndexFamilyOptions());
+  return d;
+}
+
+absl::Status WithFailedIndex(absl::Status s, size_t index) {
+  s.SetPayload(kFailedIndexPayload, absl::Cord(absl::StrCat(index)));
+  return s;
+}
+
+absl::Status EventError(absl::StatusCode code, size_t index, const Event& e,
+                        absl::string_view message) {
+  return WithFailedIndex(
+      absl::Status(code, absl::StrFormat("event %d (event_id \"%s\"): %s", index,
+                                         absl::CHexEscape(e.event_id()), message)),
+      index);
+}
+
+// The body kind a correction of `e` must carry: its own body kind, or, for a
+// correction, the kind of its replacement (which is the corrected fact's).
+Event::BodyCase EffectiveKind(const Event& e) {
+  if (e.body_case() == Event::kCorrection) return e.correction().replacement().body_case();
+  return e.body_case();
+}
+
+const char* KindName(Event::BodyCase k) {
+  switch (k) {
+    case Event::kRaid: return "raid";
+    case Event::kArrest: return "arrest";
+    case Event::kHandover: return "handover";
+    case Event::kSentencing: return "sentencing";
+    case Event::kCorrection: return "correction";
+    case Event::kRetraction: return "retraction";
+    case Event::kReportedFigure: return "reported_figure";
+    case Event::BODY_NOT_SET: return "none";
+  }
+  return "unknown";
+}
+
+absl::Status ParseRecord(absl::string_view value, uint64_t position, StoredRecord* out) {
+  absl::StatusOr<absl::string_view> bytes = RecordBytesFromValue(value, position);
+  if (!bytes.ok()) return bytes.status();
+  out->bytes.assign(bytes->data(), bytes->size());
+  if (!out->record.ParseFromString(out->bytes)) {
+    return absl::DataLossError(absl::StrCat("record ", position, ": stored bytes do not parse"));
+  }
+  if (out->record.position() != position) {
+    return absl::DataLossError(absl::StrCat("record ", position, ": stored under position ",
+                                            position, " but says position ",
+                                            out->record.position()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::StatusOr<merkle::Hash> RocksNodeReader::GetNode(int level, uint64_t index) const {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  std::string value;
+  rocksdb::Status s = db_->Get(ro, cf_, MerkleKey(level, index), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("merkle node (level ", level, ", index ", index, ") is missing"));
+  }
+  if (!s.ok()) return FromRocks(s, "reading merkle node");
+  if (value.size() != 32) {
+    return absl::DataLossError(absl::StrCat("merkle node (level ", level, ", index ", index,
+                                            ") has ", value.size(), " bytes, not 32"));
+  }
+  merkle::Hash h;
+  std::memcpy(h.data(), value.data(), 32);
+  return h;
+}
+
+std::string ExpectedVersion::ToString() const {
+  if (is_any()) return "any";
+  if (is_no_stream()) return "no stream";
+  return absl::StrCat(v_);
+}
+
+Ledger::Impl::~Impl() {
+  if (db) {
+    for (auto* h : handles) {
+      if (h != nullptr) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    handles.clear();
+    db->Close().PermitUncheckedError();
+    db.reset();
+  }
+  if (lock_fd >= 0) close(lock_fd);  // releases the flock
+  if (!secondary_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir, ec);
+  }
+}
+
+absl::Status Ledger::Impl::LoadHead() {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf(kMeta), kHeadKey, &value);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading the head of ", path));
+  std::optional<HeadValue> hv = DecodeHead(value);
+  if (!hv) return absl::DataLossError(absl::StrCat(path, ": head value is malformed"));
+  absl::StatusOr<merkle::CompactRange> r = merkle::CompactRange::Load(*node_reader, hv->tree_size);
+  if (!r.ok()) return r.status();
+  if (r->Root() != hv->root) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": the stored Merkle nodes give root ", merkle::ToHex(r->Root()),
+        " but the head says ", merkle::ToHex(hv->root), " for tree size ", hv->tree_size));
+  }
+  std::string origin;
+  s = db->Get(rocksdb::ReadOptions(), cf(kMeta), kOriginKey, &origin);
+  if (!s.ok()) return FromRocks(s, "reading the origin");
+  std::lock_guard<std::mutex> l(mu);
+  range = *std::move(r);
+  head.tree_size = hv->tree_size;
+  head.root = hv->root;
+  head.origin = origin;
+  head.last_recorded_at = hv->tree_size == 0 ? absl::InfinitePast()
+                                             : absl::FromUnixNanos(hv->last_recorded_at_nanos);
+  return absl::OkStatus();
+}
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
+                                                     const OpenOptions& options) {
+  if (path.empty()) return absl::InvalidArgumentError("ledger path is empty");
+  if (options.read_only && options.create_if_missing) {
+    return absl::InvalidArgumentError("a read-only open cannot create a ledger");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = options;
+  if (!impl->options.clock) impl->options.clock = [] { return absl::Now(); };
+
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path + "/CURRENT", ec);
+  if (!exists && !options.create_if_missing) {
+    return absl::NotFoundError(
+        absl::StrCat("no ledger at ", path, " (create one with `ledger init`)"));
+  }
+  if (!exists && options.origin.empty()) {
+    return absl::InvalidArgumentError("creating a ledger needs an origin name");
+  }
+
+  if (!options.read_only) {
+    std::filesystem::create_directories(path, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot create ", path, ": ", ec.message()));
+    const std::string lock_path = path + "/" + kLockFileName;
+    impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (impl->lock_fd < 0) {
+      return absl::InternalError(absl::StrCat("cannot open ", lock_path, ": ", strerror(errno)));
+    }
+    if (flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {0};
+      ssize_t n = pread(impl->lock_fd, buf, sizeof(buf) - 1, 0);
+      std::string holder = n > 0 ? absl::StrCat(" (pid ", absl::StripAsciiWhitespace(buf), ")")
+                                 : std::string();
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ledger at ", path, " is being written by another process", holder,
+          "; only one writer at a time (readers may open it read-only)"));
+    }
+    std::string pid = absl::StrCat(getpid(), "\n");
+    if (ftruncate(impl->lock_fd, 0) != 0 ||
+        pwrite(impl->lock_fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+      return absl::InternalError(absl::StrCat("cannot write ", lock_path));
+    }
+  }
+
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = !exists;
+  dbo.create_missing_column_families = !exists;
+  dbo.keep_log_file_num = 4;
+  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    // A secondary instance follows the writer's WAL (TryCatchUp) and needs all
+    // files open up front so the writer's compactions cannot pull them away.
+    dbo.max_open_files = -1;
+    char tmpl[] = "/tmp/ledger-reader-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return absl::InternalError("cannot create a reader directory");
+    impl->secondary_dir = tmpl;
+    s = rocksdb::DB::OpenAsSecondary(dbo, path, impl->secondary_dir, FamilyDescriptors(),
+                                     &handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(dbo, path, FamilyDescriptors(), &handles, &raw);
+  }
+  if (!s.ok()) {
+    if (s.ToString().find("Column famil") != std::string::npos ||
+        s.ToString().find("column famil") != std::string::npos) {
+      return absl::DataLossError(
+          absl::StrCat(path, " is not a ledger of this format: ", s.ToString()));
+    }
+    return FromRocks(s, absl::StrCat("opening ", path));
+  }
+  impl->db.reset(raw);
+  impl->handles = std::move(handles);
+  impl->node_reader = std::make_unique<RocksNodeReader>(impl->db.get(), impl->cf(Impl::kMerkle));
+
+  if (!exists) {
+    rocksdb::WriteBatch b;
+    b.Put(impl->cf(Impl::kMeta), kFormatVersionKey, kFormatVersion);
+    b.Put(impl->cf(Impl::kMeta), kOriginKey, options.origin);
+    b.Put(impl->cf(Impl::kMeta), kHeadKey, EncodeHead(HeadValue{0, merkle::EmptyRoot(), 0}));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = impl->db->Write(wo, &b);
+    if (!s.ok()) return FromRocks(s, "initialising the ledger");
+  }
+  std::string version;
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->cf(Impl::kMeta), kFormatVersionKey, &version);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat(path, " has no format_version: not a ledger"));
+  }
+  if (!s.ok()) return FromRocks(s, "reading format_version");
+  if (version != kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " has storage format ", version, "; this program reads format ", kFormatVersion));
+  }
+  if (absl::Status st = impl->LoadHead(); !st.ok()) return st;
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+bool Ledger::read_only() const { return impl_->options.read_only; }
+const std::string& Ledger::path() const { return impl_->path; }
+const merkle::NodeReader& Ledger::nodes() const { return *impl_->node_reader; }
+
+Head Ledger::GetHead() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  return impl_->head;
+}
+
+absl::Status Ledger::TryCatchUp() {
+  if (!read_only()) return absl::OkStatus();
+  rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
+  if (!s.ok()) return FromRocks(s, "catching up with the writer");
+  return impl_->LoadHead();
+}
+
+absl::Status Ledger::Flush() {
+  if (read_only()) return absl::FailedPreconditionError("the ledger is open read-only");
+  return FromRocks(impl_->db->SyncWAL(), "syncing the WAL");
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(absl::string_view stream, ExpectedVersion expected,
+                                            absl::Span<const Event> events) {
+  return AppendInternal(&stream, expected, events);
+}
+
+absl::StatusOr<AppendResult> Ledger::AppendEvents(absl::Span<const Event> events) {
+  return AppendInternal(nullptr, ExpectedVersion::Any(), events);
+}
+
+absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* stream,
+                                                    ExpectedVersion expected,
+                                                    absl::Span<const Event> events) {
+  Impl& im = *impl_;
+  if (read_only()) return absl::FailedPreconditionError("the ledger is open read-only");
+  if (stream != nullptr && !IsValidStreamName(*stream)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stream: \"", absl::CHexEscape(*stream), "\" is not a valid stream name"));
+  }
+  const size_t n = events.size();
+  AppendResult result;
+  result.events.resize(n);
+  if (n == 0) {
+    result.tree_size = GetHead().tree_size;
+    return result;
+  }
+
+  // 1. Stateless validation and the one serialization of each event.
+  std::vector<std::string> event_bytes(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Event& e = events[i];
+    if (absl::Status s = ValidateEvent(e); !s.ok()) {
+      return EventError(absl::StatusCode::kInvalidArgument, i, e, s.message());
+    }
+    if (stream != nullptr && e.stream() != *stream) {
+      return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                        absl::StrCat("stream: \"", absl::CHexEscape(e.stream()),
+                                     "\" differs from the stream appended to, \"",
+                                     absl::CHexEscape(*stream), "\""));
+    }
+    if (!SerializeEventDeterministic(e, &event_bytes[i])) {
+      return EventError(absl::StatusCode::kInternal, i, e, "cannot serialize");
+    }
+  }
+
+  std::lock_guard<std::mutex> lock(im.mu);
+  rocksdb::ReadOptions ro;
+
+  // 2. Idempotency: existing ids (one MultiGet) and repeats inside the batch.
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(n);
+  for (const Event& e : events) keys.emplace_back(e.event_id());
+  std::vector<rocksdb::PinnableSlice> found(n);
+  std::vector<rocksdb::Status> statuses(n);
+  im.db->MultiGet(ro, im.cf(Impl::kEventIds), n, keys.data(), found.data(), statuses.data());
+  // first_in_batch[id] = index of the first new event with that id.
+  absl::flat_hash_map<absl::string_view, size_t> first_in_batch;
+  std::vector<int64_t> duplicate_of(n, -1);  // index in batch of the original, or -2 if stored
+  size_t new_count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Event& e = events[i];
+    if (statuses[i].ok()) {
+      if (found[i].size() != 8) {
+        return absl::DataLossError(absl::StrCat("event_ids entry of \"", e.event_id(),
+                                                "\" is malformed"));
+      }
+      const uint64_t pos = DecodeFixed64BE(found[i].data());
+      std::string value;
+      rocksdb::Status s = im.db->Get(ro, im.cf(Impl::kRecords), RecordKey(pos), &value);
+      if (!s.ok()) return FromRocks(s, absl::StrCat("reading record ", pos));
+      StoredRecord stored;
+      if (absl::Status ps = ParseRecord(value, pos, &stored); !ps.ok()) return ps;
+      std::string stored_bytes;
+      SerializeEventDeterministic(stored.record.event(), &stored_bytes);
+      if (stored_bytes != event_bytes[i]) {
+        return EventError(absl::StatusCode::kAlreadyExists, i, e,
+                          absl::StrCat("event_id is already in the ledger at position ", pos,
+                                       " with different content"));
+      }
+      result.events[i] = {pos, stored.record.stream_version(), true};
+      duplicate_of[i] = -2;
+      continue;
+    }
+    if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "looking up event ids");
+    auto [it, inserted] = first_in_batch.try_emplace(e.event_id(), i);
+    if (!inserted) {
+      if (event_bytes[it->second] != event_bytes[i]) {
+        return EventError(absl::StatusCode::kAlreadyExists, i, e,
+                          absl::StrCat("event_id repeats event ", it->second,
+                                       " of this batch with different content"));
+      }
+      duplicate_of[i] = static_cast<int64_t>(it->second);
+      continue;
+    }
+    ++new_count;
+  }
+
+  auto fill_duplicates = [&] {
+    for (size_t i = 0; i < n; ++i) {
+      if (duplicate_of[i] >= 0) {
+        result.events[i] = result.events[duplicate_of[i]];
+        result.events[i].duplicate = true;
+      }
+    }
+  };
+
+  // A retry of a batch that is entirely in the ledger succeeds as it did.
+  if (new_count == 0) {
+    fill_duplicates();
+    result.tree_size = im.head.tree_size;
+    return result;
+  }
+
+  // 3. Stream versions, and the expected-version check.
+  std::unique_ptr<rocksdb::Iterator> stream_it;
+  auto next_version = [&](absl::string_view s) -> absl::StatusOr<uint64_t> {
+    if (auto it = im.next_stream_version.find(s); it != im.next_stream_version.end()) {
+      return it->second;
+    }
+    if (!stream_it) stream_it.reset(im.db->NewIterator(ro, im.cf(Impl::kStreams)));
+    stream_it->SeekForPrev(StreamKey(s, ~uint64_t{0}));
+    uint64_t next = 0;
+    if (stream_it->Valid()) {
+      absl::string_view key_stream;
+      uint64_t version;
+      if (ParseStreamKey(absl::string_view(stream_it->key().data(), stream_it->key().size()),
+                         &key_stream, &version) &&
+          key_stream == s) {
+        next = version + 1;
+      }
+    } else if (!stream_it->status().ok()) {
+      return FromRocks(stream_it->status(), "reading the stream index");
+    }
+    return next;
+  };
+  absl::flat_hash_map<absl::string_view, uint64_t> batch_next;  // stream -> next version
+  if (stream != nullptr) {
+    absl::StatusOr<uint64_t> next = next_version(*stream);
+    if (!next.ok()) return next.status();
+    const bool empty = *next == 0;
+    bool ok = true;
+    if (expected.is_no_stream()) ok = empty;
+    else if (!expected.is_any()) ok = !empty && *next - 1 == expected.exact();
+    if (!ok) {
+      std::string actual = empty ? "has no events" : absl::StrCat("is at version ", *next - 1);
+      return absl::AbortedError(absl::StrCat("stream \"", absl::CHexEscape(*stream), "\" ",
+                                             actual, ", expected ",
+                                             expected.is_no_stream() ? "no stream"
+                                                                     : absl::StrCat("version ", expected.ToString()),
+                                             "; nothing was written"));
+    }
+    batch_next[*stream] = *next;
+  }
+
+  // 4. Stateful rules of corrections and retractions.
+  absl::flat_hash_set<absl::string_view> retracted_in_batch;
+  for (size_t i = 0; i < n; ++i) {
+    if (duplicate_of[i] != -1) continue;
+    const Event& e = events[i];
+    const bool is_correction = e.body_case() == Event::kCorrection;
+    if (!is_correction && e.body_case() != Event::kRetraction) continue;
+    const std::string& target =
+        is_correction ? e.correction().target_event_id() : e.retraction().target_event_id();
+    const char* field = is_correction ? "correction.target_event_id" : "retraction.target_event_id";
+    const Event* target_event = nullptr;
+    StoredRecord stored;
+    if (auto it = first_in_batch.find(target); it != first_in_batch.end() && it->second < i) {
+      target_event = &events[it->second];
+    } else {
+      std::string pos_value;
+      rocksdb::Status s = im.db->Get(ro, im.cf(Impl::kEventIds), target, &pos_value);
+      if (s.IsNotFound() || pos_value.size() != 8) {
+        return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                          absl::StrCat(field, ": \"", absl::CHexEscape(target),
+                                       "\" is not an event in the ledger"));
+      }
+      if (!s.ok()) return FromRocks(s, "looking up a correction target");
+      const uint64_t pos = DecodeFixed64BE(pos_value.data());
+      std::string value;
+      s = im.db->Get(ro, im.cf(Impl::kRecords), RecordKey(pos), &value);
+      if (!s.ok()) return FromRocks(s, absl::StrCat("reading record ", pos));
+      if (absl::Status ps = ParseRecord(value, pos, &stored); !ps.ok()) return ps;
+      target_event = &stored.record.event();
+    }
+    if (target_event->body_case() == Event::kRetraction) {
+      return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                        absl::StrCat(field, ": \"", absl::CHexEscape(target),
+                                     "\" is a retraction, which cannot be corrected or retracted"));
+    }
+    std::string ignored;
+    bool retracted = retracted_in_batch.contains(target);
+    if (!retracted) {
+      rocksdb::Status s = im.db->Get(ro, im.cf(Impl::kRetracted), target, &ignored);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading retractions");
+      retracted = s.ok();
+    }
+    if (retracted) {
+      return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                        absl::StrCat(field, ": \"", absl::CHexEscape(target),
+                                     "\" has been retracted"));
+    }
+    if (is_correction) {
+      const Event::BodyCase want = EffectiveKind(*target_event);
+      const Event::BodyCase got = e.correction().replacement().body_case();
+      if (want != got) {
+        return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                          absl::StrCat("correction.replacement: carries a ", KindName(got),
+                                       " body but its target \"", absl::CHexEscape(target),
+                                       "\" is a ", KindName(want)));
+      }
+    } else {
+      retracted_in_batch.insert(target);
+    }
+  }
+
+  // 5. Positions, versions, records, index entries and Merkle nodes: one batch.
+  absl::Time recorded_at = im.options.clock();
+  if (im.head.tree_size > 0 && recorded_at < im.head.last_recorded_at) {
+    recorded_at = im.head.last_recorded_at;  // the ledger clock never goes back
+  }
+  merkle::CompactRange range = im.range;
+  rocksdb::WriteBatch batch;
+  std::string record_bytes, value, key;
+  uint64_t position = im.head.tree_size;
+  for (size_t i = 0; i < n; ++i) {
+    if (duplicate_of[i] != -1) continue;
+    const Event& e = events[i];
+    auto [it, inserted] = batch_next.try_emplace(e.stream(), 0);
+    if (inserted) {
+      absl::StatusOr<uint64_t> next = next_version(e.stream());
+      if (!next.ok()) return next.status();
+      it->second = *next;
+    }
+    const uint64_t version = it->second++;
+    record_bytes.clear();
+    AppendRecordBytes(position, recorded_at, version, event_bytes[i], &record_bytes);
+    value.clear();
+    value.push_back(static_cast<char>(kRecordValueTag));
+    value.append(record_bytes);
+    key.clear();
+    PutFixed64BE(&key, position);
+    batch.Put(im.cf(Impl::kRecords), key, value);
+    batch.Put(im.cf(Impl::kStreams), StreamKey(e.stream(), version), key);
+    batch.Put(im.cf(Impl::kEventIds), e.event_id(), key);
+    if (e.body_case() == Event::kRetraction) {
+      batch.Put(im.cf(Impl::kRetracted), e.retraction().target_event_id(), key);
+    }
+    range.Append(merkle::LeafHash(record_bytes),
+                 [&](int level, uint64_t index, const merkle::Hash& h) {
+                   batch.Put(im.cf(Impl::kMerkle), MerkleKey(level, index),
+                             rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+                 });
+    result.events[i] = {position, version, false};
+    ++position;
+  }
+  const merkle::Hash root = range.Root();
+  batch.Put(im.cf(Impl::kMeta), kHeadKey,
+            EncodeHead(HeadValue{range.size(), root, absl::ToUnixNanos(recorded_at)}));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = im.options.durability == Durability::kSync;
+  rocksdb::Status s = im.db->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, "writing the batch");
+
+  // 6. Only now, with the batch durable, move the in-memory head.
+  im.range = std::move(range);
+  im.head.tree_size = im.range.size();
+  im.head.root = root;
+  im.head.last_recorded_at = recorded_at;
+  if (im.next_stream_version.size() + batch_next.size() > kMaxCachedStreams) {
+    im.next_stream_version.clear();
+  }
+  for (const auto& [name, next] : batch_next) im.next_stream_version[name] = next;
+  fill_duplicates();
+  result.appended = new_count;
+  result.tree_size = im.head.tree_size;
+  return result;
+}
+
+absl::Status Ledger::Scan(uint64_t from, uint64_t to,
+                          const std::function<absl::Status(const StoredRecord&)>& fn) const {
+  Impl& im = *impl_;
+  if (from >= to) return absl::OkStatus();
+  const std::string lower = RecordKey(from), upper = RecordKey(to);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.cf(Impl::kRecords)));
+  StoredRecord rec;
+  uint64_t expect = from;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) {
+      return absl::DataLossError(absl::StrCat("records key of ", it->key().size(),
+                                              " bytes after position ", expect));
+    }
+    const uint64_t pos = DecodeFixed64BE(it->key().data());
+    if (pos != expect) {
+      return absl::DataLossError(absl::StrCat("record ", expect, " is missing (next stored is ",
+                                              pos, ")"));
+    }
+    absl::Status s = ParseRecord(absl::string_view(it->value().data(), it->value().size()), pos,
+                                 &rec);
+    if (!s.ok()) return s;
+    s = fn(rec);
+    if (!s.ok()) return s;
+    ++expect;
+  }
+  return FromRocks(it->status(), "reading records");
+}
+
+absl::StatusOr<std::vector<StoredRecord>> Ledger::Read(uint64_t from, uint64_t to,
+                                                       uint64_t limit) const {
+  std::vector<StoredRecord> out;
+  const uint64_t size = GetHead().tree_size;
+  to = std::min(to, size);
+  if (limit == 0 || from >= to) return out;
+  if (to - from > limit) to = from + limit;
+  absl::Status s = Scan(from, to, [&](const StoredRecord& r) {
+    out.push_back(r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<StoredRecord> Ledger::ReadOne(uint64_t position) const {
+  const uint64_t size = GetHead().tree_size;
+  if (position >= size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("position ", position, " is past the head (tree size ", size, ")"));
+  }
+  std::string value;
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(Impl::kRecords), RecordKey(position), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("record ", position, " is missing"));
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading record ", position));
+  StoredRecord rec;
+  if (absl::Status ps = ParseRecord(value, position, &rec); !ps.ok()) return ps;
+  return rec;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Ledger::StreamPositions(absl::string_view stream,
+                                                              uint64_t from_version,
+                                                              uint64_t limit) const {
+  std::vector<uint64_t> out;
+  const std::string lower = StreamKey(stream, from_version), upper = StreamKeyEnd(stream);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(Impl::kStreams)));
+  for (it->Seek(lower); it->Valid() && out.size() < limit; it->Next()) {
+    if (it->value().size() != 8) {
+      return absl::DataLossError(absl::StrCat("stream index entry of \"", stream,
+                                              "\" is malformed"));
+    }
+    out.push_back(DecodeFixed64BE(it->value().data()));
+  }
+  if (absl::Status s = FromRocks(it->status(), "reading the stream index"); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::optional<uint64_t>> Ledger::StreamVersion(absl::string_view stream) const {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(Impl::kStreams)));
+  it->SeekForPrev(StreamKey(stream, ~uint64_t{0}));
+  if (!it->Valid()) {
+    if (absl::Status s = FromRocks(it->status(), "reading the stream index"); !s.ok()) return s;
+    return std::optional<uint64_t>();
+  }
+  absl::string_view key_stream;
+  uint64_t version;
+  if (ParseStreamKey(absl::string_view(it->key().data(), it->key().size()), &key_stream,
+                     &version) &&
+      key_stream == stream) {
+    return std::optional<uint64_t>(version);
+  }
+  return std::optional<uint64_t>();
+}
+
+absl::StatusOr<uint64_t> Ledger::FindEvent(absl::string_view event_id) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(Impl::kEventIds),
+                                     rocksdb::Slice(event_id.data(), event_id.size()), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("no event with event_id \"", absl::CHexEscape(event_id), "\""));
+  }
+  if (!s.ok()) return FromRocks(s, "reading the event-id index");
+  if (value.size() != 8) return absl::DataLossError("event-id index entry is malformed");
+  return DecodeFixed64BE(value.data());
+}
+
+absl::StatusOr<merkle::Hash> Ledger::RootAt(uint64_t size) const {
+  const Head h = GetHead();
+  if (size > h.tree_size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("tree size ", size, " is past the head (tree size ", h.tree_size, ")"));
+  }
+  if (size == h.tree_size) return h.root;
+  return merkle::RootAt(nodes(), size);
+}
+
+}  // namespace ledger

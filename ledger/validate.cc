@@ -1,0 +1,647 @@
+// Stateless validation of an Event: SPEC §3 and the invariants written next to
+// the fields of proto/enforcement/v1/event.proto.
+//
+// This runs on the append hot path, so a valid event costs no allocation
+// (except the uniqueness check of a handover listing more than
+// kLinearScanLimit suspect ids). Field paths are a chain of FieldPath nodes on
+// the stack; they are rendered to text, and values quoted, only when a rule
+// fails. Rules are checked in field order, envelope before body, and the first
+// failure is returned.
+#include "ledger/validate.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace ledger {
+namespace {
+
+using ::enforcement::v1::Agency;
+using ::enforcement::v1::Arrest;
+using ::enforcement::v1::Correction;
+using ::enforcement::v1::Event;
+using ::enforcement::v1::Handover;
+using ::enforcement::v1::Location;
+using ::enforcement::v1::Money;
+using ::enforcement::v1::Precision;
+using ::enforcement::v1::Raid;
+using ::enforcement::v1::ReportedFigure;
+using ::enforcement::v1::Retraction;
+using ::enforcement::v1::Sentencing;
+using ::enforcement::v1::Source;
+using ::enforcement::v1::Suspect;
+using ::google::protobuf::Timestamp;
+
+#define LEDGER_RETURN_IF_ERROR(expr)      \
+  do {                                    \
+    absl::Status status_ = (expr);        \
+    if (!status_.ok()) return status_;    \
+  } while (0)
+
+inline constexpr size_t kMaxEventIdBytes = 256;
+inline constexpr size_t kMaxStreamNameBytes = 512;
+// Timestamps are accepted from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+inline constexpr int64_t kMinSeconds = -2208988800;
+inline constexpr int64_t kMaxSeconds = 253402300799;
+inline constexpr int32_t kMaxNanos = 999999999;
+// Up to this many suspect ids are checked for repeats pairwise, without
+// allocating; longer lists use a hash map.
+inline constexpr int kLinearScanLimit = 16;
+// Values echoed in a message are cut to this many bytes.
+inline constexpr size_t kMaxQuotedBytes = 64;
+
+// `value` as a C-escaped, double-quoted string, cut (at a UTF-8 boundary) to
+// kMaxQuotedBytes so that a huge field cannot make a huge message.
+std::string Quote(absl::string_view value) {
+  if (value.size() <= kMaxQuotedBytes) {
+    return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value), "\"");
+  }
+  size_t cut = kMaxQuotedBytes;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value.substr(0, cut)), "\"... (",
+                      value.size(), " bytes)");
+}
+
+// A field path from the Event root, e.g. `raid.agencies[1].country`, as a
+// chain of nodes, each referring to its parent and to its name and map key
+// (which must outlive it). Build a child as a call argument
+// (`Check(x, at.Field("x"))`) or as a named local from a longer-lived parent;
+// never store a chain of temporaries (`auto p = at.Field("a").Field("b")`).
+class FieldPath {
+ public:
+  static FieldPath Root() { return FieldPath(nullptr, {}, -1, nullptr); }
+
+  FieldPath Field(absl::string_view name) const { return FieldPath(this, name, -1, nullptr); }
+  // Element `index` of the repeated field `name`: `name[index]`.
+  FieldPath Element(absl::string_view name, int index) const {
+    return FieldPath(this, name, index, nullptr);
+  }
+  // The entry `key` of the map field `name`: `name["key"]`.
+  FieldPath Entry(absl::string_view name, const std::string& key) const {
+    return FieldPath(this, name, -1, &key);
+  }
+
+  std::string ToString() const {
+    std::string out;
+    AppendTo(out);
+    return out;
+  }
+
+ private:
+  FieldPath(const FieldPath* parent, absl::string_view name, int index, const std::string* key)
+      : parent_(parent), name_(name), index_(index), key_(key) {}
+
+  void AppendTo(std::string& out) const {
+    if (parent_ != nullptr) parent_->AppendTo(out);
+    if (name_.empty()) return;  // the root
+    if (!out.empty()) out += '.';
+    out.append(name_.data(), name_.size());
+    if (index_ >= 0) absl::StrAppend(&out, "[", index_, "]");
+    if (key_ != nullptr) absl::StrAppend(&out, "[", Quote(*key_), "]");
+  }
+
+  const FieldPath* parent_;
+  absl::string_view name_;
+  int index_;               // >= 0 for an element of a repeated field
+  const std::string* key_;  // non-null for an entry of a map field
+};
+
+// The refusal "<path>: <rule...>".
+template <typename... Rule>
+ABSL_ATTRIBUTE_NOINLINE absl::Status Invalid(const FieldPath& at, const Rule&... rule) {
+  return absl::InvalidArgumentError(absl::StrCat(at.ToString(), ": ", rule...));
+}
+
+// --- strings and codes ------------------------------------------------------
+
+inline constexpr size_t kNoControl = absl::string_view::npos;
+
+// The byte offset of the first control character in `s` (C0, DEL, or C1 as
+// UTF-8 U+0080..U+009F), or kNoControl. `*code_point` is set to it.
+size_t FindControlCharacter(absl::string_view s, unsigned* code_point) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) {
+      *code_point = c;
+      return i;
+    }
+    if (c == 0xC2 && i + 1 < s.size()) {
+      const auto next = static_cast<unsigned char>(s[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) {
+        *code_point = next;
+        return i;
+      }
+    }
+  }
+  return kNoControl;
+}
+
+absl::Status CheckNoControlCharacter(absl::string_view s, const FieldPath& at) {
+  unsigned code_point = 0;
+  const size_t offset = FindControlCharacter(s, &code_point);
+  if (offset == kNoControl) return absl::OkStatus();
+  return Invalid(at, absl::StrFormat("control character U+%04X at byte %d", code_point, offset));
+}
+
+absl::Status CheckRequired(absl::string_view value, const FieldPath& at) {
+  if (value.empty()) return Invalid(at, "must be set");
+  return absl::OkStatus();
+}
+
+// " (codes are upper case: \"CN\")" when the upper-cased `code` would pass.
+std::string UpperCaseHint(absl::string_view code, bool (*is_code)(absl::string_view)) {
+  const std::string upper = absl::AsciiStrToUpper(code);
+  if (upper != code && is_code(upper)) {
+    return absl::StrCat(" (codes are upper case: ", Quote(upper), ")");
+  }
+  return "";
+}
+
+absl::Status NotCountry(absl::string_view code, const FieldPath& at) {
+  return Invalid(at, Quote(code), " is not an ISO 3166-1 alpha-2 code",
+                 UpperCaseHint(code, IsCountryCode));
+}
+
+// A country code "when set": empty is fine.
+absl::Status CheckOptionalCountry(absl::string_view code, const FieldPath& at) {
+  if (code.empty() || IsCountryCode(code)) return absl::OkStatus();
+  return NotCountry(code, at);
+}
+
+absl::Status CheckRequiredCountry(absl::string_view code, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(code, at));
+  return CheckOptionalCountry(code, at);
+}
+
+// --- numbers and enums ------------------------------------------------------
+
+absl::Status CheckNonNegative(int64_t value, const FieldPath& at) {
+  if (value < 0) return Invalid(at, value, " is negative");
+  return absl::OkStatus();
+}
+
+// `part` (the field at `at`) is at most `whole`, the field named `whole_name`.
+absl::Status CheckNotMoreThan(int64_t part, int64_t whole, absl::string_view whole_name,
+                              const FieldPath& at) {
+  if (part > whole) return Invalid(at, part, " is more than ", whole_name, " ", whole);
+  return absl::OkStatus();
+}
+
+// An enum field holds one of the values its proto declares (proto3 enums are
+// open: a parser keeps unknown numbers).
+absl::Status CheckKnownEnum(int value, bool (*is_valid)(int), absl::string_view type,
+                            const FieldPath& at) {
+  if (!is_valid(value)) return Invalid(at, value, " is not a known ", type);
+  return absl::OkStatus();
+}
+
+// --- dates ------------------------------------------------------------------
+
+absl::Time ToTime(const Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// RFC 3339 in UTC, with as many fractional digits as needed.
+std::string FormatTimestamp(const Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", ToTime(ts), absl::UTCTimeZone());
+}
+
+absl::string_view UnitName(Precision precision) {
+  switch (precision) {
+    case enforcement::v1::PRECISION_DAY:
+      return "day";
+    case enforcement::v1::PRECISION_MONTH:
+      return "month";
+    case enforcement::v1::PRECISION_YEAR:
+      return "year";
+    default:
+      return "instant";
+  }
+}
+
+// Whether `ts` is the first instant (UTC) of the day, month or year it names.
+// REQUIRES: `ts` passed CheckTimestamp and `precision` is a known value.
+bool IsFirstInstant(const Timestamp& ts, Precision precision) {
+  if (precision == enforcement::v1::PRECISION_EXACT) return true;
+  if (ts.nanos() != 0) return false;
+  const absl::CivilSecond second =
+      absl::ToCivilSecond(absl::FromUnixSeconds(ts.seconds()), absl::UTCTimeZone());
+  switch (precision) {
+    case enforcement::v1::PRECISION_DAY:
+      return second == absl::CivilSecond(absl::CivilDay(second));
+    case enforcement::v1::PRECISION_MONTH:
+      return second == absl::CivilSecond(absl::CivilMonth(second));
+    case enforcement::v1::PRECISION_YEAR:
+      return second == absl::CivilSecond(absl::CivilYear(second));
+    default:
+      return false;
+  }
+}
+
+// The instant just after the unit that `ts` names at `precision` (for EXACT,
+// `ts` itself). REQUIRES: as IsFirstInstant.
+absl::Time UnitEnd(const Timestamp& ts, Precision precision) {
+  const absl::Time t = ToTime(ts);
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  switch (precision) {
+    case enforcement::v1::PRECISION_DAY:
+      return absl::FromCivil(absl::ToCivilDay(t, utc) + 1, utc);
+    case enforcement::v1::PRECISION_MONTH:
+      return absl::FromCivil(absl::ToCivilMonth(t, utc) + 1, utc);
+    case enforcement::v1::PRECISION_YEAR:
+      return absl::FromCivil(absl::ToCivilYear(t, utc) + 1, utc);
+    default:
+      return t;
+  }
+}
+
+// A well-formed Timestamp within years 1900..9999.
+absl::Status CheckTimestamp(const Timestamp& ts, const FieldPath& at) {
+  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds) {
+    return Invalid(at.Field("seconds"), ts.seconds(), " is outside years 1900..9999");
+  }
+  if (ts.nanos() < 0 || ts.nanos() > kMaxNanos) {
+    return Invalid(at.Field("nanos"), ts.nanos(), " is outside 0..999999999");
+  }
+  return absl::OkStatus();
+}
+
+// A date: the Timestamp field `ts_field` of the message at `at`, with its
+// Precision field `precision_field`. When the timestamp is set its precision
+// is required and it is the first instant of its unit; a precision without a
+// timestamp is refused (it would be silently ignored).
+absl::Status CheckDate(bool has_ts, const Timestamp& ts, Precision precision, bool required,
+                       const FieldPath& at, absl::string_view ts_field,
+                       absl::string_view precision_field) {
+  const FieldPath ts_path = at.Field(ts_field);
+  if (!has_ts) {
+    if (required) return Invalid(ts_path, "must be set");
+    if (precision != enforcement::v1::PRECISION_UNSPECIFIED) {
+      return Invalid(at.Field(precision_field), "is set without ", ts_field);
+    }
+    return absl::OkStatus();
+  }
+  LEDGER_RETURN_IF_ERROR(CheckTimestamp(ts, ts_path));
+  const FieldPath precision_path = at.Field(precision_field);
+  if (precision == enforcement::v1::PRECISION_UNSPECIFIED) {
+    return Invalid(precision_path, "must be set (PRECISION_UNSPECIFIED is refused)");
+  }
+  LEDGER_RETURN_IF_ERROR(
+      CheckKnownEnum(precision, enforcement::v1::Precision_IsValid, "Precision", precision_path));
+  if (!IsFirstInstant(ts, precision)) {
+    return Invalid(ts_path, FormatTimestamp(ts), " is not the first instant of a ",
+                   UnitName(precision), " (", enforcement::v1::Precision_Name(precision), ")");
+  }
+  return absl::OkStatus();
+}
+
+// A period does not end before it starts: the unit named by `to` (at its
+// precision) does not end before `from`. Both dates passed CheckDate; either
+// may be absent.
+absl::Status CheckPeriodOrder(bool has_from, const Timestamp& from, bool has_to,
+                              const Timestamp& to, Precision to_precision, const FieldPath& at,
+                              absl::string_view from_field, absl::string_view to_field) {
+  if (!has_from || !has_to) return absl::OkStatus();
+  const absl::Time start = ToTime(from);
+  if (ToTime(to) >= start) return absl::OkStatus();  // the common case, no civil arithmetic
+  // `to` is earlier than `from`; at DAY/MONTH/YEAR its unit may still reach it.
+  if (to_precision != enforcement::v1::PRECISION_EXACT && UnitEnd(to, to_precision) > start) {
+    return absl::OkStatus();
+  }
+  return Invalid(at.Field(to_field), FormatTimestamp(to), " (",
+                 enforcement::v1::Precision_Name(to_precision), ") ends before ", from_field, " ",
+                 FormatTimestamp(from), " starts");
+}
+
+// --- envelope ---------------------------------------------------------------
+
+absl::Status CheckEventId(absl::string_view id, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(id, at));
+  if (id.size() > kMaxEventIdBytes) {
+    return Invalid(at, id.size(), " bytes, more than the ", kMaxEventIdBytes, "-byte limit");
+  }
+  return CheckNoControlCharacter(id, at);
+}
+
+bool IsStreamKind(absl::string_view kind) {
+  return kind == "operation" || kind == "suspect" || kind == "case" || kind == "handover" ||
+         kind == "figure";
+}
+
+absl::Status CheckStream(absl::string_view stream, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(stream, at));
+  const size_t slash = stream.find('/');
+  if (slash == absl::string_view::npos) {
+    return Invalid(at, Quote(stream), " is not \"<kind>/<name>\"");
+  }
+  const absl::string_view kind = stream.substr(0, slash);
+  if (!IsStreamKind(kind)) {
+    return Invalid(at, "unknown kind ", Quote(kind),
+                   " (expected operation, suspect, case, handover or figure)");
+  }
+  const absl::string_view name = stream.substr(slash + 1);
+  if (name.empty()) return Invalid(at, Quote(stream), " has an empty name");
+  if (name.size() > kMaxStreamNameBytes) {
+    return Invalid(at, "name is ", name.size(), " bytes, more than the ", kMaxStreamNameBytes,
+                   "-byte limit");
+  }
+  return CheckNoControlCharacter(stream, at);
+}
+
+absl::Status ValidateSource(const Event& event, const FieldPath& root) {
+  const FieldPath at = root.Field("source");
+  if (!event.has_source()) return Invalid(at, "must be set (with publisher or reference)");
+  const Source& source = event.source();
+  if (source.publisher().empty() && source.reference().empty()) {
+    return Invalid(at, "publisher or reference must be set");
+  }
+  if (source.has_published_at()) {
+    LEDGER_RETURN_IF_ERROR(CheckTimestamp(source.published_at(), at.Field("published_at")));
+  }
+  return absl::OkStatus();
+}
+
+// --- shared messages --------------------------------------------------------
+
+absl::Status ValidateLocation(const Location& location, const FieldPath& at) {
+  return CheckOptionalCountry(location.country(), at.Field("country"));
+}
+
+absl::Status ValidateAgency(const Agency& agency, const FieldPath& at) {
+  return CheckOptionalCountry(agency.country(), at.Field("country"));
+}
+
+absl::Status ValidateMoney(const Money& money, const FieldPath& at) {
+  const FieldPath currency = at.Field("currency");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(money.currency(), currency));
+  if (!IsCurrencyCode(money.currency())) {
+    return Invalid(currency, Quote(money.currency()), " is not an active ISO 4217 currency code",
+                   UpperCaseHint(money.currency(), IsCurrencyCode));
+  }
+  return CheckNonNegative(money.minor_units(), at.Field("minor_units"));
+}
+
+absl::Status ValidateSuspect(const Suspect& suspect, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(suspect.suspect_id(), at.Field("suspect_id")));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(suspect.nationality(), at.Field("nationality")));
+  return CheckKnownEnum(suspect.role(), enforcement::v1::Role_IsValid, "Role", at.Field("role"));
+}
+
+// --- bodies -----------------------------------------------------------------
+
+// Keys are countries, counts are >= 0 and sum to no more than the total.
+absl::Status ValidateNationalityBreakdown(const Raid& raid, const FieldPath& at) {
+  constexpr uint64_t kSaturated = uint64_t{std::numeric_limits<int64_t>::max()} + 1;
+  uint64_t sum = 0;  // saturates at kSaturated; each term is < 2^63, so it cannot wrap
+  const std::string* first_bad = nullptr;
+  for (const auto& [nationality, count] : raid.detained_by_nationality()) {
+    if (!IsCountryCode(nationality) || count < 0) {
+      // Map order is unspecified: report the smallest bad key, for a stable message.
+      if (first_bad == nullptr || nationality < *first_bad) first_bad = &nationality;
+      continue;
+    }
+    sum = std::min(sum + static_cast<uint64_t>(count), kSaturated);
+  }
+  if (first_bad != nullptr) {
+    const FieldPath entry = at.Entry("detained_by_nationality", *first_bad);
+    if (!IsCountryCode(*first_bad)) return NotCountry(*first_bad, entry);
+    return CheckNonNegative(raid.detained_by_nationality().at(*first_bad), entry);
+  }
+  const int64_t total = raid.suspects_detained();
+  if (sum > static_cast<uint64_t>(total)) {
+    const FieldPath field = at.Field("detained_by_nationality");
+    if (sum == kSaturated) {
+      return Invalid(field, "counts sum to more than ", std::numeric_limits<int64_t>::max(),
+                     ", more than suspects_detained ", total);
+    }
+    return Invalid(field, "counts sum to ", sum, ", more than suspects_detained ", total);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRaid(const Raid& raid, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(raid.operation_id(), at.Field("operation_id")));
+  LEDGER_RETURN_IF_ERROR(ValidateLocation(raid.location(), at.Field("location")));
+  for (int i = 0; i < raid.agencies_size(); ++i) {
+    LEDGER_RETURN_IF_ERROR(ValidateAgency(raid.agencies(i), at.Element("agencies", i)));
+  }
+  LEDGER_RETURN_IF_ERROR(
+      CheckOptionalCountry(raid.tip_from_country(), at.Field("tip_from_country")));
+  LEDGER_RETURN_IF_ERROR(
+      CheckNonNegative(raid.suspects_detained(), at.Field("suspects_detained")));
+  LEDGER_RETURN_IF_ERROR(ValidateNationalityBreakdown(raid, at));
+  const FieldPath ringleaders = at.Field("ringleaders_detained");
+  LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.ringleaders_detained(), ringleaders));
+  LEDGER_RETURN_IF_ERROR(CheckNotMoreThan(raid.ringleaders_detained(), raid.suspects_detained(),
+                                          "suspects_detained", ringleaders));
+  for (int i = 0; i < raid.seized_size(); ++i) {
+    const FieldPath item = at.Element("seized", i);
+    LEDGER_RETURN_IF_ERROR(CheckRequired(raid.seized(i).item(), item.Field("item")));
+    LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.seized(i).quantity(), item.Field("quantity")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateArrest(const Arrest& arrest, const FieldPath& at) {
+  const FieldPath suspect = at.Field("suspect");
+  if (!arrest.has_suspect()) return Invalid(suspect, "must be set");
+  LEDGER_RETURN_IF_ERROR(ValidateSuspect(arrest.suspect(), suspect));
+  LEDGER_RETURN_IF_ERROR(ValidateLocation(arrest.location(), at.Field("location")));
+  return ValidateAgency(arrest.agency(), at.Field("agency"));
+}
+
+// suspect_ids are non-empty and unique; a repeat is reported at its second
+// occurrence, naming the first.
+absl::Status CheckSuspectIds(const Handover& handover, const FieldPath& at) {
+  const auto& ids = handover.suspect_ids();
+  for (int i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) return Invalid(at.Element("suspect_ids", i), "must not be empty");
+  }
+  auto repeat = [&](int later, int earlier) {
+    return Invalid(at.Element("suspect_ids", later), Quote(ids[later]), " repeats suspect_ids[",
+                   earlier, "]");
+  };
+  if (ids.size() <= kLinearScanLimit) {
+    for (int j = 1; j < ids.size(); ++j) {
+      for (int i = 0; i < j; ++i) {
+        if (ids[i] == ids[j]) return repeat(j, i);
+      }
+    }
+    return absl::OkStatus();
+  }
+  absl::flat_hash_map<absl::string_view, int> first_index;
+  first_index.reserve(ids.size());
+  for (int j = 0; j < ids.size(); ++j) {
+    const auto [it, inserted] = first_index.try_emplace(ids[j], j);
+    if (!inserted) return repeat(j, it->second);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHandover(const Handover& handover, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequiredCountry(handover.from_country(), at.Field("from_country")));
+  const FieldPath to_country = at.Field("to_country");
+  LEDGER_RETURN_IF_ERROR(CheckRequiredCountry(handover.to_country(), to_country));
+  if (handover.to_country() == handover.from_country()) {
+    return Invalid(to_country, Quote(handover.to_country()), " is the same as from_country");
+  }
+  LEDGER_RETURN_IF_ERROR(ValidateAgency(handover.from_agency(), at.Field("from_agency")));
+  LEDGER_RETURN_IF_ERROR(ValidateAgency(handover.to_agency(), at.Field("to_agency")));
+  LEDGER_RETURN_IF_ERROR(CheckSuspectIds(handover, at));
+  const FieldPath count = at.Field("suspects_count");
+  LEDGER_RETURN_IF_ERROR(CheckNonNegative(handover.suspects_count(), count));
+  if (handover.suspects_count() < handover.suspect_ids_size()) {
+    return Invalid(count, handover.suspects_count(), " is less than the ",
+                   handover.suspect_ids_size(), " suspect_ids");
+  }
+  if (handover.suspects_count() == 0) {
+    return Invalid(count, "must be at least 1 (a handover moves someone)");
+  }
+  const FieldPath ringleaders = at.Field("ringleaders_count");
+  LEDGER_RETURN_IF_ERROR(CheckNonNegative(handover.ringleaders_count(), ringleaders));
+  LEDGER_RETURN_IF_ERROR(CheckNotMoreThan(handover.ringleaders_count(), handover.suspects_count(),
+                                          "suspects_count", ringleaders));
+  return CheckOptionalCountry(handover.nationality(), at.Field("nationality"));
+}
+
+absl::Status ValidateSentencing(const Sentencing& s, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(s.case_id(), at.Field("case_id")));
+  LEDGER_RETURN_IF_ERROR(CheckRequired(s.suspect_id(), at.Field("suspect_id")));
+  LEDGER_RETURN_IF_ERROR(
+      CheckKnownEnum(s.role(), enforcement::v1::Role_IsValid, "Role", at.Field("role")));
+  LEDGER_RETURN_IF_ERROR(CheckNonNegative(s.prison_months(), at.Field("prison_months")));
+  if (s.has_fine()) LEDGER_RETURN_IF_ERROR(ValidateMoney(s.fine(), at.Field("fine")));
+  LEDGER_RETURN_IF_ERROR(CheckNonNegative(s.victims(), at.Field("victims")));
+  if (s.has_amount_defrauded()) {
+    LEDGER_RETURN_IF_ERROR(ValidateMoney(s.amount_defrauded(), at.Field("amount_defrauded")));
+  }
+  if (s.has_amount_defrauded_equivalent()) {
+    LEDGER_RETURN_IF_ERROR(ValidateMoney(s.amount_defrauded_equivalent(),
+                                         at.Field("amount_defrauded_equivalent")));
+  }
+  LEDGER_RETURN_IF_ERROR(CheckDate(s.has_offence_from(), s.offence_from(),
+                                   s.offence_from_precision(), /*required=*/false, at,
+                                   "offence_from", "offence_from_precision"));
+  LEDGER_RETURN_IF_ERROR(CheckDate(s.has_offence_to(), s.offence_to(), s.offence_to_precision(),
+                                   /*required=*/false, at, "offence_to", "offence_to_precision"));
+  LEDGER_RETURN_IF_ERROR(CheckPeriodOrder(s.has_offence_from(), s.offence_from(),
+                                          s.has_offence_to(), s.offence_to(),
+                                          s.offence_to_precision(), at, "offence_from",
+                                          "offence_to"));
+  LEDGER_RETURN_IF_ERROR(CheckKnownEnum(s.instance(), enforcement::v1::Instance_IsValid,
+                                        "Instance", at.Field("instance")));
+  return CheckOptionalCountry(s.suspect_nationality(), at.Field("suspect_nationality"));
+}
+
+absl::Status ValidateReportedFigure(const ReportedFigure& f, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(f.metric(), at.Field("metric")));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.from_country(), at.Field("from_country")));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.to_country(), at.Field("to_country")));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.nationality(), at.Field("nationality")));
+  LEDGER_RETURN_IF_ERROR(CheckDate(f.has_period_from(), f.period_from(),
+                                   f.period_from_precision(), /*required=*/false, at,
+                                   "period_from", "period_from_precision"));
+  LEDGER_RETURN_IF_ERROR(CheckDate(f.has_period_to(), f.period_to(), f.period_to_precision(),
+                                   /*required=*/false, at, "period_to", "period_to_precision"));
+  LEDGER_RETURN_IF_ERROR(CheckPeriodOrder(f.has_period_from(), f.period_from(),
+                                          f.has_period_to(), f.period_to(),
+                                          f.period_to_precision(), at, "period_from",
+                                          "period_to"));
+  return CheckNonNegative(f.value(), at.Field("value"));
+}
+
+absl::Status ValidateRetraction(const Retraction& r, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(r.target_event_id(), at.Field("target_event_id")));
+  return CheckRequired(r.reason(), at.Field("reason"));
+}
+
+absl::Status ValidateBody(const Event& event, const FieldPath& at);
+
+// The replacement is an Event of which only the body (and, when set, the
+// occurred_at with its precision) is used: its event_id, stream, source and
+// recorded_by are ignored and may be empty.
+absl::Status ValidateCorrection(const Correction& c, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(c.target_event_id(), at.Field("target_event_id")));
+  LEDGER_RETURN_IF_ERROR(CheckRequired(c.reason(), at.Field("reason")));
+  const FieldPath replacement = at.Field("replacement");
+  if (!c.has_replacement()) return Invalid(replacement, "must be set");
+  const Event& r = c.replacement();
+  LEDGER_RETURN_IF_ERROR(CheckDate(r.has_occurred_at(), r.occurred_at(), r.occurred_precision(),
+                                   /*required=*/false, replacement, "occurred_at",
+                                   "occurred_precision"));
+  constexpr absl::string_view kAllowed =
+      "a replacement body is one of raid, arrest, handover, sentencing, reported_figure";
+  switch (r.body_case()) {
+    case Event::kCorrection:
+      return Invalid(replacement.Field("correction"), "not allowed (", kAllowed, ")");
+    case Event::kRetraction:
+      return Invalid(replacement.Field("retraction"), "not allowed (", kAllowed, ")");
+    case Event::BODY_NOT_SET:
+      return Invalid(replacement.Field("body"), "must be set (", kAllowed, ")");
+    default:
+      return ValidateBody(r, replacement);
+  }
+}
+
+// The body of the Event at `at` (the root, or a correction's replacement).
+absl::Status ValidateBody(const Event& event, const FieldPath& at) {
+  switch (event.body_case()) {
+    case Event::kRaid:
+      return ValidateRaid(event.raid(), at.Field("raid"));
+    case Event::kArrest:
+      return ValidateArrest(event.arrest(), at.Field("arrest"));
+    case Event::kHandover:
+      return ValidateHandover(event.handover(), at.Field("handover"));
+    case Event::kSentencing:
+      return ValidateSentencing(event.sentencing(), at.Field("sentencing"));
+    case Event::kCorrection:
+      return ValidateCorrection(event.correction(), at.Field("correction"));
+    case Event::kRetraction:
+      return ValidateRetraction(event.retraction(), at.Field("retraction"));
+    case Event::kReportedFigure:
+      return ValidateReportedFigure(event.reported_figure(), at.Field("reported_figure"));
+    case Event::BODY_NOT_SET:
+      break;
+  }
+  return Invalid(at.Field("body"),
+                 "must be set (one of raid, arrest, handover, sentencing, correction, "
+                 "retraction, reported_figure)");
+}
+
+}  // namespace
+
+absl::Status ValidateEvent(const Event& event) {
+  const FieldPath root = FieldPath::Root();
+  LEDGER_RETURN_IF_ERROR(CheckEventId(event.event_id(), root.Field("event_id")));
+  LEDGER_RETURN_IF_ERROR(CheckStream(event.stream(), root.Field("stream")));
+  LEDGER_RETURN_IF_ERROR(CheckDate(event.has_occurred_at(), event.occurred_at(),
+                                   event.occurred_precision(), /*required=*/true, root,
+                                   "occurred_at", "occurred_precision"));
+  LEDGER_RETURN_IF_ERROR(ValidateSource(event, root));
+  LEDGER_RETURN_IF_ERROR(ValidateBody(event, root));
+  const size_t size = event.ByteSizeLong();
+  if (size > kMaxEventBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event: serializes to ", size, " bytes, more than the 1 MiB limit"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsValidStreamName(absl::string_view stream) {
+  return CheckStream(stream, FieldPath::Root().Field("stream")).ok();
+}
+
+}  // namespace ledger

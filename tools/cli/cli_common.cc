@@ -1,0 +1,366 @@
+#include "tools/cli/cli_common.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+
+namespace cli {
+
+// ---------------------------------------------------------------------------
+// Exit codes.
+
+namespace {
+constexpr ExitCodeInfo kExitCodes[] = {
+    {kExitOk, "success"},
+    {kExitVerifyFailed, "verification failed: verify found a difference"},
+    {kExitUsage, "usage error: unknown command or option, missing or malformed argument"},
+    {kExitInvalidInput,
+     "invalid input: an event failed to parse or validate; nothing from the failing batch "
+     "was written"},
+    {kExitConflict,
+     "conflict: expected-version mismatch, an event_id already recorded with different "
+     "content, or init on an existing ledger"},
+    {kExitNotFound, "not found: no ledger at --db, unknown stream or position"},
+    {kExitLocked, "locked: another process holds the ledger for writing"},
+    {kExitInternal, "I/O error, data loss or internal error"},
+};
+
+constexpr OptionSpec kGlobalOptions[] = {
+    {"db", "DIR", "the ledger directory (default: $LEDGER_DB, else ./ledger-data)"},
+    {"json", nullptr, "machine-readable JSON output instead of tables"},
+    {"help", nullptr, "show help for the command"},
+};
+}  // namespace
+
+absl::Span<const ExitCodeInfo> ExitCodeTable() { return kExitCodes; }
+
+const char* ExitCodeMeaning(int code) {
+  for (const ExitCodeInfo& e : kExitCodes) {
+    if (e.code == code) return e.meaning;
+  }
+  return "unknown";
+}
+
+int ExitCodeFor(const absl::Status& status, StatusContext context) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return kExitOk;
+    case absl::StatusCode::kInvalidArgument:
+      return kExitInvalidInput;
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kAlreadyExists:
+      return kExitConflict;
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+      // From an append these concern the input (a correction's target is
+      // missing); elsewhere the ledger, a stream or a position is missing.
+      return context == StatusContext::kAppend ? kExitInvalidInput : kExitNotFound;
+    case absl::StatusCode::kFailedPrecondition:
+      // Open: another writer holds the lock. Append: a stateful rule about
+      // the input (e.g. the correction's target is retracted).
+      if (context == StatusContext::kOpen) return kExitLocked;
+      if (context == StatusContext::kAppend) return kExitInvalidInput;
+      return kExitInternal;
+    default:
+      return kExitInternal;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Invocation.
+
+int Invocation::Fail(int code, absl::string_view message) const {
+  std::string text;
+  for (absl::string_view line : absl::StrSplit(message, '\n')) {
+    absl::StrAppend(&text, "ledger: ", command, ": ", line, "\n");
+  }
+  std::fflush(stdout);
+  std::fputs(text.c_str(), stderr);
+  return code;
+}
+
+int Invocation::Fail(const absl::Status& status, StatusContext context,
+                     absl::string_view what) const {
+  const std::string msg =
+      what.empty() ? std::string(status.message()) : absl::StrCat(what, ": ", status.message());
+  return Fail(ExitCodeFor(status, context), msg);
+}
+
+int Invocation::UsageError(absl::string_view message) const {
+  Fail(kExitUsage, message);
+  std::fprintf(stderr, "Run 'ledger help %s' for usage.\n", command.c_str());
+  return kExitUsage;
+}
+
+absl::Span<const OptionSpec> GlobalOptionSpecs() { return kGlobalOptions; }
+
+std::string ResolveDbPath(const std::optional<std::string>& flag) {
+  if (flag) return *flag;
+  const char* env = std::getenv("LEDGER_DB");
+  if (env != nullptr && *env != '\0') return env;
+  return "./ledger-data";
+}
+
+// ---------------------------------------------------------------------------
+// Opening.
+
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& global,
+                                                           OpenMode mode) {
+  const std::string& db = global.db;
+  const std::string hint =
+      "; create one with 'ledger init --origin NAME', or point --db or $LEDGER_DB at one";
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    return absl::NotFoundError(absl::StrCat("no ledger at ", db, hint));
+  }
+  ledger::OpenOptions options;
+  options.read_only = mode == OpenMode::kRead;
+  options.durability =
+      mode == OpenMode::kWriteBulk ? ledger::Durability::kBulk : ledger::Durability::kSync;
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened = ledger::Ledger::Open(db, options);
+  if (opened.ok()) return opened;
+  const absl::Status& s = opened.status();
+  switch (s.code()) {
+    case absl::StatusCode::kNotFound:
+      return absl::NotFoundError(absl::StrCat("no ledger at ", db, " (", s.message(), ")", hint));
+    case absl::StatusCode::kFailedPrecondition:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ledger at ", db,
+          " is locked: another process is writing to it (", s.message(),
+          "); wait for it to finish and retry. Reading commands (read, head, export, "
+          "verify) work meanwhile."));
+    case absl::StatusCode::kDataLoss:
+      return absl::DataLossError(
+          absl::StrCat("the ledger at ", db, " is damaged: ", s.message()));
+    default:
+      return absl::Status(s.code(),
+                          absl::StrCat("cannot open the ledger at ", db, ": ", s.message()));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// JSON.
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+JsonObject& JsonObject::Field(absl::string_view key, absl::string_view encoded) {
+  if (!body_.empty()) body_.push_back(',');
+  absl::StrAppend(&body_, JsonQuote(key), ":", encoded);
+  return *this;
+}
+JsonObject& JsonObject::Str(absl::string_view key, absl::string_view value) {
+  return Field(key, JsonQuote(value));
+}
+JsonObject& JsonObject::Num(absl::string_view key, uint64_t value) {
+  return Field(key, absl::StrCat(value));
+}
+JsonObject& JsonObject::Int(absl::string_view key, int64_t value) {
+  return Field(key, absl::StrCat(value));
+}
+JsonObject& JsonObject::Double(absl::string_view key, double value) {
+  return Field(key, absl::StrFormat("%.3f", value));
+}
+JsonObject& JsonObject::Bool(absl::string_view key, bool value) {
+  return Field(key, value ? "true" : "false");
+}
+JsonObject& JsonObject::Null(absl::string_view key) { return Field(key, "null"); }
+JsonObject& JsonObject::Raw(absl::string_view key, absl::string_view json) {
+  return Field(key, json);
+}
+std::string JsonObject::Build() const { return absl::StrCat("{", body_, "}"); }
+
+// ---------------------------------------------------------------------------
+// Tables.
+
+TablePrinter::TablePrinter(std::vector<std::string> headers, FILE* out, size_t buffered_rows)
+    : headers_(std::move(headers)), out_(out), buffered_rows_(buffered_rows) {
+  widths_.resize(headers_.size(), 0);
+  for (size_t i = 0; i < headers_.size(); ++i) widths_[i] = headers_[i].size();
+}
+
+TablePrinter::~TablePrinter() { Finish(); }
+
+void TablePrinter::AddRow(std::vector<std::string> row) {
+  row.resize(headers_.size());
+  if (streaming_) {
+    Print(row);
+    return;
+  }
+  for (size_t i = 0; i < row.size(); ++i) widths_[i] = std::max(widths_[i], row[i].size());
+  pending_.push_back(std::move(row));
+  if (pending_.size() >= buffered_rows_) Flush();
+}
+
+void TablePrinter::Flush() {
+  if (!streaming_) {
+    Print(headers_);
+    streaming_ = true;
+  }
+  for (const auto& row : pending_) Print(row);
+  pending_.clear();
+}
+
+void TablePrinter::Print(const std::vector<std::string>& row) {
+  std::string line;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i + 1 == row.size()) {
+      line += row[i];
+    } else {
+      line += row[i];
+      line.append(widths_[i] > row[i].size() ? widths_[i] - row[i].size() : 0, ' ');
+      line += "  ";
+    }
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), out_);
+}
+
+void TablePrinter::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  Flush();
+}
+
+void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows, FILE* out) {
+  size_t width = 0;
+  for (const auto& [k, v] : rows) width = std::max(width, k.size() + 1);
+  for (const auto& [k, v] : rows) {
+    std::string line = absl::StrCat(k, ":");
+    line.append(width + 2 - line.size(), ' ');
+    absl::StrAppend(&line, v, "\n");
+    std::fwrite(line.data(), 1, line.size(), out);
+  }
+}
+
+bool WriteStdout(absl::string_view data) {
+  return std::fwrite(data.data(), 1, data.size(), stdout) == data.size();
+}
+
+// ---------------------------------------------------------------------------
+// Formatting.
+
+std::string FormatTime(absl::Time t) {
+  if (t == absl::InfinitePast()) return "-";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
+  return FormatTime(ToAbslTime(ts));
+}
+
+std::string FormatOccurred(const google::protobuf::Timestamp& ts,
+                           enforcement::v1::Precision precision) {
+  const absl::Time t = ToAbslTime(ts);
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  switch (precision) {
+    case enforcement::v1::PRECISION_EXACT:
+      return absl::StrCat(FormatTime(t), " (exact)");
+    case enforcement::v1::PRECISION_DAY:
+      return absl::StrCat(absl::FormatTime("%Y-%m-%d", t, utc), " (day)");
+    case enforcement::v1::PRECISION_MONTH:
+      return absl::StrCat(absl::FormatTime("%Y-%m", t, utc), " (month)");
+    case enforcement::v1::PRECISION_YEAR:
+      return absl::StrCat(absl::FormatTime("%Y", t, utc), " (year)");
+    default:
+      return absl::StrCat(FormatTime(t), " (unspecified)");
+  }
+}
+
+std::string BodyKind(const enforcement::v1::Event& event) {
+  if (event.body_case() == enforcement::v1::Event::BODY_NOT_SET) return "(none)";
+  const google::protobuf::FieldDescriptor* f =
+      enforcement::v1::Event::descriptor()->FindFieldByNumber(event.body_case());
+  return f != nullptr ? f->name() : "(unknown)";
+}
+
+std::string WithThousands(uint64_t n) {
+  std::string digits = absl::StrCat(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Progress.
+
+ProgressMeter::ProgressMeter(std::string label, std::string unit)
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      enabled_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+ProgressMeter::~ProgressMeter() { Finish(); }
+
+void ProgressMeter::Update(uint64_t count, double fraction) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
+  if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return;  // quick jobs: no flicker
+  last_ = now;
+  Draw(count, fraction);
+}
+
+void ProgressMeter::Draw(uint64_t count, double fraction) {
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::string text = absl::StrCat("\r\033[K", label_, ": ", WithThousands(count), " ", unit_);
+  if (secs > 0) {
+    absl::StrAppend(&text, "  ", WithThousands(static_cast<uint64_t>(count / secs)), " ", unit_,
+                    "/s");
+  }
+  if (fraction >= 0) {
+    absl::StrAppendFormat(&text, "  %.0f%%", std::min(fraction, 1.0) * 100);
+  }
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void ProgressMeter::Finish() {
+  if (!enabled_ || !drawn_) return;
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+}  // namespace cli

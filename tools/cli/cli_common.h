@@ -1,0 +1,216 @@
+// Shared pieces of the `ledger` CLI: the command table types, exit codes and
+// how ledger statuses map to them, --db resolution, opening the ledger,
+// output helpers (aligned tables, small JSON objects, time and hash
+// formatting) and a progress meter for long work.
+//
+// Conventions every command follows:
+//  - results go to stdout (a table, or with --json JSON), nothing else does;
+//  - errors go to stderr as "ledger: <command>: <message>";
+//  - progress goes to stderr, and only when stderr is a terminal;
+//  - the exit status is one of ExitCode, documented in `ledger --help`.
+//
+// Single-threaded use only (the CLI is single-threaded).
+#ifndef ENFORCEMENT_TOOLS_CLI_CLI_COMMON_H_
+#define ENFORCEMENT_TOOLS_CLI_CLI_COMMON_H_
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "enforcement/v1/event.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "tools/cli/flags.h"
+
+namespace cli {
+
+// ---------------------------------------------------------------------------
+// Exit codes. Stable: scripts depend on them. Keep ExitCodeTable() in sync.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitVerifyFailed = 1,  // verify found a difference
+  kExitUsage = 2,         // bad command line
+  kExitInvalidInput = 3,  // parse or validation failure; nothing of the failing batch written
+  kExitConflict = 4,      // expected-version mismatch; same event_id, different content; init on an existing ledger
+  kExitNotFound = 5,      // no ledger at --db; unknown stream or position
+  kExitLocked = 6,        // another process holds the ledger for writing
+  kExitInternal = 10,     // I/O error, data loss, internal error
+};
+
+struct ExitCodeInfo {
+  int code;
+  const char* meaning;
+};
+// All exit codes with their meaning, in increasing order.
+absl::Span<const ExitCodeInfo> ExitCodeTable();
+const char* ExitCodeMeaning(int code);
+
+// Where a status came from; the same absl code can mean different things.
+enum class StatusContext {
+  kOpen,    // Ledger::Open: kFailedPrecondition means "locked by another writer"
+  kAppend,  // Append/AppendEvents: kFailedPrecondition/kNotFound concern the input
+  kRead,    // everything else
+};
+// Maps a ledger status to an exit code (see the table in `ledger --help`).
+int ExitCodeFor(const absl::Status& status, StatusContext context);
+
+// ---------------------------------------------------------------------------
+// The command table.
+
+struct GlobalOptions {
+  std::string db;     // resolved: --db, else $LEDGER_DB, else ./ledger-data
+  bool json = false;  // --json
+};
+
+// One run of one command.
+struct Invocation {
+  std::string command;  // e.g. "import"
+  GlobalOptions global;
+  ParsedArgs args;
+
+  // Prints "ledger: <command>: <message>" (one or more lines) to stderr and
+  // returns `code`, so commands can `return inv.Fail(...)`.
+  int Fail(int code, absl::string_view message) const;
+  // Same, with the exit code chosen by ExitCodeFor(status, context) and the
+  // status message (prefixed by `what: ` when `what` is not empty).
+  int Fail(const absl::Status& status, StatusContext context, absl::string_view what = "") const;
+  // A usage error (exit 2), with a hint to run `ledger help <command>`.
+  int UsageError(absl::string_view message) const;
+};
+
+using CommandFn = int (*)(const Invocation&);
+
+// A subcommand: adding one is a function and a row in commands.cc.
+// All strings are literals (static storage).
+struct CommandSpec {
+  const char* name;
+  const char* summary;       // one line, for `ledger --help`
+  const char* synopsis;      // e.g. "ledger import FILE|- [--batch N] [--dry-run]"
+  const char* description;   // paragraphs, lines of at most ~78 columns
+  std::vector<OptionSpec> options;  // the command's own options (globals are added)
+  size_t min_positionals;
+  size_t max_positionals;
+  const char* example;       // one or more example lines
+  std::vector<int> exit_codes;  // what this command can return
+  CommandFn run;
+};
+
+// Options every command accepts, before or after the command name.
+absl::Span<const OptionSpec> GlobalOptionSpecs();
+
+// --db resolution: the flag if given, else $LEDGER_DB when non-empty, else
+// ./ledger-data.
+std::string ResolveDbPath(const std::optional<std::string>& flag);
+
+// ---------------------------------------------------------------------------
+// Opening the ledger. The returned status keeps the ledger's code and has a
+// message that tells the user what to do (e.g. run `ledger init`); report it
+// with inv.Fail(status, StatusContext::kOpen).
+
+enum class OpenMode { kRead, kWrite, kWriteBulk };
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& global,
+                                                           OpenMode mode);
+
+// ---------------------------------------------------------------------------
+// Output.
+
+// JSON string literal with the quotes, escaping per RFC 8259 (control
+// characters as \u00XX; non-ASCII UTF-8 passed through).
+std::string JsonQuote(absl::string_view s);
+
+// Builds one JSON object, fields in insertion order.
+class JsonObject {
+ public:
+  JsonObject& Str(absl::string_view key, absl::string_view value);
+  JsonObject& Num(absl::string_view key, uint64_t value);
+  JsonObject& Int(absl::string_view key, int64_t value);
+  JsonObject& Double(absl::string_view key, double value);
+  JsonObject& Bool(absl::string_view key, bool value);
+  JsonObject& Null(absl::string_view key);
+  JsonObject& Raw(absl::string_view key, absl::string_view json);  // an already-encoded value
+  std::string Build() const;  // "{...}" without a newline
+
+ private:
+  JsonObject& Field(absl::string_view key, absl::string_view encoded);
+  std::string body_;
+};
+
+// Prints rows as an aligned, space-separated table with a header line.
+// Buffers the first `buffered_rows` rows to size the columns, then streams
+// the rest with those widths (constant memory for long listings). The last
+// column is never padded.
+class TablePrinter {
+ public:
+  explicit TablePrinter(std::vector<std::string> headers, FILE* out = stdout,
+                        size_t buffered_rows = 1000);
+  ~TablePrinter();  // calls Finish()
+  void AddRow(std::vector<std::string> row);
+  void Finish();
+
+ private:
+  void Flush();
+  void Print(const std::vector<std::string>& row);
+  std::vector<std::string> headers_;
+  FILE* out_;
+  size_t buffered_rows_;
+  std::vector<std::vector<std::string>> pending_;
+  std::vector<size_t> widths_;
+  bool streaming_ = false;
+  bool finished_ = false;
+};
+
+// Prints "label:  value" lines with the values aligned.
+void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows,
+                    FILE* out = stdout);
+
+// Writes `data` to stdout; false on a write error (e.g. a closed pipe).
+bool WriteStdout(absl::string_view data);
+
+// RFC 3339 in UTC with as many fractional digits as needed, e.g.
+// "2024-02-11T00:00:00Z"; "-" for absl::InfinitePast().
+std::string FormatTime(absl::Time t);
+std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
+// A date at its precision: "2024-02-11T10:30:00Z (exact)", "2024-02-11 (day)",
+// "2024-02 (month)", "2024 (year)"; "(unspecified)" marks a missing precision.
+std::string FormatOccurred(const google::protobuf::Timestamp& ts,
+                           enforcement::v1::Precision precision);
+// The name of the event's body field ("raid", "handover", ...), or "(none)".
+std::string BodyKind(const enforcement::v1::Event& event);
+// "1,234,567".
+std::string WithThousands(uint64_t n);
+
+// ---------------------------------------------------------------------------
+// Progress on stderr, only when stderr is a terminal. Redraws at most a few
+// times a second: "import: 120,000 lines  45,000 lines/s  37%".
+class ProgressMeter {
+ public:
+  // `unit` is the plural noun counted, e.g. "lines", "records".
+  ProgressMeter(std::string label, std::string unit);
+  ~ProgressMeter();  // calls Finish()
+  bool enabled() const { return enabled_; }
+  // `count` items done; `fraction` in [0,1] or negative when unknown.
+  void Update(uint64_t count, double fraction);
+  // Erases the meter line.
+  void Finish();
+
+ private:
+  void Draw(uint64_t count, double fraction);
+  std::string label_, unit_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace cli
+
+#endif  // ENFORCEMENT_TOOLS_CLI_CLI_COMMON_H_

@@ -1,0 +1,39 @@
+// The subcommands of `ledger` and their table. To add a command: write
+// `int RunX(const Invocation&)` in a commands_*.cc file, declare it here and
+// add one row to the table in commands.cc (name, help text, options, run).
+#ifndef ENFORCEMENT_TOOLS_CLI_COMMANDS_H_
+#define ENFORCEMENT_TOOLS_CLI_COMMANDS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "tools/cli/cli_common.h"
+
+namespace cli {
+
+// commands_write.cc
+int RunInit(const Invocation& inv);
+int RunAppend(const Invocation& inv);
+int RunImport(const Invocation& inv);
+// commands_read.cc
+int RunRead(const Invocation& inv);
+int RunHead(const Invocation& inv);
+int RunExport(const Invocation& inv);
+// commands_verify.cc
+int RunVerify(const Invocation& inv);
+
+// Every command, in the order `ledger --help` lists them.
+absl::Span<const CommandSpec> Commands();
+// The command named `name`, or nullptr.
+const CommandSpec* FindCommand(absl::string_view name);
+
+// `ledger --help`: synopsis, global options, commands, exit codes.
+std::string OverviewHelp();
+// `ledger help CMD` / `ledger CMD --help`: synopsis, description, options,
+// example, exit codes.
+std::string CommandHelp(const CommandSpec& command);
+
+}  // namespace cli
+
+#endif  // ENFORCEMENT_TOOLS_CLI_COMMANDS_H_

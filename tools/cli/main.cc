@@ -1,0 +1,120 @@
+// `ledger`: the command-line program (SPEC §6). This file only dispatches:
+// it reads the global options, finds the subcommand in the table of
+// tools/cli/commands.cc, parses the subcommand's options against that
+// command's own option table and runs it. Each command lives in a
+// commands_*.cc file; shared helpers are in cli_common.{h,cc}.
+//
+// Why a small table-driven parser (tools/cli/flags.h) and not absl flags:
+// absl flags are process-global, defined at namespace scope with
+// ABSL_FLAG, and parsed once for the whole binary. Every flag of every
+// subcommand would then be accepted by every other one (`ledger head
+// --batch 5` would parse), `--from` could not mean a position for `read` and
+// something else for a future command, and per-command help and "unknown
+// option for this command" errors would have to be rebuilt on top anyway.
+// With per-command option tables, each command's help is generated from the
+// same table that its parser checks, an option unknown to the command is a
+// usage error naming it, and adding a command is one function plus one table
+// row. The parser is ~100 lines with no global state, which also keeps it
+// easy to test.
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/flags.h"
+
+namespace {
+
+int TopLevelUsageError(const std::string& message) {
+  std::fprintf(stderr, "ledger: %s\nRun 'ledger --help' for the commands and options.\n",
+               message.c_str());
+  return cli::kExitUsage;
+}
+
+int PrintHelp(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  return cli::kExitOk;
+}
+
+int Dispatch(const std::vector<std::string>& args) {
+  // Global options before the command name.
+  size_t i = 0;
+  std::vector<std::string> leading;
+  while (i < args.size() && absl::StartsWith(args[i], "-") && args[i] != "-") {
+    leading.push_back(args[i]);
+    // --db takes a value as the next argument unless given as --db=DIR.
+    if (args[i] == "--db" && i + 1 < args.size()) leading.push_back(args[++i]);
+    ++i;
+  }
+  absl::StatusOr<cli::ParsedArgs> globals =
+      cli::ParseArgs({}, cli::GlobalOptionSpecs(), leading);
+  if (!globals.ok()) return TopLevelUsageError(std::string(globals.status().message()));
+  if (!globals->positionals().empty()) {
+    return TopLevelUsageError("unexpected argument " + globals->positionals().front());
+  }
+
+  if (i == args.size()) {
+    if (globals->help()) return PrintHelp(cli::OverviewHelp());
+    std::fputs(cli::OverviewHelp().c_str(), stderr);
+    return cli::kExitUsage;
+  }
+  const std::string& name = args[i];
+  const std::vector<std::string> rest(args.begin() + i + 1, args.end());
+
+  if (name == "help") {
+    if (rest.empty()) return PrintHelp(cli::OverviewHelp());
+    const cli::CommandSpec* c = cli::FindCommand(rest.front());
+    if (c == nullptr) return TopLevelUsageError("help: unknown command '" + rest.front() + "'");
+    return PrintHelp(cli::CommandHelp(*c));
+  }
+  const cli::CommandSpec* command = cli::FindCommand(name);
+  if (command == nullptr) return TopLevelUsageError("unknown command '" + name + "'");
+  if (globals->help()) return PrintHelp(cli::CommandHelp(*command));
+
+  cli::Invocation inv;
+  inv.command = command->name;
+  absl::StatusOr<cli::ParsedArgs> parsed =
+      cli::ParseArgs(command->options, cli::GlobalOptionSpecs(), rest);
+  // --help wins over any other problem on the line, as in git.
+  for (const std::string& a : rest) {
+    if (a == "--") break;
+    if (a == "--help" || a == "-h") return PrintHelp(cli::CommandHelp(*command));
+  }
+  if (!parsed.ok()) return inv.UsageError(parsed.status().message());
+  inv.args = *std::move(parsed);
+  const size_t n = inv.args.positionals().size();
+  if (n > command->max_positionals) {
+    return inv.UsageError("unexpected argument " + inv.args.positionals()[command->max_positionals]);
+  }
+  if (n < command->min_positionals) return inv.UsageError("missing argument; usage: " +
+                                                          std::string(command->synopsis));
+
+  // A global option may appear on either side of the command name, once.
+  for (const char* g : {"db", "json"}) {
+    if (globals->Has(g) && inv.args.Has(g)) {
+      return inv.UsageError(absl::StrCat("option --", g, " given more than once"));
+    }
+  }
+  std::optional<std::string> db = inv.args.Get("db");
+  if (!db) db = globals->Get("db");
+  inv.global.db = cli::ResolveDbPath(db);
+  if (inv.global.db.empty()) return inv.UsageError("--db wants a directory, not an empty string");
+  inv.global.json = globals->Has("json") || inv.args.Has("json");
+
+  const int code = command->run(inv);
+  if (std::fflush(stdout) != 0 && code == cli::kExitOk) {
+    return inv.Fail(cli::kExitInternal, "cannot write to standard output");
+  }
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return Dispatch(args);
+}
