@@ -83,8 +83,8 @@ absl::StatusOr<Hash> RangeRoot(const NodeReader& nodes, uint64_t begin, uint64_t
 // (index + 1) << level <= size, i.e. the node is complete in that tree.
 // Reads: (fork level - level) siblings + at most fork level nodes for the
 // ephemeral node + at most (63 - fork level) left nodes, so <= 126.
-absl::Status AppendPathProof(const NodeReader& nodes, int level, uint64_t index,
-                             uint64_t size, std::vector<Hash>* proof) {
+absl::Status AppendPathProof(const NodeReader& nodes, int level, uint64_t index, uint64_t size,
+                             std::vector<Hash>* proof) {
   // The fork is where the paths to (level, index) and to leaf `size` (one
   // past the end) part: the highest bit in which their indices differ.
   const int inner = std::bit_width(index ^ (size >> level)) - 1;
@@ -196,8 +196,7 @@ std::string ToHex(const Hash& h) {
 }
 
 std::string ToBase64(const Hash& h) {
-  return absl::Base64Escape(
-      absl::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+  return absl::Base64Escape(absl::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }
 
 absl::StatusOr<Hash> FromBase64(absl::string_view b64) {
@@ -230,8 +229,8 @@ absl::StatusOr<Hash> FromHex(absl::string_view hex) {
   for (size_t i = 0; i < h.size(); ++i) {
     const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("not a hex digit near offset ", 2 * i, " of \"", absl::CHexEscape(hex), "\""));
+      return absl::InvalidArgumentError(absl::StrCat("not a hex digit near offset ", 2 * i,
+                                                     " of \"", absl::CHexEscape(hex), "\""));
     }
     h[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
@@ -317,8 +316,8 @@ absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeReader& nodes, uint64
 absl::StatusOr<std::vector<Hash>> ConsistencyProof(const NodeReader& nodes, uint64_t size1,
                                                    uint64_t size2) {
   if (size1 == 0 || size1 > size2) {
-    return absl::InvalidArgumentError(absl::StrCat("consistency proof: need 0 < size1 <= size2, got ",
-                                                   size1, " and ", size2));
+    return absl::InvalidArgumentError(
+        absl::StrCat("consistency proof: need 0 < size1 <= size2, got ", size1, " and ", size2));
   }
   std::vector<Hash> proof;
   if (size1 == size2) return proof;
@@ -346,8 +345,8 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_has
   const auto [inner, border] = DecompInclusionProof(index, size);
   if (proof.size() != static_cast<size_t>(inner + border)) {
     return absl::InvalidArgumentError(absl::StrCat("inclusion: proof has ", proof.size(),
-                                                   " hashes, want ", inner + border,
-                                                   " for index ", index, " in size ", size));
+                                                   " hashes, want ", inner + border, " for index ",
+                                                   index, " in size ", size));
   }
   Hash calculated = ChainInner(leaf_hash, proof.subspan(0, inner), index);
   calculated = ChainBorderRight(calculated, proof.subspan(inner));
@@ -355,8 +354,8 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_has
   return absl::OkStatus();
 }
 
-absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1,
-                               const Hash& root2, absl::Span<const Hash> proof) {
+absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1, const Hash& root2,
+                               absl::Span<const Hash> proof) {
   if (size2 < size1) {
     return absl::InvalidArgumentError(
         absl::StrCat("consistency: size2 ", size2, " is below size1 ", size1));
@@ -365,12 +364,13 @@ absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1
   // rejecting it (as the transparency-dev vectors do) keeps a caller from
   // mistaking it for a check.
   if (size1 == 0) {
-    return absl::InvalidArgumentError("consistency: proof from the empty tree (size1 0) is meaningless");
+    return absl::InvalidArgumentError(
+        "consistency: proof from the empty tree (size1 0) is meaningless");
   }
   if (size1 == size2) {
     if (!proof.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("consistency: size1 == size2 but proof has ", proof.size(), " hashes, want 0"));
+      return absl::InvalidArgumentError(absl::StrCat("consistency: size1 == size2 but proof has ",
+                                                     proof.size(), " hashes, want 0"));
     }
     if (root1 != root2) {
       return absl::InvalidArgumentError(absl::StrCat("consistency: size1 == size2 but root1 ",
@@ -379,7 +379,9 @@ absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1
     }
     return absl::OkStatus();
   }
-  if (proof.empty()) return absl::InvalidArgumentError("consistency: empty proof for size1 < size2");
+  if (proof.empty()) {
+    return absl::InvalidArgumentError("consistency: empty proof for size1 < size2");
+  }
 
   auto [inner, border] = DecompInclusionProof(size1 - 1, size2);
   const int shift = std::countr_zero(size1);

@@ -126,9 +126,8 @@ void BuildTree(const std::vector<Hash>& leaves, Tree* tree) {
   tree->roots.assign(1, EmptyRoot());
   CompactRange range;
   for (const Hash& leaf : leaves) {
-    range.Append(leaf, [&](int level, uint64_t index, const Hash& h) {
-      tree->nodes.Put(level, index, h);
-    });
+    range.Append(
+        leaf, [&](int level, uint64_t index, const Hash& h) { tree->nodes.Put(level, index, h); });
     tree->roots.push_back(range.Root());
   }
 }
@@ -145,9 +144,7 @@ void FlipBit(Hash* h, int bit) { (*h)[bit / 8] ^= static_cast<uint8_t>(1u << (bi
 // ---------------------------------------------------------------------------
 // Hashing and encodings.
 
-TEST(MerkleHashTest, EmptyRootIsSha256OfNothing) {
-  EXPECT_EQ(ToHex(EmptyRoot()), kRootsHex[0]);
-}
+TEST(MerkleHashTest, EmptyRootIsSha256OfNothing) { EXPECT_EQ(ToHex(EmptyRoot()), kRootsHex[0]); }
 
 TEST(MerkleHashTest, LeafHashPrefixesZeroByte) {
   // The root of a one-leaf tree is the leaf hash of "" = SHA-256(0x00).
@@ -195,19 +192,19 @@ TEST(MerkleHashTest, FromBase64RejectsAnythingButCanonical32Bytes) {
   const std::string good = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
   ASSERT_TRUE(FromBase64(good).ok());
   const std::vector<std::string> bad = {
-      "",                                                       // empty
-      "ZG9uJ3QgY2FyZSAy",                                       // 12 bytes
-      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",            // padding dropped
-      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=",           // stray low bits
-      "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU=",           // URL alphabet
-      " 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",          // leading space
-      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",         // trailing newline
-      "47DEQpj8HBSa+/TImW+5\nJCeuQeRkm5NMpJWZG3hSuFU=",         // embedded newline
-      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=AAAA",       // 35 bytes
-      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS",               // 30 bytes
-      "AA47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",         // misaligned
-      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU==",          // extra padding
-      "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!=",           // not base64
+      "",                                                  // empty
+      "ZG9uJ3QgY2FyZSAy",                                  // 12 bytes
+      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",       // padding dropped
+      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=",      // stray low bits
+      "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU=",      // URL alphabet
+      " 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",     // leading space
+      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",    // trailing newline
+      "47DEQpj8HBSa+/TImW+5\nJCeuQeRkm5NMpJWZG3hSuFU=",    // embedded newline
+      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=AAAA",  // data after padding
+      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS",          // 30 bytes
+      "AA47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",    // misaligned
+      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU==",     // extra padding
+      "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!=",      // not base64
   };
   for (const std::string& b64 : bad) {
     EXPECT_EQ(FromBase64(b64).status().code(), absl::StatusCode::kInvalidArgument)
@@ -318,10 +315,8 @@ TEST(MerkleRootTest, LoadAndFromFrontierResumeAppendingWhereTheTreeLeftOff) {
 
 TEST(MerkleRootTest, FromFrontierRejectsCountNotMatchingSetBits) {
   const Hash h = LeafHash("x");
-  EXPECT_EQ(CompactRange::FromFrontier(0, {h}).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CompactRange::FromFrontier(3, {h}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CompactRange::FromFrontier(0, {h}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CompactRange::FromFrontier(3, {h}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CompactRange::FromFrontier(4, {h, h}).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(CompactRange::FromFrontier(0, {}).ok());
@@ -398,8 +393,7 @@ TEST(MerkleProofTest, ProofsVerifyForRandomPairsInA100000LeafTree) {
     BoundedReader reader2(tree.nodes, size2);
     absl::StatusOr<std::vector<Hash>> cproof = ConsistencyProof(reader2, size1, size2);
     ASSERT_TRUE(cproof.ok()) << cproof.status();
-    EXPECT_TRUE(
-        VerifyConsistency(size1, size2, tree.roots[size1], tree.roots[size2], *cproof).ok())
+    EXPECT_TRUE(VerifyConsistency(size1, size2, tree.roots[size1], tree.roots[size2], *cproof).ok())
         << size1 << "->" << size2;
   }
 }
@@ -485,12 +479,9 @@ TEST(MerkleProofTest, ProofBuildersRejectImpossibleRequests) {
   BuildTree(NumberedLeaves(8), &tree);
   EXPECT_EQ(InclusionProof(tree.nodes, 8, 8).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(InclusionProof(tree.nodes, 0, 0).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConsistencyProof(tree.nodes, 0, 8).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConsistencyProof(tree.nodes, 0, 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConsistencyProof(tree.nodes, 5, 4).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProof(tree.nodes, 0, 8).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProof(tree.nodes, 0, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProof(tree.nodes, 5, 4).status().code(), absl::StatusCode::kInvalidArgument);
   absl::StatusOr<std::vector<Hash>> same = ConsistencyProof(tree.nodes, 8, 8);
   ASSERT_TRUE(same.ok());
   EXPECT_TRUE(same->empty());
@@ -555,8 +546,8 @@ TEST(MerkleVerifyTest, ConsistencyErrorsNameWhatFailed) {
 
   std::vector<Hash> shorter(proof->begin(), proof->end() - 1);
   s = VerifyConsistency(3, 8, root3, root8, shorter);
-  EXPECT_TRUE(absl::StrContains(s.message(), absl::StrCat("proof has ", shorter.size(),
-                                                          " hashes, want ", proof->size())))
+  EXPECT_TRUE(absl::StrContains(
+      s.message(), absl::StrCat("proof has ", shorter.size(), " hashes, want ", proof->size())))
       << s;
 
   s = VerifyConsistency(3, 8, root3, tree.roots[7], *proof);
@@ -575,9 +566,22 @@ TEST(MerkleVerifyTest, ConsistencyErrorsNameWhatFailed) {
 TEST(MerkleReadCountTest, ProofsAndRootsReadLogarithmicallyManyNodes) {
   SyntheticNodes synthetic;
   std::mt19937_64 rng(42);
-  std::vector<uint64_t> sizes = {1, 2, 3, 4, 5, 7, 8, 1000, 65535, 65536, 65537,
-                                 (uint64_t{1} << 63) - 1, uint64_t{1} << 63,
-                                 (uint64_t{1} << 63) + 1, ~uint64_t{0}, ~uint64_t{0} - 1};
+  std::vector<uint64_t> sizes = {1,
+                                 2,
+                                 3,
+                                 4,
+                                 5,
+                                 7,
+                                 8,
+                                 1000,
+                                 65535,
+                                 65536,
+                                 65537,
+                                 (uint64_t{1} << 63) - 1,
+                                 uint64_t{1} << 63,
+                                 (uint64_t{1} << 63) + 1,
+                                 ~uint64_t{0},
+                                 ~uint64_t{0} - 1};
   for (int i = 0; i < 200; ++i) sizes.push_back(1 + (rng() >> (rng() % 64)));
   int max_inclusion = 0, max_consistency = 0;
   for (uint64_t size : sizes) {
@@ -590,8 +594,7 @@ TEST(MerkleReadCountTest, ProofsAndRootsReadLogarithmicallyManyNodes) {
       EXPECT_LE(reader.reads(), 64);
       EXPECT_EQ(reader.reads(), std::popcount(size));
     }
-    std::vector<uint64_t> others = {0, 1, size / 2, size - 1, size - 2, rng() % size,
-                                    rng() % size};
+    std::vector<uint64_t> others = {0, 1, size / 2, size - 1, size - 2, rng() % size, rng() % size};
     for (uint64_t other : others) {
       if (other >= size) continue;
       BoundedReader reader(synthetic, size);
@@ -670,12 +673,26 @@ class JsonParser {
       if (pos_ >= s_.size()) return std::nullopt;
       char e = s_[pos_++];
       switch (e) {
-        case '"': case '\\': case '/': out.push_back(e); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+        case '\\':
+        case '/':
+          out.push_back(e);
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           // Only needed to round-trip odd input; ASCII is enough here.
           if (pos_ + 4 > s_.size()) return std::nullopt;
@@ -687,7 +704,8 @@ class JsonParser {
           out.push_back(code < 0x80 ? static_cast<char>(code) : '?');
           break;
         }
-        default: return std::nullopt;
+        default:
+          return std::nullopt;
       }
     }
     return std::nullopt;
@@ -762,9 +780,10 @@ class JsonParser {
 };
 
 TEST(JsonParserTest, ReadsVectorShapesAndRejectsBrokenText) {
-  std::optional<Json> v = JsonParser(
-      R"({"a": 18446744073709551615, "b": [ "x", "y\"z" ], "c": null, "d": true, "e": -1})")
-      .ParseDocument();
+  std::optional<Json> v =
+      JsonParser(
+          R"({"a": 18446744073709551615, "b": [ "x", "y\"z" ], "c": null, "d": true, "e": -1})")
+          .ParseDocument();
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(v->fields["a"].uint.value_or(0), ~uint64_t{0});
   EXPECT_EQ(v->fields["b"].items.size(), 2u);
@@ -890,13 +909,13 @@ TEST(MerkleVectorTest, EveryInclusionAndConsistencyVectorIsJudgedAsWantErrSays) 
     EXPECT_EQ(paths.size(), 98u) << kind;
     for (const std::filesystem::path& path : paths) {
       const std::string name =
-          std::filesystem::relative(path, std::filesystem::path(testing_support::VectorsDir()) /
-                                              "rfc6962")
+          std::filesystem::relative(
+              path, std::filesystem::path(testing_support::VectorsDir()) / "rfc6962")
               .string();
       SCOPED_TRACE(name);
       ++files;
-      std::optional<Json> doc = JsonParser(testing_support::ReadFileOrDie(path.string()))
-                                    .ParseDocument();
+      std::optional<Json> doc =
+          JsonParser(testing_support::ReadFileOrDie(path.string())).ParseDocument();
       ASSERT_TRUE(doc.has_value() && doc->kind == Json::kObject) << "unparseable JSON";
       const Json* want_err = Field(*doc, "wantErr");
       ASSERT_TRUE(want_err != nullptr && want_err->kind == Json::kBool) << "no wantErr";
@@ -927,8 +946,9 @@ TEST(MerkleVectorTest, EveryInclusionAndConsistencyVectorIsJudgedAsWantErrSays) 
   EXPECT_EQ(rejected, 184);
   EXPECT_EQ(accepted, 12);
   // The one file whose accepted "roots" are 12-byte strings ("don't care 2").
-  EXPECT_EQ(stricter_than_go, std::vector<std::string>{
-                                  "consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"});
+  EXPECT_EQ(stricter_than_go,
+            std::vector<std::string>{
+                "consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"});
 }
 
 TEST(MerkleVectorTest, ProofBuildersReproduceEveryHappyPathProof) {

@@ -271,7 +271,7 @@ bool WriteStdout(absl::string_view data) {
 // ---------------------------------------------------------------------------
 // Formatting.
 
-std::string FormatTime(absl::Time t) {
+std::string FormatRfc3339(absl::Time t) {
   if (t == absl::InfinitePast()) return "-";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
@@ -281,7 +281,7 @@ absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
 }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
-  return FormatTime(ToAbslTime(ts));
+  return FormatRfc3339(ToAbslTime(ts));
 }
 
 std::string FormatOccurred(const google::protobuf::Timestamp& ts,
@@ -290,7 +290,7 @@ std::string FormatOccurred(const google::protobuf::Timestamp& ts,
   const absl::TimeZone utc = absl::UTCTimeZone();
   switch (precision) {
     case enforcement::v1::PRECISION_EXACT:
-      return absl::StrCat(FormatTime(t), " (exact)");
+      return absl::StrCat(FormatRfc3339(t), " (exact)");
     case enforcement::v1::PRECISION_DAY:
       return absl::StrCat(absl::FormatTime("%Y-%m-%d", t, utc), " (day)");
     case enforcement::v1::PRECISION_MONTH:
@@ -298,7 +298,7 @@ std::string FormatOccurred(const google::protobuf::Timestamp& ts,
     case enforcement::v1::PRECISION_YEAR:
       return absl::StrCat(absl::FormatTime("%Y", t, utc), " (year)");
     default:
-      return absl::StrCat(FormatTime(t), " (unspecified)");
+      return absl::StrCat(FormatRfc3339(t), " (unspecified)");
   }
 }
 

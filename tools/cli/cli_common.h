@@ -177,7 +177,7 @@ bool WriteStdout(absl::string_view data);
 
 // RFC 3339 in UTC with as many fractional digits as needed, e.g.
 // "2024-02-11T00:00:00Z"; "-" for absl::InfinitePast().
-std::string FormatTime(absl::Time t);
+std::string FormatRfc3339(absl::Time t);
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
 absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
 // A date at its precision: "2024-02-11T10:30:00Z (exact)", "2024-02-11 (day)",

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "ledger/ledger.h"
 #include "ledger/validate.h"
 #include "tools/cli/cli_common.h"
@@ -28,11 +29,19 @@ constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 // The index of the input event an Append error concerns (ledger.h
 // kFailedIndexPayload), if the ledger said.
 std::optional<size_t> FailedIndex(const absl::Status& status) {
-  std::optional<absl::Cord> payload = status.GetPayload(ledger::kFailedIndexPayload);
+  auto payload = status.GetPayload(ledger::kFailedIndexPayload);
   if (!payload) return std::nullopt;
   std::optional<uint64_t> v = ParseUint(std::string(*payload));
   if (!v) return std::nullopt;
   return static_cast<size_t>(*v);
+}
+
+// The message of an Append error about input event `index`, without the
+// ledger's "event <index> " prefix: the CLI names the file line instead.
+std::string EventMessage(const absl::Status& status, size_t index) {
+  absl::string_view msg = status.message();
+  absl::ConsumePrefix(&msg, absl::StrCat("event ", index, " "));
+  return std::string(msg);
 }
 
 // Opens an input file for reading events. A missing file is a usage error
@@ -196,7 +205,7 @@ int RunAppend(const Invocation& inv) {
     const absl::Status& s = result.status();
     std::string msg(s.message());
     if (std::optional<size_t> idx = FailedIndex(s); idx && *idx < lines.size()) {
-      msg = absl::StrCat(Where(in, lines[*idx]), ": ", msg);
+      msg = absl::StrCat(Where(in, lines[*idx]), ": ", EventMessage(s, *idx));
     }
     if (s.code() == absl::StatusCode::kAborted && stream && !absl::StrContains(msg, *stream)) {
       // The ledger's message should name the stream and both versions; make sure.
@@ -207,7 +216,8 @@ int RunAppend(const Invocation& inv) {
       absl::StrAppend(&msg, " (stream ", *stream, " is at version ", current, ", expected ",
                       expected.ToString(), ")");
     }
-    return inv.Fail(s, StatusContext::kAppend, absl::StrCat(msg, "\nnothing was written"));
+    if (!absl::StrContains(msg, "nothing was written")) absl::StrAppend(&msg, "\nnothing was written");
+    return inv.Fail(ExitCodeFor(s, StatusContext::kAppend), msg);
   }
 
   const ledger::AppendResult& r = *result;
@@ -360,8 +370,8 @@ int RunImport(const Invocation& inv) {
         const absl::Status& s = r.status();
         const std::optional<size_t> idx = FailedIndex(s);
         if (idx && *idx < batch_lines.size()) {
-          return fail(ExitCodeFor(s, StatusContext::kAppend), batch_lines[*idx], s.message(),
-                      in.line_number());
+          return fail(ExitCodeFor(s, StatusContext::kAppend), batch_lines[*idx],
+                      EventMessage(s, *idx), in.line_number());
         }
         return fail(ExitCodeFor(s, StatusContext::kAppend), 0,
                     absl::StrCat("lines ", committed.last_line + 1, "\u2013", in.line_number(),
@@ -438,7 +448,7 @@ int RunImport(const Invocation& inv) {
     return kExitOk;
   }
   const std::string rate =
-      secs > 0.001 ? absl::StrFormat(" in %.2f s (%s lines/s)", secs,
+      secs > 0.001 ? absl::StrFormat("; took %.2f s (%s lines/s)", secs,
                                      WithThousands(static_cast<uint64_t>(lines_read / secs)))
                    : "";
   if (dry_run) {

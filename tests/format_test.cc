@@ -1,0 +1,123 @@
+// Golden tests of the storage format (docs/FORMAT.md): the bytes of keys,
+// values and records are pinned here, so a format change is a deliberate act
+// that updates docs/FORMAT.md, the format version and these fixtures together.
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gtest/gtest.h"
+#include "ledger/key_coding.h"
+#include "ledger/ledger.h"
+#include "ledger/record_coding.h"
+#include "tests/support/event_builders.h"
+#include "tests/support/paths.h"
+
+namespace ledger {
+namespace {
+
+using enforcement::v1::Event;
+using enforcement::v1::LedgerRecord;
+
+std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
+
+// Fixture files hold lines "name hex"; '#' starts a comment.
+std::string Golden(const std::string& name) {
+  const std::string text = testing_support::ReadFileOrDie(
+      testing_support::SourceDir() + "/tests/testdata/format/golden.txt");
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    if (kv.first == name) return kv.second;
+  }
+  ADD_FAILURE() << "no golden value " << name;
+  return "";
+}
+
+Event GoldenEvent() {
+  Event e = testing_support::HandoverEvent("golden-1", "handover/mm-cn", "MM", "CN", 352);
+  e.mutable_handover()->set_ringleaders_count(21);
+  e.mutable_handover()->set_nationality("CN");
+  return e;
+}
+
+TEST(FormatTest, KeysHaveTheirDocumentedBytes) {
+  EXPECT_EQ(Hex(RecordKey(258)), Golden("record_key_258"));
+  EXPECT_EQ(Hex(StreamKey("suspect/a", 1)), Golden("stream_key_suspect_a_1"));
+  EXPECT_EQ(Hex(StreamKeyEnd("suspect/a")), Golden("stream_key_end_suspect_a"));
+  EXPECT_EQ(Hex(MerkleKey(3, 5)), Golden("merkle_key_3_5"));
+  HeadValue h;
+  h.tree_size = 7;
+  h.root.fill(0xab);
+  h.last_recorded_at_nanos = 1711929600123456789;
+  EXPECT_EQ(Hex(EncodeHead(h)), Golden("head_value"));
+}
+
+TEST(FormatTest, RecordBytesAreGolden) {
+  std::string event_bytes;
+  ASSERT_TRUE(SerializeEventDeterministic(GoldenEvent(), &event_bytes));
+  EXPECT_EQ(Hex(event_bytes), Golden("event_golden_1"));
+  std::string record;
+  AppendRecordBytes(3, absl::FromUnixNanos(1711929600500000000), 2, event_bytes, &record);
+  EXPECT_EQ(Hex(record), Golden("record_golden_1"));
+  EXPECT_EQ(Hex(EncodeRecordValue(record)), "01" + Golden("record_golden_1"));
+  EXPECT_EQ(merkle::ToHex(merkle::LeafHash(record)), Golden("leaf_hash_golden_1"));
+}
+
+TEST(FormatTest, HandComposedRecordEqualsProtobufSerialization) {
+  std::string event_bytes;
+  ASSERT_TRUE(SerializeEventDeterministic(GoldenEvent(), &event_bytes));
+  // Zero values (omitted in proto3), large values, pre-epoch times.
+  const uint64_t positions[] = {0, 1, 127, 128, 1u << 20, ~uint64_t{0}};
+  const int64_t nanos[] = {0, 1, 999999999, 1711929600000000000, -1, -1500000000};
+  for (uint64_t pos : positions) {
+    for (int64_t ns : nanos) {
+      for (uint64_t version : {uint64_t{0}, uint64_t{300}}) {
+        std::string composed;
+        AppendRecordBytes(pos, absl::FromUnixNanos(ns), version, event_bytes, &composed);
+        LedgerRecord r;
+        r.set_position(pos);
+        int64_t s = ns / 1000000000, n = ns % 1000000000;
+        if (n < 0) {
+          n += 1000000000;
+          s -= 1;
+        }
+        r.mutable_recorded_at()->set_seconds(s);
+        r.mutable_recorded_at()->set_nanos(static_cast<int32_t>(n));
+        r.set_stream_version(version);
+        *r.mutable_event() = GoldenEvent();
+        std::string expected;
+        ASSERT_TRUE(r.SerializeToString(&expected));
+        EXPECT_EQ(Hex(composed), Hex(expected)) << "pos " << pos << " ns " << ns;
+      }
+    }
+  }
+}
+
+TEST(FormatTest, StoredValueWithUnknownTagIsDataLoss) {
+  auto r = RecordBytesFromValue(std::string("\x02xyz", 4), 9);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(RecordBytesFromValue("", 9).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(FormatTest, LedgerOfFixedEventsAndClockHasGoldenRoot) {
+  testing_support::TempDir dir;
+  OpenOptions o;
+  o.create_if_missing = true;
+  o.origin = "golden.example/log";
+  absl::Time now = absl::FromUnixSeconds(1711929600);
+  o.clock = [&] { return now; };
+  auto l = Ledger::Open(dir.Sub("db"), o);
+  ASSERT_TRUE(l.ok()) << l.status();
+  for (int i = 0; i < 5; ++i) {
+    Event e = GoldenEvent();
+    e.set_event_id(absl::StrCat("golden-", i));
+    ASSERT_TRUE((*l)->AppendEvents({e}).ok());
+    now += absl::Seconds(1);
+  }
+  EXPECT_EQ(merkle::ToHex((*l)->GetHead().root), Golden("ledger_root_5_golden_events"));
+}
+
+}  // namespace
+}  // namespace ledger

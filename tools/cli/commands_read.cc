@@ -1,0 +1,359 @@
+// The commands that read: read, head, export. All open the ledger read-only
+// (OpenMode::kRead), so they work while a writer runs; they see the records
+// committed when they opened it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/ledger.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/ndjson.h"
+
+namespace cli {
+namespace {
+
+// Scan's early stop: returned by a callback that has seen enough.
+absl::Status StopScan() { return absl::CancelledError("stop"); }
+bool IsStopScan(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kCancelled && s.message() == "stop";
+}
+
+std::vector<std::string> RecordRow(const enforcement::v1::LedgerRecord& r) {
+  const enforcement::v1::Event& e = r.event();
+  return {absl::StrCat(r.position()),
+          FormatTimestamp(r.recorded_at()),
+          e.stream(),
+          absl::StrCat(r.stream_version()),
+          e.event_id(),
+          BodyKind(e),
+          FormatOccurred(e.occurred_at(), e.occurred_precision())};
+}
+
+const std::vector<std::string>& RecordHeaders() {
+  static const auto* const kHeaders = new std::vector<std::string>{
+      "POSITION", "RECORDED_AT", "STREAM", "VERSION", "EVENT_ID", "KIND", "OCCURRED"};
+  return *kHeaders;
+}
+
+// Resolves --from/--to against the tree size. kOutOfRange when from is past
+// the head; `to` is clamped to the head.
+absl::Status ResolveRange(const Invocation& inv, uint64_t tree_size, uint64_t* from,
+                          uint64_t* to, int* usage) {
+  absl::StatusOr<std::optional<uint64_t>> f = inv.args.GetUint("from");
+  absl::StatusOr<std::optional<uint64_t>> t = inv.args.GetUint("to");
+  for (const auto* s : {&f, &t}) {
+    if (!s->ok()) {
+      *usage = 1;
+      return s->status();
+    }
+  }
+  *from = f->value_or(0);
+  *to = t->value_or(tree_size);
+  if (*to < *from) {
+    *usage = 1;
+    return absl::InvalidArgumentError(
+        absl::StrCat("--to ", *to, " is before --from ", *from, " (the range is [from, to))"));
+  }
+  if (*from > tree_size) {
+    return absl::OutOfRangeError(absl::StrCat("position ", *from, " is past the head: the ledger has ",
+                                              tree_size, " records (positions 0\u2013",
+                                              tree_size == 0 ? 0 : tree_size - 1, ")"));
+  }
+  if (*to > tree_size) *to = tree_size;
+  return absl::OkStatus();
+}
+
+// Appends the base-128 varint encoding of v (protobuf's wire format).
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// An output file written atomically: a temporary file next to the target,
+// fsynced and renamed over it on Commit(); removed if not committed.
+class AtomicFile {
+ public:
+  static absl::StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& path) {
+    std::filesystem::path target(path);
+    std::string tmpl =
+        (target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path()) /
+        absl::StrCat(".", target.filename().string(), ".tmp-XXXXXX");
+    const int fd = mkstemp(tmpl.data());
+    if (fd < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create a temporary file for ", path, ": ", std::strerror(errno)));
+    }
+    FILE* f = fdopen(fd, "wb");
+    if (f == nullptr) {
+      close(fd);
+      unlink(tmpl.c_str());
+      return absl::InternalError("fdopen failed");
+    }
+    return std::unique_ptr<AtomicFile>(new AtomicFile(path, tmpl, f));
+  }
+  ~AtomicFile() {
+    if (f_ != nullptr) std::fclose(f_);
+    if (!committed_) unlink(tmp_.c_str());
+  }
+  FILE* file() { return f_; }
+  absl::Status Commit() {
+    if (std::fflush(f_) != 0 || fsync(fileno(f_)) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", tmp_, ": ", std::strerror(errno)));
+    }
+    const int rc = std::fclose(f_);
+    f_ = nullptr;
+    if (rc != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", tmp_, ": ", std::strerror(errno)));
+    }
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot rename ", tmp_, " to ", path_, ": ", std::strerror(errno)));
+    }
+    committed_ = true;
+    // Make the rename durable.
+    std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+    if (dir.empty()) dir = ".";
+    if (int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY); dfd >= 0) {
+      fsync(dfd);
+      close(dfd);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  AtomicFile(std::string path, std::string tmp, FILE* f)
+      : path_(std::move(path)), tmp_(std::move(tmp)), f_(f) {}
+  std::string path_, tmp_;
+  FILE* f_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// read
+
+int RunRead(const Invocation& inv) {
+  const std::optional<std::string> stream = inv.args.Get("stream");
+  absl::StatusOr<std::optional<uint64_t>> limit_opt = inv.args.GetUint("limit");
+  if (!limit_opt.ok()) return inv.UsageError(limit_opt.status().message());
+  const uint64_t limit = limit_opt->value_or(~uint64_t{0});
+  if (stream && (inv.args.Has("from") || inv.args.Has("to"))) {
+    return inv.UsageError("--from/--to select positions; with --stream use --from-version");
+  }
+  if (!stream && inv.args.Has("from-version")) {
+    return inv.UsageError("--from-version needs --stream S");
+  }
+  absl::StatusOr<std::optional<uint64_t>> from_version_opt = inv.args.GetUint("from-version");
+  if (!from_version_opt.ok()) return inv.UsageError(from_version_opt.status().message());
+
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
+  if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
+  const ledger::Head head = (*db)->GetHead();
+
+  std::optional<TablePrinter> table;
+  if (!inv.global.json) table.emplace(RecordHeaders());
+  bool write_failed = false;
+  auto emit = [&](const ledger::StoredRecord& rec) -> absl::Status {
+    if (table) {
+      table->AddRow(RecordRow(rec.record));
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::string> json = ToCanonicalJson(rec.record);
+    if (!json.ok()) return json.status();
+    if (!WriteStdout(*json + "\n")) {
+      write_failed = true;
+      return StopScan();
+    }
+    return absl::OkStatus();
+  };
+
+  if (stream) {
+    absl::StatusOr<std::optional<uint64_t>> version = (*db)->StreamVersion(*stream);
+    if (!version.ok()) return inv.Fail(version.status(), StatusContext::kRead);
+    if (!version->has_value()) {
+      return inv.Fail(kExitNotFound, absl::StrCat("stream ", *stream, " has no events"));
+    }
+    const uint64_t from_version = from_version_opt->value_or(0);
+    if (from_version > **version + 1) {
+      return inv.Fail(kExitNotFound, absl::StrCat("stream ", *stream, " has versions 0\u2013",
+                                                  **version, "; --from-version ", from_version,
+                                                  " is past its end"));
+    }
+    absl::StatusOr<std::vector<uint64_t>> positions =
+        (*db)->StreamPositions(*stream, from_version, limit);
+    if (!positions.ok()) return inv.Fail(positions.status(), StatusContext::kRead);
+    for (uint64_t p : *positions) {
+      absl::StatusOr<ledger::StoredRecord> rec = (*db)->ReadOne(p);
+      if (!rec.ok()) {
+        return inv.Fail(rec.status(), StatusContext::kRead, absl::StrCat("position ", p));
+      }
+      if (absl::Status s = emit(*rec); !s.ok()) {
+        if (IsStopScan(s)) break;
+        return inv.Fail(s, StatusContext::kRead);
+      }
+    }
+  } else {
+    uint64_t from = 0, to = 0;
+    int usage = 0;
+    if (absl::Status s = ResolveRange(inv, head.tree_size, &from, &to, &usage); !s.ok()) {
+      if (usage) return inv.UsageError(s.message());
+      return inv.Fail(s, StatusContext::kRead);
+    }
+    uint64_t n = 0;
+    absl::Status s = (*db)->Scan(from, to, [&](const ledger::StoredRecord& rec) -> absl::Status {
+      if (n >= limit) return StopScan();
+      ++n;
+      return emit(rec);
+    });
+    if (!s.ok() && !IsStopScan(s)) return inv.Fail(s, StatusContext::kRead);
+  }
+  if (table) table->Finish();
+  if (write_failed) return inv.Fail(kExitInternal, "cannot write to standard output");
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// head
+
+int RunHead(const Invocation& inv) {
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
+  if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
+  const ledger::Head head = (*db)->GetHead();
+  if (inv.global.json) {
+    JsonObject o;
+    o.Str("db", inv.global.db)
+        .Str("origin", head.origin)
+        .Num("tree_size", head.tree_size)
+        .Str("root_hex", merkle::ToHex(head.root))
+        .Str("root_base64", merkle::ToBase64(head.root));
+    if (head.last_recorded_at == absl::InfinitePast()) {
+      o.Null("last_recorded_at");
+    } else {
+      o.Str("last_recorded_at", FormatRfc3339(head.last_recorded_at));
+    }
+    WriteStdout(o.Build() + "\n");
+    return kExitOk;
+  }
+  PrintKeyValues({{"origin", head.origin},
+                  {"tree size", absl::StrCat(head.tree_size)},
+                  {"root (hex)", merkle::ToHex(head.root)},
+                  {"root (base64)", merkle::ToBase64(head.root)},
+                  {"last recorded at", head.tree_size == 0 ? std::string("- (empty ledger)")
+                                                           : FormatRfc3339(head.last_recorded_at)}});
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// export
+
+int RunExport(const Invocation& inv) {
+  const std::optional<std::string> format = inv.args.Get("format");
+  if (!format) return inv.UsageError("--format delimited|ndjson is required");
+  if (*format != "delimited" && *format != "ndjson") {
+    return inv.UsageError(
+        absl::StrCat("--format wants delimited or ndjson, not \"", *format, "\""));
+  }
+  const bool delimited = *format == "delimited";
+  const std::string out_path = inv.args.GetOr("out", "-");
+  const bool to_stdout = out_path == "-";
+  if (to_stdout && delimited && isatty(STDOUT_FILENO) == 1) {
+    return inv.UsageError("refusing to write binary records to a terminal; use --out FILE or a pipe");
+  }
+
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
+  if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
+  const ledger::Head head = (*db)->GetHead();
+  uint64_t from = 0, to = 0;
+  int usage = 0;
+  if (absl::Status s = ResolveRange(inv, head.tree_size, &from, &to, &usage); !s.ok()) {
+    if (usage) return inv.UsageError(s.message());
+    return inv.Fail(s, StatusContext::kRead);
+  }
+
+  std::unique_ptr<AtomicFile> file;
+  FILE* out = stdout;
+  if (!to_stdout) {
+    absl::StatusOr<std::unique_ptr<AtomicFile>> created = AtomicFile::Create(out_path);
+    if (!created.ok()) return inv.Fail(kExitInternal, created.status().message());
+    file = *std::move(created);
+    out = file->file();
+  }
+
+  ProgressMeter progress("export", "records");
+  uint64_t count = 0, bytes = 0;
+  std::string buf;
+  absl::Status s = (*db)->Scan(from, to, [&](const ledger::StoredRecord& rec) -> absl::Status {
+    buf.clear();
+    if (delimited) {
+      AppendVarint(&buf, rec.bytes.size());
+      buf += rec.bytes;
+    } else {
+      absl::StatusOr<std::string> json = ToCanonicalJson(rec.record);
+      if (!json.ok()) return json.status();
+      buf = *std::move(json);
+      buf.push_back('\n');
+    }
+    if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", to_stdout ? "standard output" : out_path,
+                                                 ": ", std::strerror(errno)));
+    }
+    ++count;
+    bytes += buf.size();
+    progress.Update(count, to > from ? static_cast<double>(count) / static_cast<double>(to - from)
+                                     : -1.0);
+    return absl::OkStatus();
+  });
+  progress.Finish();
+  if (!s.ok()) {
+    return inv.Fail(s, StatusContext::kRead,
+                    to_stdout ? absl::StrCat("export stopped after ", count, " records")
+                              : absl::StrCat("export failed; ", out_path, " was not written"));
+  }
+  if (file) {
+    if (absl::Status c = file->Commit(); !c.ok()) return inv.Fail(kExitInternal, c.message());
+  } else {
+    if (std::fflush(stdout) != 0) return inv.Fail(kExitInternal, "cannot write to standard output");
+    return kExitOk;  // stdout carries the data: no summary
+  }
+
+  // A summary, for an export to a file. From position 0 the root of the
+  // exported prefix is what a checkpoint of that size must show.
+  std::optional<merkle::Hash> root;
+  if (from == 0) {
+    absl::StatusOr<merkle::Hash> r = (*db)->RootAt(to);
+    if (r.ok()) root = *r;
+  }
+  if (inv.global.json) {
+    JsonObject o;
+    o.Str("out", out_path)
+        .Str("format", *format)
+        .Num("records", count)
+        .Num("bytes", bytes)
+        .Num("from", from)
+        .Num("to", to)
+        .Num("tree_size", head.tree_size);
+    if (root) o.Str("root_hex", merkle::ToHex(*root)).Str("root_base64", merkle::ToBase64(*root));
+    WriteStdout(o.Build() + "\n");
+  } else {
+    std::string line = absl::StrCat("exported ", count, " records", count == 0 ? "" : absl::StrCat(
+                                        " (positions ", from, "\u2013", to - 1, ")"),
+                                    " as ", *format, " to ", out_path, " (", bytes, " bytes)");
+    if (root) absl::StrAppend(&line, "; root of the first ", to, ": ", merkle::ToHex(*root));
+    WriteStdout(line + "\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace cli
