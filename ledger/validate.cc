@@ -5,8 +5,21 @@
 // (except the uniqueness check of a handover listing more than
 // kLinearScanLimit suspect ids). Field paths are a chain of FieldPath nodes on
 // the stack; they are rendered to text, and values quoted, only when a rule
-// fails. Rules are checked in field order, envelope before body, and the first
-// failure is returned.
+// fails. Rules are checked envelope first (event_id, stream, occurred_at,
+// source), then the body, then the serialized size; within a message mostly in
+// field order. The first failure is returned.
+//
+// Choices where SPEC and the proto are silent:
+// - Control characters are C0, DEL and C1 (U+0080..U+009F); other UTF-8 is fine.
+// - Timestamps anywhere (also source.published_at) must lie in years
+//   1900..9999 with nanos in 0..999999999.
+// - A precision without its timestamp (e.g. offence_to_precision without
+//   offence_to) is refused rather than silently ignored.
+// - A period ends at the end of the unit its `to` names: from 2019-04-15 (DAY)
+//   to 2019-04 (MONTH) is valid; to 2019-03 (MONTH) ends before it starts.
+// - Enum fields must hold a value the proto declares (Role, Instance, Precision).
+// - A handover moves at least one person (suspects_count >= 1).
+// - In detained_by_nationality (unordered), the smallest bad key is reported.
 #include "ledger/validate.h"
 
 #include <algorithm>
@@ -45,10 +58,10 @@ using ::enforcement::v1::Source;
 using ::enforcement::v1::Suspect;
 using ::google::protobuf::Timestamp;
 
-#define LEDGER_RETURN_IF_ERROR(expr)      \
-  do {                                    \
-    absl::Status status_ = (expr);        \
-    if (!status_.ok()) return status_;    \
+#define LEDGER_RETURN_IF_ERROR(expr)   \
+  do {                                 \
+    absl::Status status_ = (expr);     \
+    if (!status_.ok()) return status_; \
   } while (0)
 
 inline constexpr size_t kMaxEventIdBytes = 256;
@@ -71,8 +84,8 @@ std::string Quote(absl::string_view value) {
   }
   size_t cut = kMaxQuotedBytes;
   while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value.substr(0, cut)), "\"... (",
-                      value.size(), " bytes)");
+  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value.substr(0, cut)), "\"... (", value.size(),
+                      " bytes)");
 }
 
 // A field path from the Event root, e.g. `raid.agencies[1].country`, as a
@@ -236,16 +249,17 @@ absl::string_view UnitName(Precision precision) {
 // REQUIRES: `ts` passed CheckTimestamp and `precision` is a known value.
 bool IsFirstInstant(const Timestamp& ts, Precision precision) {
   if (precision == enforcement::v1::PRECISION_EXACT) return true;
-  if (ts.nanos() != 0) return false;
-  const absl::CivilSecond second =
-      absl::ToCivilSecond(absl::FromUnixSeconds(ts.seconds()), absl::UTCTimeZone());
+  // UTC has no leap seconds in Unix time: midnight is a multiple of 86400.
+  constexpr int64_t kSecondsPerDay = 86400;
+  if (ts.nanos() != 0 || ts.seconds() % kSecondsPerDay != 0) return false;
+  if (precision == enforcement::v1::PRECISION_DAY) return true;
+  const absl::CivilDay day =
+      absl::ToCivilDay(absl::FromUnixSeconds(ts.seconds()), absl::UTCTimeZone());
   switch (precision) {
-    case enforcement::v1::PRECISION_DAY:
-      return second == absl::CivilSecond(absl::CivilDay(second));
     case enforcement::v1::PRECISION_MONTH:
-      return second == absl::CivilSecond(absl::CivilMonth(second));
+      return day.day() == 1;
     case enforcement::v1::PRECISION_YEAR:
-      return second == absl::CivilSecond(absl::CivilYear(second));
+      return day.day() == 1 && day.month() == 1;
     default:
       return false;
   }
@@ -440,8 +454,7 @@ absl::Status ValidateRaid(const Raid& raid, const FieldPath& at) {
   }
   LEDGER_RETURN_IF_ERROR(
       CheckOptionalCountry(raid.tip_from_country(), at.Field("tip_from_country")));
-  LEDGER_RETURN_IF_ERROR(
-      CheckNonNegative(raid.suspects_detained(), at.Field("suspects_detained")));
+  LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.suspects_detained(), at.Field("suspects_detained")));
   LEDGER_RETURN_IF_ERROR(ValidateNationalityBreakdown(raid, at));
   const FieldPath ringleaders = at.Field("ringleaders_detained");
   LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.ringleaders_detained(), ringleaders));
@@ -529,20 +542,19 @@ absl::Status ValidateSentencing(const Sentencing& s, const FieldPath& at) {
     LEDGER_RETURN_IF_ERROR(ValidateMoney(s.amount_defrauded(), at.Field("amount_defrauded")));
   }
   if (s.has_amount_defrauded_equivalent()) {
-    LEDGER_RETURN_IF_ERROR(ValidateMoney(s.amount_defrauded_equivalent(),
-                                         at.Field("amount_defrauded_equivalent")));
+    LEDGER_RETURN_IF_ERROR(
+        ValidateMoney(s.amount_defrauded_equivalent(), at.Field("amount_defrauded_equivalent")));
   }
   LEDGER_RETURN_IF_ERROR(CheckDate(s.has_offence_from(), s.offence_from(),
                                    s.offence_from_precision(), /*required=*/false, at,
                                    "offence_from", "offence_from_precision"));
   LEDGER_RETURN_IF_ERROR(CheckDate(s.has_offence_to(), s.offence_to(), s.offence_to_precision(),
                                    /*required=*/false, at, "offence_to", "offence_to_precision"));
-  LEDGER_RETURN_IF_ERROR(CheckPeriodOrder(s.has_offence_from(), s.offence_from(),
-                                          s.has_offence_to(), s.offence_to(),
-                                          s.offence_to_precision(), at, "offence_from",
-                                          "offence_to"));
-  LEDGER_RETURN_IF_ERROR(CheckKnownEnum(s.instance(), enforcement::v1::Instance_IsValid,
-                                        "Instance", at.Field("instance")));
+  LEDGER_RETURN_IF_ERROR(
+      CheckPeriodOrder(s.has_offence_from(), s.offence_from(), s.has_offence_to(), s.offence_to(),
+                       s.offence_to_precision(), at, "offence_from", "offence_to"));
+  LEDGER_RETURN_IF_ERROR(CheckKnownEnum(s.instance(), enforcement::v1::Instance_IsValid, "Instance",
+                                        at.Field("instance")));
   return CheckOptionalCountry(s.suspect_nationality(), at.Field("suspect_nationality"));
 }
 
@@ -551,14 +563,12 @@ absl::Status ValidateReportedFigure(const ReportedFigure& f, const FieldPath& at
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.from_country(), at.Field("from_country")));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.to_country(), at.Field("to_country")));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.nationality(), at.Field("nationality")));
-  LEDGER_RETURN_IF_ERROR(CheckDate(f.has_period_from(), f.period_from(),
-                                   f.period_from_precision(), /*required=*/false, at,
-                                   "period_from", "period_from_precision"));
+  LEDGER_RETURN_IF_ERROR(CheckDate(f.has_period_from(), f.period_from(), f.period_from_precision(),
+                                   /*required=*/false, at, "period_from", "period_from_precision"));
   LEDGER_RETURN_IF_ERROR(CheckDate(f.has_period_to(), f.period_to(), f.period_to_precision(),
                                    /*required=*/false, at, "period_to", "period_to_precision"));
-  LEDGER_RETURN_IF_ERROR(CheckPeriodOrder(f.has_period_from(), f.period_from(),
-                                          f.has_period_to(), f.period_to(),
-                                          f.period_to_precision(), at, "period_from",
+  LEDGER_RETURN_IF_ERROR(CheckPeriodOrder(f.has_period_from(), f.period_from(), f.has_period_to(),
+                                          f.period_to(), f.period_to_precision(), at, "period_from",
                                           "period_to"));
   return CheckNonNegative(f.value(), at.Field("value"));
 }
@@ -643,5 +653,7 @@ absl::Status ValidateEvent(const Event& event) {
 bool IsValidStreamName(absl::string_view stream) {
   return CheckStream(stream, FieldPath::Root().Field("stream")).ok();
 }
+
+#undef LEDGER_RETURN_IF_ERROR
 
 }  // namespace ledger

@@ -111,8 +111,8 @@ Event LaosHandover() {
 
 // SPEC §1: about 48,000 Chinese suspects handed over since the start of 2023.
 Event HandedOverFigure() {
-  Event event = Envelope("mps-2024-figure-48000", "figure/cn-suspects-handed-over",
-                         At(2024, 3, 11), enforcement::v1::PRECISION_DAY);
+  Event event = Envelope("mps-2024-figure-48000", "figure/cn-suspects-handed-over", At(2024, 3, 11),
+                         enforcement::v1::PRECISION_DAY);
   auto* figure = event.mutable_reported_figure();
   figure->set_metric("suspects_handed_over");
   figure->set_to_country("CN");
@@ -253,8 +253,7 @@ TEST(ValidateEventTest, EventIdLongerThan256BytesIsRefused) {
   event.set_event_id(std::string(256, 'a'));
   EXPECT_EQ(ValidateEvent(event), absl::OkStatus());
   event.set_event_id(std::string(257, 'a'));
-  EXPECT_THAT(ValidateEvent(event),
-              IsInvalid("event_id: 257 bytes, more than the 256-byte limit"));
+  EXPECT_THAT(ValidateEvent(event), IsInvalid("event_id: 257 bytes, more than the 256-byte limit"));
 }
 
 TEST(ValidateEventTest, EventIdWithControlCharacterIsRefused) {
@@ -862,8 +861,7 @@ TEST(ValidateEventTest, ArrestRequiresSuspectId) {
 
 TEST(ValidateEventTest, UnknownRoleIsRefused) {
   Event event = RingleaderArrest();
-  event.mutable_arrest()->mutable_suspect()->set_role(
-      static_cast<enforcement::v1::Role>(99));
+  event.mutable_arrest()->mutable_suspect()->set_role(static_cast<enforcement::v1::Role>(99));
   EXPECT_THAT(ValidateEvent(event), IsInvalid("arrest.suspect.role: 99 is not a known Role"));
   event = RingleaderSentencing();
   event.mutable_sentencing()->set_role(static_cast<enforcement::v1::Role>(-1));
@@ -972,9 +970,8 @@ TEST(ValidateEventTest, PeriodEndingInTheUnitWhereItStartsPasses) {
 TEST(ValidateEventTest, ReportedFigurePeriodFromRequiresPrecision) {
   Event event = HandedOverFigure();
   event.mutable_reported_figure()->clear_period_from_precision();
-  EXPECT_THAT(ValidateEvent(event),
-              IsInvalid("reported_figure.period_from_precision: must be set "
-                        "(PRECISION_UNSPECIFIED is refused)"));
+  EXPECT_THAT(ValidateEvent(event), IsInvalid("reported_figure.period_from_precision: must be set "
+                                              "(PRECISION_UNSPECIFIED is refused)"));
 }
 
 TEST(ValidateEventTest, ReportedFigurePeriodToBeforePeriodFromIsRefused) {
@@ -1040,7 +1037,10 @@ TEST(ValidateEventTest, CorrectionReplacementCannotBeARetraction) {
 
 TEST(ValidateEventTest, CorrectionReplacementBodyFollowsTheSameRules) {
   Event event = RaidCorrection();
-  event.mutable_correction()->mutable_replacement()->mutable_raid()->mutable_location()
+  event.mutable_correction()
+      ->mutable_replacement()
+      ->mutable_raid()
+      ->mutable_location()
       ->set_country("XX");
   EXPECT_THAT(ValidateEvent(event),
               IsInvalid("correction.replacement.raid.location.country: \"XX\" is not an ISO "

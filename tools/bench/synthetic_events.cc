@@ -30,39 +30,42 @@ const char* const kSubjectPrefix[] = {"op", "sus", "ho", "case"};
 
 const char* const kCountries[] = {"MM", "TH", "KH", "LA", "PH", "VN", "MY", "ID"};
 const char* const kNationalities[] = {"CN", "CN", "CN", "VN", "ID", "MY", "TH", "PH"};
-const char* const kPublishers[] = {"Xinhua", "Ministry of Public Security", "Global Times",
-                                   "The Irrawaddy", "Bangkok Post", "Khmer Times",
-                                   "Supreme People's Court"};
-const char* const kHosts[] = {"english.news.cn", "www.mps.gov.cn", "www.globaltimes.cn",
-                              "www.irrawaddy.com", "www.bangkokpost.com",
-                              "www.khmertimeskh.com"};
+const char* const kPublishers[] = {
+    "Xinhua",      "Ministry of Public Security", "Global Times", "The Irrawaddy", "Bangkok Post",
+    "Khmer Times", "Supreme People's Court"};
+const char* const kHosts[] = {"english.news.cn",   "www.mps.gov.cn",      "www.globaltimes.cn",
+                              "www.irrawaddy.com", "www.bangkokpost.com", "www.khmertimeskh.com"};
 const char* const kPlaces[][2] = {{"Myawaddy", "Kayin State"}, {"Laukkaing", "Shan State"},
                                   {"Muse", "Shan State"},      {"Sihanoukville", "Preah Sihanouk"},
                                   {"Bavet", "Svay Rieng"},     {"Tachileik", "Shan State"},
                                   {"Pasay", "Metro Manila"},   {"Boten", "Luang Namtha"}};
-const char* const kAgencies[] = {"Myanmar Police Force", "Ministry of Public Security",
-                                 "Royal Thai Police", "Cambodian National Police",
+const char* const kAgencies[] = {"Myanmar Police Force",       "Ministry of Public Security",
+                                 "Royal Thai Police",          "Cambodian National Police",
                                  "Philippine National Police", "Lao Police"};
 const char* const kAgencyCountry[] = {"MM", "CN", "TH", "KH", "PH", "LA"};
-const char* const kSeized[] = {"computers", "mobile phones", "SIM cards", "bank cards",
-                               "vehicles", "firearms"};
-const char* const kCourts[] = {"Wenzhou Intermediate People's Court",
-                               "Lishui Intermediate People's Court",
-                               "Xiamen Intermediate People's Court",
-                               "Fujian Higher People's Court"};
-const char* const kOffences[] = {"fraud", "telecom fraud", "organising illegal border crossing",
-                                 "intentional homicide", "illegal detention", "casino crimes"};
+const char* const kSeized[] = {"computers",  "mobile phones", "SIM cards",
+                               "bank cards", "vehicles",      "firearms"};
+const char* const kCourts[] = {
+    "Wenzhou Intermediate People's Court", "Lishui Intermediate People's Court",
+    "Xiamen Intermediate People's Court", "Fujian Higher People's Court"};
+const char* const kOffences[] = {"fraud",
+                                 "telecom fraud",
+                                 "organising illegal border crossing",
+                                 "intentional homicide",
+                                 "illegal detention",
+                                 "casino crimes"};
 const char* const kGivenNames[] = {"Wei", "Ming", "Jun", "Hao", "Lei", "Tao", "Xin", "Bai"};
 const char* const kFamilyNames[] = {"Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Xu"};
-const char* const kTitleWords[] = {"telecom", "fraud", "suspects", "handed", "over", "border",
-                                   "police", "crackdown", "scam", "centres", "court", "sentences",
-                                   "gang", "members", "raid", "detained"};
+const char* const kTitleWords[] = {
+    "telecom", "fraud",   "suspects", "handed",    "over", "border",  "police", "crackdown",
+    "scam",    "centres", "court",    "sentences", "gang", "members", "raid",   "detained"};
 
 void SetDay(int64_t day, google::protobuf::Timestamp* ts) { ts->set_seconds(day * 86400); }
 
 }  // namespace
 
-SyntheticEvents::SyntheticEvents(uint64_t seed) : seed_(seed), rng_(seed * 0x9E3779B97F4A7C15ull + 1) {}
+SyntheticEvents::SyntheticEvents(uint64_t seed)
+    : seed_(seed), rng_(seed * 0x9E3779B97F4A7C15ull + 1) {}
 
 uint64_t SyntheticEvents::Uniform(uint64_t lo, uint64_t hi) {
   return std::uniform_int_distribution<uint64_t>(lo, hi)(rng_);
@@ -125,11 +128,20 @@ Event SyntheticEvents::Next() {
   e.set_recorded_by("append_bench");
 
   switch (kind) {
-    case kRaid: FillRaid(s, &e); break;
-    case kArrest: FillArrest(s, &e); break;
-    case kHandover: FillHandover(s, &e); break;
-    case kSentencing: FillSentencing(s, &e); break;
-    case kNumKinds: break;
+    case kRaid:
+      FillRaid(s, &e);
+      break;
+    case kArrest:
+      FillArrest(s, &e);
+      break;
+    case kHandover:
+      FillHandover(s, &e);
+      break;
+    case kSentencing:
+      FillSentencing(s, &e);
+      break;
+    case kNumKinds:
+      break;
   }
   return e;
 }
@@ -168,6 +180,8 @@ void SyntheticEvents::FillRaid(const OpenStream& s, Event* e) {
 void SyntheticEvents::FillArrest(const OpenStream& s, Event* e) {
   e->mutable_source()->set_url(
       absl::StrFormat("https://%s/%d.html", Choose(kHosts), Uniform(10000000, 99999999)));
+  e->mutable_source()->set_reference(
+      absl::StrFormat("MPS-%d-%05d", Uniform(2019, 2024), Uniform(0, 99999)));
   auto* a = e->mutable_arrest();
   auto* suspect = a->mutable_suspect();
   suspect->set_suspect_id(s.subject);
@@ -210,8 +224,8 @@ void SyntheticEvents::FillHandover(const OpenStream& s, Event* e) {
 
 void SyntheticEvents::FillSentencing(const OpenStream& s, Event* e) {
   auto* src = e->mutable_source();
-  src->set_reference(absl::StrFormat("(%d) Zhe 03 Xing Chu No. %d", Uniform(2019, 2024),
-                                     Uniform(100, 999)));
+  src->set_reference(
+      absl::StrFormat("(%d) Zhe 03 Xing Chu No. %d", Uniform(2019, 2024), Uniform(100, 999)));
   auto* x = e->mutable_sentencing();
   x->set_case_id(s.subject);
   x->set_court(Choose(kCourts));
@@ -222,15 +236,15 @@ void SyntheticEvents::FillSentencing(const OpenStream& s, Event* e) {
   x->mutable_fine()->set_currency("CNY");
   x->mutable_fine()->set_minor_units(static_cast<int64_t>(Uniform(1, 5000)) * 1000000);
   x->set_victims(static_cast<int64_t>(Uniform(0, 2000)));
-  x->mutable_amount_defrauded()->set_currency("CNY");
-  x->mutable_amount_defrauded()->set_minor_units(static_cast<int64_t>(Uniform(1, 1u << 30)) * 100);
   // An offence period of whole months.
   const absl::CivilMonth start(2017 + static_cast<int>(Uniform(0, 4)),
                                1 + static_cast<int>(Uniform(0, 11)));
   const absl::CivilMonth end = start + static_cast<int>(Uniform(1, 30));
-  x->mutable_offence_from()->set_seconds(absl::ToUnixSeconds(absl::FromCivil(start, absl::UTCTimeZone())));
+  x->mutable_offence_from()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(start, absl::UTCTimeZone())));
   x->set_offence_from_precision(enforcement::v1::PRECISION_MONTH);
-  x->mutable_offence_to()->set_seconds(absl::ToUnixSeconds(absl::FromCivil(end, absl::UTCTimeZone())));
+  x->mutable_offence_to()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(end, absl::UTCTimeZone())));
   x->set_offence_to_precision(enforcement::v1::PRECISION_MONTH);
   x->set_instance(static_cast<enforcement::v1::Instance>(Uniform(1, 3)));
   x->set_suspect_name(absl::StrCat(Choose(kFamilyNames), " ", Choose(kGivenNames)));

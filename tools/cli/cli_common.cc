@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <utility>
@@ -132,10 +133,9 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
       return absl::NotFoundError(absl::StrCat("no ledger at ", db, " (", s.message(), ")", hint));
     case absl::StatusCode::kFailedPrecondition:
       return absl::FailedPreconditionError(absl::StrCat(
-          "the ledger at ", db,
-          " is locked: another process is writing to it (", s.message(),
-          "); wait for it to finish and retry. Reading commands (read, head, export, "
-          "verify) work meanwhile."));
+          "locked: ", s.message(),
+          ". Wait for the other writer to finish and retry; reading commands (read, head, "
+          "export, verify) work meanwhile."));
     case absl::StatusCode::kDataLoss:
       return absl::DataLossError(
           absl::StrCat("the ledger at ", db, " is damaged: ", s.message()));
@@ -244,7 +244,7 @@ void TablePrinter::Print(const std::vector<std::string>& row) {
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), out_);
+  WriteTo(out_, line);
 }
 
 void TablePrinter::Finish() {
@@ -260,13 +260,23 @@ void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows
     std::string line = absl::StrCat(k, ":");
     line.append(width + 2 - line.size(), ' ');
     absl::StrAppend(&line, v, "\n");
-    std::fwrite(line.data(), 1, line.size(), out);
+    WriteTo(out, line);
   }
 }
 
-bool WriteStdout(absl::string_view data) {
-  return std::fwrite(data.data(), 1, data.size(), stdout) == data.size();
+namespace {
+bool g_stdout_closed = false;
+}  // namespace
+
+bool WriteTo(FILE* out, absl::string_view data) {
+  if (std::fwrite(data.data(), 1, data.size(), out) == data.size()) return true;
+  if (out == stdout && errno == EPIPE) g_stdout_closed = true;
+  return false;
 }
+
+bool WriteStdout(absl::string_view data) { return WriteTo(stdout, data); }
+
+bool StdoutClosed() { return g_stdout_closed; }
 
 // ---------------------------------------------------------------------------
 // Formatting.

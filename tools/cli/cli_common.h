@@ -174,6 +174,12 @@ void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows
 
 // Writes `data` to stdout; false on a write error (e.g. a closed pipe).
 bool WriteStdout(absl::string_view data);
+// Writes `data` to `out`, remembering a closed pipe on stdout (EPIPE).
+bool WriteTo(FILE* out, absl::string_view data);
+// True once a write to stdout failed because its reader went away (EPIPE;
+// main() ignores SIGPIPE so that commands can stop cleanly, e.g. in
+// `ledger read | head`).
+bool StdoutClosed();
 
 // RFC 3339 in UTC with as many fractional digits as needed, e.g.
 // "2024-02-11T00:00:00Z"; "-" for absl::InfinitePast().

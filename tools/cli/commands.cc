@@ -168,16 +168,46 @@ std::string OptionLabel(const OptionSpec& o) {
                                  : absl::StrCat("--", o.name, " ", o.value_name);
 }
 
+constexpr size_t kHelpWidth = 79;
+
+// Appends `label` padded to `indent` columns, then `text` word-wrapped to
+// kHelpWidth with continuation lines indented by `indent`.
+void AppendHanging(std::string* out, const std::string& label, size_t indent,
+                   absl::string_view text) {
+  std::string line = label;
+  line.append(indent > line.size() ? indent - line.size() : 1, ' ');
+  size_t used = line.size();
+  bool first_word = true;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!first_word && used + 1 + word.size() > kHelpWidth) {
+      absl::StrAppend(out, line, "\n");
+      line = std::string(indent, ' ');
+      used = indent;
+      first_word = true;
+    }
+    if (!first_word) {
+      line.push_back(' ');
+      ++used;
+    }
+    absl::StrAppend(&line, word);
+    used += word.size();
+    first_word = false;
+  }
+  absl::StrAppend(out, line, "\n");
+}
+
 void AppendOptions(std::string* out, const std::vector<const OptionSpec*>& options) {
   size_t width = 0;
   for (const OptionSpec* o : options) width = std::max(width, OptionLabel(*o).size());
   for (const OptionSpec* o : options) {
-    absl::StrAppendFormat(out, "  %-*s  %s\n", static_cast<int>(width), OptionLabel(*o), o->help);
+    AppendHanging(out, absl::StrCat("  ", OptionLabel(*o)), width + 4, o->help);
   }
 }
 
 void AppendExitCodes(std::string* out, const std::vector<int>& codes) {
-  for (int code : codes) absl::StrAppendFormat(out, "  %2d  %s\n", code, ExitCodeMeaning(code));
+  for (int code : codes) {
+    AppendHanging(out, absl::StrFormat("  %2d", code), 6, ExitCodeMeaning(code));
+  }
 }
 
 void AppendIndented(std::string* out, absl::string_view text) {

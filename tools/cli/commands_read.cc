@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -56,16 +57,18 @@ absl::Status ResolveRange(const Invocation& inv, uint64_t tree_size, uint64_t* f
     }
   }
   *from = f->value_or(0);
-  *to = t->value_or(tree_size);
+  *to = t->value_or(std::max(tree_size, *from));
   if (*to < *from) {
     *usage = 1;
     return absl::InvalidArgumentError(
         absl::StrCat("--to ", *to, " is before --from ", *from, " (the range is [from, to))"));
   }
   if (*from > tree_size) {
-    return absl::OutOfRangeError(absl::StrCat("position ", *from, " is past the head: the ledger has ",
-                                              tree_size, " records (positions 0\u2013",
-                                              tree_size == 0 ? 0 : tree_size - 1, ")"));
+    return absl::OutOfRangeError(absl::StrCat(
+        "position ", *from, " is past the head: ",
+        tree_size == 0 ? std::string("the ledger is empty")
+                       : absl::StrCat("the ledger has ", tree_size, " records (positions 0\u2013",
+                                      tree_size - 1, ")")));
   }
   if (*to > tree_size) *to = tree_size;
   return absl::OkStatus();
@@ -162,13 +165,16 @@ int RunRead(const Invocation& inv) {
   if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
   const ledger::Head head = (*db)->GetHead();
 
+  // Created at the first record, so that an error leaves stdout empty.
   std::optional<TablePrinter> table;
-  if (!inv.global.json) table.emplace(RecordHeaders());
   bool write_failed = false;
+  uint64_t emitted = 0;
   auto emit = [&](const ledger::StoredRecord& rec) -> absl::Status {
-    if (table) {
+    ++emitted;
+    if (!inv.global.json) {
+      if (!table) table.emplace(RecordHeaders());
       table->AddRow(RecordRow(rec.record));
-      return absl::OkStatus();
+      return StdoutClosed() ? StopScan() : absl::OkStatus();
     }
     absl::StatusOr<std::string> json = ToCanonicalJson(rec.record);
     if (!json.ok()) return json.status();
@@ -218,8 +224,15 @@ int RunRead(const Invocation& inv) {
       return emit(rec);
     });
     if (!s.ok() && !IsStopScan(s)) return inv.Fail(s, StatusContext::kRead);
+    if (s.ok() && n != std::min(limit, to - from)) {
+      if (table) table->Finish();
+      return inv.Fail(kExitInternal, absl::StrCat("expected records ", from, "\u2013", to - 1,
+                                                  " but the store yielded ", n));
+    }
   }
   if (table) table->Finish();
+  if (!inv.global.json && emitted == 0) WriteStdout("no records\n");
+  if (StdoutClosed()) return kExitOk;  // the reader has seen enough, as `head` intends
   if (write_failed) return inv.Fail(kExitInternal, "cannot write to standard output");
   return kExitOk;
 }
@@ -316,6 +329,12 @@ int RunExport(const Invocation& inv) {
     return absl::OkStatus();
   });
   progress.Finish();
+  if (s.ok() && count != to - from) {
+    // Ledger::Scan stops quietly at the last stored record; a shorter export
+    // than the head promises must not pass for a complete one.
+    s = absl::DataLossError(absl::StrCat("expected records ", from, "\u2013", to - 1,
+                                         " but the store yielded ", count));
+  }
   if (!s.ok()) {
     return inv.Fail(s, StatusContext::kRead,
                     to_stdout ? absl::StrCat("export stopped after ", count, " records")
@@ -350,7 +369,9 @@ int RunExport(const Invocation& inv) {
     std::string line = absl::StrCat("exported ", count, " records", count == 0 ? "" : absl::StrCat(
                                         " (positions ", from, "\u2013", to - 1, ")"),
                                     " as ", *format, " to ", out_path, " (", bytes, " bytes)");
-    if (root) absl::StrAppend(&line, "; root of the first ", to, ": ", merkle::ToHex(*root));
+    if (root) {
+      absl::StrAppend(&line, "; root of the first ", to, " records: ", merkle::ToHex(*root));
+    }
     WriteStdout(line + "\n");
   }
   return kExitOk;

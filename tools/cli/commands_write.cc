@@ -290,8 +290,10 @@ std::string CommittedSentence(const Committed& c, uint64_t failed_through_line) 
                          " was written");
   if (c.batches == 0) return absl::StrCat("no earlier batch was committed; ", unwritten);
   return absl::StrCat("lines 1\u2013", c.last_line, " (", c.events, " events, ", c.appended,
-                      " new, ", c.duplicates, " duplicates) were committed in earlier batches (",
-                      c.batches, "); ", unwritten);
+                      " new, ", c.duplicates, " duplicates) were committed in ",
+                      c.batches == 1 ? std::string("1 earlier batch")
+                                     : absl::StrCat(c.batches, " earlier batches"),
+                      "; ", unwritten);
 }
 
 }  // namespace
@@ -344,20 +346,21 @@ int RunImport(const Invocation& inv) {
     const std::string state = dry_run ? std::string("dry run: nothing was written")
                                       : CommittedSentence(committed, through_line);
     if (inv.global.json) {
-      WriteStdout(JsonObject()
-                      .Bool("ok", false)
-                      .Str("file", in.name())
-                      .Num("failed_line", line)
-                      .Str("error", absl::StrCat(where, ": ", what))
-                      .Num("committed_through_line", committed.last_line)
-                      .Num("committed_events", committed.events)
-                      .Num("appended", committed.appended)
-                      .Num("duplicates", committed.duplicates)
-                      .Num("batches", committed.batches)
-                      .Num("tree_size", committed.tree_size)
-                      .Bool("dry_run", dry_run)
-                      .Build() +
-                  "\n");
+      JsonObject o;
+      o.Bool("ok", false)
+          .Str("file", in.name())
+          .Num("failed_line", line)
+          .Str("error", absl::StrCat(where, ": ", what))
+          .Bool("dry_run", dry_run);
+      if (!dry_run) {
+        o.Num("committed_through_line", committed.last_line)
+            .Num("committed_events", committed.events)
+            .Num("appended", committed.appended)
+            .Num("duplicates", committed.duplicates)
+            .Num("batches", committed.batches)
+            .Num("tree_size", committed.tree_size);
+      }
+      WriteStdout(o.Build() + "\n");
     }
     return inv.Fail(exit_code, absl::StrCat(where, ": ", what, "\n", state, flush_note));
   };
@@ -448,7 +451,7 @@ int RunImport(const Invocation& inv) {
     return kExitOk;
   }
   const std::string rate =
-      secs > 0.001 ? absl::StrFormat("; took %.2f s (%s lines/s)", secs,
+      secs >= 0.05 ? absl::StrFormat("; took %.2f s (%s lines/s)", secs,
                                      WithThousands(static_cast<uint64_t>(lines_read / secs)))
                    : "";
   if (dry_run) {

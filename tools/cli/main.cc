@@ -16,6 +16,8 @@
 // usage error naming it, and adding a command is one function plus one table
 // row. The parser is ~100 lines with no global state, which also keeps it
 // easy to test.
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -106,7 +108,8 @@ int Dispatch(const std::vector<std::string>& args) {
   inv.global.json = globals->Has("json") || inv.args.Has("json");
 
   const int code = command->run(inv);
-  if (std::fflush(stdout) != 0 && code == cli::kExitOk) {
+  if (std::fflush(stdout) != 0 && code == cli::kExitOk && errno != EPIPE &&
+      !cli::StdoutClosed()) {
     return inv.Fail(cli::kExitInternal, "cannot write to standard output");
   }
   return code;
@@ -115,6 +118,10 @@ int Dispatch(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed stdout pipe (`ledger read | head`) is reported as EPIPE rather
+  // than killing the process, so commands stop cleanly and the ledger is
+  // closed properly (a read-only ledger removes its temporary directory).
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   return Dispatch(args);
 }

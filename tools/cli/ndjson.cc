@@ -125,8 +125,11 @@ absl::Status ParseEventLine(absl::string_view line, enforcement::v1::Event* even
   const auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(line.data(), line.size()), event, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JSON for enforcement.v1.Event: ", std::string(status.message())));
+    // protobuf may add lines with a snippet and a caret; keep the first.
+    std::string message(status.message());
+    if (size_t nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JSON for enforcement.v1.Event: ", message));
   }
   return absl::OkStatus();
 }

@@ -1,0 +1,483 @@
+// Proof JSON documents; see proof_json.h. The parser is a small strict
+// RFC 8259 reader: it keeps what a proof document needs (objects, arrays,
+// strings, integers, true/false/null) and refuses anything ambiguous, so a
+// hostile document cannot mean two things to two readers.
+#include "ledger/proof_json.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/note.h"
+
+namespace ledger {
+namespace {
+
+constexpr int kMaxDepth = 8;
+
+struct Json {
+  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = kNull;
+  bool boolean = false;
+  std::string str;  // decoded string, or the number's text
+  std::vector<Json> items;
+  std::vector<std::pair<std::string, Json>> fields;  // in document order
+};
+
+const char* KindName(Json::Kind k) {
+  switch (k) {
+    case Json::kNull: return "null";
+    case Json::kBool: return "a boolean";
+    case Json::kNumber: return "a number";
+    case Json::kString: return "a string";
+    case Json::kArray: return "an array";
+    case Json::kObject: return "an object";
+  }
+  return "?";
+}
+
+class Parser {
+ public:
+  explicit Parser(absl::string_view s) : s_(s) {}
+
+  absl::StatusOr<Json> Document() {
+    SkipSpace();
+    absl::StatusOr<Json> v = Value(0);
+    if (!v.ok()) return v;
+    SkipSpace();
+    if (pos_ != s_.size()) return Error("unexpected text after the JSON value");
+    return v;
+  }
+
+ private:
+  absl::Status Error(absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat("JSON: ", what, " at byte ", pos_));
+  }
+  bool AtEnd() const { return pos_ >= s_.size(); }
+  char Peek() const { return s_[pos_]; }
+
+  void SkipSpace() {
+    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r')) {
+      ++pos_;
+    }
+  }
+
+  absl::StatusOr<Json> Value(int depth) {
+    if (depth > kMaxDepth) return Error("nested too deeply");
+    if (AtEnd()) return Error("unexpected end of text");
+    Json v;
+    switch (Peek()) {
+      case '{':
+        if (absl::Status s = Object(depth, &v); !s.ok()) return s;
+        return v;
+      case '[':
+        if (absl::Status s = Array(depth, &v); !s.ok()) return s;
+        return v;
+      case '"':
+        v.kind = Json::kString;
+        if (absl::Status s = String(&v.str); !s.ok()) return s;
+        return v;
+      case 't':
+        v.kind = Json::kBool;
+        v.boolean = true;
+        if (absl::Status s = Literal("true"); !s.ok()) return s;
+        return v;
+      case 'f':
+        v.kind = Json::kBool;
+        if (absl::Status s = Literal("false"); !s.ok()) return s;
+        return v;
+      case 'n':
+        if (absl::Status s = Literal("null"); !s.ok()) return s;
+        return v;
+      default:
+        v.kind = Json::kNumber;
+        if (absl::Status s = Number(&v.str); !s.ok()) return s;
+        return v;
+    }
+  }
+
+  absl::Status Literal(absl::string_view word) {
+    if (s_.substr(pos_, word.size()) != word) return Error("invalid literal");
+    pos_ += word.size();
+    return absl::OkStatus();
+  }
+
+  absl::Status Object(int depth, Json* out) {
+    out->kind = Json::kObject;
+    ++pos_;  // '{'
+    SkipSpace();
+    if (!AtEnd() && Peek() == '}') {
+      ++pos_;
+      return absl::OkStatus();
+    }
+    while (true) {
+      SkipSpace();
+      if (AtEnd() || Peek() != '"') return Error("expected a string key");
+      std::string key;
+      if (absl::Status s = String(&key); !s.ok()) return s;
+      SkipSpace();
+      if (AtEnd() || Peek() != ':') return Error("expected ':'");
+      ++pos_;
+      SkipSpace();
+      absl::StatusOr<Json> v = Value(depth + 1);
+      if (!v.ok()) return v.status();
+      out->fields.emplace_back(std::move(key), *std::move(v));
+      SkipSpace();
+      if (AtEnd()) return Error("unexpected end of text in an object");
+      if (Peek() == '}') {
+        ++pos_;
+        return absl::OkStatus();
+      }
+      if (Peek() != ',') return Error("expected ',' or '}'");
+      ++pos_;
+    }
+  }
+
+  absl::Status Array(int depth, Json* out) {
+    out->kind = Json::kArray;
+    ++pos_;  // '['
+    SkipSpace();
+    if (!AtEnd() && Peek() == ']') {
+      ++pos_;
+      return absl::OkStatus();
+    }
+    while (true) {
+      SkipSpace();
+      absl::StatusOr<Json> v = Value(depth + 1);
+      if (!v.ok()) return v.status();
+      out->items.push_back(*std::move(v));
+      SkipSpace();
+      if (AtEnd()) return Error("unexpected end of text in an array");
+      if (Peek() == ']') {
+        ++pos_;
+        return absl::OkStatus();
+      }
+      if (Peek() != ',') return Error("expected ',' or ']'");
+      ++pos_;
+    }
+  }
+
+  // Four hex digits of a \u escape.
+  bool Hex4(uint32_t* out) {
+    if (pos_ + 4 > s_.size()) return false;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = s_[pos_ + i];
+      int d;
+      if (c >= '0' && c <= '9') d = c - '0';
+      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      else return false;
+      v = (v << 4) | static_cast<uint32_t>(d);
+    }
+    pos_ += 4;
+    *out = v;
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  absl::Status String(std::string* out) {
+    ++pos_;  // '"'
+    const size_t start = pos_;
+    while (true) {
+      if (AtEnd()) return Error("unterminated string");
+      const char c = Peek();
+      if (c == '"') {
+        ++pos_;
+        break;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) return Error("control character in a string");
+      if (c != '\\') {
+        out->push_back(c);
+        ++pos_;
+        continue;
+      }
+      ++pos_;
+      if (AtEnd()) return Error("unterminated escape");
+      const char e = Peek();
+      ++pos_;
+      switch (e) {
+        case '"': out->push_back('"'); break;
+        case '\\': out->push_back('\\'); break;
+        case '/': out->push_back('/'); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'n': out->push_back('\n'); break;
+        case 'r': out->push_back('\r'); break;
+        case 't': out->push_back('\t'); break;
+        case 'u': {
+          uint32_t cp;
+          if (!Hex4(&cp)) return Error("bad \\u escape");
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return Error("lone low surrogate");
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t lo;
+            if (s_.substr(pos_, 2) != "\\u") return Error("lone high surrogate");
+            pos_ += 2;
+            if (!Hex4(&lo) || lo < 0xDC00 || lo > 0xDFFF) return Error("bad surrogate pair");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          return Error("unknown escape");
+      }
+    }
+    if (!IsValidUtf8(s_.substr(start, pos_ - 1 - start))) {
+      return Error("string is not valid UTF-8");
+    }
+    return absl::OkStatus();
+  }
+
+  // RFC 8259 number grammar; the text is kept, converted later.
+  absl::Status Number(std::string* out) {
+    const size_t start = pos_;
+    auto digits = [&] {
+      const size_t d = pos_;
+      while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
+      return pos_ - d;
+    };
+    if (!AtEnd() && Peek() == '-') ++pos_;
+    if (AtEnd()) return Error("unexpected end of text");
+    if (Peek() == '0') {
+      ++pos_;
+    } else if (digits() == 0) {
+      return Error("unexpected character");
+    }
+    if (!AtEnd() && Peek() == '.') {
+      ++pos_;
+      if (digits() == 0) return Error("bad number");
+    }
+    if (!AtEnd() && (Peek() == 'e' || Peek() == 'E')) {
+      ++pos_;
+      if (!AtEnd() && (Peek() == '+' || Peek() == '-')) ++pos_;
+      if (digits() == 0) return Error("bad number");
+    }
+    *out = std::string(s_.substr(start, pos_ - start));
+    return absl::OkStatus();
+  }
+
+  absl::string_view s_;
+  size_t pos_ = 0;
+};
+
+// A parsed proof object whose keys were checked: every key is in `required`
+// or is "desc"/"wantErr", none is repeated, and all of `required` are there.
+class ProofObject {
+ public:
+  static absl::StatusOr<ProofObject> Parse(absl::string_view json,
+                                           std::initializer_list<absl::string_view> required) {
+    if (json.size() > kMaxProofJsonBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("proof JSON is ", json.size(), " bytes; the limit is ", kMaxProofJsonBytes));
+    }
+    absl::StatusOr<Json> doc = Parser(json).Document();
+    if (!doc.ok()) return doc.status();
+    if (doc->kind != Json::kObject) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("proof JSON is ", KindName(doc->kind), ", want an object"));
+    }
+    std::set<std::string> seen;
+    for (const auto& [key, value] : doc->fields) {
+      if (!seen.insert(key).second) {
+        return absl::InvalidArgumentError(absl::StrCat("duplicate key \"", key, "\""));
+      }
+      bool known = false;
+      for (absl::string_view r : required) known = known || key == r;
+      if (key == "desc" && value.kind != Json::kString) {
+        return absl::InvalidArgumentError("desc: want a string");
+      }
+      if (key == "wantErr" && value.kind != Json::kBool) {
+        return absl::InvalidArgumentError("wantErr: want a boolean");
+      }
+      if (!known && key != "desc" && key != "wantErr") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown key \"", absl::CHexEscape(key), "\""));
+      }
+    }
+    for (absl::string_view r : required) {
+      if (seen.count(std::string(r)) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat("missing key \"", r, "\""));
+      }
+    }
+    return ProofObject(*std::move(doc));
+  }
+
+  absl::StatusOr<uint64_t> Uint(absl::string_view key) const {
+    const Json& v = Get(key);
+    if (v.kind != Json::kNumber) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": want a non-negative integer, got ", KindName(v.kind)));
+    }
+    const std::string& t = v.str;
+    uint64_t out = 0;
+    bool ok = !t.empty() && t.size() <= 20 && (t.size() == 1 || t[0] != '0');
+    for (char c : t) {
+      if (!ok) break;
+      if (c < '0' || c > '9') {
+        ok = false;
+        break;
+      }
+      const uint64_t d = static_cast<uint64_t>(c - '0');
+      ok = out <= (~uint64_t{0} - d) / 10;
+      out = out * 10 + d;
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          key, ": want a non-negative integer without fraction or exponent that fits 64 bits, got ",
+          t));
+    }
+    return out;
+  }
+
+  absl::StatusOr<merkle::Hash> Hash(absl::string_view key) const {
+    return HashOf(Get(key), key);
+  }
+
+  // "proof": an array of hashes, or null for none.
+  absl::StatusOr<std::vector<merkle::Hash>> Proof() const {
+    const Json& v = Get("proof");
+    std::vector<merkle::Hash> out;
+    if (v.kind == Json::kNull) return out;
+    if (v.kind != Json::kArray) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("proof: want an array of base64 hashes, got ", KindName(v.kind)));
+    }
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      absl::StatusOr<merkle::Hash> h = HashOf(v.items[i], absl::StrCat("proof[", i, "]"));
+      if (!h.ok()) return h.status();
+      out.push_back(*h);
+    }
+    return out;
+  }
+
+ private:
+  explicit ProofObject(Json doc) : doc_(std::move(doc)) {}
+
+  const Json& Get(absl::string_view key) const {
+    for (const auto& [k, v] : doc_.fields) {
+      if (k == key) return v;
+    }
+    static const Json* const kNullJson = new Json();
+    return *kNullJson;  // unreachable: Parse checked that required keys exist
+  }
+
+  static absl::StatusOr<merkle::Hash> HashOf(const Json& v, absl::string_view what) {
+    if (v.kind != Json::kString) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": want a base64 string, got ", KindName(v.kind)));
+    }
+    absl::StatusOr<merkle::Hash> h = merkle::FromBase64(v.str);
+    if (!h.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", h.status().message()));
+    return h;
+  }
+
+  Json doc_;
+};
+
+void AppendProof(const std::vector<merkle::Hash>& proof, std::string* out) {
+  if (proof.empty()) {
+    out->append("  \"proof\": []\n");
+    return;
+  }
+  out->append("  \"proof\": [\n");
+  for (size_t i = 0; i < proof.size(); ++i) {
+    absl::StrAppend(out, "    \"", merkle::ToBase64(proof[i]), "\"",
+                    i + 1 < proof.size() ? ",\n" : "\n");
+  }
+  out->append("  ]\n");
+}
+
+}  // namespace
+
+std::string EncodeInclusionProof(const InclusionProofJson& p) {
+  std::string out = absl::StrCat("{\n  \"leafIdx\": ", p.leaf_index, ",\n  \"treeSize\": ",
+                                 p.tree_size, ",\n  \"root\": \"", merkle::ToBase64(p.root),
+                                 "\",\n  \"leafHash\": \"", merkle::ToBase64(p.leaf_hash), "\",\n");
+  AppendProof(p.proof, &out);
+  out.append("}\n");
+  return out;
+}
+
+std::string EncodeConsistencyProof(const ConsistencyProofJson& p) {
+  std::string out = absl::StrCat("{\n  \"size1\": ", p.size1, ",\n  \"size2\": ", p.size2,
+                                 ",\n  \"root1\": \"", merkle::ToBase64(p.root1),
+                                 "\",\n  \"root2\": \"", merkle::ToBase64(p.root2), "\",\n");
+  AppendProof(p.proof, &out);
+  out.append("}\n");
+  return out;
+}
+
+absl::StatusOr<InclusionProofJson> DecodeInclusionProof(absl::string_view json) {
+  absl::StatusOr<ProofObject> obj =
+      ProofObject::Parse(json, {"leafIdx", "treeSize", "root", "leafHash", "proof"});
+  if (!obj.ok()) return obj.status();
+  InclusionProofJson p;
+  absl::StatusOr<uint64_t> index = obj->Uint("leafIdx");
+  if (!index.ok()) return index.status();
+  absl::StatusOr<uint64_t> size = obj->Uint("treeSize");
+  if (!size.ok()) return size.status();
+  absl::StatusOr<merkle::Hash> root = obj->Hash("root");
+  if (!root.ok()) return root.status();
+  absl::StatusOr<merkle::Hash> leaf = obj->Hash("leafHash");
+  if (!leaf.ok()) return leaf.status();
+  absl::StatusOr<std::vector<merkle::Hash>> proof = obj->Proof();
+  if (!proof.ok()) return proof.status();
+  p.leaf_index = *index;
+  p.tree_size = *size;
+  p.root = *root;
+  p.leaf_hash = *leaf;
+  p.proof = *std::move(proof);
+  return p;
+}
+
+absl::StatusOr<ConsistencyProofJson> DecodeConsistencyProof(absl::string_view json) {
+  absl::StatusOr<ProofObject> obj =
+      ProofObject::Parse(json, {"size1", "size2", "root1", "root2", "proof"});
+  if (!obj.ok()) return obj.status();
+  ConsistencyProofJson p;
+  absl::StatusOr<uint64_t> size1 = obj->Uint("size1");
+  if (!size1.ok()) return size1.status();
+  absl::StatusOr<uint64_t> size2 = obj->Uint("size2");
+  if (!size2.ok()) return size2.status();
+  absl::StatusOr<merkle::Hash> root1 = obj->Hash("root1");
+  if (!root1.ok()) return root1.status();
+  absl::StatusOr<merkle::Hash> root2 = obj->Hash("root2");
+  if (!root2.ok()) return root2.status();
+  absl::StatusOr<std::vector<merkle::Hash>> proof = obj->Proof();
+  if (!proof.ok()) return proof.status();
+  p.size1 = *size1;
+  p.size2 = *size2;
+  p.root1 = *root1;
+  p.root2 = *root2;
+  p.proof = *std::move(proof);
+  return p;
+}
+
+absl::Status VerifyInclusionProof(const InclusionProofJson& p) {
+  return merkle::VerifyInclusion(p.leaf_index, p.tree_size, p.leaf_hash, p.proof, p.root);
+}
+
+absl::Status VerifyConsistencyProof(const ConsistencyProofJson& p) {
+  return merkle::VerifyConsistency(p.size1, p.size2, p.root1, p.root2, p.proof);
+}
+
+}  // namespace ledger

@@ -1,0 +1,439 @@
+#include "projections/projector.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/record_coding.h"
+#include "rocksdb/comparator.h"
+
+namespace projections::internal {
+
+using enforcement::v1::Event;
+using enforcement::v1::LedgerRecord;
+
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string msg = absl::StrCat("views store: ", context, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(msg);
+  return absl::InternalError(msg);
+}
+
+bool IsFact(Event::BodyCase k) {
+  return k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
+         k == Event::kSentencing || k == Event::kReportedFigure;
+}
+
+bool ParseEvent(const std::string& bytes, Event* e) { return e->ParseFromString(bytes); }
+
+}  // namespace
+
+Projector::Projector(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+                     Resolver resolve)
+    : db_(db),
+      cfs_(cfs),
+      resolve_(std::move(resolve)),
+      batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
+
+size_t Projector::pending_bytes() const {
+  return const_cast<rocksdb::WriteBatchWithIndex&>(batch_).GetWriteBatch()->GetDataSize();
+}
+
+absl::Status Projector::Get(Cf c, const std::string& key, std::string* value, bool* found) {
+  rocksdb::Status s = batch_.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cf(c), key, value);
+  if (s.IsNotFound()) {
+    *found = false;
+    return absl::OkStatus();
+  }
+  *found = s.ok();
+  return FromRocks(s, "read");
+}
+
+void Projector::Put(Cf c, const std::string& key, const std::string& value) {
+  batch_.Put(cf(c), key, value).PermitUncheckedError();
+}
+
+void Projector::Delete(Cf c, const std::string& key) {
+  batch_.Delete(cf(c), key).PermitUncheckedError();
+}
+
+absl::Status Projector::GetState(uint64_t position, EventState* s) {
+  bool found;
+  if (absl::Status st = Get(kEventsCf, PosKey(position), &value_, &found); !st.ok()) return st;
+  if (!found) {
+    return absl::DataLossError(
+        absl::StrCat("views store: no state for record ", position, " below the checkpoint"));
+  }
+  return DecodeEventState(value_, s);
+}
+
+void Projector::PutState(const EventState& s) {
+  Put(kEventsCf, PosKey(s.position), EncodeEventState(s));
+}
+
+absl::Status Projector::EffectiveOf(const EventState& s, Event* out) {
+  if (!ParseEvent(s.effective.empty() ? s.event : s.effective, out)) {
+    return absl::DataLossError(
+        absl::StrCat("views store: event state of record ", s.position, " does not parse"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projector::CorrectionEvent(uint64_t position, Event* out) {
+  EventState s;
+  if (absl::Status st = GetState(position, &s); !st.ok()) return st;
+  if (!ParseEvent(s.event, out) || out->body_case() != Event::kCorrection) {
+    return absl::DataLossError(
+        absl::StrCat("views store: record ", position, " is not a stored correction"));
+  }
+  return absl::OkStatus();
+}
+
+void Projector::AddCounter(Cf c, const std::string& key, int64_t delta) {
+  if (delta != 0) counters_[c][key] += delta;
+}
+
+absl::Status Projector::Apply(const LedgerRecord& record) {
+  const Event& e = record.event();
+  EventState st;
+  st.position = record.position();
+  st.recorded_seconds = record.recorded_at().seconds();
+  st.recorded_nanos = record.recorded_at().nanos();
+  st.kind = e.body_case();
+  if (!ledger::SerializeEventDeterministic(e, &st.event)) {
+    return absl::InternalError(absl::StrCat("cannot serialize the event of record ",
+                                            record.position()));
+  }
+  ++pending_records_;
+  if (IsFact(st.kind)) return ApplyFact(st, e);
+  if (st.kind == Event::kCorrection || st.kind == Event::kRetraction) return ApplyFix(st, e);
+  ApplyOrphan(st, e);  // no body: only its place in the global timeline
+  return absl::OkStatus();
+}
+
+absl::Status Projector::ApplyFact(EventState& st, const Event& e) {
+  const Date occ = OccurredOf(e);
+  st.scopes = ScopesOf(e);
+  for (const std::string& s : st.scopes) Put(kTimelinesCf, TimelineKey(s, occ, st.position), "");
+  ApplyContribution(st.position, nullptr, &e);
+  PutState(st);
+  return absl::OkStatus();
+}
+
+void Projector::ApplyOrphan(EventState& st, const Event& e) {
+  st.target = kNone;
+  st.root = kNone;
+  const std::string global = ScopeKey(TimelineKind::kGlobal, "");
+  st.scopes.clear();
+  Put(kTimelinesCf, TimelineKey(global, OccurredOf(e), st.position), "");
+  if (e.body_case() == Event::kCorrection) AddCounter(kTotalsCf, TotalsCounterKey("corrections"), 1);
+  if (e.body_case() == Event::kRetraction) AddCounter(kTotalsCf, TotalsCounterKey("retractions"), 1);
+  PutState(st);
+}
+
+absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
+  const bool is_correction = e.body_case() == Event::kCorrection;
+  const std::string& target_id =
+      is_correction ? e.correction().target_event_id() : e.retraction().target_event_id();
+  absl::StatusOr<uint64_t> target = resolve_(target_id);
+  if (!target.ok() && target.status().code() != absl::StatusCode::kNotFound) {
+    return target.status();
+  }
+  if (!target.ok() || *target >= st.position) {
+    ApplyOrphan(st, e);
+    return absl::OkStatus();
+  }
+  EventState tst;
+  if (absl::Status s = GetState(*target, &tst); !s.ok()) return s;
+  uint64_t root = kNone;
+  if (IsFact(tst.kind)) root = *target;
+  else if (tst.kind == Event::kCorrection) root = tst.root;
+  if (root == kNone) {
+    ApplyOrphan(st, e);
+    return absl::OkStatus();
+  }
+  EventState rst;
+  if (root == *target) {
+    rst = tst;
+  } else if (absl::Status s = GetState(root, &rst); !s.ok()) {
+    return s;
+  }
+  if (is_correction && e.correction().replacement().body_case() != rst.kind) {
+    ApplyOrphan(st, e);  // the ledger refuses this; never applied
+    return absl::OkStatus();
+  }
+  st.target = *target;
+  st.root = root;
+  PutState(st);  // so that the resolution below can read this correction
+
+  Event old_eff;
+  if (absl::Status s = EffectiveOf(rst, &old_eff); !s.ok()) return s;
+  const bool old_live = rst.retracted_by == kNone;
+  const Date old_occ = OccurredOf(old_eff);
+
+  TreeNode node;
+  node.position = st.position;
+  node.target = *target;
+  node.retraction = !is_correction;
+  node.has_date = is_correction && e.correction().replacement().has_occurred_at();
+  node.occurred = OccurredOf(e);
+  node.event_id = e.event_id();
+  if (!is_correction) {
+    if (*target == root) {
+      if (rst.retracted_by == kNone) AddCounter(kTotalsCf, TotalsCounterKey("retracted"), 1);
+      rst.retracted_by = st.position;
+    } else {
+      for (TreeNode& n : rst.tree) {
+        if (n.position == *target) n.retracted_by = st.position;
+      }
+      tst.retracted_by = st.position;
+      PutState(tst);
+    }
+  }
+  rst.tree.push_back(node);
+
+  // The versions in effect now.
+  const Resolution r = Resolve(root, rst.tree);
+  rst.winner = r.winner;
+  rst.date_from = r.date_from;
+  Event original;
+  if (!ParseEvent(rst.event, &original)) {
+    return absl::DataLossError(absl::StrCat("views store: record ", root, " does not parse"));
+  }
+  Event body_from, date_from;
+  if (r.winner != kNone) {
+    if (absl::Status s = CorrectionEvent(r.winner, &body_from); !s.ok()) return s;
+  }
+  if (r.date_from != kNone) {
+    if (absl::Status s = CorrectionEvent(r.date_from, &date_from); !s.ok()) return s;
+  }
+  Event new_eff = MakeEffective(original, r.winner != kNone ? &body_from : nullptr,
+                                r.date_from != kNone ? &date_from : nullptr);
+  rst.effective.clear();
+  if (r.winner != kNone || r.date_from != kNone) {
+    if (!ledger::SerializeEventDeterministic(new_eff, &rst.effective)) {
+      return absl::InternalError("cannot serialize an effective event");
+    }
+  }
+  const bool new_live = rst.retracted_by == kNone;
+  const Date new_occ = OccurredOf(new_eff);
+
+  // Timelines: the fact moves with its date; the fix appears in every scope
+  // of the tree; scopes a replacement brings in receive the whole tree.
+  if (!(old_occ == new_occ)) {
+    for (const std::string& s : rst.scopes) {
+      Delete(kTimelinesCf, TimelineKey(s, old_occ, root));
+      Put(kTimelinesCf, TimelineKey(s, new_occ, root), "");
+    }
+  }
+  if (is_correction) {
+    std::vector<std::string> added;
+    for (std::string& s : ScopesOf(e.correction().replacement())) {
+      if (!std::binary_search(rst.scopes.begin(), rst.scopes.end(), s)) added.push_back(s);
+    }
+    for (const std::string& s : added) {
+      Put(kTimelinesCf, TimelineKey(s, new_occ, root), "");
+      for (const TreeNode& n : rst.tree) Put(kTimelinesCf, TimelineKey(s, n.occurred, n.position), "");
+    }
+    if (!added.empty()) {
+      rst.scopes.insert(rst.scopes.end(), added.begin(), added.end());
+      std::sort(rst.scopes.begin(), rst.scopes.end());
+    }
+  }
+  for (const std::string& s : rst.scopes) Put(kTimelinesCf, TimelineKey(s, node.occurred, st.position), "");
+
+  // Views: subtract the old effective contribution, add the new one.
+  std::string old_bytes, new_bytes;
+  bool same = old_live == new_live;
+  if (same && old_live) {
+    same = ledger::SerializeEventDeterministic(old_eff, &old_bytes) &&
+           ledger::SerializeEventDeterministic(new_eff, &new_bytes) && old_bytes == new_bytes;
+  }
+  if (!same) {
+    ApplyContribution(root, old_live ? &old_eff : nullptr, new_live ? &new_eff : nullptr);
+  }
+  PutState(rst);
+  AddCounter(kTotalsCf, TotalsCounterKey(is_correction ? "corrections" : "retractions"), 1);
+  return absl::OkStatus();
+}
+
+void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
+                                  const Event* new_effective) {
+  Contribution oc, nc;
+  if (old_effective != nullptr) ComputeContribution(*old_effective, position, &oc);
+  if (new_effective != nullptr) ComputeContribution(*new_effective, position, &nc);
+  for (const MemberRef& m : oc.members) {
+    if (std::find(nc.members.begin(), nc.members.end(), m) == nc.members.end()) {
+      Delete(m.cf, MemberKey(m.entity, m.kind, position));
+    }
+    dirty_[m.cf].insert(m.entity);
+  }
+  for (const MemberRef& m : nc.members) {
+    Put(m.cf, MemberKey(m.entity, m.kind, position), "");
+    dirty_[m.cf].insert(m.entity);
+  }
+  for (const CounterDelta& c : oc.counters) AddCounter(c.cf, c.key, -c.value);
+  for (const CounterDelta& c : nc.counters) AddCounter(c.cf, c.key, c.value);
+  for (const auto& [k, v] : oc.dated) Delete(kTotalsCf, k);
+  for (const auto& [k, v] : nc.dated) Put(kTotalsCf, k, v);
+  for (const std::string& k : oc.flow_events) Delete(kFlowsCf, k);
+  for (const std::string& k : nc.flow_events) Put(kFlowsCf, k, "");
+  const std::string figure_key = std::string(1, kFigureTag) + PosKey(position);
+  if (oc.figure) Delete(kTotalsCf, figure_key);
+  if (nc.figure) Put(kTotalsCf, figure_key, "");
+}
+
+absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
+                                    std::vector<MemberEvent>* out, bool* any_member) {
+  out->clear();
+  *any_member = false;
+  const std::string prefix = MemberPrefix(id);
+  std::unique_ptr<rocksdb::Iterator> it(
+      batch_.NewIteratorWithBase(cf(c), db_->NewIterator(rocksdb::ReadOptions(), cf(c))));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (!k.starts_with(prefix)) break;
+    if (k.size() != prefix.size() + 9) {
+      return absl::DataLossError("views store: malformed member key");
+    }
+    *any_member = true;
+    if (kind != 0 && k[prefix.size()] != kind) continue;
+    MemberEvent m;
+    m.position = GetFixed64BE(k.data() + prefix.size() + 1);
+    out->push_back(std::move(m));
+  }
+  if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
+  it.reset();
+  for (MemberEvent& m : *out) {
+    EventState st;
+    if (absl::Status s = GetState(m.position, &st); !s.ok()) return s;
+    if (absl::Status s = EffectiveOf(st, &m.event); !s.ok()) return s;
+    m.occurred = OccurredOf(m.event);
+  }
+  SortTimelineOrder(out);
+  return absl::OkStatus();
+}
+
+absl::Status Projector::RecomputeSuspect(const std::string& id) {
+  std::vector<MemberEvent> members;
+  bool any;
+  if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, &members, &any); !s.ok()) return s;
+  const std::string key = EntityKey(id);
+  bool found;
+  if (absl::Status s = Get(kSuspectsCf, key, &value_, &found); !s.ok()) return s;
+  if (found) {
+    SuspectView old;
+    if (absl::Status s = DecodeSuspect(value_, &old); !s.ok()) return s;
+    AddCounter(kTotalsCf, TotalsCounterKey("suspects"), -1);
+    AddCounter(kTotalsCf, TotalsCounterKey(absl::StrCat("suspects_by_status/", old.status)), -1);
+  }
+  if (members.empty()) {
+    if (found) Delete(kSuspectsCf, key);
+    return absl::OkStatus();
+  }
+  const SuspectView v = BuildSuspect(id, members);
+  AddCounter(kTotalsCf, TotalsCounterKey("suspects"), 1);
+  AddCounter(kTotalsCf, TotalsCounterKey(absl::StrCat("suspects_by_status/", v.status)), 1);
+  Put(kSuspectsCf, key, EncodeSuspect(v));
+  return absl::OkStatus();
+}
+
+absl::Status Projector::RecomputeOperation(const std::string& id) {
+  std::vector<MemberEvent> raids;
+  bool any;
+  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, &raids, &any); !s.ok()) {
+    return s;
+  }
+  const std::string key = EntityKey(id);
+  bool found;
+  if (absl::Status s = Get(kOperationsCf, key, &value_, &found); !s.ok()) return s;
+  if (found) AddCounter(kTotalsCf, TotalsCounterKey("operations"), -1);
+  if (!any) {
+    if (found) Delete(kOperationsCf, key);
+    return absl::OkStatus();
+  }
+  AddCounter(kTotalsCf, TotalsCounterKey("operations"), 1);
+  Put(kOperationsCf, key, EncodeOperationCore(BuildOperationCore(id, raids)));
+  return absl::OkStatus();
+}
+
+absl::Status Projector::RecomputeCase(const std::string& id) {
+  std::vector<MemberEvent> members;
+  bool any;
+  if (absl::Status s = ReadMembers(kCasesCf, id, 0, &members, &any); !s.ok()) return s;
+  const std::string key = EntityKey(id);
+  bool found;
+  if (absl::Status s = Get(kCasesCf, key, &value_, &found); !s.ok()) return s;
+  auto account = [&](const CaseView& v, int64_t sign) {
+    AddCounter(kTotalsCf, TotalsCounterKey("cases"), sign);
+    AddCounter(kTotalsCf, TotalsCounterKey("victims"), sign * v.victims);
+    AddCounter(kTotalsCf, TotalsCounterKey("prison_months"), sign * v.prison_months_total);
+    for (const MoneyView& m : v.amounts_defrauded) {
+      AddCounter(kTotalsCf, TotalsCounterKey(absl::StrCat("amount_defrauded/", m.currency)),
+                 sign * m.minor_units);
+    }
+  };
+  if (found) {
+    CaseView old;
+    if (absl::Status s = DecodeCase(value_, &old); !s.ok()) return s;
+    account(old, -1);
+  }
+  if (members.empty()) {
+    if (found) Delete(kCasesCf, key);
+    return absl::OkStatus();
+  }
+  const CaseView v = BuildCase(id, members);
+  account(v, 1);
+  Put(kCasesCf, key, EncodeCase(v));
+  return absl::OkStatus();
+}
+
+absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync) {
+  // Entities first: their recomputation adds totals deltas.
+  for (const std::string& id : dirty_[kSuspectsCf]) {
+    if (absl::Status s = RecomputeSuspect(id); !s.ok()) return s;
+  }
+  for (const std::string& id : dirty_[kOperationsCf]) {
+    if (absl::Status s = RecomputeOperation(id); !s.ok()) return s;
+  }
+  for (const std::string& id : dirty_[kCasesCf]) {
+    if (absl::Status s = RecomputeCase(id); !s.ok()) return s;
+  }
+  for (int c = 0; c < kNumCfs; ++c) {
+    for (const auto& [key, delta] : counters_[c]) {
+      if (delta == 0) continue;
+      bool found;
+      if (absl::Status s = Get(static_cast<Cf>(c), key, &value_, &found); !s.ok()) return s;
+      int64_t current = 0;
+      if (found && !DecodeCounter(value_, &current)) {
+        return absl::DataLossError("views store: malformed counter value");
+      }
+      const int64_t next = current + delta;
+      if (next == 0) {
+        Delete(static_cast<Cf>(c), key);
+      } else {
+        Put(static_cast<Cf>(c), key, EncodeCounter(next));
+      }
+    }
+  }
+  Put(kMetaCf, kCheckpointKey, EncodeCheckpoint(checkpoint));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  if (absl::Status s = FromRocks(db_->Write(wo, batch_.GetWriteBatch()), "writing a batch");
+      !s.ok()) {
+    return s;
+  }
+  batch_.Clear();
+  for (int c = 0; c < kNumCfs; ++c) {
+    counters_[c].clear();
+    dirty_[c].clear();
+  }
+  pending_records_ = 0;
+  return absl::OkStatus();
+}
+
+}  // namespace projections::internal

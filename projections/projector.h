@@ -1,0 +1,101 @@
+// The apply path of the projections: folds ledger records, in position order,
+// into the views store. Internal to projections/; views.cc drives it.
+//
+// Records are applied into a write-back batch (a WriteBatchWithIndex: reads
+// see the batch over the store). Entity views touched by the batch are
+// recomputed once, at Commit, from their contributing events; aggregate
+// counters are accumulated as deltas and merged at Commit. Commit writes the
+// whole batch and the checkpoint in one atomic WriteBatch, so the store is
+// always at a record boundary: the state after exactly `applied` records.
+//
+// Memory is bounded by the batch (the caller commits every few thousand
+// records), never by the number of suspects, operations or cases.
+//
+// Not thread-safe: one Projector per store, used by one thread, and nothing
+// else may write the store meanwhile.
+#ifndef ENFORCEMENT_PROJECTIONS_PROJECTOR_H_
+#define ENFORCEMENT_PROJECTIONS_PROJECTOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "enforcement/v1/ledger_record.pb.h"
+#include "projections/rules.h"
+#include "projections/store_coding.h"
+#include "rocksdb/db.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+
+namespace projections::internal {
+
+class Projector {
+ public:
+  // Position of an event by event_id (kNotFound if none).
+  using Resolver = std::function<absl::StatusOr<uint64_t>(absl::string_view event_id)>;
+
+  // `db` and `cfs` (indexed by Cf) must outlive the Projector.
+  Projector(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+            Resolver resolve);
+
+  // Applies one record. REQUIRES: records come in position order, starting at
+  // the store's checkpoint.
+  absl::Status Apply(const enforcement::v1::LedgerRecord& record);
+
+  // Recomputes dirty entities, merges counters and writes everything applied
+  // since the last Commit together with `checkpoint` in one WriteBatch.
+  absl::Status Commit(const Checkpoint& checkpoint, bool sync);
+
+  // Adds a meta-family entry to the pending batch.
+  void PutMeta(const std::string& key, const std::string& value) { Put(kMetaCf, key, value); }
+
+  size_t pending_records() const { return pending_records_; }
+  size_t pending_bytes() const;
+
+ private:
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cfs_[c]; }
+  absl::Status Get(Cf c, const std::string& key, std::string* value, bool* found);
+  void Put(Cf c, const std::string& key, const std::string& value);
+  void Delete(Cf c, const std::string& key);
+  absl::Status GetState(uint64_t position, EventState* s);
+  void PutState(const EventState& s);
+  // The effective version of a fact from its state.
+  absl::Status EffectiveOf(const EventState& s, enforcement::v1::Event* out);
+  absl::Status CorrectionEvent(uint64_t position, enforcement::v1::Event* out);
+  void AddCounter(Cf c, const std::string& key, int64_t delta);
+
+  absl::Status ApplyFact(EventState& st, const enforcement::v1::Event& e);
+  absl::Status ApplyFix(EventState& st, const enforcement::v1::Event& e);
+  // Records a fix whose target is unknown or of the wrong kind: no effect.
+  void ApplyOrphan(EventState& st, const enforcement::v1::Event& e);
+  // Replaces the contribution of the fact at `position` (old -> new; null = none).
+  void ApplyContribution(uint64_t position, const enforcement::v1::Event* old_effective,
+                         const enforcement::v1::Event* new_effective);
+
+  // Reads the contributing events of an entity (kind 0 = all kinds).
+  absl::Status ReadMembers(Cf c, const std::string& id, char kind,
+                           std::vector<MemberEvent>* out, bool* any_member);
+  absl::Status RecomputeSuspect(const std::string& id);
+  absl::Status RecomputeOperation(const std::string& id);
+  absl::Status RecomputeCase(const std::string& id);
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  Resolver resolve_;
+  rocksdb::WriteBatchWithIndex batch_;
+  // Counter deltas of the batch, per family.
+  absl::flat_hash_map<std::string, int64_t> counters_[kNumCfs];
+  // Entities to recompute at Commit.
+  absl::flat_hash_set<std::string> dirty_[kNumCfs];
+  size_t pending_records_ = 0;
+  // Scratch, reused.
+  std::string value_;
+};
+
+}  // namespace projections::internal
+
+#endif  // ENFORCEMENT_PROJECTIONS_PROJECTOR_H_

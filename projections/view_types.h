@@ -1,0 +1,318 @@
+// The plain structs the projections answer with, and their JSON form.
+//
+// Every query of projections::Views (views.h) returns one of these. They are
+// values: no pointers into storage, no lifetime rules, copyable, comparable
+// with ==. Each has a ToJson() giving the stable shape documented in
+// docs/PROJECTIONS.md ("JSON shapes"); field names there are the names here.
+//
+// Every figure is traceable: views carry the event ids and positions of the
+// events that contributed to them.
+#ifndef ENFORCEMENT_PROJECTIONS_VIEW_TYPES_H_
+#define ENFORCEMENT_PROJECTIONS_VIEW_TYPES_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "enforcement/v1/event.pb.h"
+
+namespace projections {
+
+// A date as the ledger holds it: the first instant of its precision unit and
+// the precision. Unset when precision is PRECISION_UNSPECIFIED.
+struct Date {
+  int64_t seconds = 0;
+  int32_t nanos = 0;
+  enforcement::v1::Precision precision = enforcement::v1::PRECISION_UNSPECIFIED;
+
+  bool set() const { return precision != enforcement::v1::PRECISION_UNSPECIFIED; }
+  bool operator==(const Date&) const = default;
+};
+
+// An event that contributed to a view.
+struct Contributor {
+  std::string event_id;
+  uint64_t position = 0;
+  std::string kind;  // "raid", "arrest", "handover", "sentencing", "reported_figure"
+  Date occurred;     // effective (after corrections)
+  bool operator==(const Contributor&) const = default;
+};
+
+// An event named by id and position only.
+struct EventRef {
+  std::string event_id;
+  uint64_t position = 0;
+  bool operator==(const EventRef&) const = default;
+};
+
+struct SourceRef {
+  std::string publisher, title, url, reference;
+  std::string published_at;  // RFC 3339, empty when unknown
+  bool operator==(const SourceRef&) const = default;
+};
+
+struct MoneyView {
+  std::string currency;
+  int64_t minor_units = 0;
+  bool operator==(const MoneyView&) const = default;
+};
+
+struct AgencyView {
+  std::string name, country;
+  bool operator==(const AgencyView&) const = default;
+};
+
+// One court sentence of one person.
+struct SentenceInfo {
+  std::string case_id, court;
+  int64_t prison_months = 0;
+  std::optional<MoneyView> fine;
+  std::string instance;  // "first", "appeal", "final" or ""
+  std::vector<std::string> offences;
+  Date occurred;
+  EventRef event;
+  bool operator==(const SentenceInfo&) const = default;
+};
+
+// ---------------------------------------------------------------------------
+// suspects: one person, by suspect_id.
+struct SuspectView {
+  std::string suspect_id;
+  // Latest known value (in timeline order) among the contributing events.
+  std::string name, nationality, role, operation_id;
+  // "sentenced" if any sentencing, else "handed_over" if any handover, else
+  // "detained". ("released" is reserved: the data model has no release event.)
+  std::string status;
+  std::string custody_country;  // "" when unknown
+  std::optional<SentenceInfo> sentence;  // the latest sentencing
+  Date first_occurred, last_occurred;
+  std::vector<Contributor> events;  // arrests, handovers, sentencings; timeline order
+  bool operator==(const SuspectView&) const = default;
+};
+
+struct SuspectFilter {
+  std::string status, nationality, operation_id, custody_country;  // "" = any
+  std::string after;   // start after this suspect_id (paging)
+  size_t limit = 100;  // 0 = no limit
+};
+
+// ---------------------------------------------------------------------------
+// operations: one operation, by operation_id.
+struct RaidSummary {
+  EventRef event;
+  Date occurred;
+  std::string place, region, country;
+  int64_t detained = 0, ringleaders = 0;
+  std::string note;
+  bool operator==(const RaidSummary&) const = default;
+};
+
+struct SeizedTotal {
+  std::string item;
+  int64_t quantity = 0;           // sum of the known quantities
+  bool quantity_unknown = false;  // some raid reported it without a quantity
+  bool operator==(const SeizedTotal&) const = default;
+};
+
+struct OperationView {
+  std::string operation_id;
+  // From the raids (reported aggregate counts).
+  std::string place, region, country;  // of the first raid (timeline order) giving a location
+  std::vector<AgencyView> agencies;     // union, sorted by (country, name)
+  std::vector<std::string> tip_from_countries;  // sorted
+  Date first_raid, last_raid;
+  std::vector<RaidSummary> raids;  // timeline order
+  int64_t detained = 0, ringleaders_detained = 0;
+  std::map<std::string, int64_t> detained_by_nationality;
+  std::vector<SeizedTotal> seized;  // sorted by item
+  // Individuals recorded one by one with this operation_id: shown beside the
+  // raid totals, never added to them.
+  int64_t arrests_recorded = 0, arrested_ringleaders = 0;
+  std::map<std::string, int64_t> arrests_by_nationality;
+  // Handovers naming this operation.
+  int64_t handovers = 0, handed_over = 0, handed_over_identified = 0;
+  std::map<std::string, int64_t> handed_over_to;  // to_country -> people
+  // Contributing arrest and handover events, by position, at most
+  // OperationQuery::max_events of each (the counts above are always whole).
+  std::vector<EventRef> arrest_events, handover_events;
+  bool operator==(const OperationView&) const = default;
+};
+
+struct OperationQuery {
+  size_t max_events = 100;  // per list; 0 = no limit
+};
+
+// ---------------------------------------------------------------------------
+// cases: one court case, by case_id.
+struct Defendant {
+  std::string suspect_id, name, nationality, role;
+  SentenceInfo sentence;  // the defendant's latest sentencing in this case
+  bool operator==(const Defendant&) const = default;
+};
+
+struct CaseView {
+  std::string case_id;
+  std::vector<std::string> courts;     // sorted
+  std::vector<Defendant> defendants;   // sorted by suspect_id
+  int64_t victims = 0;                 // the largest figure any sentencing gives
+  std::vector<MoneyView> amounts_defrauded;             // largest per currency
+  std::vector<MoneyView> amounts_defrauded_equivalent;  // largest per currency
+  int64_t prison_months_total = 0;     // sum of the defendants' current sentences
+  Date offence_from, offence_to;
+  std::vector<Contributor> events;     // sentencings, timeline order
+  bool operator==(const CaseView&) const = default;
+};
+
+// ---------------------------------------------------------------------------
+// custody flows: people moved from one country to another, by period.
+enum class Granularity { kMonth, kYear };
+
+struct FlowQuery {
+  std::string from_country, to_country;  // "" = any
+  Granularity granularity = Granularity::kMonth;
+  // Inclusive period bounds as "YYYY" or "YYYY-MM"; "" = unbounded. A bound
+  // compares as text with the row's period ("2024" <= "2024-03" < "2025").
+  std::string from_period, to_period;
+  size_t max_events = 100;  // event ids listed per row; 0 = no limit
+};
+
+struct FlowRow {
+  std::string from_country, to_country;
+  std::string period;  // "2024-03" (month) or "2024" (year)
+  // In a by-month listing, handovers known only to the year appear in a row
+  // with period "YYYY" and month_unknown = true; never on a made-up month.
+  bool month_unknown = false;
+  int64_t people = 0;       // sum of suspects_count (individuals and counts combined)
+  int64_t identified = 0;   // of whom listed by suspect id
+  int64_t ringleaders = 0;
+  int64_t handovers = 0;    // events
+  std::vector<EventRef> events;  // contributing handovers, timeline order
+  bool operator==(const FlowRow&) const = default;
+};
+
+// ---------------------------------------------------------------------------
+// totals, and reported figures beside the derived figure.
+struct FigureComparison {
+  Contributor figure;
+  std::string metric, from_country, to_country, nationality;
+  Date period_from, period_to;
+  int64_t reported = 0;
+  bool approximate = false;
+  SourceRef source;
+  // Whether the ledger knows how to derive this metric (docs/PROJECTIONS.md).
+  bool derivable = false;
+  // Sum over matching events certainly inside the period (and countries,
+  // nationality); and over events that might belong but cannot be placed
+  // (a date straddling a bound, an unknown country or nationality).
+  int64_t derived = 0, derived_events = 0;
+  int64_t uncertain = 0, uncertain_events = 0;
+  bool operator==(const FigureComparison&) const = default;
+};
+
+struct Totals {
+  uint64_t applied = 0;  // records the views reflect (the projection checkpoint)
+  // Events in effect (not retracted), by kind; corrections and retractions as recorded.
+  int64_t raids = 0, arrests = 0, handovers = 0, sentencings = 0, reported_figures = 0;
+  int64_t corrections = 0, retractions = 0, retracted = 0;
+  // Reported in raids (aggregate counts).
+  int64_t detained = 0, ringleaders_detained = 0;
+  std::map<std::string, int64_t> detained_by_nationality;
+  // Individual arrests naming an operation: beside `detained`, never added.
+  int64_t arrests_in_operations = 0;
+  // Custody moves.
+  int64_t handed_over = 0, handed_over_identified = 0, handed_over_ringleaders = 0;
+  // Court outcomes, summed over cases.
+  int64_t prison_months = 0, victims = 0;
+  std::vector<MoneyView> amounts_defrauded;  // sorted by currency
+  // Distinct entities.
+  int64_t suspects = 0, operations = 0, cases = 0;
+  std::map<std::string, int64_t> suspects_by_status;
+  std::vector<FigureComparison> figures;  // by position
+  bool operator==(const Totals&) const = default;
+};
+
+// ---------------------------------------------------------------------------
+// timelines.
+enum class TimelineKind { kSuspect, kOperation, kCase, kCountry, kGlobal };
+
+struct TimelineQuery {
+  TimelineKind kind = TimelineKind::kGlobal;
+  std::string key;  // suspect_id, operation_id, case_id or country; "" for global
+  size_t limit = 0;  // 0 = all
+  bool newest_first = false;
+};
+
+struct TimelineEntry {
+  uint64_t position = 0;
+  std::string event_id, stream;
+  std::string kind;  // body kind, including "correction" and "retraction"
+  // Effective date for facts (a correction may have moved it; then
+  // original_occurred holds the recorded one); the event's own for
+  // corrections and retractions.
+  Date occurred, original_occurred;
+  std::string recorded_at;  // RFC 3339
+  SourceRef source;
+  std::string summary;          // the body in effect, or what the fix does
+  std::string target_event_id;  // corrections and retractions
+  // Facts: a live correction in its correction tree exists; corrected_by is
+  // the one whose body is in effect. Corrections: a live correction targets
+  // it directly; corrected_by is the latest such.
+  bool corrected = false;
+  std::string corrected_by;
+  bool retracted = false;
+  std::string retracted_by;
+  // Facts: not retracted. Corrections: its body is the one in effect.
+  // Retractions: always.
+  bool in_effect = false;
+  bool operator==(const TimelineEntry&) const = default;
+};
+
+// ---------------------------------------------------------------------------
+// Digests: one per view, over its stored state.
+struct ViewDigest {
+  std::string view;     // "events", "suspects", "operations", "cases", "flows", "totals", "timelines"
+  uint64_t entries = 0;  // stored key/value pairs
+  std::string sha256;    // hex
+  bool operator==(const ViewDigest&) const = default;
+};
+
+// ---------------------------------------------------------------------------
+// Names used in views and JSON.
+std::string PrecisionName(enforcement::v1::Precision p);  // "exact", "day", "month", "year", ""
+std::string RoleName(enforcement::v1::Role r);            // "ringleader", ... ; "" if unspecified
+std::string InstanceName(enforcement::v1::Instance i);    // "first", "appeal", "final", ""
+std::string KindName(enforcement::v1::Event::BodyCase k);  // "raid", ..., "reported_figure"
+std::string TimelineKindName(TimelineKind k);             // "suspect", "operation", ...
+
+// Dates: Date from a Timestamp and precision; RFC 3339 of its instant; and
+// the text of its unit ("2024", "2024-02", "2024-03-31", or RFC 3339 for exact).
+Date MakeDate(const google::protobuf::Timestamp& ts, enforcement::v1::Precision p);
+std::string Rfc3339(int64_t seconds, int32_t nanos);
+std::string DateText(const Date& d);
+
+// One line describing a fact's body ("raid op-1 at Muse, MM: 807 detained
+// (CN 352, MM 455), 21 ringleaders"). Used for timeline summaries.
+std::string Summarize(const enforcement::v1::Event& e);
+
+// JSON. Compact, keys in declaration order, int64 as numbers, absent
+// optional values and unset dates as null.
+std::string ToJson(const Date& d);
+std::string ToJson(const SuspectView& v);
+std::string ToJson(const OperationView& v);
+std::string ToJson(const CaseView& v);
+std::string ToJson(const FlowRow& v);
+std::string ToJson(const std::vector<FlowRow>& rows);
+std::string ToJson(const FigureComparison& v);
+std::string ToJson(const Totals& v);
+std::string ToJson(const TimelineEntry& v);
+std::string ToJson(const std::vector<TimelineEntry>& entries);
+std::string ToJson(const std::vector<SuspectView>& v);
+std::string ToJson(const std::vector<OperationView>& v);
+std::string ToJson(const std::vector<CaseView>& v);
+std::string ToJson(const std::vector<ViewDigest>& v);
+
+}  // namespace projections
+
+#endif  // ENFORCEMENT_PROJECTIONS_VIEW_TYPES_H_

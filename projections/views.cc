@@ -1,0 +1,423 @@
+// Views: opening and locking the store, catching up from the log, rebuild,
+// as-of and verification. The queries are in views_query.cc.
+#include "projections/views.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "projections/projector.h"
+#include "projections/views_internal.h"
+
+namespace projections {
+
+using internal::Checkpoint;
+using internal::kCfNames;
+using internal::kNumCfs;
+
+namespace {
+
+constexpr char kLockFileName[] = "VIEWS.lock";
+// A batch is committed when it holds this many bytes, whatever its records.
+constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> d;
+  for (int i = 0; i < kNumCfs; ++i) {
+    rocksdb::ColumnFamilyOptions o;
+    o.write_buffer_size = 16 << 20;
+    d.emplace_back(kCfNames[i], o);
+  }
+  return d;
+}
+
+rocksdb::DBOptions DbOptions() {
+  rocksdb::DBOptions o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.keep_log_file_num = 2;
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  return o;
+}
+
+absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_out) {
+  const std::string path = dir + "/" + kLockFileName;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Duration nap = absl::Milliseconds(2);
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const int err = errno;
+      close(fd);
+      return absl::InternalError(absl::StrCat("cannot lock ", path, ": ", strerror(err)));
+    }
+    if (absl::Now() >= deadline) {
+      close(fd);
+      return absl::UnavailableError(absl::StrCat(
+          "the views at ", dir, " are in use by another process (waited ",
+          absl::FormatDuration(timeout), " for ", path, "); retry later"));
+    }
+    absl::SleepFor(nap);
+    nap = std::min(nap * 2, absl::Milliseconds(50));
+  }
+  *fd_out = fd;
+  return absl::OkStatus();
+}
+
+std::string HashBytes(const merkle::Hash& h) {
+  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+}  // namespace
+
+absl::Status ViewsFromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string msg = absl::StrCat("views store: ", context, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(msg);
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  return absl::InternalError(msg);
+}
+
+std::string DefaultViewsDir(const std::string& ledger_dir) { return ledger_dir + "/views"; }
+
+// --- Impl ------------------------------------------------------------------------
+
+Views::Impl::~Impl() {
+  CloseDb();
+  if (lock_fd >= 0) close(lock_fd);
+  if (scratch && !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+}
+
+void Views::Impl::CloseDb() {
+  if (!db) return;
+  for (auto* h : cfs) {
+    if (h != nullptr) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  cfs.clear();
+  db->Close().PermitUncheckedError();
+  db.reset();
+}
+
+absl::Status Views::Impl::OpenDb() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(DbOptions(), dir, Descriptors(), &handles, &raw);
+  if (!s.ok() && s.IsInvalidArgument()) {
+    // A store with other column families (another format): start afresh.
+    rocksdb::Options o;
+    rocksdb::Status d = rocksdb::DestroyDB(dir, o);
+    if (!d.ok()) return ViewsFromRocks(d, absl::StrCat("destroying ", dir));
+    s = rocksdb::DB::Open(DbOptions(), dir, Descriptors(), &handles, &raw);
+  }
+  if (!s.ok()) return ViewsFromRocks(s, absl::StrCat("opening ", dir));
+  db.reset(raw);
+  cfs = std::move(handles);
+  return LoadMeta();
+}
+
+absl::Status Views::Impl::LoadMeta() {
+  applied = 0;
+  root.clear();
+  origin.clear();
+  format.clear();
+  rocksdb::ReadOptions ro;
+  std::string v;
+  rocksdb::Status s = db->Get(ro, cf(internal::kMetaCf), internal::kFormatKey, &format);
+  if (!s.ok() && !s.IsNotFound()) return ViewsFromRocks(s, "reading the format");
+  s = db->Get(ro, cf(internal::kMetaCf), internal::kOriginKey, &origin);
+  if (!s.ok() && !s.IsNotFound()) return ViewsFromRocks(s, "reading the origin");
+  s = db->Get(ro, cf(internal::kMetaCf), internal::kCheckpointKey, &v);
+  if (s.ok()) {
+    Checkpoint c;
+    if (!internal::DecodeCheckpoint(v, &c)) {
+      return absl::DataLossError(absl::StrCat("views store ", dir, ": malformed checkpoint"));
+    }
+    applied = c.applied;
+    root = c.root;
+  } else if (!s.IsNotFound()) {
+    return ViewsFromRocks(s, "reading the checkpoint");
+  }
+  if (format.empty() && applied == 0) {
+    // A new store: say what it is.
+    s = db->Put(rocksdb::WriteOptions(), cf(internal::kMetaCf), internal::kFormatKey,
+                internal::kViewsFormatVersion);
+    if (!s.ok()) return ViewsFromRocks(s, "writing the format");
+    format = internal::kViewsFormatVersion;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Views::Impl::Wipe() {
+  CloseDb();
+  rocksdb::Options o;
+  rocksdb::Status s = rocksdb::DestroyDB(dir, o, Descriptors());
+  if (!s.ok()) return ViewsFromRocks(s, absl::StrCat("destroying ", dir));
+  return OpenDb();
+}
+
+// --- Views -------------------------------------------------------------------------
+
+Views::Views(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Views::~Views() = default;
+
+absl::StatusOr<std::unique_ptr<Views>> Views::Open(const std::string& ledger_dir,
+                                                   const ViewsOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->dir = options.dir.empty() ? DefaultViewsDir(ledger_dir) : options.dir;
+  std::error_code ec;
+  std::filesystem::create_directories(impl->dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot create ", impl->dir, ": ", ec.message()));
+  }
+  if (absl::Status s = TakeLock(impl->dir, options.lock_timeout, &impl->lock_fd); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = impl->OpenDb(); !s.ok()) return s;
+  if (impl->format != internal::kViewsFormatVersion) {
+    if (absl::Status s = impl->Wipe(); !s.ok()) return s;
+  }
+  return std::unique_ptr<Views>(new Views(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<Views>> Views::OpenScratch(const std::string& dir) {
+  auto impl = std::make_unique<Impl>();
+  impl->scratch = true;
+  if (dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
+                                    "/ledger-views-XXXXXX");
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      return absl::InternalError(absl::StrCat("cannot create a scratch directory: ",
+                                              strerror(errno)));
+    }
+    impl->dir = tmpl;
+  } else {
+    impl->dir = dir;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  }
+  if (absl::Status s = impl->OpenDb(); !s.ok()) return s;
+  if (impl->format != internal::kViewsFormatVersion || impl->applied != 0) {
+    if (absl::Status s = impl->Wipe(); !s.ok()) return s;
+  }
+  return std::unique_ptr<Views>(new Views(std::move(impl)));
+}
+
+uint64_t Views::checkpoint() const { return impl_->applied; }
+const std::string& Views::dir() const { return impl_->dir; }
+
+namespace {
+
+// The catch-up shared by CatchUp, CatchUpTo and Rebuild. `size` is the tree
+// size to reach; with `allow_ahead`, a store past it is left alone.
+absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger& ledger,
+                                          uint64_t size, bool allow_ahead,
+                                          const CatchUpOptions& options) {
+  CatchUpResult result;
+  const ledger::Head head = ledger.GetHead();
+  if (size > head.tree_size) {
+    return absl::OutOfRangeError(absl::StrCat("tree size ", size, " is past the head (tree size ",
+                                              head.tree_size, ")"));
+  }
+  // Is the store a prefix of this log?
+  std::string reason;
+  if (!im.origin.empty() && im.origin != head.origin) {
+    reason = absl::StrCat("the views were built from the log \"", im.origin, "\", not \"",
+                          head.origin, "\"");
+  } else if (im.applied > 0 && im.applied <= head.tree_size) {
+    absl::StatusOr<merkle::Hash> root = ledger.RootAt(im.applied);
+    if (!root.ok()) return root.status();
+    if (HashBytes(*root) != im.root) {
+      reason = absl::StrCat("the views' checkpoint (tree size ", im.applied,
+                            ") has a Merkle root the log does not have at that size");
+    }
+  }
+  if (!reason.empty()) {
+    if (absl::Status s = im.Wipe(); !s.ok()) return s;
+    result.rebuilt = true;
+    result.rebuild_reason = reason;
+  }
+  result.from = im.applied;
+  if (im.applied > size) {
+    if (allow_ahead && im.applied > head.tree_size) {
+      result.to = im.applied;
+      return result;  // another process saw a newer head; we reflect more already
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("the views are at tree size ", im.applied, ", past ", size,
+                     "; use BuildAsOf for an earlier point"));
+  }
+  if (im.applied == size) {
+    result.to = size;
+    return result;
+  }
+
+  internal::Projector projector(
+      im.db.get(), im.cfs,
+      [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
+  uint64_t next = im.applied;
+  const uint64_t total = size - im.applied;
+  auto commit = [&]() -> absl::Status {
+    absl::StatusOr<merkle::Hash> root = ledger.RootAt(next);
+    if (!root.ok()) return root.status();
+    Checkpoint c{next, HashBytes(*root)};
+    if (im.origin.empty()) projector.PutMeta(internal::kOriginKey, head.origin);
+    if (absl::Status s = projector.Commit(c, im.options.sync); !s.ok()) return s;
+    im.applied = c.applied;
+    im.root = c.root;
+    im.origin = head.origin;
+    if (options.progress) options.progress(next - result.from, total);
+    return absl::OkStatus();
+  };
+  const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
+  absl::Status s = ledger.Scan(im.applied, size, [&](const ledger::StoredRecord& r) {
+    if (r.record.position() != next) {
+      return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
+                                              " where ", next, " was expected"));
+    }
+    if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
+    ++next;
+    if (projector.pending_records() >= batch_records ||
+        projector.pending_bytes() >= kMaxBatchBytes) {
+      return commit();
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (next != size) {
+    return absl::DataLossError(absl::StrCat("the log ended at record ", next, " before tree size ",
+                                            size));
+  }
+  if (projector.pending_records() > 0) {
+    if (absl::Status c = commit(); !c.ok()) return c;
+  }
+  result.to = im.applied;
+  result.applied = result.to - result.from;
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<CatchUpResult> Views::CatchUp(const ledger::Ledger& ledger,
+                                             const CatchUpOptions& options) {
+  return CatchUpImpl(*impl_, ledger, ledger.GetHead().tree_size, /*allow_ahead=*/true, options);
+}
+
+absl::StatusOr<CatchUpResult> Views::CatchUpTo(const ledger::Ledger& ledger, uint64_t size,
+                                               const CatchUpOptions& options) {
+  return CatchUpImpl(*impl_, ledger, size, /*allow_ahead=*/false, options);
+}
+
+absl::StatusOr<CatchUpResult> Views::Rebuild(const ledger::Ledger& ledger,
+                                             const CatchUpOptions& options) {
+  if (absl::Status s = impl_->Wipe(); !s.ok()) return s;
+  absl::StatusOr<CatchUpResult> r = CatchUp(ledger, options);
+  if (r.ok()) {
+    r->rebuilt = true;
+    if (r->rebuild_reason.empty()) r->rebuild_reason = "rebuild requested";
+  }
+  return r;
+}
+
+absl::StatusOr<std::unique_ptr<Views>> BuildAsOf(const ledger::Ledger& ledger, uint64_t size,
+                                                 const std::string& scratch_dir,
+                                                 const CatchUpOptions& options) {
+  const uint64_t head = ledger.GetHead().tree_size;
+  if (size > head) {
+    return absl::OutOfRangeError(absl::StrCat("as of tree size ", size,
+                                              ": past the head (tree size ", head, ")"));
+  }
+  absl::StatusOr<std::unique_ptr<Views>> v = Views::OpenScratch(scratch_dir);
+  if (!v.ok()) return v.status();
+  absl::StatusOr<CatchUpResult> r = (*v)->CatchUpTo(ledger, size, options);
+  if (!r.ok()) return r.status();
+  return v;
+}
+
+absl::StatusOr<uint64_t> SizeAsOfTime(const ledger::Ledger& ledger, absl::Time t) {
+  const ledger::Head head = ledger.GetHead();
+  if (head.tree_size == 0 || head.last_recorded_at <= t) return head.tree_size;
+  // First position recorded after t.
+  uint64_t lo = 0, hi = head.tree_size;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    absl::StatusOr<ledger::StoredRecord> r = ledger.ReadOne(mid);
+    if (!r.ok()) return r.status();
+    const auto& ts = r->record.recorded_at();
+    const absl::Time at = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+    if (at <= t) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::string& as_of) {
+  const std::string s(absl::StripAsciiWhitespace(as_of));
+  uint64_t size = 0;
+  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+    if (!absl::SimpleAtoi(s, &size)) {
+      return absl::InvalidArgumentError(absl::StrCat("as of \"", s, "\": not a tree size"));
+    }
+    const uint64_t head = ledger.GetHead().tree_size;
+    if (size > head) {
+      return absl::OutOfRangeError(absl::StrCat("as of tree size ", size,
+                                                ": past the head (tree size ", head, ")"));
+    }
+    return size;
+  }
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "as of \"", s, "\": neither a tree size nor an RFC 3339 time (", err, ")"));
+  }
+  return SizeAsOfTime(ledger, t);
+}
+
+absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, const Views& views,
+                                              const std::string& scratch_dir) {
+  ViewsVerifyReport report;
+  report.checkpoint = views.checkpoint();
+  absl::StatusOr<std::unique_ptr<Views>> fresh = BuildAsOf(ledger, report.checkpoint, scratch_dir);
+  if (!fresh.ok()) return fresh.status();
+  absl::StatusOr<std::vector<ViewDigest>> stored = views.Digests();
+  if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::vector<ViewDigest>> rebuilt = (*fresh)->Digests();
+  if (!rebuilt.ok()) return rebuilt.status();
+  report.stored = *std::move(stored);
+  report.rebuilt = *std::move(rebuilt);
+  for (size_t i = 0; i < report.stored.size() && i < report.rebuilt.size(); ++i) {
+    if (report.stored[i] == report.rebuilt[i]) continue;
+    absl::StatusOr<std::string> where = views.FirstDifference(**fresh, report.stored[i].view);
+    report.problem = absl::StrCat(
+        "view ", report.stored[i].view, ": stored digest ", report.stored[i].sha256, " (",
+        report.stored[i].entries, " entries), rebuilt from the log ", report.rebuilt[i].sha256,
+        " (", report.rebuilt[i].entries, " entries)");
+    if (where.ok() && !where->empty()) absl::StrAppend(&report.problem, "; first difference at ", *where);
+    break;
+  }
+  return report;
+}
+
+}  // namespace projections
