@@ -1,11 +1,13 @@
 #include "ledger/ledger.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -109,6 +111,35 @@ absl::Status ParseRecord(absl::string_view value, uint64_t position, StoredRecor
   return absl::OkStatus();
 }
 
+// A RocksDB secondary instance needs a directory of its own for its info
+// log. It lives in <ledger>/readers/ (or $TMPDIR when the ledger directory is
+// not writable, e.g. an auditor's read-only copy), named after the reader's
+// pid, so that directories left by killed readers are swept by the next one.
+absl::StatusOr<std::string> MakeReaderDir(const std::string& ledger_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string base = ledger_path + "/readers";
+  fs::create_directories(base, ec);
+  if (ec || access(base.c_str(), W_OK) != 0) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = std::string(tmp && *tmp ? tmp : "/tmp");
+  }
+  for (const auto& entry : fs::directory_iterator(base, ec)) {
+    const std::string name = entry.path().filename().string();
+    int pid = 0;
+    if (std::sscanf(name.c_str(), "ledger-reader-%d-", &pid) == 1 && pid > 0 &&
+        kill(pid, 0) != 0 && errno == ESRCH) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+  std::string tmpl = absl::StrCat(base, "/ledger-reader-", getpid(), "-XXXXXX");
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("cannot create a reader directory in ", base, ": ",
+                                            strerror(errno)));
+  }
+  return tmpl;
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
@@ -204,6 +235,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
 
   std::error_code ec;
   const bool exists = std::filesystem::exists(path + "/CURRENT", ec);
+  if (exists && options.error_if_exists) {
+    return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", path));
+  }
   if (!exists && !options.create_if_missing) {
     return absl::NotFoundError(
         absl::StrCat("no ledger at ", path, " (create one with `ledger init`)"));
@@ -248,9 +282,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     // A secondary instance follows the writer's WAL (TryCatchUp) and needs all
     // files open up front so the writer's compactions cannot pull them away.
     dbo.max_open_files = -1;
-    char tmpl[] = "/tmp/ledger-reader-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) return absl::InternalError("cannot create a reader directory");
-    impl->secondary_dir = tmpl;
+    absl::StatusOr<std::string> dir = MakeReaderDir(path);
+    if (!dir.ok()) return dir.status();
+    impl->secondary_dir = *dir;
     s = rocksdb::DB::OpenAsSecondary(dbo, path, impl->secondary_dir, FamilyDescriptors(),
                                      &handles, &raw);
   } else {
@@ -400,8 +434,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     if (!inserted) {
       if (event_bytes[it->second] != event_bytes[i]) {
         return EventError(absl::StatusCode::kAlreadyExists, i, e,
-                          absl::StrCat("event_id repeats event ", it->second,
-                                       " of this batch with different content"));
+                          "event_id appears earlier in this batch with different content");
       }
       duplicate_of[i] = static_cast<int64_t>(it->second);
       continue;
@@ -594,6 +627,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
 absl::Status Ledger::Scan(uint64_t from, uint64_t to,
                           const std::function<absl::Status(const StoredRecord&)>& fn) const {
   Impl& im = *impl_;
+  to = std::min(to, GetHead().tree_size);
   if (from >= to) return absl::OkStatus();
   const std::string lower = RecordKey(from), upper = RecordKey(to);
   rocksdb::Slice upper_slice(upper);
@@ -620,7 +654,12 @@ absl::Status Ledger::Scan(uint64_t from, uint64_t to,
     if (!s.ok()) return s;
     ++expect;
   }
-  return FromRocks(it->status(), "reading records");
+  if (absl::Status s = FromRocks(it->status(), "reading records"); !s.ok()) return s;
+  if (expect != to) {
+    return absl::DataLossError(absl::StrCat("record ", expect, " is missing (tree size ",
+                                            GetHead().tree_size, ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<StoredRecord>> Ledger::Read(uint64_t from, uint64_t to,

@@ -67,6 +67,8 @@ struct OpenOptions {
   // required: the checkpoint origin line, e.g. "enforcement-ledger.example/log".
   bool create_if_missing = false;
   std::string origin;
+  // Fail with kAlreadyExists if a ledger already exists at the path.
+  bool error_if_exists = false;
   // Open for reading only, alongside a running writer.
   bool read_only = false;
   Durability durability = Durability::kSync;

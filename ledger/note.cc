@@ -167,7 +167,9 @@ absl::StatusOr<std::string> DecodeKeyData(absl::string_view b64, absl::string_vi
     return absl::InvalidArgumentError(absl::StrCat(what, " key is ", raw.size() - 1,
                                                    " bytes after the algorithm byte, want 32"));
   }
-  return raw.substr(1);
+  std::string key = raw.substr(1);
+  OPENSSL_cleanse(raw.data(), raw.size());  // may be a secret seed
+  return key;
 }
 
 absl::Status Malformed(absl::string_view why) {

@@ -79,7 +79,7 @@ Date MakeDate(const google::protobuf::Timestamp& ts, Precision p) {
 
 std::string Rfc3339(int64_t seconds, int32_t nanos) {
   const absl::Time t = absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
-  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
 
 std::string DateText(const Date& d) {

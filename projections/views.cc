@@ -40,8 +40,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
   return d;
 }
 
-rocksdb::DBOptions DbOptions() {
+rocksdb::DBOptions DbOptions(rocksdb::Env* env) {
   rocksdb::DBOptions o;
+  if (env != nullptr) o.env = env;
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.keep_log_file_num = 2;
@@ -98,7 +99,7 @@ std::string DefaultViewsDir(const std::string& ledger_dir) { return ledger_dir +
 Views::Impl::~Impl() {
   CloseDb();
   if (lock_fd >= 0) close(lock_fd);
-  if (scratch && !dir.empty()) {
+  if (scratch && !dir.empty() && !mem_env) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
@@ -117,13 +118,14 @@ void Views::Impl::CloseDb() {
 absl::Status Views::Impl::OpenDb() {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(DbOptions(), dir, Descriptors(), &handles, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(DbOptions(mem_env.get()), dir, Descriptors(), &handles, &raw);
   if (!s.ok() && s.IsInvalidArgument()) {
     // A store with other column families (another format): start afresh.
     rocksdb::Options o;
+    if (mem_env) o.env = mem_env.get();
     rocksdb::Status d = rocksdb::DestroyDB(dir, o);
     if (!d.ok()) return ViewsFromRocks(d, absl::StrCat("destroying ", dir));
-    s = rocksdb::DB::Open(DbOptions(), dir, Descriptors(), &handles, &raw);
+    s = rocksdb::DB::Open(DbOptions(mem_env.get()), dir, Descriptors(), &handles, &raw);
   }
   if (!s.ok()) return ViewsFromRocks(s, absl::StrCat("opening ", dir));
   db.reset(raw);
@@ -166,6 +168,7 @@ absl::Status Views::Impl::LoadMeta() {
 absl::Status Views::Impl::Wipe() {
   CloseDb();
   rocksdb::Options o;
+  if (mem_env) o.env = mem_env.get();
   rocksdb::Status s = rocksdb::DestroyDB(dir, o, Descriptors());
   if (!s.ok()) return ViewsFromRocks(s, absl::StrCat("destroying ", dir));
   return OpenDb();
@@ -196,10 +199,14 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(const std::string& ledger_dir
   return std::unique_ptr<Views>(new Views(std::move(impl)));
 }
 
-absl::StatusOr<std::unique_ptr<Views>> Views::OpenScratch(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Views>> Views::OpenScratch(const ScratchOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->scratch = true;
-  if (dir.empty()) {
+  impl->options.batch_records = options.batch_records;
+  if (options.in_memory) {
+    impl->mem_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    impl->dir = options.dir.empty() ? "/ledger-views-scratch" : options.dir;
+  } else if (options.dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
     std::string tmpl = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
                                     "/ledger-views-XXXXXX");
@@ -209,10 +216,12 @@ absl::StatusOr<std::unique_ptr<Views>> Views::OpenScratch(const std::string& dir
     }
     impl->dir = tmpl;
   } else {
-    impl->dir = dir;
+    impl->dir = options.dir;
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+    std::filesystem::create_directories(options.dir, ec);
+    if (ec) {
+      return absl::InternalError(absl::StrCat("cannot create ", options.dir, ": ", ec.message()));
+    }
   }
   if (absl::Status s = impl->OpenDb(); !s.ok()) return s;
   if (impl->format != internal::kViewsFormatVersion || impl->applied != 0) {
@@ -338,14 +347,14 @@ absl::StatusOr<CatchUpResult> Views::Rebuild(const ledger::Ledger& ledger,
 }
 
 absl::StatusOr<std::unique_ptr<Views>> BuildAsOf(const ledger::Ledger& ledger, uint64_t size,
-                                                 const std::string& scratch_dir,
+                                                 const ScratchOptions& scratch,
                                                  const CatchUpOptions& options) {
   const uint64_t head = ledger.GetHead().tree_size;
   if (size > head) {
     return absl::OutOfRangeError(absl::StrCat("as of tree size ", size,
                                               ": past the head (tree size ", head, ")"));
   }
-  absl::StatusOr<std::unique_ptr<Views>> v = Views::OpenScratch(scratch_dir);
+  absl::StatusOr<std::unique_ptr<Views>> v = Views::OpenScratch(scratch);
   if (!v.ok()) return v.status();
   absl::StatusOr<CatchUpResult> r = (*v)->CatchUpTo(ledger, size, options);
   if (!r.ok()) return r.status();
@@ -396,10 +405,10 @@ absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::st
 }
 
 absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, const Views& views,
-                                              const std::string& scratch_dir) {
+                                              const ScratchOptions& scratch) {
   ViewsVerifyReport report;
   report.checkpoint = views.checkpoint();
-  absl::StatusOr<std::unique_ptr<Views>> fresh = BuildAsOf(ledger, report.checkpoint, scratch_dir);
+  absl::StatusOr<std::unique_ptr<Views>> fresh = BuildAsOf(ledger, report.checkpoint, scratch);
   if (!fresh.ok()) return fresh.status();
   absl::StatusOr<std::vector<ViewDigest>> stored = views.Digests();
   if (!stored.ok()) return stored.status();

@@ -57,6 +57,17 @@ struct ViewsOptions {
   bool sync = false;
 };
 
+// Where a scratch store (as-of, verification) lives.
+struct ScratchOptions {
+  // A directory to use (created if needed; removed with the Views). Empty: a
+  // new temporary directory under $TMPDIR (or /tmp).
+  std::string dir;
+  // Keep the scratch store in memory (a RocksDB in-memory Env) instead of on
+  // disk: faster, but memory grows with the records replayed.
+  bool in_memory = false;
+  size_t batch_records = 4096;
+};
+
 // What a catch-up did.
 struct CatchUpResult {
   uint64_t from = 0;      // checkpoint before
@@ -92,9 +103,9 @@ class Views {
   // The store may be behind the log: call CatchUp before answering queries.
   static absl::StatusOr<std::unique_ptr<Views>> Open(const std::string& ledger_dir,
                                                      const ViewsOptions& options = {});
-  // A scratch store in `dir` (a new temporary directory when empty), removed
-  // with the Views. Used for as-of queries and verification.
-  static absl::StatusOr<std::unique_ptr<Views>> OpenScratch(const std::string& dir = "");
+  // An empty scratch store, removed with the Views. Used for as-of queries
+  // and verification. No lock: nobody else knows it.
+  static absl::StatusOr<std::unique_ptr<Views>> OpenScratch(const ScratchOptions& options = {});
 
   Views(const Views&) = delete;
   Views& operator=(const Views&) = delete;
@@ -160,12 +171,12 @@ class Views {
 };
 
 // Views as of tree size `size` (records [0, size)), built by replaying them
-// into a scratch store in `scratch_dir` (a temporary directory when empty;
-// removed with the returned Views). Answers exactly what the views answered
-// when the log held `size` records. Cost: a replay of `size` records (about
-// the speed of a rebuild). kOutOfRange if size > head.
+// into a scratch store (see ScratchOptions; removed with the returned
+// Views). Answers exactly what the views answered when the log held `size`
+// records. Cost: a replay of `size` records, about the speed of a rebuild
+// (docs/PROJECTIONS.md, "As of"). kOutOfRange if size > head.
 absl::StatusOr<std::unique_ptr<Views>> BuildAsOf(const ledger::Ledger& ledger, uint64_t size,
-                                                 const std::string& scratch_dir = "",
+                                                 const ScratchOptions& scratch = {},
                                                  const CatchUpOptions& options = {});
 
 // The tree size of the longest prefix of the log whose records were all
@@ -181,7 +192,7 @@ absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::st
 // Rebuilds the views from position 0 up to views.checkpoint() in a scratch
 // store and compares every view's digest with the stored one.
 absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, const Views& views,
-                                              const std::string& scratch_dir = "");
+                                              const ScratchOptions& scratch = {});
 
 // The default views directory of a ledger: <ledger_dir>/views.
 std::string DefaultViewsDir(const std::string& ledger_dir);

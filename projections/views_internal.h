@@ -12,6 +12,7 @@
 #include "projections/store_coding.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 
 namespace projections {
 
@@ -23,6 +24,7 @@ class Views::Impl {
   bool scratch = false;  // remove `dir` when closed
   int lock_fd = -1;      // flock held on <dir>/VIEWS.lock (persistent stores)
   ViewsOptions options;
+  std::unique_ptr<rocksdb::Env> mem_env;  // in-memory scratch stores only
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;  // indexed by internal::Cf
   // From the meta family.

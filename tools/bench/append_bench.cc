@@ -229,16 +229,16 @@ struct Node {
 };
 
 // Byte ranges into Workload::arena.
-struct Span {
+struct ArenaRange {
   uint64_t offset;
   uint32_t size;
 };
 
 struct PreparedEvent {
-  Span key;         // records key: fixed64 BE position
-  Span value;       // 0x01 tag + record bytes
-  Span stream_key;  // stream, 0x00, fixed64 BE version
-  Span event_id;
+  ArenaRange key;         // records key: fixed64 BE position
+  ArenaRange value;       // 0x01 tag + record bytes
+  ArenaRange stream_key;  // stream, 0x00, fixed64 BE version
+  ArenaRange event_id;
   uint64_t first_node;  // Workload::nodes[first_node, next event's first_node)
 };
 
@@ -251,7 +251,7 @@ struct Workload {
   absl::flat_hash_map<uint64_t, merkle::Hash> roots;
   uint64_t event_bytes = 0, record_bytes = 0, streams = 0;
 
-  rocksdb::Slice Get(const Span& s) const {
+  rocksdb::Slice Get(const ArenaRange& s) const {
     return rocksdb::Slice(arena.data() + s.offset, s.size);
   }
   std::string HeadValue(uint64_t tree_size) const {
@@ -282,7 +282,7 @@ Workload Prepare(const Config& c) {
   merkle::CompactRange range;
   std::string event_bytes, record;
   auto put = [&](absl::string_view bytes) {
-    Span s{w.arena.size(), static_cast<uint32_t>(bytes.size())};
+    ArenaRange s{w.arena.size(), static_cast<uint32_t>(bytes.size())};
     w.arena.append(bytes.data(), bytes.size());
     return s;
   };
@@ -301,9 +301,7 @@ Workload Prepare(const Config& c) {
 
     PreparedEvent p;
     p.key = put(ledger::RecordKey(i));
-    p.value = put(std::string(1, static_cast<char>(ledger::kRecordValueTag)));
-    p.value.size += static_cast<uint32_t>(record.size());
-    w.arena.append(record);
+    p.value = put(ledger::EncodeRecordValue(record));
     p.stream_key = put(ledger::StreamKey(e.stream(), version));
     p.event_id = put(e.event_id());
     p.first_node = w.nodes.size();

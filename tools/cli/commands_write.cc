@@ -112,6 +112,7 @@ int RunInit(const Invocation& inv) {
   }
   ledger::OpenOptions options;
   options.create_if_missing = true;
+  options.error_if_exists = true;
   options.origin = *origin;
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened = ledger::Ledger::Open(db, options);
   if (!opened.ok()) {

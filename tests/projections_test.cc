@@ -1,0 +1,843 @@
+// Behaviour of projections::Views: the views of SPEC §5 over the shipped data
+// of SPEC §1, the correction and retraction rules, no double counting,
+// precision, as-of, restart, rebuild and verification.
+#include "projections/views.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "ledger/ledger.h"
+#include "rocksdb/db.h"
+#include "tests/support/paths.h"
+
+namespace projections {
+namespace {
+
+using enforcement::v1::Event;
+using testing::ElementsAre;
+using testing::HasSubstr;
+using testing_support::TempDir;
+
+constexpr int64_t kFeb2024 = 1706745600;   // 2024-02-01
+constexpr int64_t kMar2024 = 1709251200;   // 2024-03-01
+constexpr int64_t kMar31 = 1711843200;     // 2024-03-31
+constexpr int64_t kJan2023 = 1672531200;   // 2023-01-01
+
+// --- builders -----------------------------------------------------------------
+
+Event Base(const std::string& id, const std::string& stream, int64_t at,
+           enforcement::v1::Precision p = enforcement::v1::PRECISION_DAY) {
+  Event e;
+  e.set_event_id(id);
+  e.set_stream(stream);
+  e.mutable_occurred_at()->set_seconds(at);
+  e.set_occurred_precision(p);
+  e.mutable_source()->set_publisher("Test Agency");
+  e.set_recorded_by("projections_test");
+  return e;
+}
+
+Event Raid(const std::string& id, const std::string& op, int64_t detained, int64_t cn,
+           int64_t ringleaders, int64_t at = kMar2024) {
+  Event e = Base(id, "operation/" + op, at, enforcement::v1::PRECISION_MONTH);
+  auto* r = e.mutable_raid();
+  r->set_operation_id(op);
+  r->mutable_location()->set_place("Muse");
+  r->mutable_location()->set_country("MM");
+  r->set_suspects_detained(detained);
+  (*r->mutable_detained_by_nationality())["CN"] = cn;
+  r->set_ringleaders_detained(ringleaders);
+  return e;
+}
+
+Event Arrest(const std::string& id, const std::string& suspect, const std::string& op,
+             int64_t at = kMar2024) {
+  Event e = Base(id, "suspect/" + suspect, at);
+  auto* a = e.mutable_arrest();
+  a->mutable_suspect()->set_suspect_id(suspect);
+  a->mutable_suspect()->set_nationality("CN");
+  a->set_operation_id(op);
+  a->mutable_location()->set_country("MM");
+  return e;
+}
+
+Event Handover(const std::string& id, const std::string& from, const std::string& to,
+               int64_t count, std::vector<std::string> ids = {}, int64_t at = kMar31,
+               enforcement::v1::Precision p = enforcement::v1::PRECISION_DAY) {
+  Event e = Base(id, "handover/" + id, at, p);
+  auto* h = e.mutable_handover();
+  h->set_from_country(from);
+  h->set_to_country(to);
+  h->set_suspects_count(count);
+  for (const auto& s : ids) h->add_suspect_ids(s);
+  return e;
+}
+
+Event Correct(const std::string& id, const Event& target, const Event& replacement_from,
+              bool with_date = false) {
+  Event e = Base(id, target.stream(), kMar31 + 86400 * 10);
+  auto* c = e.mutable_correction();
+  c->set_target_event_id(target.event_id());
+  c->set_reason("a better source");
+  Event* r = c->mutable_replacement();
+  *r = replacement_from;
+  r->clear_event_id();
+  r->clear_stream();
+  r->clear_source();
+  r->clear_recorded_by();
+  if (!with_date) {
+    r->clear_occurred_at();
+    r->set_occurred_precision(enforcement::v1::PRECISION_UNSPECIFIED);
+  }
+  return e;
+}
+
+Event Retract(const std::string& id, const Event& target) {
+  Event e = Base(id, target.stream(), kMar31 + 86400 * 20);
+  e.mutable_retraction()->set_target_event_id(target.event_id());
+  e.mutable_retraction()->set_reason("withdrawn by the source");
+  return e;
+}
+
+// --- fixture ------------------------------------------------------------------
+
+class ViewsTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ledger::OpenOptions o;
+    o.create_if_missing = true;
+    o.origin = "projections-test.example/log";
+    o.durability = ledger::Durability::kBulk;
+    o.clock = [this] {
+      now_ += absl::Seconds(1);
+      return now_;
+    };
+    auto l = ledger::Ledger::Open(db(), o);
+    ASSERT_TRUE(l.ok()) << l.status();
+    ledger_ = *std::move(l);
+  }
+
+  std::string db() const { return dir_.Sub("db"); }
+
+  void Append(const std::vector<Event>& events) {
+    auto r = ledger_->AppendEvents(events);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  void LoadShippedData() {
+    const std::string text =
+        testing_support::ReadFileOrDie(testing_support::SourceDir() + "/data/enforcement.ndjson");
+    for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
+      Event e;
+      auto s = google::protobuf::util::JsonStringToMessage(std::string(line), &e);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      Append({e});
+    }
+  }
+
+  std::unique_ptr<Views> OpenViews(const ViewsOptions& o = {}) {
+    auto v = Views::Open(db(), o);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *std::move(v) : nullptr;
+  }
+
+  std::unique_ptr<Views> CaughtUp() {
+    auto v = OpenViews();
+    if (v == nullptr) return nullptr;
+    auto r = v->CatchUp(*ledger_);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return v;
+  }
+
+  TempDir dir_;
+  absl::Time now_ = absl::FromUnixSeconds(1711929600);  // 2024-04-01
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+std::vector<std::string> Ids(const std::vector<TimelineEntry>& t) {
+  std::vector<std::string> out;
+  for (const auto& e : t) out.push_back(e.event_id);
+  return out;
+}
+
+// --- the shipped data: SPEC §1 --------------------------------------------------
+
+TEST_F(ViewsTest, ShippedDataMuseOperationShowsReportedCounts) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  auto op = views->GetOperation("op-2024-muse-01");
+  ASSERT_TRUE(op.ok()) << op.status();
+  EXPECT_EQ(op->detained, 807);
+  EXPECT_EQ(op->detained_by_nationality.at("CN"), 352);
+  EXPECT_EQ(op->detained_by_nationality.at("MM"), 455);
+  EXPECT_EQ(op->ringleaders_detained, 21);
+  EXPECT_EQ(op->place, "Muse");
+  EXPECT_EQ(op->region, "Shan State");
+  EXPECT_EQ(op->country, "MM");
+  EXPECT_THAT(op->tip_from_countries, ElementsAre("CN"));
+  ASSERT_EQ(op->agencies.size(), 2u);
+  EXPECT_EQ(op->agencies[0].country, "CN");
+  ASSERT_EQ(op->raids.size(), 1u);
+  EXPECT_EQ(op->raids[0].event.event_id, "xinhua-2024-04-01-muse-raid");
+  EXPECT_EQ(op->raids[0].event.position, 0u);
+  EXPECT_EQ(DateText(op->first_raid), "2024-03");
+  ASSERT_EQ(op->seized.size(), 3u);
+  EXPECT_TRUE(op->seized[0].quantity_unknown);  // "a large number"
+  EXPECT_EQ(op->seized[0].quantity, 0);
+  // Handed over so far, from the handover naming the operation.
+  EXPECT_EQ(op->handed_over, 352);
+  EXPECT_EQ(op->handovers, 1);
+  EXPECT_EQ(op->handed_over_to.at("CN"), 352);
+  ASSERT_EQ(op->handover_events.size(), 1u);
+  EXPECT_EQ(op->handover_events[0].event_id, "xinhua-2024-04-01-muse-handover-352");
+  EXPECT_EQ(op->arrests_recorded, 0);
+}
+
+TEST_F(ViewsTest, ShippedDataFlowsByMonthAndYear) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  auto months = views->Flows({});
+  ASSERT_TRUE(months.ok()) << months.status();
+  ASSERT_EQ(months->size(), 2u);
+  const FlowRow& la = (*months)[0];  // ordered by (from, to, period)
+  EXPECT_EQ(la.from_country, "LA");
+  EXPECT_EQ(la.to_country, "CN");
+  EXPECT_EQ(la.period, "2024-02");
+  EXPECT_EQ(la.people, 268);
+  EXPECT_FALSE(la.month_unknown);
+  ASSERT_EQ(la.events.size(), 1u);
+  EXPECT_EQ(la.events[0].event_id, "ecns-2024-02-28-laos-handover-268");
+  const FlowRow& mm = (*months)[1];
+  EXPECT_EQ(mm.from_country, "MM");
+  EXPECT_EQ(mm.period, "2024-03");
+  EXPECT_EQ(mm.people, 352);
+  EXPECT_EQ(mm.identified, 0);
+  EXPECT_EQ(mm.handovers, 1);
+
+  FlowQuery years;
+  years.granularity = Granularity::kYear;
+  years.to_country = "CN";
+  auto y = views->Flows(years);
+  ASSERT_TRUE(y.ok());
+  ASSERT_EQ(y->size(), 2u);
+  EXPECT_EQ((*y)[0].period, "2024");
+  EXPECT_EQ((*y)[0].people + (*y)[1].people, 620);
+
+  FlowQuery march;
+  march.from_period = "2024-03";
+  march.to_period = "2024-03";
+  auto m = views->Flows(march);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].people, 352);
+}
+
+TEST_F(ViewsTest, ShippedDataReportedFigureIsShownBesideTheDerivedFigure) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  auto t = views->GetTotals();
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->figures.size(), 1u);
+  const FigureComparison& f = t->figures[0];
+  EXPECT_EQ(f.metric, "suspects_handed_over");
+  EXPECT_EQ(f.reported, 48000);
+  EXPECT_TRUE(f.approximate);
+  EXPECT_EQ(f.figure.event_id, "xinhua-2024-04-01-figure-suspects-handed-over-48000");
+  EXPECT_EQ(f.source.publisher, "Xinhua");
+  EXPECT_EQ(DateText(f.period_from), "2023");
+  EXPECT_EQ(DateText(f.period_to), "2024-04-01");
+  ASSERT_TRUE(f.derivable);
+  EXPECT_EQ(f.derived, 352);  // the Muse handover: MM -> CN, CN nationals, inside the period
+  EXPECT_EQ(f.derived_events, 1);
+  EXPECT_EQ(f.uncertain, 0);
+  // The reported figure is never added to the totals.
+  EXPECT_EQ(t->handed_over, 352 + 268);
+  EXPECT_EQ(t->reported_figures, 1);
+  EXPECT_EQ(t->detained, 807);
+  EXPECT_EQ(t->applied, 6u);
+}
+
+TEST_F(ViewsTest, ShippedDataCaseAndSentencedSuspect) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  auto c = views->GetCase("cn-fraud-ringleader-yunnan-01");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->victims, 196);
+  EXPECT_EQ(c->prison_months_total, 186);
+  ASSERT_EQ(c->amounts_defrauded.size(), 1u);
+  EXPECT_EQ(c->amounts_defrauded[0].currency, "CNY");
+  EXPECT_EQ(c->amounts_defrauded[0].minor_units, 2796000000);
+  ASSERT_EQ(c->amounts_defrauded_equivalent.size(), 1u);
+  EXPECT_EQ(c->amounts_defrauded_equivalent[0].minor_units, 387000000);
+  ASSERT_EQ(c->defendants.size(), 1u);
+  EXPECT_EQ(c->defendants[0].sentence.prison_months, 186);
+  EXPECT_EQ(c->defendants[0].role, "ringleader");
+  EXPECT_EQ(DateText(c->offence_from), "2019-04");
+  EXPECT_EQ(DateText(c->offence_to), "2020-10");
+
+  auto s = views->GetSuspect("cn-ringleader-yunnan-01");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->status, "sentenced");
+  EXPECT_EQ(s->nationality, "CN");
+  EXPECT_EQ(s->role, "ringleader");
+  ASSERT_TRUE(s->sentence.has_value());
+  EXPECT_EQ(s->sentence->prison_months, 186);
+  EXPECT_EQ(s->sentence->case_id, "cn-fraud-ringleader-yunnan-01");
+  ASSERT_EQ(s->events.size(), 2u);
+  EXPECT_EQ(s->events[0].kind, "arrest");  // 2020 (year) before March 2024
+
+  auto t = views->GetTotals();
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->victims, 196);
+  EXPECT_EQ(t->prison_months, 186);
+  EXPECT_EQ(t->suspects, 1);
+  EXPECT_EQ(t->suspects_by_status.at("sentenced"), 1);
+}
+
+TEST_F(ViewsTest, ShippedDataTimelinesAreOrderedByOccurredTimeThenPosition) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  auto g = views->Timeline({});
+  ASSERT_TRUE(g.ok()) << g.status();
+  // 2020 (year), 2024-02 (month), 2024-03 (month) x2 by position, 2024-03-31, 2024-04-01.
+  std::vector<uint64_t> positions;
+  for (const auto& e : *g) positions.push_back(e.position);
+  EXPECT_THAT(positions, ElementsAre(4, 3, 0, 5, 1, 2));
+  EXPECT_EQ((*g)[0].occurred.precision, enforcement::v1::PRECISION_YEAR);
+  EXPECT_EQ(DateText((*g)[1].occurred), "2024-02");
+  EXPECT_EQ((*g)[4].source.publisher, "Xinhua");
+  EXPECT_EQ((*g)[4].source.published_at, "2024-04-01T00:00:00Z");
+  EXPECT_FALSE((*g)[4].corrected);
+  EXPECT_FALSE((*g)[4].retracted);
+  EXPECT_TRUE((*g)[4].in_effect);
+
+  TimelineQuery cn{TimelineKind::kCountry, "CN"};
+  auto c = views->Timeline(cn);
+  ASSERT_TRUE(c.ok());
+  EXPECT_THAT(Ids(*c), ElementsAre("ecns-2024-02-28-laos-handover-268",
+                                   "xinhua-2024-04-01-muse-raid",
+                                   "xinhua-2024-04-01-muse-handover-352",
+                                   "xinhua-2024-04-01-figure-suspects-handed-over-48000"));
+  TimelineQuery op{TimelineKind::kOperation, "op-2024-muse-01"};
+  auto o = views->Timeline(op);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->size(), 2u);
+  TimelineQuery newest{TimelineKind::kGlobal, "", 2, true};
+  auto n = views->Timeline(newest);
+  ASSERT_TRUE(n.ok());
+  std::vector<uint64_t> np;
+  for (const auto& e : *n) np.push_back(e.position);
+  EXPECT_THAT(np, ElementsAre(2, 1));
+}
+
+// --- counts and individuals -------------------------------------------------------
+
+TEST_F(ViewsTest, HandoverListingFiveIdsWithCount352Moves352People) {
+  Append({Handover("h1", "MM", "CN", 352, {"s1", "s2", "s3", "s4", "s5"})});
+  auto views = CaughtUp();
+  auto rows = views->Flows({});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].people, 352);  // not 357, not 5
+  EXPECT_EQ((*rows)[0].identified, 5);
+  auto t = views->GetTotals();
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->handed_over, 352);
+  EXPECT_EQ(t->handed_over_identified, 5);
+  EXPECT_EQ(t->suspects, 5);
+  auto s = views->GetSuspect("s3");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->status, "handed_over");
+  EXPECT_EQ(s->custody_country, "CN");
+}
+
+TEST_F(ViewsTest, ArrestsInsideAnOperationAreShownBesideTheRaidTotalsNeverAdded) {
+  Append({Raid("r1", "op1", 807, 352, 21), Arrest("a1", "s1", "op1"), Arrest("a2", "s2", "op1"),
+          Arrest("a3", "s3", "op1")});
+  auto views = CaughtUp();
+  auto op = views->GetOperation("op1");
+  ASSERT_TRUE(op.ok());
+  EXPECT_EQ(op->detained, 807);
+  EXPECT_EQ(op->arrests_recorded, 3);
+  EXPECT_EQ(op->arrests_by_nationality.at("CN"), 3);
+  ASSERT_EQ(op->arrest_events.size(), 3u);
+  EXPECT_EQ(op->arrest_events[2].event_id, "a3");
+  auto t = views->GetTotals();
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->detained, 807);
+  EXPECT_EQ(t->arrests_in_operations, 3);
+  auto s = views->GetSuspect("s1");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->status, "detained");
+  EXPECT_EQ(s->custody_country, "MM");
+  EXPECT_EQ(s->operation_id, "op1");
+}
+
+TEST_F(ViewsTest, SentencingsOfOneCaseTakeTheLargestVictimsFigureNotTheSum) {
+  auto sentencing = [](const std::string& id, const std::string& who, int64_t months) {
+    Event e = Base(id, "case/c1", kMar2024, enforcement::v1::PRECISION_MONTH);
+    auto* s = e.mutable_sentencing();
+    s->set_case_id("c1");
+    s->set_suspect_id(who);
+    s->set_prison_months(months);
+    s->set_victims(196);
+    s->mutable_amount_defrauded()->set_currency("CNY");
+    s->mutable_amount_defrauded()->set_minor_units(2796000000);
+    return e;
+  };
+  Append({sentencing("t1", "s1", 186), sentencing("t2", "s2", 60)});
+  auto views = CaughtUp();
+  auto c = views->GetCase("c1");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->victims, 196);
+  EXPECT_EQ(c->amounts_defrauded[0].minor_units, 2796000000);
+  EXPECT_EQ(c->prison_months_total, 246);
+  EXPECT_EQ(c->defendants.size(), 2u);
+}
+
+// --- corrections and retractions ---------------------------------------------------
+
+TEST_F(ViewsTest, CorrectionReplacesTheBodyInEveryViewAndStaysVisibleInTimelines) {
+  const Event h = Handover("h1", "MM", "CN", 352, {}, kMar31);
+  Event fixed = h;
+  fixed.mutable_handover()->set_suspects_count(350);
+  Append({Raid("r1", "op1", 807, 352, 21), h});
+  auto views = CaughtUp();
+  Append({Correct("c1", h, fixed)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  auto rows = views->Flows({});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].people, 350);
+  EXPECT_EQ(views->GetTotals()->handed_over, 350);
+  EXPECT_EQ(views->GetTotals()->corrections, 1);
+  auto g = views->Timeline({});
+  ASSERT_TRUE(g.ok());
+  ASSERT_EQ(g->size(), 3u);
+  const TimelineEntry& fact = (*g)[1];
+  EXPECT_EQ(fact.event_id, "h1");
+  EXPECT_TRUE(fact.corrected);
+  EXPECT_EQ(fact.corrected_by, "c1");
+  EXPECT_THAT(fact.summary, HasSubstr("350 people"));
+  const TimelineEntry& fix = (*g)[2];
+  EXPECT_EQ(fix.kind, "correction");
+  EXPECT_EQ(fix.target_event_id, "h1");
+  EXPECT_TRUE(fix.in_effect);
+  EXPECT_THAT(fix.summary, HasSubstr("a better source"));
+}
+
+TEST_F(ViewsTest, CorrectionOfACorrectionWinsAndRetractingItRestoresTheBodyItReplaced) {
+  const Event h = Handover("h1", "MM", "CN", 352);
+  Event v2 = h, v3 = h;
+  v2.mutable_handover()->set_suspects_count(300);
+  v3.mutable_handover()->set_suspects_count(310);
+  const Event c1 = Correct("c1", h, v2);
+  Event c2 = Correct("c2", h, v3);
+  c2.mutable_correction()->set_target_event_id("c1");  // corrects the correction
+  Append({h, c1, c2});
+  auto views = CaughtUp();
+  EXPECT_EQ(views->GetTotals()->handed_over, 310);
+  Append({Retract("x2", c2)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetTotals()->handed_over, 300);
+  Append({Retract("x1", c1)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetTotals()->handed_over, 352);
+  auto g = views->Timeline({});
+  ASSERT_TRUE(g.ok());
+  // The whole history stays visible: the fact, both corrections, both retractions.
+  EXPECT_EQ(g->size(), 5u);
+  for (const auto& e : *g) {
+    if (e.event_id == "h1") {
+      EXPECT_FALSE(e.corrected);
+      EXPECT_TRUE(e.in_effect);
+    }
+    if (e.event_id == "c1") {
+      EXPECT_TRUE(e.retracted);
+      EXPECT_EQ(e.retracted_by, "x1");
+      EXPECT_FALSE(e.in_effect);
+    }
+  }
+}
+
+TEST_F(ViewsTest, RetractingACorrectedEventRemovesItsEffectEverywhere) {
+  const Event r = Raid("r1", "op1", 807, 352, 21);
+  Event fixed = r;
+  fixed.mutable_raid()->set_suspects_detained(808);
+  Append({r, Correct("c1", r, fixed), Arrest("a1", "s1", "op1")});
+  auto views = CaughtUp();
+  EXPECT_EQ(views->GetOperation("op1")->detained, 808);
+  Append({Retract("x1", r)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  auto op = views->GetOperation("op1");
+  ASSERT_TRUE(op.ok());  // still known through its arrest
+  EXPECT_EQ(op->detained, 0);
+  EXPECT_TRUE(op->raids.empty());
+  auto t = views->GetTotals();
+  EXPECT_EQ(t->detained, 0);
+  EXPECT_EQ(t->raids, 0);
+  EXPECT_EQ(t->retracted, 1);
+  auto g = views->Timeline({TimelineKind::kOperation, "op1"});
+  ASSERT_TRUE(g.ok());
+  ASSERT_EQ(g->size(), 4u);  // raid, correction, arrest, retraction
+  EXPECT_EQ((*g)[0].event_id, "r1");
+  EXPECT_TRUE((*g)[0].retracted);
+  EXPECT_TRUE((*g)[0].corrected);
+  EXPECT_FALSE((*g)[0].in_effect);
+  EXPECT_EQ((*g)[0].retracted_by, "x1");
+}
+
+TEST_F(ViewsTest, RetractingTheOnlyEventOfAnEntityRemovesTheEntity) {
+  const Event a = Arrest("a1", "s1", "op1");
+  Append({a});
+  auto views = CaughtUp();
+  ASSERT_TRUE(views->GetSuspect("s1").ok());
+  Append({Retract("x1", a)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetSuspect("s1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(views->GetOperation("op1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(views->GetTotals()->suspects, 0);
+  // The history is still in the suspect's timeline.
+  auto t = views->Timeline({TimelineKind::kSuspect, "s1"});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->size(), 2u);
+}
+
+TEST_F(ViewsTest, CorrectionChangingTheSuspectMovesTheArrestBetweenSuspects) {
+  const Event a = Arrest("a1", "s1", "op1");
+  Event fixed = a;
+  fixed.mutable_arrest()->mutable_suspect()->set_suspect_id("s2");
+  Append({a, Correct("c1", a, fixed)});
+  auto views = CaughtUp();
+  EXPECT_EQ(views->GetSuspect("s1").status().code(), absl::StatusCode::kNotFound);
+  auto s2 = views->GetSuspect("s2");
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->events[0].event_id, "a1");
+  // Both suspects' timelines show the arrest and its correction.
+  auto t1 = views->Timeline({TimelineKind::kSuspect, "s1"});
+  auto t2 = views->Timeline({TimelineKind::kSuspect, "s2"});
+  ASSERT_TRUE(t1.ok() && t2.ok());
+  EXPECT_THAT(Ids(*t1), ElementsAre("a1", "c1"));
+  EXPECT_THAT(Ids(*t2), ElementsAre("a1", "c1"));
+}
+
+TEST_F(ViewsTest, CorrectionCarryingADateMovesTheEventInTimelinesAndFlows) {
+  const Event h = Handover("h1", "MM", "CN", 352, {}, kMar31);
+  Event fixed = h;
+  fixed.mutable_occurred_at()->set_seconds(kFeb2024);
+  fixed.set_occurred_precision(enforcement::v1::PRECISION_MONTH);
+  Append({Raid("r1", "op1", 807, 352, 21, kMar2024), h});
+  auto views = CaughtUp();
+  Append({Correct("c1", h, fixed, /*with_date=*/true)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  auto rows = views->Flows({});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].period, "2024-02");
+  auto g = views->Timeline({});
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ((*g)[0].event_id, "h1");  // now before the March raid
+  EXPECT_EQ(DateText((*g)[0].occurred), "2024-02");
+  EXPECT_EQ(DateText((*g)[0].original_occurred), "2024-03-31");
+}
+
+// --- precision --------------------------------------------------------------------------
+
+TEST_F(ViewsTest, YearPrecisionHandoverIsOnlyInTheYearViewNeverOnAMadeUpMonth) {
+  Append({Handover("h1", "MM", "CN", 100, {}, kJan2023, enforcement::v1::PRECISION_YEAR),
+          Handover("h2", "MM", "CN", 5, {}, kJan2023, enforcement::v1::PRECISION_DAY)});
+  auto views = CaughtUp();
+  auto months = views->Flows({});
+  ASSERT_TRUE(months.ok());
+  ASSERT_EQ(months->size(), 2u);
+  EXPECT_EQ((*months)[0].period, "2023");  // month unknown
+  EXPECT_TRUE((*months)[0].month_unknown);
+  EXPECT_EQ((*months)[0].people, 100);
+  EXPECT_EQ((*months)[1].period, "2023-01");
+  EXPECT_EQ((*months)[1].people, 5);
+  FlowQuery yq;
+  yq.granularity = Granularity::kYear;
+  auto years = views->Flows(yq);
+  ASSERT_TRUE(years.ok());
+  ASSERT_EQ(years->size(), 1u);
+  EXPECT_EQ((*years)[0].people, 105);
+}
+
+TEST_F(ViewsTest, MonthPrecisionEventStraddlingAFigurePeriodIsUncertainNotDerived) {
+  Event fig = Base("f1", "figure/f1", kMar31);
+  auto* f = fig.mutable_reported_figure();
+  f->set_metric("suspects_handed_over");
+  f->set_to_country("CN");
+  f->mutable_period_from()->set_seconds(kFeb2024 + 14 * 86400);  // 2024-02-15
+  f->set_period_from_precision(enforcement::v1::PRECISION_DAY);
+  f->mutable_period_to()->set_seconds(kMar31);
+  f->set_period_to_precision(enforcement::v1::PRECISION_DAY);
+  f->set_value(600);
+  Append({Handover("h1", "LA", "CN", 268, {}, kFeb2024, enforcement::v1::PRECISION_MONTH),
+          Handover("h2", "MM", "CN", 352, {}, kMar31), fig});
+  auto views = CaughtUp();
+  auto t = views->GetTotals();
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->figures.size(), 1u);
+  EXPECT_EQ(t->figures[0].derived, 352);
+  EXPECT_EQ(t->figures[0].uncertain, 268);  // "in February": maybe after the 15th, maybe not
+  EXPECT_EQ(t->figures[0].uncertain_events, 1);
+}
+
+// --- catch-up, restart, rebuild, verify ----------------------------------------------
+
+TEST_F(ViewsTest, QueryReflectsEveryEventAppendedBeforeItFromAReadOnlyProcess) {
+  Append({Handover("h1", "MM", "CN", 10)});
+  ledger::OpenOptions ro;
+  ro.read_only = true;
+  auto reader = ledger::Ledger::Open(db(), ro);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto views = OpenViews();
+  ASSERT_TRUE(views->CatchUp(**reader).ok());
+  EXPECT_EQ(views->GetTotals()->handed_over, 10);
+  Append({Handover("h2", "MM", "CN", 5)});
+  ASSERT_TRUE((*reader)->TryCatchUp().ok());
+  auto r = views->CatchUp(**reader);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->applied, 1u);
+  EXPECT_EQ(views->GetTotals()->handed_over, 15);
+  EXPECT_EQ(views->checkpoint(), 2u);
+}
+
+TEST_F(ViewsTest, StateSurvivesARestartAndIsNotReapplied) {
+  LoadShippedData();
+  std::string before;
+  {
+    auto views = CaughtUp();
+    before = ToJson(*views->GetTotals());
+  }
+  auto views = OpenViews();
+  EXPECT_EQ(views->checkpoint(), 6u);
+  EXPECT_EQ(ToJson(*views->GetTotals()), before);
+  auto r = views->CatchUp(*ledger_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->applied, 0u);
+  EXPECT_FALSE(r->rebuilt);
+}
+
+TEST_F(ViewsTest, RebuildReachesTheIncrementalStateDigestForDigest) {
+  LoadShippedData();
+  ViewsOptions small;
+  small.batch_records = 1;  // a commit after every record
+  auto views = OpenViews(small);
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  const Event h = Handover("h9", "MM", "CN", 7);
+  Event fixed = h;
+  fixed.mutable_handover()->set_suspects_count(8);
+  Append({h, Correct("c9", h, fixed), Retract("x9", h)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  auto incremental = views->Digests();
+  ASSERT_TRUE(incremental.ok());
+  EXPECT_EQ(incremental->size(), 7u);
+  auto report = VerifyViews(*ledger_, *views);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problem;
+  auto r = views->Rebuild(*ledger_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_EQ(*views->Digests(), *incremental);
+}
+
+TEST_F(ViewsTest, VerifyReportsTheViewWhoseStoredStateWasAltered) {
+  LoadShippedData();
+  std::string views_dir;
+  {
+    auto views = CaughtUp();
+    views_dir = views->dir();
+  }
+  {  // Tamper with a totals counter behind the views' back.
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "events", "suspects", "operations", "cases", "flows",
+                          "totals", "timelines"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), views_dir, cfs, &handles, &raw).ok());
+    std::string v(8, '\0');
+    v[7] = 1;
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[6], "chanded_over", v).ok());
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  auto views = OpenViews();
+  EXPECT_EQ(views->GetTotals()->handed_over, 1);
+  auto report = VerifyViews(*ledger_, *views);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->ok());
+  EXPECT_THAT(report->problem, HasSubstr("view totals"));
+  EXPECT_THAT(report->problem, HasSubstr("chanded_over"));
+}
+
+TEST_F(ViewsTest, ViewsBuiltFromAnotherLogAreRebuiltOnCatchUp) {
+  Append({Handover("h1", "MM", "CN", 10)});
+  {
+    auto views = CaughtUp();
+  }
+  // Another ledger, same views directory.
+  TempDir other;
+  ledger::OpenOptions o;
+  o.create_if_missing = true;
+  o.origin = "projections-test.example/log";
+  auto l2 = ledger::Ledger::Open(other.Sub("db"), o);
+  ASSERT_TRUE(l2.ok());
+  ASSERT_TRUE((*l2)->AppendEvents({Handover("h2", "LA", "CN", 3)}).ok());
+  ViewsOptions vo;
+  vo.dir = DefaultViewsDir(db());
+  auto views = Views::Open(other.Sub("db"), vo);
+  ASSERT_TRUE(views.ok());
+  auto r = (*views)->CatchUp(**l2);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_THAT(r->rebuild_reason, HasSubstr("Merkle root"));
+  EXPECT_EQ((*views)->GetTotals()->handed_over, 3);
+}
+
+TEST_F(ViewsTest, SecondOpenWaitsForTheLockThenGivesUp) {
+  auto first = OpenViews();
+  ViewsOptions o;
+  o.lock_timeout = absl::Milliseconds(50);
+  auto second = Views::Open(db(), o);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("in use by another process"));
+  first.reset();
+  EXPECT_TRUE(Views::Open(db(), o).ok());
+}
+
+// --- as of -----------------------------------------------------------------------------
+
+TEST_F(ViewsTest, AsOfPositionAnswersExactlyWhatTheViewsAnsweredThen) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  const std::string totals_then = ToJson(*views->GetTotals());
+  const std::string timeline_then = ToJson(*views->Timeline({}));
+  auto digests_then = views->Digests();
+  auto stored = ledger_->ReadOne(1);
+  ASSERT_TRUE(stored.ok());
+  Event fixed = stored->record.event();
+  fixed.mutable_handover()->set_suspects_count(353);
+  Append({Correct("fix-1", stored->record.event(), fixed), Handover("h-later", "TH", "CN", 9)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetTotals()->handed_over, 353 + 268 + 9);
+
+  auto past = BuildAsOf(*ledger_, 6);
+  ASSERT_TRUE(past.ok()) << past.status();
+  EXPECT_EQ((*past)->checkpoint(), 6u);
+  EXPECT_EQ(ToJson(*(*past)->GetTotals()), totals_then);
+  EXPECT_EQ(ToJson(*(*past)->Timeline({})), timeline_then);
+  EXPECT_EQ(*(*past)->Digests(), *digests_then);
+  // Before the Laos handover was recorded (position 3) it is absent, though it occurred first.
+  auto early = BuildAsOf(*ledger_, 3);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ((*early)->GetTotals()->handed_over, 352);
+  EXPECT_EQ(BuildAsOf(*ledger_, 99).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(views->CatchUpTo(*ledger_, 3).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ViewsTest, AsOfRecordedTimeIsTheLongestPrefixRecordedAtOrBeforeIt) {
+  LoadShippedData();  // recorded at 2024-04-01T00:00:01Z, :02, ... :06
+  auto at = [&](const std::string& t) {
+    absl::Time when;
+    std::string err;
+    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, t, &when, &err)) << err;
+    return *SizeAsOfTime(*ledger_, when);
+  };
+  EXPECT_EQ(at("2024-03-31T23:59:59Z"), 0u);
+  EXPECT_EQ(at("2024-04-01T00:00:01Z"), 1u);
+  EXPECT_EQ(at("2024-04-01T00:00:03.5Z"), 3u);
+  EXPECT_EQ(at("2030-01-01T00:00:00Z"), 6u);
+  EXPECT_EQ(*ResolveAsOf(*ledger_, "2024-04-01T00:00:04Z"), 4u);
+  EXPECT_EQ(*ResolveAsOf(*ledger_, "2"), 2u);
+  EXPECT_EQ(ResolveAsOf(*ledger_, "yesterday").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveAsOf(*ledger_, "7").status().code(), absl::StatusCode::kOutOfRange);
+}
+
+// --- queries and JSON ----------------------------------------------------------------------
+
+TEST_F(ViewsTest, ListSuspectsFiltersAndPages) {
+  Append({Arrest("a1", "s1", "op1"), Arrest("a2", "s2", "op1"), Arrest("a3", "s3", "op2"),
+          Handover("h1", "MM", "CN", 2, {"s1", "s3"})});
+  auto views = CaughtUp();
+  SuspectFilter f;
+  f.status = "handed_over";
+  auto l = views->ListSuspects(f);
+  ASSERT_TRUE(l.ok());
+  ASSERT_EQ(l->size(), 2u);
+  EXPECT_EQ((*l)[1].suspect_id, "s3");
+  SuspectFilter page;
+  page.limit = 1;
+  page.after = "s1";
+  auto p = views->ListSuspects(page);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].suspect_id, "s2");
+  EXPECT_EQ(views->ListOperations()->size(), 2u);
+  EXPECT_EQ(views->GetSuspect("nobody").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(views->Timeline({TimelineKind::kSuspect, "nobody"})->empty());
+}
+
+TEST_F(ViewsTest, JsonShapesAreStable) {
+  LoadShippedData();
+  auto views = CaughtUp();
+  const std::string op = ToJson(*views->GetOperation("op-2024-muse-01"));
+  EXPECT_THAT(op, HasSubstr("\"operation_id\":\"op-2024-muse-01\",\"place\":\"Muse\""));
+  EXPECT_THAT(op, HasSubstr("\"detained\":{\"total\":807,\"ringleaders\":21,"
+                            "\"by_nationality\":{\"CN\":352,\"MM\":455}}"));
+  const std::string flows = ToJson(*views->Flows({}));
+  EXPECT_THAT(flows, HasSubstr("{\"from_country\":\"MM\",\"to_country\":\"CN\","
+                               "\"period\":\"2024-03\",\"month_unknown\":false,"
+                               "\"people\":352,\"identified\":0,\"ringleaders\":21,"
+                               "\"handovers\":1,\"events\":[{\"event_id\":"
+                               "\"xinhua-2024-04-01-muse-handover-352\",\"position\":1}]}"));
+  const std::string totals = ToJson(*views->GetTotals());
+  EXPECT_THAT(totals, HasSubstr("\"reported\":48000,\"approximate\":true"));
+  EXPECT_THAT(totals, HasSubstr("\"derived\":{\"value\":352,\"events\":1,\"uncertain\":0,"
+                                "\"uncertain_events\":0}"));
+  const std::string t = ToJson(*views->Timeline({TimelineKind::kSuspect, "cn-ringleader-yunnan-01"}));
+  EXPECT_THAT(t, HasSubstr("\"occurred\":{\"at\":\"2020-01-01T00:00:00Z\",\"precision\":\"year\","
+                           "\"text\":\"2020\"}"));
+}
+
+TEST_F(ViewsTest, ZZTiming) {
+  auto t0 = absl::Now();
+  Append({Handover("h1", "MM", "CN", 352, {"s1", "s2", "s3", "s4", "s5"})});
+  auto t1 = absl::Now();
+  auto v = Views::Open(db());
+  auto t2 = absl::Now();
+  auto r = (*v)->CatchUp(*ledger_);
+  auto t3 = absl::Now();
+  v->reset();
+  auto t4 = absl::Now();
+  ledger_.reset();
+  auto t5 = absl::Now();
+  TempDir d2;
+  ledger::OpenOptions o; o.create_if_missing = true; o.origin = "x";
+  auto l = ledger::Ledger::Open(d2.Sub("db"), o);
+  auto t6 = absl::Now();
+  ScratchOptions so; so.in_memory = true; auto s = Views::OpenScratch(so);
+  auto t7 = absl::Now();
+  s->reset();
+  auto t8 = absl::Now();
+  fprintf(stderr, "append %s open %s catchup %s close %s ledgerclose %s ledgeropen %s scratch %s scratchclose %s\n",
+    absl::FormatDuration(t1-t0).c_str(), absl::FormatDuration(t2-t1).c_str(), absl::FormatDuration(t3-t2).c_str(),
+    absl::FormatDuration(t4-t3).c_str(), absl::FormatDuration(t5-t4).c_str(), absl::FormatDuration(t6-t5).c_str(),
+    absl::FormatDuration(t7-t6).c_str(), absl::FormatDuration(t8-t7).c_str());
+}
+
+}  // namespace
+}  // namespace projections
