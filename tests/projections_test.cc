@@ -813,31 +813,5 @@ TEST_F(ViewsTest, JsonShapesAreStable) {
                            "\"text\":\"2020\"}"));
 }
 
-TEST_F(ViewsTest, ZZTiming) {
-  auto t0 = absl::Now();
-  Append({Handover("h1", "MM", "CN", 352, {"s1", "s2", "s3", "s4", "s5"})});
-  auto t1 = absl::Now();
-  auto v = Views::Open(db());
-  auto t2 = absl::Now();
-  auto r = (*v)->CatchUp(*ledger_);
-  auto t3 = absl::Now();
-  v->reset();
-  auto t4 = absl::Now();
-  ledger_.reset();
-  auto t5 = absl::Now();
-  TempDir d2;
-  ledger::OpenOptions o; o.create_if_missing = true; o.origin = "x";
-  auto l = ledger::Ledger::Open(d2.Sub("db"), o);
-  auto t6 = absl::Now();
-  ScratchOptions so; so.in_memory = true; auto s = Views::OpenScratch(so);
-  auto t7 = absl::Now();
-  s->reset();
-  auto t8 = absl::Now();
-  fprintf(stderr, "append %s open %s catchup %s close %s ledgerclose %s ledgeropen %s scratch %s scratchclose %s\n",
-    absl::FormatDuration(t1-t0).c_str(), absl::FormatDuration(t2-t1).c_str(), absl::FormatDuration(t3-t2).c_str(),
-    absl::FormatDuration(t4-t3).c_str(), absl::FormatDuration(t5-t4).c_str(), absl::FormatDuration(t6-t5).c_str(),
-    absl::FormatDuration(t7-t6).c_str(), absl::FormatDuration(t8-t7).c_str());
-}
-
 }  // namespace
 }  // namespace projections
