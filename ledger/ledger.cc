@@ -403,6 +403,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   im.db->MultiGet(ro, im.cf(Impl::kEventIds), n, keys.data(), found.data(), statuses.data());
   // first_in_batch[id] = index of the first new event with that id.
   absl::flat_hash_map<absl::string_view, size_t> first_in_batch;
+  first_in_batch.reserve(n);
   std::vector<int64_t> duplicate_of(n, -1);  // index in batch of the original, or -2 if stored
   size_t new_count = 0;
   for (size_t i = 0; i < n; ++i) {
