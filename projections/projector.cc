@@ -6,7 +6,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/record_coding.h"
-#include "rocksdb/comparator.h"
 
 namespace projections::internal {
 
@@ -36,15 +35,11 @@ Projector::Projector(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHan
                      Resolver resolve)
     : db_(db),
       cfs_(cfs),
-      resolve_(std::move(resolve)),
-      batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
+      resolve_(std::move(resolve)) {}
 
-size_t Projector::pending_bytes() const {
-  return const_cast<rocksdb::WriteBatchWithIndex&>(batch_).GetWriteBatch()->GetDataSize();
-}
-
-absl::Status Projector::Get(Cf c, const std::string& key, std::string* value, bool* found) {
-  rocksdb::Status s = batch_.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cf(c), key, value);
+absl::Status Projector::GetCommitted(Cf c, const std::string& key, std::string* value,
+                                     bool* found) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(c), key, value);
   if (s.IsNotFound()) {
     *found = false;
     return absl::OkStatus();
@@ -62,8 +57,13 @@ void Projector::Delete(Cf c, const std::string& key) {
 }
 
 absl::Status Projector::GetState(uint64_t position, EventState* s) {
+  if (auto it = states_.find(position); it != states_.end()) {
+    return DecodeEventState(it->second, s);
+  }
   bool found;
-  if (absl::Status st = Get(kEventsCf, PosKey(position), &value_, &found); !st.ok()) return st;
+  if (absl::Status st = GetCommitted(kEventsCf, PosKey(position), &value_, &found); !st.ok()) {
+    return st;
+  }
   if (!found) {
     return absl::DataLossError(
         absl::StrCat("views store: no state for record ", position, " below the checkpoint"));
@@ -71,9 +71,7 @@ absl::Status Projector::GetState(uint64_t position, EventState* s) {
   return DecodeEventState(value_, s);
 }
 
-void Projector::PutState(const EventState& s) {
-  Put(kEventsCf, PosKey(s.position), EncodeEventState(s));
-}
+void Projector::PutState(const EventState& s) { states_[s.position] = EncodeEventState(s); }
 
 absl::Status Projector::EffectiveOf(const EventState& s, Event* out) {
   if (!ParseEvent(s.effective.empty() ? s.event : s.effective, out)) {
@@ -267,14 +265,17 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
   if (old_effective != nullptr) ComputeContribution(*old_effective, position, &oc);
   if (new_effective != nullptr) ComputeContribution(*new_effective, position, &nc);
   for (const MemberRef& m : oc.members) {
+    auto& delta = members_[m.cf][m.entity];  // marks the entity for recomputation
     if (std::find(nc.members.begin(), nc.members.end(), m) == nc.members.end()) {
-      Delete(m.cf, MemberKey(m.entity, m.kind, position));
+      std::string key = MemberKey(m.entity, m.kind, position);
+      Delete(m.cf, key);
+      delta[std::move(key)] = false;
     }
-    dirty_[m.cf].insert(m.entity);
   }
   for (const MemberRef& m : nc.members) {
-    Put(m.cf, MemberKey(m.entity, m.kind, position), "");
-    dirty_[m.cf].insert(m.entity);
+    std::string key = MemberKey(m.entity, m.kind, position);
+    Put(m.cf, key, "");
+    members_[m.cf][m.entity][std::move(key)] = true;
   }
   for (const CounterDelta& c : oc.counters) AddCounter(c.cf, c.key, -c.value);
   for (const CounterDelta& c : nc.counters) AddCounter(c.cf, c.key, c.value);
@@ -282,32 +283,57 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
   for (const auto& [k, v] : nc.dated) Put(kTotalsCf, k, v);
   for (const std::string& k : oc.flow_events) Delete(kFlowsCf, k);
   for (const std::string& k : nc.flow_events) Put(kFlowsCf, k, "");
-  const std::string figure_key = std::string(1, kFigureTag) + PosKey(position);
+  const std::string figure_key = FigureKey(position);
   if (oc.figure) Delete(kTotalsCf, figure_key);
   if (nc.figure) Put(kTotalsCf, figure_key, "");
 }
 
 absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
+                                    const absl::flat_hash_map<std::string, bool>& delta,
                                     std::vector<MemberEvent>* out, bool* any_member) {
   out->clear();
   *any_member = false;
   const std::string prefix = MemberPrefix(id);
-  std::unique_ptr<rocksdb::Iterator> it(
-      batch_.NewIteratorWithBase(cf(c), db_->NewIterator(rocksdb::ReadOptions(), cf(c))));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    const rocksdb::Slice k = it->key();
-    if (!k.starts_with(prefix)) break;
-    if (k.size() != prefix.size() + 9) {
+  auto take = [&](absl::string_view key) -> absl::Status {
+    if (key.size() != prefix.size() + 9) {
       return absl::DataLossError("views store: malformed member key");
     }
     *any_member = true;
-    if (kind != 0 && k[prefix.size()] != kind) continue;
+    if (kind != 0 && key[prefix.size()] != kind) return absl::OkStatus();
     MemberEvent m;
-    m.position = GetFixed64BE(k.data() + prefix.size() + 1);
+    m.position = GetFixed64BE(key.data() + prefix.size() + 1);
     out->push_back(std::move(m));
+    return absl::OkStatus();
+  };
+  // The committed members, minus those the batch changed ...
+  if (!member_it_[c]) member_it_[c].reset(db_->NewIterator(rocksdb::ReadOptions(), cf(c)));
+  rocksdb::Iterator* it = member_it_[c].get();
+  std::string seek = prefix;
+  if (kind != 0) seek.push_back(kind);
+  bool seen_any = false;
+  // Whether the entity has any member at all (of any kind) in the committed
+  // store that the batch did not remove.
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const absl::string_view k(it->key().data(), it->key().size());
+    if (delta.contains(k)) continue;
+    seen_any = true;
+    break;
   }
   if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
-  it.reset();
+  if (seen_any) {
+    for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
+      const absl::string_view k(it->key().data(), it->key().size());
+      if (delta.contains(k)) continue;
+      if (absl::Status s = take(k); !s.ok()) return s;
+    }
+    if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
+    *any_member = true;
+  }
+  // ... plus those the batch added.
+  for (const auto& [k, present] : delta) {
+    if (!present) continue;
+    if (absl::Status s = take(k); !s.ok()) return s;
+  }
   for (MemberEvent& m : *out) {
     EventState st;
     if (absl::Status s = GetState(m.position, &st); !s.ok()) return s;
@@ -318,13 +344,14 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
   return absl::OkStatus();
 }
 
-absl::Status Projector::RecomputeSuspect(const std::string& id) {
+absl::Status Projector::RecomputeSuspect(const std::string& id,
+                                     const absl::flat_hash_map<std::string, bool>& delta) {
   std::vector<MemberEvent> members;
   bool any;
-  if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, &members, &any); !s.ok()) return s;
+  if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, delta, &members, &any); !s.ok()) return s;
   const std::string key = EntityKey(id);
   bool found;
-  if (absl::Status s = Get(kSuspectsCf, key, &value_, &found); !s.ok()) return s;
+  if (absl::Status s = GetCommitted(kSuspectsCf, key, &value_, &found); !s.ok()) return s;
   if (found) {
     SuspectView old;
     if (absl::Status s = DecodeSuspect(value_, &old); !s.ok()) return s;
@@ -342,15 +369,17 @@ absl::Status Projector::RecomputeSuspect(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::Status Projector::RecomputeOperation(const std::string& id) {
+absl::Status Projector::RecomputeOperation(const std::string& id,
+                                     const absl::flat_hash_map<std::string, bool>& delta) {
   std::vector<MemberEvent> raids;
   bool any;
-  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, &raids, &any); !s.ok()) {
+  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, delta, &raids, &any);
+      !s.ok()) {
     return s;
   }
   const std::string key = EntityKey(id);
   bool found;
-  if (absl::Status s = Get(kOperationsCf, key, &value_, &found); !s.ok()) return s;
+  if (absl::Status s = GetCommitted(kOperationsCf, key, &value_, &found); !s.ok()) return s;
   if (found) AddCounter(kTotalsCf, TotalsCounterKey("operations"), -1);
   if (!any) {
     if (found) Delete(kOperationsCf, key);
@@ -361,13 +390,14 @@ absl::Status Projector::RecomputeOperation(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::Status Projector::RecomputeCase(const std::string& id) {
+absl::Status Projector::RecomputeCase(const std::string& id,
+                                     const absl::flat_hash_map<std::string, bool>& delta) {
   std::vector<MemberEvent> members;
   bool any;
-  if (absl::Status s = ReadMembers(kCasesCf, id, 0, &members, &any); !s.ok()) return s;
+  if (absl::Status s = ReadMembers(kCasesCf, id, 0, delta, &members, &any); !s.ok()) return s;
   const std::string key = EntityKey(id);
   bool found;
-  if (absl::Status s = Get(kCasesCf, key, &value_, &found); !s.ok()) return s;
+  if (absl::Status s = GetCommitted(kCasesCf, key, &value_, &found); !s.ok()) return s;
   auto account = [&](const CaseView& v, int64_t sign) {
     AddCounter(kTotalsCf, TotalsCounterKey("cases"), sign);
     AddCounter(kTotalsCf, TotalsCounterKey("victims"), sign * v.victims);
@@ -393,21 +423,26 @@ absl::Status Projector::RecomputeCase(const std::string& id) {
 }
 
 absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync) {
-  // Entities first: their recomputation adds totals deltas.
-  for (const std::string& id : dirty_[kSuspectsCf]) {
-    if (absl::Status s = RecomputeSuspect(id); !s.ok()) return s;
-  }
-  for (const std::string& id : dirty_[kOperationsCf]) {
-    if (absl::Status s = RecomputeOperation(id); !s.ok()) return s;
-  }
-  for (const std::string& id : dirty_[kCasesCf]) {
-    if (absl::Status s = RecomputeCase(id); !s.ok()) return s;
+  // Entities first: their recomputation adds totals deltas. Each family is
+  // read through one iterator over the committed store.
+  const std::pair<Cf, absl::Status (Projector::*)(const std::string&,
+                                                  const absl::flat_hash_map<std::string, bool>&)>
+      entity_families[] = {{kSuspectsCf, &Projector::RecomputeSuspect},
+                           {kOperationsCf, &Projector::RecomputeOperation},
+                           {kCasesCf, &Projector::RecomputeCase}};
+  for (const auto& [c, recompute] : entity_families) {
+    for (const auto& [id, delta] : members_[c]) {
+      if (absl::Status s = (this->*recompute)(id, delta); !s.ok()) return s;
+    }
+    member_it_[c].reset();
   }
   for (int c = 0; c < kNumCfs; ++c) {
     for (const auto& [key, delta] : counters_[c]) {
       if (delta == 0) continue;
       bool found;
-      if (absl::Status s = Get(static_cast<Cf>(c), key, &value_, &found); !s.ok()) return s;
+      if (absl::Status s = GetCommitted(static_cast<Cf>(c), key, &value_, &found); !s.ok()) {
+        return s;
+      }
       int64_t current = 0;
       if (found && !DecodeCounter(value_, &current)) {
         return absl::DataLossError("views store: malformed counter value");
@@ -420,17 +455,16 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync) {
       }
     }
   }
+  for (const auto& [pos, value] : states_) Put(kEventsCf, PosKey(pos), value);
   Put(kMetaCf, kCheckpointKey, EncodeCheckpoint(checkpoint));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  if (absl::Status s = FromRocks(db_->Write(wo, batch_.GetWriteBatch()), "writing a batch");
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = FromRocks(db_->Write(wo, &batch_), "writing a batch"); !s.ok()) return s;
   batch_.Clear();
+  states_.clear();
   for (int c = 0; c < kNumCfs; ++c) {
     counters_[c].clear();
-    dirty_[c].clear();
+    members_[c].clear();
   }
   pending_records_ = 0;
   return absl::OkStatus();

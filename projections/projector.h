@@ -1,12 +1,16 @@
 // The apply path of the projections: folds ledger records, in position order,
 // into the views store. Internal to projections/; views.cc drives it.
 //
-// Records are applied into a write-back batch (a WriteBatchWithIndex: reads
-// see the batch over the store). Entity views touched by the batch are
-// recomputed once, at Commit, from their contributing events; aggregate
-// counters are accumulated as deltas and merged at Commit. Commit writes the
-// whole batch and the checkpoint in one atomic WriteBatch, so the store is
-// always at a record boundary: the state after exactly `applied` records.
+// Records are applied into a pending batch. Only two kinds of state are read
+// back before the batch is committed: event states (kept in a small overlay,
+// read-your-writes) and entity memberships (kept as per-entity deltas over the
+// committed members). Everything else is write-only until Commit: timeline,
+// index and member keys go straight into the WriteBatch in order; aggregate
+// counters are accumulated as deltas and merged at Commit; entity views
+// touched by the batch are recomputed once, at Commit, from their
+// contributing events. Commit writes the whole batch and the checkpoint in
+// one atomic WriteBatch, so the store is always at a record boundary: the
+// state after exactly `applied` records.
 //
 // Memory is bounded by the batch (the caller commits every few thousand
 // records), never by the number of suspects, operations or cases.
@@ -18,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,7 +34,7 @@
 #include "projections/rules.h"
 #include "projections/store_coding.h"
 #include "rocksdb/db.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
 
 namespace projections::internal {
 
@@ -54,11 +59,12 @@ class Projector {
   void PutMeta(const std::string& key, const std::string& value) { Put(kMetaCf, key, value); }
 
   size_t pending_records() const { return pending_records_; }
-  size_t pending_bytes() const;
+  size_t pending_bytes() const { return batch_.GetDataSize(); }
 
  private:
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cfs_[c]; }
-  absl::Status Get(Cf c, const std::string& key, std::string* value, bool* found);
+  // Reads the committed store (never the pending batch).
+  absl::Status GetCommitted(Cf c, const std::string& key, std::string* value, bool* found);
   void Put(Cf c, const std::string& key, const std::string& value);
   void Delete(Cf c, const std::string& key);
   absl::Status GetState(uint64_t position, EventState* s);
@@ -76,21 +82,31 @@ class Projector {
   void ApplyContribution(uint64_t position, const enforcement::v1::Event* old_effective,
                          const enforcement::v1::Event* new_effective);
 
-  // Reads the contributing events of an entity (kind 0 = all kinds).
+  // Reads the contributing events of an entity (kind 0 = all kinds), in
+  // timeline order; `any_member` says whether it has members of any kind.
   absl::Status ReadMembers(Cf c, const std::string& id, char kind,
+                           const absl::flat_hash_map<std::string, bool>& delta,
                            std::vector<MemberEvent>* out, bool* any_member);
-  absl::Status RecomputeSuspect(const std::string& id);
-  absl::Status RecomputeOperation(const std::string& id);
-  absl::Status RecomputeCase(const std::string& id);
+  absl::Status RecomputeSuspect(const std::string& id,
+                                const absl::flat_hash_map<std::string, bool>& delta);
+  absl::Status RecomputeOperation(const std::string& id,
+                                  const absl::flat_hash_map<std::string, bool>& delta);
+  absl::Status RecomputeCase(const std::string& id,
+                             const absl::flat_hash_map<std::string, bool>& delta);
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   Resolver resolve_;
-  rocksdb::WriteBatchWithIndex batch_;
+  rocksdb::WriteBatch batch_;
+  // Event states written since the last Commit, encoded, by position.
+  absl::flat_hash_map<uint64_t, std::string> states_;
   // Counter deltas of the batch, per family.
   absl::flat_hash_map<std::string, int64_t> counters_[kNumCfs];
-  // Entities to recompute at Commit.
-  absl::flat_hash_set<std::string> dirty_[kNumCfs];
+  // Entities to recompute at Commit (the keys), with the member keys the
+  // batch added (true) or removed (false).
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, bool>> members_[kNumCfs];
+  // One iterator per entity family, over the committed store, during Commit.
+  std::unique_ptr<rocksdb::Iterator> member_it_[kNumCfs];
   size_t pending_records_ = 0;
   // Scratch, reused.
   std::string value_;

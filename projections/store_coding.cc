@@ -590,6 +590,12 @@ std::string DatedKey(char metric, const Date& occurred, uint64_t position) {
   return k;
 }
 
+std::string FigureKey(uint64_t position) {
+  std::string k(1, kFigureTag);
+  PutFixed64BE(&k, position);
+  return k;
+}
+
 // --- timelines -----------------------------------------------------------------------
 
 char ScopeTag(TimelineKind kind) {

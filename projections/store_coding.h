@@ -200,6 +200,7 @@ struct DatedFact {
 std::string EncodeDatedFact(const DatedFact& f);
 bool DecodeDatedFact(absl::string_view in, DatedFact* f);
 std::string DatedKey(char metric, const Date& occurred, uint64_t position);
+std::string FigureKey(uint64_t position);
 
 // --- timelines ------------------------------------------------------------------------
 // Within kTimelinesCf: scope occ(12) position(8) -> "", where scope is

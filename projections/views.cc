@@ -51,7 +51,7 @@ rocksdb::DBOptions DbOptions(rocksdb::Env* env) {
 }
 
 absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_out) {
-  const std::string path = dir + "/" + kLockFileName;
+  const std::string path = absl::StrCat(dir, "/", kLockFileName);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
@@ -92,7 +92,7 @@ absl::Status ViewsFromRocks(const rocksdb::Status& s, absl::string_view context)
   return absl::InternalError(msg);
 }
 
-std::string DefaultViewsDir(const std::string& ledger_dir) { return ledger_dir + "/views"; }
+std::string DefaultViewsDir(const std::string& ledger_dir) { return absl::StrCat(ledger_dir, "/views"); }
 
 // --- Impl ------------------------------------------------------------------------
 
@@ -160,7 +160,7 @@ absl::Status Views::Impl::LoadMeta() {
     s = db->Put(rocksdb::WriteOptions(), cf(internal::kMetaCf), internal::kFormatKey,
                 internal::kViewsFormatVersion);
     if (!s.ok()) return ViewsFromRocks(s, "writing the format");
-    format = internal::kViewsFormatVersion;
+    format = std::string(internal::kViewsFormatVersion);
   }
   return absl::OkStatus();
 }

@@ -38,7 +38,7 @@ constexpr char kOrigin[] = "test.example/log";
 std::string Python() { return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
 
 std::string Quote(const std::string& s) {
-  return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'";
+  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
 }
 
 void AppendVarint(uint64_t v, std::string* out) {

@@ -966,7 +966,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    p = Parser(prog="verify_export.py", description=__doc__.split("\n\n")[0],
+    p = Parser(prog="verify_export.py", description=__doc__,
                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
