@@ -109,5 +109,53 @@ TEST_P(CrashTest, KilledWriterLosesNoCommittedBatchAndTearsNone) {
 
 INSTANTIATE_TEST_SUITE_P(Durability, CrashTest, testing::Values("sync", "bulk"));
 
+// Readers in this process while a writer process appends: every reader sees
+// a verifiable prefix, sizes never go backwards, and catching up works.
+TEST(ReadWhileWritingTest, ReadersSeeVerifiablePrefixesWhileAWriterRuns) {
+  testing_support::TempDir dir;
+  const std::string db = dir.Sub("db");
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    execl(CRASH_WRITER_BINARY, "crash_writer", db.c_str(), "rw", "100000", "20", "sync",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  char first[64];
+  ASSERT_GT(read(out[0], first, sizeof(first)), 0);  // the writer has committed a batch
+  uint64_t last_size = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  int readers = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    OpenOptions o;
+    o.read_only = true;
+    auto l = Ledger::Open(db, o);
+    ASSERT_TRUE(l.ok()) << l.status();
+    ++readers;
+    uint64_t size = (*l)->GetHead().tree_size;
+    EXPECT_GE(size, last_size);
+    auto v = (*l)->Verify();
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(v->ok()) << v->problem;
+    EXPECT_EQ(v->tree_size, size);
+    ASSERT_TRUE((*l)->TryCatchUp().ok());
+    EXPECT_GE((*l)->GetHead().tree_size, size);
+    auto recs = (*l)->Read(0, (*l)->GetHead().tree_size);
+    ASSERT_TRUE(recs.ok()) << recs.status();
+    EXPECT_EQ(recs->size(), (*l)->GetHead().tree_size);
+    last_size = (*l)->GetHead().tree_size;
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  close(out[0]);
+  EXPECT_GT(readers, 1);
+  EXPECT_GT(last_size, 20u);
+}
+
 }  // namespace
 }  // namespace ledger
