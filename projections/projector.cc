@@ -33,9 +33,7 @@ bool ParseEvent(const std::string& bytes, Event* e) { return e->ParseFromString(
 
 Projector::Projector(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                      Resolver resolve)
-    : db_(db),
-      cfs_(cfs),
-      resolve_(std::move(resolve)) {}
+    : db_(db), cfs_(cfs), resolve_(std::move(resolve)) {}
 
 absl::Status Projector::GetCommitted(Cf c, const std::string& key, std::string* value,
                                      bool* found) {
@@ -48,12 +46,14 @@ absl::Status Projector::GetCommitted(Cf c, const std::string& key, std::string* 
   return FromRocks(s, "read");
 }
 
-void Projector::Put(Cf c, const std::string& key, const std::string& value) {
-  batch_.Put(cf(c), key, value).PermitUncheckedError();
+void Projector::Put(Cf c, std::string key, std::string value) {
+  pending_bytes_ += key.size() + value.size() + 16;
+  writes_.push_back(PendingWrite{c, false, std::move(key), std::move(value)});
 }
 
-void Projector::Delete(Cf c, const std::string& key) {
-  batch_.Delete(cf(c), key).PermitUncheckedError();
+void Projector::Delete(Cf c, std::string key) {
+  pending_bytes_ += key.size() + 16;
+  writes_.push_back(PendingWrite{c, true, std::move(key), std::string()});
 }
 
 absl::Status Projector::GetState(uint64_t position, EventState* s) {
@@ -103,8 +103,8 @@ absl::Status Projector::Apply(const LedgerRecord& record) {
   st.recorded_nanos = record.recorded_at().nanos();
   st.kind = e.body_case();
   if (!ledger::SerializeEventDeterministic(e, &st.event)) {
-    return absl::InternalError(absl::StrCat("cannot serialize the event of record ",
-                                            record.position()));
+    return absl::InternalError(
+        absl::StrCat("cannot serialize the event of record ", record.position()));
   }
   ++pending_records_;
   if (IsFact(st.kind)) return ApplyFact(st, e);
@@ -128,8 +128,10 @@ void Projector::ApplyOrphan(EventState& st, const Event& e) {
   const std::string global = ScopeKey(TimelineKind::kGlobal, "");
   st.scopes.clear();
   Put(kTimelinesCf, TimelineKey(global, OccurredOf(e), st.position), "");
-  if (e.body_case() == Event::kCorrection) AddCounter(kTotalsCf, TotalsCounterKey("corrections"), 1);
-  if (e.body_case() == Event::kRetraction) AddCounter(kTotalsCf, TotalsCounterKey("retractions"), 1);
+  if (e.body_case() == Event::kCorrection)
+    AddCounter(kTotalsCf, TotalsCounterKey("corrections"), 1);
+  if (e.body_case() == Event::kRetraction)
+    AddCounter(kTotalsCf, TotalsCounterKey("retractions"), 1);
   PutState(st);
 }
 
@@ -148,8 +150,10 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
   EventState tst;
   if (absl::Status s = GetState(*target, &tst); !s.ok()) return s;
   uint64_t root = kNone;
-  if (IsFact(tst.kind)) root = *target;
-  else if (tst.kind == Event::kCorrection) root = tst.root;
+  if (IsFact(tst.kind))
+    root = *target;
+  else if (tst.kind == Event::kCorrection)
+    root = tst.root;
   if (root == kNone) {
     ApplyOrphan(st, e);
     return absl::OkStatus();
@@ -235,14 +239,16 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
     }
     for (const std::string& s : added) {
       Put(kTimelinesCf, TimelineKey(s, new_occ, root), "");
-      for (const TreeNode& n : rst.tree) Put(kTimelinesCf, TimelineKey(s, n.occurred, n.position), "");
+      for (const TreeNode& n : rst.tree)
+        Put(kTimelinesCf, TimelineKey(s, n.occurred, n.position), "");
     }
     if (!added.empty()) {
       rst.scopes.insert(rst.scopes.end(), added.begin(), added.end());
       std::sort(rst.scopes.begin(), rst.scopes.end());
     }
   }
-  for (const std::string& s : rst.scopes) Put(kTimelinesCf, TimelineKey(s, node.occurred, st.position), "");
+  for (const std::string& s : rst.scopes)
+    Put(kTimelinesCf, TimelineKey(s, node.occurred, st.position), "");
 
   // Views: subtract the old effective contribution, add the new one.
   std::string old_bytes, new_bytes;
@@ -345,7 +351,7 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
 }
 
 absl::Status Projector::RecomputeSuspect(const std::string& id,
-                                     const absl::flat_hash_map<std::string, bool>& delta) {
+                                         const absl::flat_hash_map<std::string, bool>& delta) {
   std::vector<MemberEvent> members;
   bool any;
   if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, delta, &members, &any); !s.ok()) return s;
@@ -370,11 +376,10 @@ absl::Status Projector::RecomputeSuspect(const std::string& id,
 }
 
 absl::Status Projector::RecomputeOperation(const std::string& id,
-                                     const absl::flat_hash_map<std::string, bool>& delta) {
+                                           const absl::flat_hash_map<std::string, bool>& delta) {
   std::vector<MemberEvent> raids;
   bool any;
-  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, delta, &raids, &any);
-      !s.ok()) {
+  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, delta, &raids, &any); !s.ok()) {
     return s;
   }
   const std::string key = EntityKey(id);
@@ -391,7 +396,7 @@ absl::Status Projector::RecomputeOperation(const std::string& id,
 }
 
 absl::Status Projector::RecomputeCase(const std::string& id,
-                                     const absl::flat_hash_map<std::string, bool>& delta) {
+                                      const absl::flat_hash_map<std::string, bool>& delta) {
   std::vector<MemberEvent> members;
   bool any;
   if (absl::Status s = ReadMembers(kCasesCf, id, 0, delta, &members, &any); !s.ok()) return s;
@@ -422,7 +427,7 @@ absl::Status Projector::RecomputeCase(const std::string& id,
   return absl::OkStatus();
 }
 
-absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync) {
+absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_wal) {
   // Entities first: their recomputation adds totals deltas. Each family is
   // read through one iterator over the committed store.
   const std::pair<Cf, absl::Status (Projector::*)(const std::string&,
@@ -455,12 +460,29 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync) {
       }
     }
   }
-  for (const auto& [pos, value] : states_) Put(kEventsCf, PosKey(pos), value);
+  for (auto& [pos, value] : states_) Put(kEventsCf, PosKey(pos), std::move(value));
   Put(kMetaCf, kCheckpointKey, EncodeCheckpoint(checkpoint));
+  // The last write of each key, in (family, key) order.
+  std::stable_sort(writes_.begin(), writes_.end(),
+                   [](const PendingWrite& a, const PendingWrite& b) {
+                     if (a.cf != b.cf) return a.cf < b.cf;
+                     return a.key < b.key;
+                   });
+  rocksdb::WriteBatch batch(pending_bytes_ + 64);
+  for (size_t i = 0; i < writes_.size(); ++i) {
+    const PendingWrite& w = writes_[i];
+    if (i + 1 < writes_.size() && writes_[i + 1].cf == w.cf && writes_[i + 1].key == w.key) {
+      continue;  // overwritten later in the batch
+    }
+    rocksdb::Status s = w.del ? batch.Delete(cf(w.cf), w.key) : batch.Put(cf(w.cf), w.key, w.value);
+    if (!s.ok()) return FromRocks(s, "building a batch");
+  }
   rocksdb::WriteOptions wo;
-  wo.sync = sync;
-  if (absl::Status s = FromRocks(db_->Write(wo, &batch_), "writing a batch"); !s.ok()) return s;
-  batch_.Clear();
+  wo.sync = sync && !no_wal;
+  wo.disableWAL = no_wal;
+  if (absl::Status s = FromRocks(db_->Write(wo, &batch), "writing a batch"); !s.ok()) return s;
+  writes_.clear();
+  pending_bytes_ = 0;
   states_.clear();
   for (int c = 0; c < kNumCfs; ++c) {
     counters_[c].clear();

@@ -34,7 +34,6 @@
 #include "projections/rules.h"
 #include "projections/store_coding.h"
 #include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
 
 namespace projections::internal {
 
@@ -53,20 +52,21 @@ class Projector {
 
   // Recomputes dirty entities, merges counters and writes everything applied
   // since the last Commit together with `checkpoint` in one WriteBatch.
-  absl::Status Commit(const Checkpoint& checkpoint, bool sync);
+  // `sync` fsyncs the WAL; `no_wal` skips it (scratch stores, never reopened).
+  absl::Status Commit(const Checkpoint& checkpoint, bool sync, bool no_wal = false);
 
   // Adds a meta-family entry to the pending batch.
   void PutMeta(const std::string& key, const std::string& value) { Put(kMetaCf, key, value); }
 
   size_t pending_records() const { return pending_records_; }
-  size_t pending_bytes() const { return batch_.GetDataSize(); }
+  size_t pending_bytes() const { return pending_bytes_; }
 
  private:
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cfs_[c]; }
   // Reads the committed store (never the pending batch).
   absl::Status GetCommitted(Cf c, const std::string& key, std::string* value, bool* found);
-  void Put(Cf c, const std::string& key, const std::string& value);
-  void Delete(Cf c, const std::string& key);
+  void Put(Cf c, std::string key, std::string value);
+  void Delete(Cf c, std::string key);
   absl::Status GetState(uint64_t position, EventState* s);
   void PutState(const EventState& s);
   // The effective version of a fact from its state.
@@ -97,7 +97,16 @@ class Projector {
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   Resolver resolve_;
-  rocksdb::WriteBatch batch_;
+  // Writes since the last Commit, in order. Commit writes the last one of
+  // each key, sorted by (family, key): sorted inserts keep the memtables'
+  // skiplist searches short.
+  struct PendingWrite {
+    Cf cf;
+    bool del;
+    std::string key, value;
+  };
+  std::vector<PendingWrite> writes_;
+  size_t pending_bytes_ = 0;
   // Event states written since the last Commit, encoded, by position.
   absl::flat_hash_map<uint64_t, std::string> states_;
   // Counter deltas of the batch, per family.

@@ -56,14 +56,29 @@ bool IsLiveCorrection(uint64_t root, const std::vector<TreeNode>& tree, uint64_t
 
 void CopyBody(const Event& src, Event* dst) {
   switch (src.body_case()) {
-    case Event::kRaid: *dst->mutable_raid() = src.raid(); break;
-    case Event::kArrest: *dst->mutable_arrest() = src.arrest(); break;
-    case Event::kHandover: *dst->mutable_handover() = src.handover(); break;
-    case Event::kSentencing: *dst->mutable_sentencing() = src.sentencing(); break;
-    case Event::kReportedFigure: *dst->mutable_reported_figure() = src.reported_figure(); break;
-    case Event::kCorrection: *dst->mutable_correction() = src.correction(); break;
-    case Event::kRetraction: *dst->mutable_retraction() = src.retraction(); break;
-    case Event::BODY_NOT_SET: break;
+    case Event::kRaid:
+      *dst->mutable_raid() = src.raid();
+      break;
+    case Event::kArrest:
+      *dst->mutable_arrest() = src.arrest();
+      break;
+    case Event::kHandover:
+      *dst->mutable_handover() = src.handover();
+      break;
+    case Event::kSentencing:
+      *dst->mutable_sentencing() = src.sentencing();
+      break;
+    case Event::kReportedFigure:
+      *dst->mutable_reported_figure() = src.reported_figure();
+      break;
+    case Event::kCorrection:
+      *dst->mutable_correction() = src.correction();
+      break;
+    case Event::kRetraction:
+      *dst->mutable_retraction() = src.retraction();
+      break;
+    case Event::BODY_NOT_SET:
+      break;
   }
 }
 
@@ -84,7 +99,8 @@ std::pair<int64_t, int32_t> UnitEnd(const Date& d) {
   const absl::TimeZone utc = absl::UTCTimeZone();
   const absl::Time t = absl::FromUnixSeconds(d.seconds);
   switch (d.precision) {
-    case enforcement::v1::PRECISION_DAY: return {d.seconds + 86400, d.nanos};
+    case enforcement::v1::PRECISION_DAY:
+      return {d.seconds + 86400, d.nanos};
     case enforcement::v1::PRECISION_MONTH: {
       const absl::CivilMonth m = absl::ToCivilMonth(t, utc) + 1;
       return {absl::ToUnixSeconds(absl::FromCivil(m, utc)), 0};
@@ -100,14 +116,14 @@ std::pair<int64_t, int32_t> UnitEnd(const Date& d) {
 }
 
 std::string MonthText(const Date& d) {
-  const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(d.seconds),
-                                                  absl::UTCTimeZone());
+  const absl::CivilSecond c =
+      absl::ToCivilSecond(absl::FromUnixSeconds(d.seconds), absl::UTCTimeZone());
   return absl::StrFormat("%04d-%02d", c.year(), c.month());
 }
 
 std::string YearText(const Date& d) {
-  const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(d.seconds),
-                                                  absl::UTCTimeZone());
+  const absl::CivilSecond c =
+      absl::ToCivilSecond(absl::FromUnixSeconds(d.seconds), absl::UTCTimeZone());
   return absl::StrFormat("%04d", c.year());
 }
 
@@ -158,7 +174,8 @@ std::vector<std::string> ScopesOf(const Event& e) {
       add(TimelineKind::kCountry, f.to_country());
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return std::vector<std::string>(s.begin(), s.end());
 }
@@ -298,7 +315,8 @@ void ComputeContribution(const Event& e, uint64_t position, Contribution* c) {
       Total(c, "reported_figures", 1);
       c->figure = true;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -381,7 +399,8 @@ SuspectView BuildSuspect(const std::string& suspect_id, const std::vector<Member
         v.sentence = SentenceOf(m);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   v.status = sentenced ? "sentenced" : handed_over ? "handed_over" : "detained";
@@ -461,8 +480,8 @@ CaseView BuildCase(const std::string& case_id, const std::vector<MemberEvent>& m
     d.sentence = SentenceOf(m);
     v.victims = std::max(v.victims, t.victims());
     if (t.has_amount_defrauded()) {
-      auto [it, inserted] = amounts.emplace(t.amount_defrauded().currency(),
-                                            t.amount_defrauded().minor_units());
+      auto [it, inserted] =
+          amounts.emplace(t.amount_defrauded().currency(), t.amount_defrauded().minor_units());
       if (!inserted) it->second = std::max(it->second, t.amount_defrauded().minor_units());
     }
     if (t.has_amount_defrauded_equivalent()) {

@@ -60,9 +60,9 @@ std::string YearText(const Date& d);
 std::vector<std::string> ScopesOf(const enforcement::v1::Event& e);
 
 struct MemberRef {
-  Cf cf;              // kSuspectsCf, kOperationsCf or kCasesCf
+  Cf cf;  // kSuspectsCf, kOperationsCf or kCasesCf
   std::string entity;
-  char kind;          // kRaidMember, ...
+  char kind;  // kRaidMember, ...
   bool operator==(const MemberRef&) const = default;
 };
 

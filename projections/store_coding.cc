@@ -71,8 +71,8 @@ bool GetOrdered(absl::string_view* in, std::string* out) {
 void PutOcc(std::string* dst, int64_t seconds, int32_t nanos) {
   PutFixed64BE(dst, static_cast<uint64_t>(seconds) ^ (uint64_t{1} << 63));
   const auto n = static_cast<uint32_t>(nanos);
-  char buf[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                 static_cast<char>(n >> 8), static_cast<char>(n)};
+  char buf[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                 static_cast<char>(n)};
   dst->append(buf, 4);
 }
 
@@ -282,8 +282,7 @@ void EncodeSentence(Encoder& e, const SentenceInfo& s) {
 }
 bool DecodeSentence(Decoder& d, SentenceInfo* s) {
   bool has_fine;
-  if (!d.Str(&s->case_id) || !d.Str(&s->court) || !d.I64(&s->prison_months) ||
-      !d.Bool(&has_fine)) {
+  if (!d.Str(&s->case_id) || !d.Str(&s->court) || !d.I64(&s->prison_months) || !d.Bool(&has_fine)) {
     return false;
   }
   s->fine.reset();
@@ -401,9 +400,9 @@ std::string EncodeSuspect(const SuspectView& v) {
 absl::Status DecodeSuspect(absl::string_view in, SuspectView* v) {
   Decoder d(in);
   bool has_sentence;
-  if (!d.Str(&v->suspect_id) || !d.Str(&v->name) || !d.Str(&v->nationality) ||
-      !d.Str(&v->role) || !d.Str(&v->operation_id) || !d.Str(&v->status) ||
-      !d.Str(&v->custody_country) || !d.Bool(&has_sentence)) {
+  if (!d.Str(&v->suspect_id) || !d.Str(&v->name) || !d.Str(&v->nationality) || !d.Str(&v->role) ||
+      !d.Str(&v->operation_id) || !d.Str(&v->status) || !d.Str(&v->custody_country) ||
+      !d.Bool(&has_sentence)) {
     return Malformed("suspect");
   }
   v->sentence.reset();
@@ -460,8 +459,8 @@ std::string EncodeOperationCore(const OperationView& v) {
 absl::Status DecodeOperationCore(absl::string_view in, OperationView* v) {
   Decoder d(in);
   uint64_t n;
-  if (!d.Str(&v->operation_id) || !d.Str(&v->place) || !d.Str(&v->region) ||
-      !d.Str(&v->country) || !d.U64(&n)) {
+  if (!d.Str(&v->operation_id) || !d.Str(&v->place) || !d.Str(&v->region) || !d.Str(&v->country) ||
+      !d.U64(&n)) {
     return Malformed("operation");
   }
   v->agencies.assign(n, AgencyView{});
@@ -475,8 +474,8 @@ absl::Status DecodeOperationCore(absl::string_view in, OperationView* v) {
   v->raids.assign(n, RaidSummary{});
   for (auto& r : v->raids) {
     if (!DecodeEventRef(d, &r.event) || !d.DateV(&r.occurred) || !d.Str(&r.place) ||
-        !d.Str(&r.region) || !d.Str(&r.country) || !d.I64(&r.detained) ||
-        !d.I64(&r.ringleaders) || !d.Str(&r.note)) {
+        !d.Str(&r.region) || !d.Str(&r.country) || !d.I64(&r.detained) || !d.I64(&r.ringleaders) ||
+        !d.Str(&r.note)) {
       return Malformed("operation");
     }
   }
@@ -600,11 +599,16 @@ std::string FigureKey(uint64_t position) {
 
 char ScopeTag(TimelineKind kind) {
   switch (kind) {
-    case TimelineKind::kSuspect: return 's';
-    case TimelineKind::kOperation: return 'o';
-    case TimelineKind::kCase: return 'c';
-    case TimelineKind::kCountry: return 'n';
-    case TimelineKind::kGlobal: return 'g';
+    case TimelineKind::kSuspect:
+      return 's';
+    case TimelineKind::kOperation:
+      return 'o';
+    case TimelineKind::kCase:
+      return 'c';
+    case TimelineKind::kCountry:
+      return 'n';
+    case TimelineKind::kGlobal:
+      return 'g';
   }
   return '?';
 }

@@ -21,8 +21,8 @@ inline constexpr char kViewsFormatVersion[] = "1";
 
 // Column families, in the order they are opened.
 enum Cf {
-  kMetaCf = 0,     // "default": format, origin, checkpoint
-  kEventsCf,       // effective version of every record, by position
+  kMetaCf = 0,  // "default": format, origin, checkpoint
+  kEventsCf,    // effective version of every record, by position
   kSuspectsCf,
   kOperationsCf,
   kCasesCf,
@@ -101,11 +101,11 @@ class Decoder {
 // A correction or retraction in a fact's correction tree.
 struct TreeNode {
   uint64_t position = 0;
-  uint64_t target = 0;        // position of the event it names
+  uint64_t target = 0;  // position of the event it names
   bool retraction = false;
   uint64_t retracted_by = kNone;  // corrections: the retraction that withdrew it
-  bool has_date = false;      // corrections: the replacement carries occurred_at
-  Date occurred;              // the node's own occurred_at
+  bool has_date = false;          // corrections: the replacement carries occurred_at
+  Date occurred;                  // the node's own occurred_at
   std::string event_id;
   bool operator==(const TreeNode&) const = default;
 };
@@ -123,11 +123,11 @@ struct EventState {
   // Facts and corrections: the retraction that withdrew it.
   uint64_t retracted_by = kNone;
   // Facts only.
-  std::vector<TreeNode> tree;          // in position order
-  std::vector<std::string> scopes;     // timeline scopes (ScopeKey), sorted
-  uint64_t winner = kNone;             // correction whose body is in effect
-  uint64_t date_from = kNone;          // correction whose occurred_at is in effect
-  std::string effective;               // the effective Event when it differs from `event`
+  std::vector<TreeNode> tree;       // in position order
+  std::vector<std::string> scopes;  // timeline scopes (ScopeKey), sorted
+  uint64_t winner = kNone;          // correction whose body is in effect
+  uint64_t date_from = kNone;       // correction whose occurred_at is in effect
+  std::string effective;            // the effective Event when it differs from `event`
 };
 std::string EncodeEventState(const EventState& s);
 absl::Status DecodeEventState(absl::string_view v, EventState* s);
@@ -211,8 +211,8 @@ std::string TimelineKey(absl::string_view scope, const Date& occurred, uint64_t 
 
 // --- meta ----------------------------------------------------------------------------
 struct Checkpoint {
-  uint64_t applied = 0;        // records [0, applied) are reflected
-  std::string root;            // 32-byte Merkle root of the log at size `applied`
+  uint64_t applied = 0;  // records [0, applied) are reflected
+  std::string root;      // 32-byte Merkle root of the log at size `applied`
 };
 std::string EncodeCheckpoint(const Checkpoint& c);
 bool DecodeCheckpoint(absl::string_view v, Checkpoint* c);

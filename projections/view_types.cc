@@ -156,7 +156,9 @@ std::string Summarize(const Event& e) {
       std::string s = absl::StrCat("handover ", h.from_country(), " -> ", h.to_country(), ": ",
                                    h.suspects_count(), " people");
       if (h.suspect_ids_size() > 0) absl::StrAppend(&s, " (", h.suspect_ids_size(), " identified)");
-      if (h.ringleaders_count() > 0) absl::StrAppend(&s, ", ", h.ringleaders_count(), " ringleaders");
+      if (h.ringleaders_count() > 0) {
+        absl::StrAppend(&s, ", ", h.ringleaders_count(), " ringleaders");
+      }
       if (!h.nationality().empty()) absl::StrAppend(&s, ", nationality ", h.nationality());
       if (!h.operation_id().empty()) absl::StrAppend(&s, ", operation ", h.operation_id());
       return s;

@@ -85,7 +85,7 @@ struct SuspectView {
   // "sentenced" if any sentencing, else "handed_over" if any handover, else
   // "detained". ("released" is reserved: the data model has no release event.)
   std::string status;
-  std::string custody_country;  // "" when unknown
+  std::string custody_country;           // "" when unknown
   std::optional<SentenceInfo> sentence;  // the latest sentencing
   Date first_occurred, last_occurred;
   std::vector<Contributor> events;  // arrests, handovers, sentencings; timeline order
@@ -120,7 +120,7 @@ struct OperationView {
   std::string operation_id;
   // From the raids (reported aggregate counts).
   std::string place, region, country;  // of the first raid (timeline order) giving a location
-  std::vector<AgencyView> agencies;     // union, sorted by (country, name)
+  std::vector<AgencyView> agencies;    // union, sorted by (country, name)
   std::vector<std::string> tip_from_countries;  // sorted
   Date first_raid, last_raid;
   std::vector<RaidSummary> raids;  // timeline order
@@ -154,14 +154,14 @@ struct Defendant {
 
 struct CaseView {
   std::string case_id;
-  std::vector<std::string> courts;     // sorted
-  std::vector<Defendant> defendants;   // sorted by suspect_id
-  int64_t victims = 0;                 // the largest figure any sentencing gives
+  std::vector<std::string> courts;                      // sorted
+  std::vector<Defendant> defendants;                    // sorted by suspect_id
+  int64_t victims = 0;                                  // the largest figure any sentencing gives
   std::vector<MoneyView> amounts_defrauded;             // largest per currency
   std::vector<MoneyView> amounts_defrauded_equivalent;  // largest per currency
-  int64_t prison_months_total = 0;     // sum of the defendants' current sentences
+  int64_t prison_months_total = 0;                      // sum of the defendants' current sentences
   Date offence_from, offence_to;
-  std::vector<Contributor> events;     // sentencings, timeline order
+  std::vector<Contributor> events;  // sentencings, timeline order
   bool operator==(const CaseView&) const = default;
 };
 
@@ -184,10 +184,10 @@ struct FlowRow {
   // In a by-month listing, handovers known only to the year appear in a row
   // with period "YYYY" and month_unknown = true; never on a made-up month.
   bool month_unknown = false;
-  int64_t people = 0;       // sum of suspects_count (individuals and counts combined)
-  int64_t identified = 0;   // of whom listed by suspect id
+  int64_t people = 0;      // sum of suspects_count (individuals and counts combined)
+  int64_t identified = 0;  // of whom listed by suspect id
   int64_t ringleaders = 0;
-  int64_t handovers = 0;    // events
+  int64_t handovers = 0;         // events
   std::vector<EventRef> events;  // contributing handovers, timeline order
   bool operator==(const FlowRow&) const = default;
 };
@@ -239,7 +239,7 @@ enum class TimelineKind { kSuspect, kOperation, kCase, kCountry, kGlobal };
 
 struct TimelineQuery {
   TimelineKind kind = TimelineKind::kGlobal;
-  std::string key;  // suspect_id, operation_id, case_id or country; "" for global
+  std::string key;   // suspect_id, operation_id, case_id or country; "" for global
   size_t limit = 0;  // 0 = all
   bool newest_first = false;
 };
@@ -272,7 +272,7 @@ struct TimelineEntry {
 // ---------------------------------------------------------------------------
 // Digests: one per view, over its stored state.
 struct ViewDigest {
-  std::string view;     // "events", "suspects", "operations", "cases", "flows", "totals", "timelines"
+  std::string view;  // "events", "suspects", "operations", "cases", "flows", "totals", "timelines"
   uint64_t entries = 0;  // stored key/value pairs
   std::string sha256;    // hex
   bool operator==(const ViewDigest&) const = default;
@@ -280,11 +280,11 @@ struct ViewDigest {
 
 // ---------------------------------------------------------------------------
 // Names used in views and JSON.
-std::string PrecisionName(enforcement::v1::Precision p);  // "exact", "day", "month", "year", ""
-std::string RoleName(enforcement::v1::Role r);            // "ringleader", ... ; "" if unspecified
-std::string InstanceName(enforcement::v1::Instance i);    // "first", "appeal", "final", ""
+std::string PrecisionName(enforcement::v1::Precision p);   // "exact", "day", "month", "year", ""
+std::string RoleName(enforcement::v1::Role r);             // "ringleader", ... ; "" if unspecified
+std::string InstanceName(enforcement::v1::Instance i);     // "first", "appeal", "final", ""
 std::string KindName(enforcement::v1::Event::BodyCase k);  // "raid", ..., "reported_figure"
-std::string TimelineKindName(TimelineKind k);             // "suspect", "operation", ...
+std::string TimelineKindName(TimelineKind k);              // "suspect", "operation", ...
 
 // Dates: Date from a Timestamp and precision; RFC 3339 of its instant; and
 // the text of its unit ("2024", "2024-02", "2024-03-31", or RFC 3339 for exact).

@@ -17,6 +17,8 @@
 #include "absl/time/clock.h"
 #include "projections/projector.h"
 #include "projections/views_internal.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
 
 namespace projections {
 
@@ -34,15 +36,30 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
   std::vector<rocksdb::ColumnFamilyDescriptor> d;
   for (int i = 0; i < kNumCfs; ++i) {
     rocksdb::ColumnFamilyOptions o;
-    o.write_buffer_size = 16 << 20;
+    if (i == internal::kEventsCf || i == internal::kMetaCf) {
+      o.write_buffer_size = 16 << 20;  // keyed by position: appended in order
+    } else {
+      // Random keys: small memtables keep their skiplists in cache (the
+      // effect LIMITS.md measures on the ledger's index families), and bloom
+      // filters make point reads of absent keys cheap.
+      o.write_buffer_size = 4 << 20;
+      o.memtable_prefix_bloom_size_ratio = 0.05;
+      o.memtable_whole_key_filtering = true;
+      rocksdb::BlockBasedTableOptions t;
+      t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    }
     d.emplace_back(kCfNames[i], o);
   }
   return d;
 }
 
-rocksdb::DBOptions DbOptions(rocksdb::Env* env) {
+rocksdb::DBOptions DbOptions(rocksdb::Env* env, bool scratch) {
   rocksdb::DBOptions o;
   if (env != nullptr) o.env = env;
+  // A scratch store is written without a WAL and thrown away: nothing to
+  // flush when it closes.
+  o.avoid_flush_during_shutdown = scratch;
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.keep_log_file_num = 2;
@@ -66,9 +83,9 @@ absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_ou
     }
     if (absl::Now() >= deadline) {
       close(fd);
-      return absl::UnavailableError(absl::StrCat(
-          "the views at ", dir, " are in use by another process (waited ",
-          absl::FormatDuration(timeout), " for ", path, "); retry later"));
+      return absl::UnavailableError(
+          absl::StrCat("the views at ", dir, " are in use by another process (waited ",
+                       absl::FormatDuration(timeout), " for ", path, "); retry later"));
     }
     absl::SleepFor(nap);
     nap = std::min(nap * 2, absl::Milliseconds(50));
@@ -92,7 +109,9 @@ absl::Status ViewsFromRocks(const rocksdb::Status& s, absl::string_view context)
   return absl::InternalError(msg);
 }
 
-std::string DefaultViewsDir(const std::string& ledger_dir) { return absl::StrCat(ledger_dir, "/views"); }
+std::string DefaultViewsDir(const std::string& ledger_dir) {
+  return absl::StrCat(ledger_dir, "/views");
+}
 
 // --- Impl ------------------------------------------------------------------------
 
@@ -118,14 +137,15 @@ void Views::Impl::CloseDb() {
 absl::Status Views::Impl::OpenDb() {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(DbOptions(mem_env.get()), dir, Descriptors(), &handles, &raw);
+  const rocksdb::DBOptions options = DbOptions(mem_env.get(), scratch);
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, Descriptors(), &handles, &raw);
   if (!s.ok() && s.IsInvalidArgument()) {
     // A store with other column families (another format): start afresh.
     rocksdb::Options o;
     if (mem_env) o.env = mem_env.get();
     rocksdb::Status d = rocksdb::DestroyDB(dir, o);
     if (!d.ok()) return ViewsFromRocks(d, absl::StrCat("destroying ", dir));
-    s = rocksdb::DB::Open(DbOptions(mem_env.get()), dir, Descriptors(), &handles, &raw);
+    s = rocksdb::DB::Open(options, dir, Descriptors(), &handles, &raw);
   }
   if (!s.ok()) return ViewsFromRocks(s, absl::StrCat("opening ", dir));
   db.reset(raw);
@@ -181,10 +201,14 @@ Views::~Views() = default;
 
 absl::StatusOr<std::unique_ptr<Views>> Views::Open(const std::string& ledger_dir,
                                                    const ViewsOptions& options) {
+  std::error_code ec;
+  if (options.dir.empty() && !std::filesystem::exists(absl::StrCat(ledger_dir, "/CURRENT"), ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("no ledger at ", ledger_dir, " (no views without one)"));
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->dir = options.dir.empty() ? DefaultViewsDir(ledger_dir) : options.dir;
-  std::error_code ec;
   std::filesystem::create_directories(impl->dir, ec);
   if (ec) {
     return absl::InternalError(absl::StrCat("cannot create ", impl->dir, ": ", ec.message()));
@@ -208,11 +232,11 @@ absl::StatusOr<std::unique_ptr<Views>> Views::OpenScratch(const ScratchOptions& 
     impl->dir = options.dir.empty() ? "/ledger-views-scratch" : options.dir;
   } else if (options.dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                    "/ledger-views-XXXXXX");
+    std::string tmpl =
+        absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/ledger-views-XXXXXX");
     if (mkdtemp(tmpl.data()) == nullptr) {
-      return absl::InternalError(absl::StrCat("cannot create a scratch directory: ",
-                                              strerror(errno)));
+      return absl::InternalError(
+          absl::StrCat("cannot create a scratch directory: ", strerror(errno)));
     }
     impl->dir = tmpl;
   } else {
@@ -243,8 +267,8 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
   CatchUpResult result;
   const ledger::Head head = ledger.GetHead();
   if (size > head.tree_size) {
-    return absl::OutOfRangeError(absl::StrCat("tree size ", size, " is past the head (tree size ",
-                                              head.tree_size, ")"));
+    return absl::OutOfRangeError(
+        absl::StrCat("tree size ", size, " is past the head (tree size ", head.tree_size, ")"));
   }
   // Is the store a prefix of this log?
   std::string reason;
@@ -270,18 +294,17 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
       result.to = im.applied;
       return result;  // another process saw a newer head; we reflect more already
     }
-    return absl::FailedPreconditionError(
-        absl::StrCat("the views are at tree size ", im.applied, ", past ", size,
-                     "; use BuildAsOf for an earlier point"));
+    return absl::FailedPreconditionError(absl::StrCat("the views are at tree size ", im.applied,
+                                                      ", past ", size,
+                                                      "; use BuildAsOf for an earlier point"));
   }
   if (im.applied == size) {
     result.to = size;
     return result;
   }
 
-  internal::Projector projector(
-      im.db.get(), im.cfs,
-      [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
+  internal::Projector projector(im.db.get(), im.cfs,
+                                [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
   uint64_t next = im.applied;
   const uint64_t total = size - im.applied;
   auto commit = [&]() -> absl::Status {
@@ -289,7 +312,9 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
     if (!root.ok()) return root.status();
     Checkpoint c{next, HashBytes(*root)};
     if (im.origin.empty()) projector.PutMeta(internal::kOriginKey, head.origin);
-    if (absl::Status s = projector.Commit(c, im.options.sync); !s.ok()) return s;
+    if (absl::Status s = projector.Commit(c, im.options.sync, /*no_wal=*/im.scratch); !s.ok()) {
+      return s;
+    }
     im.applied = c.applied;
     im.root = c.root;
     im.origin = head.origin;
@@ -312,8 +337,8 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
   });
   if (!s.ok()) return s;
   if (next != size) {
-    return absl::DataLossError(absl::StrCat("the log ended at record ", next, " before tree size ",
-                                            size));
+    return absl::DataLossError(
+        absl::StrCat("the log ended at record ", next, " before tree size ", size));
   }
   if (projector.pending_records() > 0) {
     if (absl::Status c = commit(); !c.ok()) return c;
@@ -351,8 +376,8 @@ absl::StatusOr<std::unique_ptr<Views>> BuildAsOf(const ledger::Ledger& ledger, u
                                                  const CatchUpOptions& options) {
   const uint64_t head = ledger.GetHead().tree_size;
   if (size > head) {
-    return absl::OutOfRangeError(absl::StrCat("as of tree size ", size,
-                                              ": past the head (tree size ", head, ")"));
+    return absl::OutOfRangeError(
+        absl::StrCat("as of tree size ", size, ": past the head (tree size ", head, ")"));
   }
   absl::StatusOr<std::unique_ptr<Views>> v = Views::OpenScratch(scratch);
   if (!v.ok()) return v.status();
@@ -384,22 +409,23 @@ absl::StatusOr<uint64_t> SizeAsOfTime(const ledger::Ledger& ledger, absl::Time t
 absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::string& as_of) {
   const std::string s(absl::StripAsciiWhitespace(as_of));
   uint64_t size = 0;
-  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+  if (!s.empty() &&
+      std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); })) {
     if (!absl::SimpleAtoi(s, &size)) {
       return absl::InvalidArgumentError(absl::StrCat("as of \"", s, "\": not a tree size"));
     }
     const uint64_t head = ledger.GetHead().tree_size;
     if (size > head) {
-      return absl::OutOfRangeError(absl::StrCat("as of tree size ", size,
-                                                ": past the head (tree size ", head, ")"));
+      return absl::OutOfRangeError(
+          absl::StrCat("as of tree size ", size, ": past the head (tree size ", head, ")"));
     }
     return size;
   }
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "as of \"", s, "\": neither a tree size nor an RFC 3339 time (", err, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("as of \"", s, "\": neither a tree size nor an RFC 3339 time (", err, ")"));
   }
   return SizeAsOfTime(ledger, t);
 }
@@ -419,11 +445,12 @@ absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, cons
   for (size_t i = 0; i < report.stored.size() && i < report.rebuilt.size(); ++i) {
     if (report.stored[i] == report.rebuilt[i]) continue;
     absl::StatusOr<std::string> where = views.FirstDifference(**fresh, report.stored[i].view);
-    report.problem = absl::StrCat(
-        "view ", report.stored[i].view, ": stored digest ", report.stored[i].sha256, " (",
-        report.stored[i].entries, " entries), rebuilt from the log ", report.rebuilt[i].sha256,
-        " (", report.rebuilt[i].entries, " entries)");
-    if (where.ok() && !where->empty()) absl::StrAppend(&report.problem, "; first difference at ", *where);
+    report.problem =
+        absl::StrCat("view ", report.stored[i].view, ": stored digest ", report.stored[i].sha256,
+                     " (", report.stored[i].entries, " entries), rebuilt from the log ",
+                     report.rebuilt[i].sha256, " (", report.rebuilt[i].entries, " entries)");
+    if (where.ok() && !where->empty())
+      absl::StrAppend(&report.problem, "; first difference at ", *where);
     break;
   }
   return report;

@@ -70,9 +70,9 @@ struct ScratchOptions {
 
 // What a catch-up did.
 struct CatchUpResult {
-  uint64_t from = 0;      // checkpoint before
-  uint64_t to = 0;        // checkpoint after
-  uint64_t applied = 0;   // records applied
+  uint64_t from = 0;     // checkpoint before
+  uint64_t to = 0;       // checkpoint after
+  uint64_t applied = 0;  // records applied
   // The store was rebuilt from position 0 first, and why: a store of another
   // format, or one built from another log (origin or Merkle root differ).
   bool rebuilt = false;
@@ -86,7 +86,7 @@ struct CatchUpOptions {
 
 // What VerifyViews found.
 struct ViewsVerifyReport {
-  uint64_t checkpoint = 0;                 // the size both stores reflect
+  uint64_t checkpoint = 0;                  // the size both stores reflect
   std::vector<ViewDigest> stored, rebuilt;  // same order
   // Empty when every digest matches; else the first differing view, and the
   // first key where the stores differ.
@@ -98,9 +98,11 @@ class Views {
  public:
   // Opens (creating if needed) the persistent views store of the ledger at
   // `ledger_dir` (options.dir overrides the location) and takes its lock,
-  // waiting up to options.lock_timeout. Errors: kUnavailable (another
-  // process held the lock past the timeout), kInternal / kDataLoss (I/O).
-  // The store may be behind the log: call CatchUp before answering queries.
+  // waiting up to options.lock_timeout. Errors: kNotFound (no ledger at
+  // `ledger_dir`, when options.dir is empty), kUnavailable (another process
+  // held the lock past the timeout), kInternal / kDataLoss (I/O). The store
+  // may be behind the log: call CatchUp before answering queries. A store of
+  // another format version is emptied (and rebuilt by CatchUp).
   static absl::StatusOr<std::unique_ptr<Views>> Open(const std::string& ledger_dir,
                                                      const ViewsOptions& options = {});
   // An empty scratch store, removed with the Views. Used for as-of queries

@@ -97,7 +97,8 @@ SourceRef SourceOf(const Event& e) {
   s.url = e.source().url();
   s.reference = e.source().reference();
   if (e.source().has_published_at()) {
-    s.published_at = Rfc3339(e.source().published_at().seconds(), e.source().published_at().nanos());
+    s.published_at =
+        Rfc3339(e.source().published_at().seconds(), e.source().published_at().nanos());
   }
   return s;
 }
@@ -114,11 +115,16 @@ absl::Status CompleteOperation(const Reader& r, const std::string& id, const Ope
                                  &value)) {
       return absl::DataLossError("views store: malformed operation counter");
     }
-    if (name == "arrests") v->arrests_recorded = value;
-    else if (name == "arrested_ringleaders") v->arrested_ringleaders = value;
-    else if (name == "handovers") v->handovers = value;
-    else if (name == "handed_over") v->handed_over = value;
-    else if (name == "handed_over_identified") v->handed_over_identified = value;
+    if (name == "arrests")
+      v->arrests_recorded = value;
+    else if (name == "arrested_ringleaders")
+      v->arrested_ringleaders = value;
+    else if (name == "handovers")
+      v->handovers = value;
+    else if (name == "handed_over")
+      v->handed_over = value;
+    else if (name == "handed_over_identified")
+      v->handed_over_identified = value;
     else if (absl::StartsWith(name, "arrests_by_nationality/"))
       v->arrests_by_nationality[name.substr(23)] = value;
     else if (absl::StartsWith(name, "handed_over_to/"))
@@ -172,8 +178,8 @@ absl::StatusOr<SuspectView> Views::GetSuspect(const std::string& suspect_id) con
     return s;
   }
   if (!found) {
-    return absl::NotFoundError(absl::StrCat("no suspect \"", absl::CHexEscape(suspect_id),
-                                            "\" in the views"));
+    return absl::NotFoundError(
+        absl::StrCat("no suspect \"", absl::CHexEscape(suspect_id), "\" in the views"));
   }
   SuspectView out;
   if (absl::Status s = internal::DecodeSuspect(v, &out); !s.ok()) return s;
@@ -212,8 +218,8 @@ absl::StatusOr<OperationView> Views::GetOperation(const std::string& operation_i
     return s;
   }
   if (!found) {
-    return absl::NotFoundError(absl::StrCat("no operation \"", absl::CHexEscape(operation_id),
-                                            "\" in the views"));
+    return absl::NotFoundError(
+        absl::StrCat("no operation \"", absl::CHexEscape(operation_id), "\" in the views"));
   }
   OperationView out;
   if (absl::Status s = internal::DecodeOperationCore(v, &out); !s.ok()) return s;
@@ -252,8 +258,8 @@ absl::StatusOr<CaseView> Views::GetCase(const std::string& case_id) const {
     return s;
   }
   if (!found) {
-    return absl::NotFoundError(absl::StrCat("no case \"", absl::CHexEscape(case_id),
-                                            "\" in the views"));
+    return absl::NotFoundError(
+        absl::StrCat("no case \"", absl::CHexEscape(case_id), "\" in the views"));
   }
   CaseView out;
   if (absl::Status s = internal::DecodeCase(v, &out); !s.ok()) return s;
@@ -311,11 +317,20 @@ absl::StatusOr<std::vector<FlowRow>> Views::Flows(const FlowQuery& q) const {
       row.month_unknown = bucket == internal::kYearOnlyBucket;
       b = bucket;
       switch (k[0]) {
-        case internal::kPeopleField: row.people = value; break;
-        case internal::kIdentifiedField: row.identified = value; break;
-        case internal::kRingleadersField: row.ringleaders = value; break;
-        case internal::kHandoversField: row.handovers = value; break;
-        default: return absl::DataLossError("views store: unknown flow field");
+        case internal::kPeopleField:
+          row.people = value;
+          break;
+        case internal::kIdentifiedField:
+          row.identified = value;
+          break;
+        case internal::kRingleadersField:
+          row.ringleaders = value;
+          break;
+        case internal::kHandoversField:
+          row.handovers = value;
+          break;
+        default:
+          return absl::DataLossError("views store: unknown flow field");
       }
     }
     if (absl::Status s = IterStatus(*it); !s.ok()) return s;
@@ -502,7 +517,8 @@ absl::StatusOr<TimelineEntry> Entry(const Reader& r, uint64_t pos) {
     return e;
   }
   for (const auto& n : root.tree) {
-    if (!n.retraction && n.target == pos && internal::IsLiveCorrection(st.root, root.tree, n.position)) {
+    if (!n.retraction && n.target == pos &&
+        internal::IsLiveCorrection(st.root, root.tree, n.position)) {
       e.corrected = true;
       e.corrected_by = n.event_id;
     }

@@ -22,8 +22,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -123,10 +123,17 @@ class Generator {
     const int precision = Uniform(1, 4);
     absl::CivilSecond c;
     switch (precision) {
-      case 4: c = absl::CivilSecond(year, 1, 1); break;
-      case 3: c = absl::CivilSecond(year, month, 1); break;
-      case 2: c = absl::CivilSecond(year, month, day); break;
-      default: c = absl::CivilSecond(year, month, day, Uniform(0, 23), Uniform(0, 59), 0);
+      case 4:
+        c = absl::CivilSecond(year, 1, 1);
+        break;
+      case 3:
+        c = absl::CivilSecond(year, month, 1);
+        break;
+      case 2:
+        c = absl::CivilSecond(year, month, day);
+        break;
+      default:
+        c = absl::CivilSecond(year, month, day, Uniform(0, 23), Uniform(0, 59), 0);
     }
     ts->set_seconds(absl::ToUnixSeconds(absl::FromCivil(c, absl::UTCTimeZone())));
     ts->set_nanos(precision == 1 && Chance(30) ? Uniform(0, 999999) * 1000 : 0);
@@ -138,7 +145,8 @@ class Generator {
                     google::protobuf::Timestamp* to, enforcement::v1::Precision* to_p) {
     RandomDate(from, from_p);
     RandomDate(to, to_p);
-    if (std::make_pair(to->seconds(), to->nanos()) < std::make_pair(from->seconds(), from->nanos())) {
+    if (std::make_pair(to->seconds(), to->nanos()) <
+        std::make_pair(from->seconds(), from->nanos())) {
       std::swap(*from, *to);
       std::swap(*from_p, *to_p);
     }
@@ -249,7 +257,8 @@ class Generator {
         }
         if (Chance(40)) {
           s->mutable_amount_defrauded_equivalent()->set_currency("USD");
-          s->mutable_amount_defrauded_equivalent()->set_minor_units(int64_t{Uniform(0, 500)} * 1000000);
+          s->mutable_amount_defrauded_equivalent()->set_minor_units(int64_t{Uniform(0, 500)} *
+                                                                    1000000);
         }
         if (Chance(50)) {
           enforcement::v1::Precision p0, p1;
@@ -290,17 +299,23 @@ class Generator {
         f->set_approximate(Chance(50));
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 
   std::string StreamFor(const Event& e) {
     switch (e.body_case()) {
-      case Event::kRaid: return "operation/" + e.raid().operation_id();
-      case Event::kArrest: return "suspect/" + e.arrest().suspect().suspect_id();
-      case Event::kSentencing: return "case/" + e.sentencing().case_id();
-      case Event::kHandover: return absl::StrCat("handover/h", next_id_);
-      default: return absl::StrCat("figure/f", next_id_);
+      case Event::kRaid:
+        return "operation/" + e.raid().operation_id();
+      case Event::kArrest:
+        return "suspect/" + e.arrest().suspect().suspect_id();
+      case Event::kSentencing:
+        return "case/" + e.sentencing().case_id();
+      case Event::kHandover:
+        return absl::StrCat("handover/h", next_id_);
+      default:
+        return absl::StrCat("figure/f", next_id_);
     }
   }
 
@@ -309,11 +324,21 @@ class Generator {
     Body(k, &body);
     Event e = Envelope(StreamFor(body));
     switch (k) {
-      case Event::kRaid: *e.mutable_raid() = body.raid(); break;
-      case Event::kArrest: *e.mutable_arrest() = body.arrest(); break;
-      case Event::kHandover: *e.mutable_handover() = body.handover(); break;
-      case Event::kSentencing: *e.mutable_sentencing() = body.sentencing(); break;
-      default: *e.mutable_reported_figure() = body.reported_figure(); break;
+      case Event::kRaid:
+        *e.mutable_raid() = body.raid();
+        break;
+      case Event::kArrest:
+        *e.mutable_arrest() = body.arrest();
+        break;
+      case Event::kHandover:
+        *e.mutable_handover() = body.handover();
+        break;
+      case Event::kSentencing:
+        *e.mutable_sentencing() = body.sentencing();
+        break;
+      default:
+        *e.mutable_reported_figure() = body.reported_figure();
+        break;
     }
     return e;
   }
@@ -348,11 +373,21 @@ class Generator {
       const Event& last = latest_body_.at(t->event_id());
       *r = last;
       switch (kind) {
-        case Event::kRaid: r->mutable_raid()->set_suspects_detained(r->raid().suspects_detained() + 1); break;
-        case Event::kHandover: r->mutable_handover()->set_suspects_count(r->handover().suspects_count() + 1); break;
-        case Event::kSentencing: r->mutable_sentencing()->set_prison_months(r->sentencing().prison_months() + 6); break;
-        case Event::kReportedFigure: r->mutable_reported_figure()->set_value(r->reported_figure().value() + 1000); break;
-        default: r->mutable_arrest()->mutable_suspect()->set_name("renamed"); break;
+        case Event::kRaid:
+          r->mutable_raid()->set_suspects_detained(r->raid().suspects_detained() + 1);
+          break;
+        case Event::kHandover:
+          r->mutable_handover()->set_suspects_count(r->handover().suspects_count() + 1);
+          break;
+        case Event::kSentencing:
+          r->mutable_sentencing()->set_prison_months(r->sentencing().prison_months() + 6);
+          break;
+        case Event::kReportedFigure:
+          r->mutable_reported_figure()->set_value(r->reported_figure().value() + 1000);
+          break;
+        default:
+          r->mutable_arrest()->mutable_suspect()->set_name("renamed");
+          break;
       }
     }
     if (Chance(35)) {
@@ -381,11 +416,21 @@ class Generator {
         kind_[e.event_id()] = r.body_case();
         Event body;
         switch (r.body_case()) {
-          case Event::kRaid: *body.mutable_raid() = r.raid(); break;
-          case Event::kArrest: *body.mutable_arrest() = r.arrest(); break;
-          case Event::kHandover: *body.mutable_handover() = r.handover(); break;
-          case Event::kSentencing: *body.mutable_sentencing() = r.sentencing(); break;
-          default: *body.mutable_reported_figure() = r.reported_figure(); break;
+          case Event::kRaid:
+            *body.mutable_raid() = r.raid();
+            break;
+          case Event::kArrest:
+            *body.mutable_arrest() = r.arrest();
+            break;
+          case Event::kHandover:
+            *body.mutable_handover() = r.handover();
+            break;
+          case Event::kSentencing:
+            *body.mutable_sentencing() = r.sentencing();
+            break;
+          default:
+            *body.mutable_reported_figure() = r.reported_figure();
+            break;
         }
         latest_body_[e.event_id()] = body;
         break;
@@ -420,7 +465,8 @@ class Generator {
   const std::vector<std::string> cases_ = {"c0", "c1", "c2"};
   const std::vector<std::string> countries_ = {"MM", "CN", "LA", "TH", "KH"};
   const std::vector<std::string> places_ = {"Muse", "Myawaddy", "Laukkaing"};
-  const std::vector<std::string> agencies_ = {"Myanmar Police Force", "Ministry of Public Security"};
+  const std::vector<std::string> agencies_ = {"Myanmar Police Force",
+                                              "Ministry of Public Security"};
   const std::vector<std::string> items_ = {"computers", "mobile phones", "scripts"};
   const std::vector<std::string> names_ = {"Wei", "Li", "Aung"};
   const std::vector<std::string> courts_ = {"Court A", "Court B"};
@@ -562,11 +608,12 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
   int made = 0;
   while (made < events) {
     std::vector<Event> batch;
-    for (int n = gen.Uniform(1, 5); n > 0 && made < events; --n, ++made) batch.push_back(gen.Next());
+    for (int n = gen.Uniform(1, 5); n > 0 && made < events; --n, ++made)
+      batch.push_back(gen.Next());
     auto appended = ledger->AppendEvents(batch);
     if (!appended.ok()) {
-      return absl::StrCat(where, "the ledger refused a generated batch: ",
-                          appended.status().ToString());
+      return absl::StrCat(where,
+                          "the ledger refused a generated batch: ", appended.status().ToString());
     }
     for (const auto& a : appended->events) {
       if (a.duplicate) ++stats->duplicates;
@@ -586,8 +633,7 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
       auto c = views->CatchUp(*ledger);
       if (!c.ok()) return absl::StrCat(where, c.status().ToString());
       if (gen.Chance(40)) {
-        const std::string d =
-            Difference(*views, testing_support::ReferenceProject(records()));
+        const std::string d = Difference(*views, testing_support::ReferenceProject(records()));
         ++stats->incremental_checks;
         if (!d.empty()) return absl::StrCat(where, "after ", views->checkpoint(), " records, ", d);
       }
@@ -625,8 +671,9 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
     if (!dg.ok()) return dg.status().ToString();
     ++stats->digest_checks;
     if (*dg != digests) {
-      return absl::StrCat(where, "as of ", size, " the digests differ from the incremental ones: ",
-                          ToJson(*dg), " vs ", ToJson(digests));
+      return absl::StrCat(where, "as of ", size,
+                          " the digests differ from the incremental ones: ", ToJson(*dg), " vs ",
+                          ToJson(digests));
     }
   }
   auto report = VerifyViews(*ledger, *views, mem);

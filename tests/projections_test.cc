@@ -1,8 +1,6 @@
 // Behaviour of projections::Views: the views of SPEC §5 over the shipped data
 // of SPEC §1, the correction and retraction rules, no double counting,
 // precision, as-of, restart, rebuild and verification.
-#include "projections/views.h"
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "projections/views.h"
 #include "rocksdb/db.h"
 #include "tests/support/paths.h"
 
@@ -26,10 +25,10 @@ using testing::ElementsAre;
 using testing::HasSubstr;
 using testing_support::TempDir;
 
-constexpr int64_t kFeb2024 = 1706745600;   // 2024-02-01
-constexpr int64_t kMar2024 = 1709251200;   // 2024-03-01
-constexpr int64_t kMar31 = 1711843200;     // 2024-03-31
-constexpr int64_t kJan2023 = 1672531200;   // 2023-01-01
+constexpr int64_t kFeb2024 = 1706745600;  // 2024-02-01
+constexpr int64_t kMar2024 = 1709251200;  // 2024-03-01
+constexpr int64_t kMar31 = 1711843200;    // 2024-03-31
+constexpr int64_t kJan2023 = 1672531200;  // 2023-01-01
 
 // --- builders -----------------------------------------------------------------
 
@@ -69,8 +68,8 @@ Event Arrest(const std::string& id, const std::string& suspect, const std::strin
   return e;
 }
 
-Event Handover(const std::string& id, const std::string& from, const std::string& to,
-               int64_t count, std::vector<std::string> ids = {}, int64_t at = kMar31,
+Event Handover(const std::string& id, const std::string& from, const std::string& to, int64_t count,
+               std::vector<std::string> ids = {}, int64_t at = kMar31,
                enforcement::v1::Precision p = enforcement::v1::PRECISION_DAY) {
   Event e = Base(id, "handover/" + id, at, p);
   auto* h = e.mutable_handover();
@@ -322,10 +321,10 @@ TEST_F(ViewsTest, ShippedDataTimelinesAreOrderedByOccurredTimeThenPosition) {
   TimelineQuery cn{TimelineKind::kCountry, "CN"};
   auto c = views->Timeline(cn);
   ASSERT_TRUE(c.ok());
-  EXPECT_THAT(Ids(*c), ElementsAre("ecns-2024-02-28-laos-handover-268",
-                                   "xinhua-2024-04-01-muse-raid",
-                                   "xinhua-2024-04-01-muse-handover-352",
-                                   "xinhua-2024-04-01-figure-suspects-handed-over-48000"));
+  EXPECT_THAT(Ids(*c),
+              ElementsAre("ecns-2024-02-28-laos-handover-268", "xinhua-2024-04-01-muse-raid",
+                          "xinhua-2024-04-01-muse-handover-352",
+                          "xinhua-2024-04-01-figure-suspects-handed-over-48000"));
   TimelineQuery op{TimelineKind::kOperation, "op-2024-muse-01"};
   auto o = views->Timeline(op);
   ASSERT_TRUE(o.ok());
@@ -660,8 +659,8 @@ TEST_F(ViewsTest, VerifyReportsTheViewWhoseStoredStateWasAltered) {
   }
   {  // Tamper with a totals counter behind the views' back.
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "events", "suspects", "operations", "cases", "flows",
-                          "totals", "timelines"}) {
+    for (const char* n :
+         {"default", "events", "suspects", "operations", "cases", "flows", "totals", "timelines"}) {
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -684,9 +683,7 @@ TEST_F(ViewsTest, VerifyReportsTheViewWhoseStoredStateWasAltered) {
 
 TEST_F(ViewsTest, ViewsBuiltFromAnotherLogAreRebuiltOnCatchUp) {
   Append({Handover("h1", "MM", "CN", 10)});
-  {
-    auto views = CaughtUp();
-  }
+  { auto views = CaughtUp(); }
   // Another ledger, same views directory.
   TempDir other;
   ledger::OpenOptions o;
@@ -744,8 +741,7 @@ TEST_F(ViewsTest, AsOfPositionAnswersExactlyWhatTheViewsAnsweredThen) {
   ASSERT_TRUE(early.ok());
   EXPECT_EQ((*early)->GetTotals()->handed_over, 352);
   EXPECT_EQ(BuildAsOf(*ledger_, 99).status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(views->CatchUpTo(*ledger_, 3).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(views->CatchUpTo(*ledger_, 3).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ViewsTest, AsOfRecordedTimeIsTheLongestPrefixRecordedAtOrBeforeIt) {
@@ -762,8 +758,7 @@ TEST_F(ViewsTest, AsOfRecordedTimeIsTheLongestPrefixRecordedAtOrBeforeIt) {
   EXPECT_EQ(at("2030-01-01T00:00:00Z"), 6u);
   EXPECT_EQ(*ResolveAsOf(*ledger_, "2024-04-01T00:00:04Z"), 4u);
   EXPECT_EQ(*ResolveAsOf(*ledger_, "2"), 2u);
-  EXPECT_EQ(ResolveAsOf(*ledger_, "yesterday").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveAsOf(*ledger_, "yesterday").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ResolveAsOf(*ledger_, "7").status().code(), absl::StatusCode::kOutOfRange);
 }
 
@@ -808,7 +803,8 @@ TEST_F(ViewsTest, JsonShapesAreStable) {
   EXPECT_THAT(totals, HasSubstr("\"reported\":48000,\"approximate\":true"));
   EXPECT_THAT(totals, HasSubstr("\"derived\":{\"value\":352,\"events\":1,\"uncertain\":0,"
                                 "\"uncertain_events\":0}"));
-  const std::string t = ToJson(*views->Timeline({TimelineKind::kSuspect, "cn-ringleader-yunnan-01"}));
+  const std::string t =
+      ToJson(*views->Timeline({TimelineKind::kSuspect, "cn-ringleader-yunnan-01"}));
   EXPECT_THAT(t, HasSubstr("\"occurred\":{\"at\":\"2020-01-01T00:00:00Z\",\"precision\":\"year\","
                            "\"text\":\"2020\"}"));
 }

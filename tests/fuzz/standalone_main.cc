@@ -49,8 +49,11 @@ namespace fs = std::filesystem;
 // The input being run, for the crash message (set before each input).
 char g_current[4096] = "";
 
+volatile sig_atomic_t g_said = 0;
+
 void SayCurrent() {
-  if (g_current[0] == '\0') return;
+  if (g_current[0] == '\0' || g_said) return;
+  g_said = 1;
   const char prefix[] = "\n==== standalone driver: crash while running ";
   // Only async-signal-safe calls here.
   (void)!write(2, prefix, sizeof(prefix) - 1);

@@ -40,7 +40,8 @@ Instant Start(const Date& d) { return {d.seconds, d.nanos}; }
 Instant End(const Date& d) {
   using namespace std::chrono;
   switch (d.precision) {
-    case enforcement::v1::PRECISION_DAY: return {d.seconds + 24 * 3600, d.nanos};
+    case enforcement::v1::PRECISION_DAY:
+      return {d.seconds + 24 * 3600, d.nanos};
     case enforcement::v1::PRECISION_MONTH: {
       const year_month_day ymd = Ymd(d.seconds);
       const year_month next = year_month(ymd.year(), ymd.month()) + months(1);
@@ -94,7 +95,7 @@ struct Node {
   int64_t retracted_by = -1;  // facts and corrections
   // Facts.
   Event effective;
-  int64_t winner = -1;  // correction whose body is in effect
+  int64_t winner = -1;        // correction whose body is in effect
   std::vector<int64_t> tree;  // corrections and retractions with this root, by position
   const Event& event() const { return record->event(); }
 };
@@ -126,8 +127,10 @@ Log Fold(const std::vector<LedgerRecord>& records) {
       if (auto it = by_id.find(tid); it != by_id.end()) {
         const Node& t = log.nodes[it->second];
         int64_t root = -1;
-        if (IsFact(t.kind)) root = it->second;
-        else if (t.kind == Event::kCorrection) root = t.root;
+        if (IsFact(t.kind))
+          root = it->second;
+        else if (t.kind == Event::kCorrection)
+          root = t.root;
         if (root >= 0 && n.kind == Event::kCorrection &&
             e.correction().replacement().body_case() != log.nodes[root].kind) {
           root = -1;
@@ -136,7 +139,8 @@ Log Fold(const std::vector<LedgerRecord>& records) {
           n.target = it->second;
           n.root = root;
           log.nodes[root].tree.push_back(static_cast<int64_t>(i));
-          if (n.kind == Event::kRetraction) log.nodes[n.target].retracted_by = static_cast<int64_t>(i);
+          if (n.kind == Event::kRetraction)
+            log.nodes[n.target].retracted_by = static_cast<int64_t>(i);
         }
       }
     }
@@ -159,12 +163,23 @@ Log Fold(const std::vector<LedgerRecord>& records) {
       const Event& r = log.nodes[f.winner].event().correction().replacement();
       Event tmp = f.effective;
       switch (r.body_case()) {
-        case Event::kRaid: *tmp.mutable_raid() = r.raid(); break;
-        case Event::kArrest: *tmp.mutable_arrest() = r.arrest(); break;
-        case Event::kHandover: *tmp.mutable_handover() = r.handover(); break;
-        case Event::kSentencing: *tmp.mutable_sentencing() = r.sentencing(); break;
-        case Event::kReportedFigure: *tmp.mutable_reported_figure() = r.reported_figure(); break;
-        default: break;
+        case Event::kRaid:
+          *tmp.mutable_raid() = r.raid();
+          break;
+        case Event::kArrest:
+          *tmp.mutable_arrest() = r.arrest();
+          break;
+        case Event::kHandover:
+          *tmp.mutable_handover() = r.handover();
+          break;
+        case Event::kSentencing:
+          *tmp.mutable_sentencing() = r.sentencing();
+          break;
+        case Event::kReportedFigure:
+          *tmp.mutable_reported_figure() = r.reported_figure();
+          break;
+        default:
+          break;
       }
       f.effective = tmp;
     }
@@ -215,8 +230,10 @@ void Keep(std::string& dst, const std::string& v) {
 template <typename M>
 void DropZeros(M& m) {
   for (auto it = m.begin(); it != m.end();) {
-    if (it->second == 0) it = m.erase(it);
-    else ++it;
+    if (it->second == 0)
+      it = m.erase(it);
+    else
+      ++it;
   }
 }
 
@@ -262,8 +279,8 @@ projections::SourceRef SourceOf(const Event& e) {
   s.url = e.source().url();
   s.reference = e.source().reference();
   if (e.source().has_published_at()) {
-    s.published_at =
-        projections::Rfc3339(e.source().published_at().seconds(), e.source().published_at().nanos());
+    s.published_at = projections::Rfc3339(e.source().published_at().seconds(),
+                                          e.source().published_at().nanos());
   }
   return s;
 }
@@ -358,8 +375,10 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
         Keep(v.nationality, a.suspect().nationality());
         Keep(v.role, projections::RoleName(a.suspect().role()));
         Keep(v.operation_id, a.operation_id());
-        if (!a.location().country().empty()) v.custody_country = a.location().country();
-        else Keep(v.custody_country, a.agency().country());
+        if (!a.location().country().empty())
+          v.custody_country = a.location().country();
+        else
+          Keep(v.custody_country, a.agency().country());
       } else if (f.e->has_handover()) {
         Keep(v.nationality, f.e->handover().nationality());
         Keep(v.operation_id, f.e->handover().operation_id());
@@ -372,8 +391,10 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
         v.sentence = SentenceOf(f);
       }
     }
-    const bool sentenced = std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_sentencing(); });
-    const bool moved = std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_handover(); });
+    const bool sentenced =
+        std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_sentencing(); });
+    const bool moved =
+        std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_handover(); });
     v.status = sentenced ? "sentenced" : moved ? "handed_over" : "detained";
     v.first_occurred = fs.front().occurred;
     v.last_occurred = fs.back().occurred;
@@ -434,9 +455,14 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
       }
       for (const auto& a : r.agencies()) agencies.insert({a.country(), a.name()});
       if (!r.tip_from_country().empty()) tips.insert(r.tip_from_country());
-      v.raids.push_back(projections::RaidSummary{
-          {f.e->event_id(), static_cast<uint64_t>(f.pos)}, f.occurred, l.place(), l.region(),
-          l.country(), r.suspects_detained(), r.ringleaders_detained(), r.note()});
+      v.raids.push_back(projections::RaidSummary{{f.e->event_id(), static_cast<uint64_t>(f.pos)},
+                                                 f.occurred,
+                                                 l.place(),
+                                                 l.region(),
+                                                 l.country(),
+                                                 r.suspects_detained(),
+                                                 r.ringleaders_detained(),
+                                                 r.note()});
       v.detained += r.suspects_detained();
       v.ringleaders_detained += r.ringleaders_detained();
       for (const auto& [k, c] : r.detained_by_nationality()) v.detained_by_nationality[k] += c;
@@ -563,7 +589,8 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
       ++T.raids;
       T.detained += e.raid().suspects_detained();
       T.ringleaders_detained += e.raid().ringleaders_detained();
-      for (const auto& [k, c] : e.raid().detained_by_nationality()) T.detained_by_nationality[k] += c;
+      for (const auto& [k, c] : e.raid().detained_by_nationality())
+        T.detained_by_nationality[k] += c;
     } else if (e.has_arrest()) {
       ++T.arrests;
       if (!e.arrest().operation_id().empty()) ++T.arrests_in_operations;
@@ -585,7 +612,8 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
   for (const Fact& f : facts) {
     if (f.e->has_reported_figure()) figures.push_back(f);
   }
-  std::sort(figures.begin(), figures.end(), [](const Fact& a, const Fact& b) { return a.pos < b.pos; });
+  std::sort(figures.begin(), figures.end(),
+            [](const Fact& a, const Fact& b) { return a.pos < b.pos; });
   for (const Fact& ff : figures) {
     const auto& rf = ff.e->reported_figure();
     projections::FigureComparison c;
@@ -609,8 +637,8 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
     if (c.derivable) {
       const Instant lo = c.period_from.set() ? Start(c.period_from)
                                              : Instant{std::numeric_limits<int64_t>::min(), 0};
-      const Instant hi = c.period_to.set() ? End(c.period_to)
-                                           : Instant{std::numeric_limits<int64_t>::max(), 0};
+      const Instant hi =
+          c.period_to.set() ? End(c.period_to) : Instant{std::numeric_limits<int64_t>::max(), 0};
       for (const Fact& f : facts) {
         if (f.e->body_case() != d->second) continue;
         const Instant s = Start(f.occurred), e = End(f.occurred);
@@ -642,11 +670,13 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
             count = 1;
         }
         bool excluded = false;
-        for (const auto& [want, have] : {std::make_pair(rf.from_country(), from),
-                                         std::make_pair(rf.to_country(), to)}) {
+        for (const auto& [want, have] :
+             {std::make_pair(rf.from_country(), from), std::make_pair(rf.to_country(), to)}) {
           if (want.empty() || want == have) continue;
-          if (have.empty()) unsure = true;
-          else excluded = true;
+          if (have.empty())
+            unsure = true;
+          else
+            excluded = true;
         }
         if (excluded) continue;
         int64_t sure_part = 0, unsure_part = 0;

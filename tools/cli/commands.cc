@@ -54,34 +54,77 @@ const std::vector<CommandSpec>& Table() {
       },
       {
           "import",
-          "bulk-load an NDJSON file in atomic batches",
-          "ledger import FILE|- [--batch N] [--dry-run] [--bulk]",
-          "Streams FILE (or standard input) line by line in constant memory. Each\n"
-          "line is parsed (canonical proto3 JSON of enforcement.v1.Event; unknown\n"
-          "fields refused; blank lines skipped) and validated at once, so an error\n"
-          "names FILE:LINE, the field path and the rule. Lines are grouped into\n"
-          "batches of N events; each batch is appended atomically. A batch also\n"
-          "ends early when its events reach 64 MiB.\n"
-          "On the first error import stops and says exactly what was committed:\n"
-          "earlier batches stay written, nothing of the failing batch is. Events\n"
-          "already recorded (same event_id, same content) count as duplicates, so\n"
-          "re-importing a file appends nothing and fixing a bad line and\n"
-          "re-running resumes where it stopped.\n"
+          "bulk-load NDJSON or CSV in atomic batches",
+          "ledger import FILE|- [--mapping MAP] [--rejects FILE] [--batch N] [--threads T]\n"
+          "                     [--dry-run] [--bulk]",
+          "Streams FILE (or standard input) in constant memory: NDJSON, one event\n"
+          "per line (canonical proto3 JSON of enforcement.v1.Event, parsed strictly:\n"
+          "duplicate keys, unknown fields and non-JSON refused; blank lines\n"
+          "skipped), or with --mapping MAP a CSV file (RFC 4180, header row) whose\n"
+          "columns MAP assigns to event fields (docs/IMPORT.md; data/*.mapping). A\n"
+          "UTF-8 BOM at the start is skipped; CRLF line ends are accepted. Rows are\n"
+          "parsed and validated on T threads while earlier batches are appended.\n"
+          "An event without an event_id gets \"sha256:\" + 32 hex digits of the\n"
+          "SHA-256 of its content, so re-importing a file, or an overlapping one,\n"
+          "appends nothing twice. Rows are grouped into batches of N events; each\n"
+          "batch is appended atomically (and ends early at 64 MiB).\n"
+          "Errors name FILE:LINE, the column, the field path and the rule. By\n"
+          "default import stops at the first bad row and says exactly what was\n"
+          "committed: earlier batches stay written, nothing of the failing batch\n"
+          "is. With --rejects FILE it commits the good rows and appends every bad\n"
+          "row, unchanged, with its reason, to FILE (NDJSON), synced before the\n"
+          "next batch is committed: every row ends up in the ledger or in FILE,\n"
+          "also after a kill; re-run the same command to resume.\n"
           "--dry-run parses and validates everything and writes nothing (no ledger\n"
           "needed; checks needing the ledger's state, like a correction's target,\n"
           "are not made). --bulk skips the per-batch fsync and syncs once at the\n"
           "end: faster, but a crash may lose whole trailing batches (never part\n"
-          "of one). Progress is shown on stderr when it is a terminal.",
+          "of one). Progress (rows, rows/s, %, ETA) on stderr when it is a\n"
+          "terminal; a one-line summary on stdout (--json: one JSON object).",
           {{"batch", "N", "events per atomic batch (default 1000)"},
+           {"mapping", "MAP", "the input is CSV; MAP maps its columns to event fields"},
+           {"rejects", "FILE", "commit good rows; append bad ones with their reason to FILE"},
+           {"threads", "T", "parser threads (default: the number of CPUs, at most 8)"},
            {"dry-run", nullptr, "parse and validate only; write nothing"},
            {"bulk", nullptr, "bulk durability: fsync once at the end instead of per batch"}},
           1,
           1,
-          "ledger import data/events.ndjson --batch 5000\n"
-          "ledger import - --dry-run < feed.ndjson",
+          "ledger import data/enforcement.ndjson --batch 5000\n"
+          "ledger import data/handovers.csv --mapping data/handovers.mapping \\\n"
+          "    --rejects handovers.rejects.ndjson\n"
+          "ledger gen --events 1000 --seed 7 | ledger import - --dry-run",
           {kExitOk, kExitUsage, kExitInvalidInput, kExitConflict, kExitNotFound, kExitLocked,
            kExitInternal},
           &RunImport,
+      },
+      {
+          "gen",
+          "write a realistic synthetic data set (NDJSON or CSV)",
+          "ledger gen --events N --seed S [--format ndjson|csv] [--out FILE] [--no-ids]",
+          "Writes N synthetic events, deterministically from seed S (same bytes\n"
+          "for the same N and S): operations of tens to hundreds of suspects of\n"
+          "mixed nationalities with a few ringleaders (a raid, then arrests),\n"
+          "handovers of the foreign nationals in one to three batches, sentencings\n"
+          "months later, cumulative reported figures, about 2% corrections and\n"
+          "0.5% retractions of earlier arrests and handovers, occurred times out\n"
+          "of recorded order. Every event passes validation and imports into an\n"
+          "empty ledger. Streams in constant memory. --format csv writes the wide\n"
+          "CSV that data/generated.mapping maps (ledger import FILE --mapping\n"
+          "data/generated.mapping). Event ids are gen-S-<n>; with --no-ids there\n"
+          "are none and the importer derives them (corrections then target the\n"
+          "derived ids). --out FILE is written atomically; default stdout.",
+          {{"events", "N", "how many events (required)"},
+           {"seed", "S", "the random seed (required)"},
+           {"format", "F", "ndjson (default) or csv"},
+           {"out", "FILE", "write to FILE atomically; - for standard output (default)"},
+           {"no-ids", nullptr, "leave event_id empty: importers derive it from the content"}},
+          0,
+          0,
+          "ledger gen --events 1000000 --seed 1 --out /tmp/events.ndjson\n"
+          "ledger gen --events 500 --seed 7 --format csv | \\\n"
+          "    ledger import - --mapping data/generated.mapping",
+          {kExitOk, kExitUsage, kExitInternal},
+          &RunGen,
       },
       {
           "read",
@@ -158,6 +201,148 @@ const std::vector<CommandSpec>& Table() {
           "ledger verify && echo intact",
           {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
           &RunVerify,
+      },
+      {
+          "keygen",
+          "create an Ed25519 key pair for signing checkpoints",
+          "ledger keygen --name NAME [--out PREFIX]",
+          "Generates an Ed25519 key pair named NAME (by convention the log's\n"
+          "origin) in the key formats of Go's golang.org/x/mod/sumdb/note and\n"
+          "C2SP signed-note. Writes PREFIX.key, the signer key\n"
+          "(PRIVATE+KEY+NAME+HASH+BASE64; secret: created with mode 0600), and\n"
+          "PREFIX.pub, the verifier key (NAME+HASH+BASE64; give it to auditors),\n"
+          "and prints the verifier key. Refuses (exit 4) if either file exists.\n"
+          "PREFIX defaults to NAME with every character other than letters,\n"
+          "digits, '.', '_' and '-' replaced by '_'. Needs no ledger.",
+          {{"name", "NAME", "the key name, e.g. the log's origin (required)"},
+           {"out", "PREFIX", "write PREFIX.key and PREFIX.pub (default: from NAME)"}},
+          0,
+          0,
+          "ledger keygen --name ledger.example.org/enforcement --out /secure/ledger",
+          {kExitOk, kExitUsage, kExitConflict, kExitInternal},
+          &RunKeygen,
+      },
+      {
+          "checkpoint",
+          "sign a checkpoint of the current tree (or an earlier size)",
+          "ledger checkpoint --key FILE [--size T] [--out FILE]",
+          "Signs, with the signer key in FILE, a checkpoint in the C2SP\n"
+          "tlog-checkpoint format (origin, tree size, base64 RFC 6962 root, then\n"
+          "the Ed25519 signature line) for the head, or for the first T records,\n"
+          "and prints it. Every issued checkpoint is kept in DIR/checkpoints/\n"
+          "(append-only; see docs/TAMPER_EVIDENCE.md). The ledger never signs two\n"
+          "checkpoints that are not consistent: before signing, consistency\n"
+          "proofs from the stored tree are verified against the latest issued\n"
+          "checkpoint of size <= T and the earliest of size >= T, and a different\n"
+          "root at an issued size is refused (exit 1, naming the file). Signing\n"
+          "the same checkpoint again with the same key is idempotent. Opens the\n"
+          "ledger read-only; sign after an import has finished.",
+          {{"key", "FILE", "the signer key file written by 'ledger keygen' (required)"},
+           {"size", "T", "sign the tree of the first T records (default: the head)"},
+           {"out", "FILE", "also write the checkpoint to FILE (atomically)"}},
+          0,
+          0,
+          "ledger checkpoint --key /secure/ledger.key > checkpoint.txt",
+          {kExitOk, kExitVerifyFailed, kExitUsage, kExitConflict, kExitNotFound, kExitInternal},
+          &RunCheckpoint,
+      },
+      {
+          "checkpoints",
+          "list the checkpoints this ledger has issued",
+          "ledger checkpoints",
+          "Lists the checkpoints in DIR/checkpoints/ by tree size: size, root,\n"
+          "signers (as written; not verified) and whether the root is the\n"
+          "ledger's root at that size. Exits 1 if one does not match. With\n"
+          "--json, one JSON object per line. Opens the ledger read-only.",
+          {},
+          0,
+          0,
+          "ledger checkpoints --json",
+          {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
+          &RunCheckpoints,
+      },
+      {
+          "prove",
+          "write an inclusion or consistency proof as JSON",
+          "ledger prove inclusion (--position N | --event-id ID) [--size T]\n"
+          "                       [--record-out FILE] [--out FILE]\n"
+          "       ledger prove consistency --from T1 [--to T2] [--out FILE]",
+          "inclusion: proves that record N (or the event ID) is leaf N of the tree\n"
+          "of the first T records (default: the head). consistency: proves that\n"
+          "the tree of T1 records is a prefix of the tree of T2 records (default:\n"
+          "the head). Prints the proof as JSON with the field names of the RFC\n"
+          "6962 test vectors (inclusion: leafIdx, treeSize, root, leafHash, proof;\n"
+          "consistency: size1, size2, root1, root2, proof), hashes in base64, in\n"
+          "RFC 9162 order. Built from O(log n) stored subtree hashes and checked\n"
+          "before it is printed. --record-out FILE writes the record's exact\n"
+          "bytes, so that 'ledger check inclusion' or tools/verify_export.py can\n"
+          "check it offline. Opens the ledger read-only.",
+          {{"position", "N", "inclusion: the record's position"},
+           {"event-id", "ID", "inclusion: the record of event ID"},
+           {"size", "T", "inclusion: the tree size (default: the head)"},
+           {"record-out", "FILE", "inclusion: also write the record's bytes to FILE"},
+           {"from", "T1", "consistency: the older tree size (required, > 0)"},
+           {"to", "T2", "consistency: the newer tree size (default: the head)"},
+           {"out", "FILE", "write the proof to FILE (atomically) instead of stdout"}},
+          1,
+          1,
+          "ledger prove inclusion --position 42 --record-out r42.bin > p42.json\n"
+          "ledger prove consistency --from 1000 --out c.json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitInternal},
+          &RunProve,
+      },
+      {
+          "check",
+          "verify a proof, checkpoint or export from files alone",
+          "ledger check inclusion --proof P.json --record R.bin [--checkpoint C --key VKEY]\n"
+          "       ledger check consistency --proof P.json [--old C1 --new C2 --key VKEY]\n"
+          "       ledger check checkpoint --checkpoint C --key VKEY [--export E.bin]",
+          "Checks tamper evidence from files alone, without opening any database\n"
+          "(--db is ignored). inclusion: the record's leaf hash is the proof's and\n"
+          "the proof leads to its root; with a checkpoint, that the checkpoint is\n"
+          "signed by VKEY and has the proof's size and root. consistency: the\n"
+          "proof holds; with checkpoints, both are signed and match it.\n"
+          "checkpoint: the signature by VKEY and the format; with --export (a\n"
+          "'ledger export --format delimited' file), that its framing and record\n"
+          "positions are intact (naming the first bad position) and the root of\n"
+          "its first T records is the signed one. VKEY is a verifier key, a file\n"
+          "holding one (PREFIX.pub) or @FILE. Exit 0 when every check passes, 1\n"
+          "with a message naming what failed.",
+          {{"proof", "P.json", "the proof written by 'ledger prove'"},
+           {"record", "R.bin", "inclusion: the record's bytes (prove --record-out)"},
+           {"checkpoint", "C", "a signed checkpoint (inclusion, checkpoint)"},
+           {"old", "C1", "consistency: the checkpoint of the older tree"},
+           {"new", "C2", "consistency: the checkpoint of the newer tree"},
+           {"key", "VKEY", "the log's verifier key, a file holding it, or @FILE"},
+           {"export", "E.bin", "checkpoint: a delimited export to check against it"}},
+          1,
+          1,
+          "ledger check inclusion --proof p42.json --record r42.bin \\\n"
+          "    --checkpoint checkpoint.txt --key ledger.pub\n"
+          "ledger check checkpoint --checkpoint checkpoint.txt --key ledger.pub --export all.bin",
+          {kExitOk, kExitVerifyFailed, kExitUsage},
+          &RunCheck,
+      },
+      {
+          "audit",
+          "prove the ledger extends a signed checkpoint; re-verify everything",
+          "ledger audit --checkpoint OLD --key VKEY",
+          "Checks that the ledger is an append-only extension of an earlier\n"
+          "signed checkpoint: the signature by VKEY, the origin, a size within\n"
+          "the head, the stored root at that size equal to the signed root, and\n"
+          "a consistency proof from the signed tree to the head, generated from\n"
+          "storage and verified. Then recomputes everything from the stored bytes\n"
+          "(as 'ledger verify') and compares every checkpoint in\n"
+          "DIR/checkpoints/ with the tree. Prints a report of what was checked\n"
+          "(--json: one object); exits 1 if anything fails. Opens the ledger\n"
+          "read-only; progress on stderr when it is a terminal.",
+          {{"checkpoint", "OLD", "an earlier signed checkpoint of this log (required)"},
+           {"key", "VKEY", "the log's verifier key, a file holding it, or @FILE (required)"}},
+          0,
+          0,
+          "ledger audit --checkpoint checkpoint-2024-01.txt --key ledger.pub",
+          {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
+          &RunAudit,
       },
   };
   return *kTable;

@@ -16,12 +16,21 @@ namespace cli {
 int RunInit(const Invocation& inv);
 int RunAppend(const Invocation& inv);
 int RunImport(const Invocation& inv);
+// gen.cc
+int RunGen(const Invocation& inv);
 // commands_read.cc
 int RunRead(const Invocation& inv);
 int RunHead(const Invocation& inv);
 int RunExport(const Invocation& inv);
 // commands_verify.cc
 int RunVerify(const Invocation& inv);
+// commands_audit.cc (tamper evidence: keys, checkpoints, proofs, audits)
+int RunKeygen(const Invocation& inv);
+int RunCheckpoint(const Invocation& inv);
+int RunCheckpoints(const Invocation& inv);
+int RunProve(const Invocation& inv);
+int RunCheck(const Invocation& inv);
+int RunAudit(const Invocation& inv);
 
 // Every command, in the order `ledger --help` lists them.
 absl::Span<const CommandSpec> Commands();

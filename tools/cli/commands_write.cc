@@ -1,10 +1,14 @@
 // The commands that write: init, append, import.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -15,6 +19,11 @@
 #include "ledger/validate.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/import_json.h"
+#include "tools/cli/import_mapping.h"
+#include "tools/cli/import_pipeline.h"
+#include "tools/cli/import_reader.h"
+#include "tools/cli/import_rejects.h"
 #include "tools/cli/ndjson.h"
 
 namespace cli {
@@ -267,37 +276,7 @@ int RunAppend(const Invocation& inv) {
 }
 
 // ---------------------------------------------------------------------------
-// import
-
-namespace {
-
-// What earlier, successful batches committed.
-struct Committed {
-  uint64_t last_line = 0;  // last input line covered by a committed batch
-  uint64_t events = 0;
-  uint64_t appended = 0;
-  uint64_t duplicates = 0;
-  uint64_t batches = 0;
-  uint64_t tree_size = 0;
-};
-
-// "lines 1–2000 (2000 events, 1990 new, 10 duplicates) were committed in
-// earlier batches; nothing from lines 2001–3000 was written".
-std::string CommittedSentence(const Committed& c, uint64_t failed_through_line) {
-  std::string unwritten =
-      c.last_line + 1 == failed_through_line
-          ? absl::StrCat("nothing from line ", failed_through_line, " was written")
-          : absl::StrCat("nothing from lines ", c.last_line + 1, "\u2013", failed_through_line,
-                         " was written");
-  if (c.batches == 0) return absl::StrCat("no earlier batch was committed; ", unwritten);
-  return absl::StrCat("lines 1\u2013", c.last_line, " (", c.events, " events, ", c.appended,
-                      " new, ", c.duplicates, " duplicates) were committed in ",
-                      c.batches == 1 ? std::string("1 earlier batch")
-                                     : absl::StrCat(c.batches, " earlier batches"),
-                      "; ", unwritten);
-}
-
-}  // namespace
+// import: see tools/cli/import_pipeline.h and docs/IMPORT.md.
 
 int RunImport(const Invocation& inv) {
   const std::string input = inv.args.positionals()[0];
@@ -307,9 +286,31 @@ int RunImport(const Invocation& inv) {
   if (batch_size == 0 || batch_size > kMaxBatch) {
     return inv.UsageError(absl::StrCat("--batch must be between 1 and ", kMaxBatch));
   }
+  absl::StatusOr<std::optional<uint64_t>> threads_opt = inv.args.GetUint("threads");
+  if (!threads_opt.ok()) return inv.UsageError(threads_opt.status().message());
+  uint64_t threads = threads_opt->value_or(
+      std::clamp<uint64_t>(std::thread::hardware_concurrency(), 1, 8));
+  if (threads == 0 || threads > 64) return inv.UsageError("--threads must be between 1 and 64");
   const bool dry_run = inv.args.Has("dry-run");
   const bool bulk = inv.args.Has("bulk");
   if (dry_run && bulk) return inv.UsageError("--dry-run writes nothing; --bulk makes no sense with it");
+  const std::optional<std::string> mapping_path = inv.args.Get("mapping");
+  const std::optional<std::string> rejects_path = inv.args.Get("rejects");
+  if (mapping_path && mapping_path->empty()) return inv.UsageError("--mapping wants a file");
+  if (rejects_path && rejects_path->empty()) return inv.UsageError("--rejects wants a file");
+  if (dry_run && rejects_path) {
+    return inv.UsageError("--dry-run writes nothing, not even rejects; drop --rejects or --dry-run");
+  }
+  if (rejects_path && *rejects_path == input) {
+    return inv.UsageError("--rejects must name another file than the input");
+  }
+  std::string lower_input = input;
+  for (char& c : lower_input) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!mapping_path && absl::EndsWith(lower_input, ".csv")) {
+    return inv.UsageError(absl::StrCat(input, " looks like CSV; CSV input needs --mapping MAP "
+                                       "(see docs/IMPORT.md and data/*.mapping)"));
+  }
+  const bool csv = mapping_path.has_value();
 
   // The ledger is opened (and the writer lock taken) before the input is
   // opened, so that a second writer is refused before anything is read.
@@ -320,152 +321,81 @@ int RunImport(const Invocation& inv) {
     if (!opened.ok()) return inv.Fail(opened.status(), StatusContext::kOpen);
     db = *std::move(opened);
   }
-  int code = kExitOk;
-  absl::StatusOr<std::unique_ptr<LineReader>> reader = OpenInput(inv, input, &code);
-  if (!reader.ok()) return code;
-  LineReader& in = **reader;
-
-  const auto start = std::chrono::steady_clock::now();
-  ProgressMeter progress("import", "lines");
-  Committed committed;
-  if (db) committed.tree_size = db->GetHead().tree_size;
-  uint64_t events_read = 0;
-  std::vector<Event> batch;
-  std::vector<uint64_t> batch_lines;
-  size_t batch_bytes = 0;
-
-  auto fail = [&](int exit_code, uint64_t line, absl::string_view what,
-                  uint64_t through_line) -> int {
-    progress.Finish();
-    std::string flush_note;
-    if (db && bulk && committed.batches > 0) {
-      if (absl::Status f = db->Flush(); !f.ok()) {
-        flush_note = absl::StrCat("\nwarning: syncing the committed batches failed: ", f.message());
-      }
-    }
-    const std::string where = line == 0 ? in.name() : Where(in, line);
-    const std::string state = dry_run ? std::string("dry run: nothing was written")
-                                      : CommittedSentence(committed, through_line);
-    if (inv.global.json) {
-      JsonObject o;
-      o.Bool("ok", false)
-          .Str("file", in.name())
-          .Num("failed_line", line)
-          .Str("error", absl::StrCat(where, ": ", what))
-          .Bool("dry_run", dry_run);
-      if (!dry_run) {
-        o.Num("committed_through_line", committed.last_line)
-            .Num("committed_events", committed.events)
-            .Num("appended", committed.appended)
-            .Num("duplicates", committed.duplicates)
-            .Num("batches", committed.batches)
-            .Num("tree_size", committed.tree_size);
-      }
-      WriteStdout(o.Build() + "\n");
-    }
-    return inv.Fail(exit_code, absl::StrCat(where, ": ", what, "\n", state, flush_note));
-  };
-
-  auto commit = [&]() -> int {
-    if (batch.empty()) return kExitOk;
-    if (!dry_run) {
-      absl::StatusOr<ledger::AppendResult> r = db->AppendEvents(batch);
-      if (!r.ok()) {
-        const absl::Status& s = r.status();
-        const std::optional<size_t> idx = FailedIndex(s);
-        if (idx && *idx < batch_lines.size()) {
-          return fail(ExitCodeFor(s, StatusContext::kAppend), batch_lines[*idx],
-                      EventMessage(s, *idx), in.line_number());
-        }
-        return fail(ExitCodeFor(s, StatusContext::kAppend), 0,
-                    absl::StrCat("lines ", committed.last_line + 1, "\u2013", in.line_number(),
-                                 ": ", s.message()),
-                    in.line_number());
-      }
-      committed.appended += r->appended;
-      for (const ledger::AppendedEvent& e : r->events) committed.duplicates += e.duplicate ? 1 : 0;
-      committed.tree_size = r->tree_size;
-    }
-    committed.events += batch.size();
-    committed.batches += 1;
-    committed.last_line = in.line_number();
-    batch.clear();
-    batch_lines.clear();
-    batch_bytes = 0;
-    return kExitOk;
-  };
-
-  std::string line;
-  while (true) {
-    absl::StatusOr<bool> more = in.Next(&line);
-    if (!more.ok()) {
-      const int c = more.status().code() == absl::StatusCode::kInvalidArgument ? kExitInvalidInput
-                                                                               : kExitInternal;
-      return fail(c, in.line_number(), more.status().message(), in.line_number());
-    }
-    if (!*more) break;
-    progress.Update(in.line_number(),
-                    in.size() && *in.size() > 0
-                        ? static_cast<double>(in.bytes_read()) / static_cast<double>(*in.size())
-                        : -1.0);
-    if (IsBlankLine(line)) continue;
-    Event event;
-    if (absl::Status s = ParseAndValidate(line, &event); !s.ok()) {
-      return fail(kExitInvalidInput, in.line_number(), s.message(), in.line_number());
-    }
-    ++events_read;
-    batch_bytes += event.ByteSizeLong();
-    batch.push_back(std::move(event));
-    batch_lines.push_back(in.line_number());
-    if (batch.size() >= batch_size || batch_bytes >= kMaxBatchBytes) {
-      if (int c = commit(); c != kExitOk) return c;
-    }
+  absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(input);
+  if (!file.ok()) {
+    const absl::StatusCode c = file.status().code();
+    return inv.Fail((c == absl::StatusCode::kNotFound || c == absl::StatusCode::kInvalidArgument)
+                        ? kExitUsage
+                        : kExitInternal,
+                    file.status().message());
   }
-  if (int c = commit(); c != kExitOk) return c;
-  committed.last_line = in.line_number();
-  progress.Finish();
-  if (db && bulk) {
-    if (absl::Status f = db->Flush(); !f.ok()) {
-      return inv.Fail(kExitInternal,
-                      absl::StrCat("all batches were appended, but syncing them to disk failed: ",
-                                   f.message(), "; a crash now may lose trailing batches"));
-    }
+  if ((*file)->is_stdin() && isatty(STDIN_FILENO) == 1) {
+    std::fprintf(stderr, "ledger: %s: reading %s from the terminal; end with Ctrl-D\n",
+                 inv.command.c_str(), csv ? "CSV rows" : "NDJSON events");
   }
 
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const uint64_t lines_read = in.line_number();
-  if (inv.global.json) {
-    JsonObject o;
-    o.Bool("ok", true)
-        .Str("file", in.name())
-        .Num("lines", lines_read)
-        .Num("events", events_read)
-        .Num("appended", committed.appended)
-        .Num("duplicates", committed.duplicates)
-        .Num("batches", committed.batches)
-        .Bool("dry_run", dry_run)
-        .Bool("bulk", bulk)
-        .Double("seconds", secs);
-    if (!dry_run) o.Num("tree_size", committed.tree_size);
-    WriteStdout(o.Build() + "\n");
-    return kExitOk;
-  }
-  const std::string rate =
-      secs >= 0.05 ? absl::StrFormat("; took %.2f s (%s lines/s)", secs,
-                                     WithThousands(static_cast<uint64_t>(lines_read / secs)))
-                   : "";
-  if (dry_run) {
-    WriteStdout(absl::StrCat("dry run of ", in.name(), ": read ", lines_read, " lines, ",
-                             events_read, " events parsed and valid, in ", committed.batches,
-                             " batches of up to ", batch_size, "; nothing written", rate, "\n"));
+  std::unique_ptr<RowSource> source;
+  std::unique_ptr<CsvMapping> mapping;
+  RowParser parser;
+  if (csv) {
+    absl::StatusOr<std::unique_ptr<CsvRows>> rows = CsvRows::Open(*std::move(file));
+    if (!rows.ok()) {
+      return inv.Fail(rows.status().code() == absl::StatusCode::kInvalidArgument ? kExitInvalidInput
+                                                                                 : kExitInternal,
+                      absl::StrCat(rows.status().message(), "\nnothing was written"));
+    }
+    absl::StatusOr<std::unique_ptr<CsvMapping>> loaded =
+        CsvMapping::Load(*mapping_path, (*rows)->header());
+    if (!loaded.ok()) {
+      return inv.Fail(kExitUsage, absl::StrCat("--mapping: ", loaded.status().message(),
+                                               "\nnothing was written"));
+    }
+    mapping = *std::move(loaded);
+    source = *std::move(rows);
+    const CsvMapping* m = mapping.get();
+    parser = [m](const Row& row, Event* event, uint64_t* column, std::string* message) {
+      *column = 0;
+      if (size_t bad = FindInvalidUtf8(row.raw); bad != absl::string_view::npos) {
+        *column = bad + 1;
+        *message = absl::StrCat("not valid UTF-8 at byte ", bad + 1, " of the row");
+        return false;
+      }
+      return m->Apply(row.fields, event, message);
+    };
   } else {
-    WriteStdout(absl::StrCat("imported ", in.name(), ": read ", lines_read, " lines, ",
-                             events_read, " events; appended ", committed.appended,
-                             ", duplicates ", committed.duplicates, ", batches ",
-                             committed.batches, "; tree size ", committed.tree_size, rate, "\n"));
+    source = NewNdjsonRows(*std::move(file));
+    parser = [](const Row& row, Event* event, uint64_t* column, std::string* message) {
+      JsonParseError error;
+      if (ParseEventJson(row.raw, event, &error)) return true;
+      *column = error.column;
+      *message = std::move(error.message);
+      return false;
+    };
   }
-  return kExitOk;
+
+  std::unique_ptr<RejectsFile> rejects;
+  if (rejects_path) {
+    absl::StatusOr<std::unique_ptr<RejectsFile>> opened =
+        RejectsFile::Open(*rejects_path, source->input().name());
+    if (!opened.ok()) {
+      return inv.Fail(opened.status().code() == absl::StatusCode::kInvalidArgument
+                          ? kExitInvalidInput
+                          : kExitInternal,
+                      absl::StrCat("--rejects: ", opened.status().message(), "\nnothing was written"));
+    }
+    rejects = *std::move(opened);
+  }
+
+  ImportConfig config;
+  config.format = csv ? "csv" : "ndjson";
+  config.batch_size = batch_size;
+  config.max_batch_bytes = kMaxBatchBytes;
+  config.threads = static_cast<int>(threads);
+  config.dry_run = dry_run;
+  config.bulk = bulk;
+  const char* crosscheck = std::getenv("LEDGER_IMPORT_CROSSCHECK");
+  config.crosscheck = crosscheck != nullptr && std::string(crosscheck) == "1";
+  return RunImportPipeline(inv, *source, parser, db.get(), rejects.get(), config);
 }
 
 }  // namespace cli

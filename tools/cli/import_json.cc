@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,6 +29,38 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 constexpr char kPrefix[] = "invalid JSON for enforcement.v1.Event: ";
+
+// Field lookup by JSON name (lowerCamelCase) or proto name, for every
+// message type reachable from Event. Built once; read-only afterwards.
+using FieldTable =
+    absl::flat_hash_map<const Descriptor*, absl::flat_hash_map<std::string, const FieldDescriptor*>>;
+
+void AddFields(const Descriptor* d, FieldTable* table) {
+  if (table->contains(d)) return;
+  auto& fields = (*table)[d];
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    fields[f->json_name()] = f;
+    fields[f->name()] = f;
+  }
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (d->field(i)->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      AddFields(d->field(i)->message_type(), table);
+    }
+  }
+}
+
+const FieldDescriptor* FindField(const Descriptor* d, const std::string& key) {
+  static const FieldTable* const kTable = [] {
+    auto* t = new FieldTable();
+    AddFields(enforcement::v1::Event::descriptor(), t);
+    return t;
+  }();
+  auto it = kTable->find(d);
+  if (it == kTable->end()) return nullptr;
+  auto f = it->second.find(key);
+  return f == it->second.end() ? nullptr : f->second;
+}
 
 // One step of the path to the value being parsed, rendered only on error.
 struct PathElem {
@@ -584,8 +618,7 @@ class Parser {
       if (p_ == end_) return Fail("the line ends inside an object");
       if (*p_ != '"') return Fail("expected a string key in double quotes");
       if (!ParseString(&key)) return false;
-      const FieldDescriptor* f = d->FindFieldByJsonName(key);
-      if (f == nullptr) f = d->FindFieldByName(key);
+      const FieldDescriptor* f = FindField(d, key);
       if (f == nullptr) {
         return FailAt(key_at, absl::StrCat("unknown field \"", absl::CHexEscape(key), "\" (not in ",
                                            d->full_name(), ")"));

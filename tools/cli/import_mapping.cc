@@ -414,10 +414,10 @@ absl::StatusOr<std::unique_ptr<CsvMapping>> CsvMapping::Parse(
       while (!t.empty()) {
         const size_t open = t.find('{');
         if (open == absl::string_view::npos) {
-          piece.append(t);
+          absl::StrAppend(&piece, t);
           break;
         }
-        piece.append(t.substr(0, open));
+        absl::StrAppend(&piece, t.substr(0, open));
         const size_t close = t.find('}', open);
         if (close == absl::string_view::npos) return error("template: '{' without '}'");
         int index;

@@ -1,6 +1,7 @@
 #include "tools/cli/import_reader.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,16 @@ bool InputFile::Fill() {
     pos_ = 0;
   }
   while (true) {
+    if (cancel_ != nullptr && !size_) {
+      // A pipe or terminal: wait in slices so that a cancel is noticed.
+      struct pollfd pfd = {fd_, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, 100);
+      if (cancel_->load()) {
+        status_ = absl::CancelledError("import stopped");
+        return false;
+      }
+      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    }
     const ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
@@ -151,7 +162,8 @@ class NdjsonRows : public RowSource {
         sha->Update(row->raw);
         row->truncated = true;
         if (row->raw.size() < kOverlongRowPrefix) {
-          row->raw.append(piece.substr(0, kOverlongRowPrefix - row->raw.size()));
+          const absl::string_view head = piece.substr(0, kOverlongRowPrefix - row->raw.size());
+          row->raw.append(head.data(), head.size());
         } else {
           row->raw.resize(kOverlongRowPrefix);
         }
@@ -159,7 +171,7 @@ class NdjsonRows : public RowSource {
       if (sha != nullptr) {
         sha->Update(piece);
       } else {
-        row->raw.append(piece);
+        row->raw.append(piece.data(), piece.size());
       }
       input_->Consume(nl == nullptr ? take : take + 1);
       if (nl != nullptr) break;

@@ -14,6 +14,7 @@
 #ifndef ENFORCEMENT_TOOLS_CLI_IMPORT_READER_H_
 #define ENFORCEMENT_TOOLS_CLI_IMPORT_READER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ class InputFile {
   bool is_stdin() const { return fd_ == 0; }
   std::optional<uint64_t> size() const { return size_; }  // regular files only
   uint64_t bytes_consumed() const { return consumed_; }
+  // While *flag is false, reading from a pipe or terminal waits; once it
+  // is true, Available() returns nothing and status() is kCancelled. Lets
+  // the importer stop a reader blocked on a pipe. `flag` must outlive this.
+  void set_cancel(const std::atomic<bool>* flag) { cancel_ = flag; }
   // Skips a UTF-8 BOM if the input starts with one; returns whether it did.
   // REQUIRES: nothing consumed yet.
   bool SkipBom();
@@ -73,6 +78,7 @@ class InputFile {
   uint64_t consumed_ = 0;
   bool eof_ = false;
   absl::Status status_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 // One input row.

@@ -1,0 +1,113 @@
+// Fuzz target: one NDJSON line as `ledger import` parses it, with the strict
+// parser of tools/cli/import_json.h (ParseEventJson), checked against
+// protobuf's JsonStringToMessage (cli::ParseEventLine) as a reference, the
+// way transparency-dev/merkle checks its fast code against a simple one.
+//
+// Properties checked for every input:
+//  1. Every line ParseEventJson accepts, ParseEventLine accepts too, with an
+//     equal Event (import_json.h promises this). The strict parser may
+//     refuse more (duplicate keys, null in arrays, ...), never less.
+//  2. A refusal has a one-line message and a column inside the line (or 0);
+//     invalid UTF-8 is always refused.
+//  3. Export then import: the canonical JSON of an event ValidateEvent
+//     accepts (what `export --format ndjson` writes) is accepted by
+//     ParseEventJson and parses to the same event.
+//  4. As `ledger import` then does: EnsureEventId and ValidateEvent (OK or
+//     kInvalidArgument); a derived id is "sha256:" and 32 hex digits and does
+//     not depend on the event_id it replaces.
+//
+// FUZZ_SOURCES: tools/cli/import_json.cc tools/cli/ndjson.cc tools/cli/event_id.cc ledger/validate.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc ledger/merkle.cc
+// FUZZ_DICT: ndjson.dict
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/string_view.h"
+#include "enforcement/v1/event.pb.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "ledger/validate.h"
+#include "tests/fuzz/fuzz_check.h"
+#include "tools/cli/event_id.h"
+#include "tools/cli/import_json.h"
+#include "tools/cli/ndjson.h"
+
+namespace {
+
+using enforcement::v1::Event;
+using google::protobuf::util::MessageDifferencer;
+
+bool IsDerivedId(absl::string_view id) {
+  if (!absl::ConsumePrefix(&id, cli::kDerivedIdPrefix)) return false;
+  if (id.size() != cli::kDerivedIdHexDigits) return false;
+  for (char c : id) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  fuzz::QuietProtobufWarnings();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view line(reinterpret_cast<const char*>(data), size);
+
+  Event event;
+  cli::JsonParseError error;
+  const bool accepted = cli::ParseEventJson(line, &event, &error);
+  if (!accepted) {
+    // 2. The refusal.
+    FUZZ_CHECK(!error.message.empty() && error.message.find('\n') == std::string::npos,
+               "bad refusal message \"", error.message, "\" for ", fuzz::Show(line));
+    FUZZ_CHECK(error.column <= line.size() + 1, "refusal column ", error.column,
+               " is outside the line of ", line.size(), " bytes: ", error.message);
+    return 0;
+  }
+  FUZZ_CHECK(cli::FindInvalidUtf8(line) == absl::string_view::npos,
+             "ParseEventJson accepted invalid UTF-8: ", fuzz::Show(line));
+
+  // 1. The reference agrees.
+  Event reference;
+  const absl::Status ref = cli::ParseEventLine(line, &reference);
+  FUZZ_CHECK(ref.ok(), "ParseEventJson accepts a line JsonStringToMessage refuses (",
+             ref.ToString(), "): ", fuzz::Show(line));
+  FUZZ_CHECK(MessageDifferencer::Equals(event, reference),
+             "ParseEventJson and JsonStringToMessage parse differently: ", fuzz::Show(line),
+             "\nstrict:   ", event.ShortDebugString(), "\nprotobuf: ", reference.ShortDebugString());
+
+  // 4. What import does next.
+  Event with_id = event;
+  const bool derived = cli::EnsureEventId(&with_id);
+  FUZZ_CHECK(derived == event.event_id().empty(), "EnsureEventId derived=", derived,
+             " for event_id \"", event.event_id(), "\"");
+  if (derived) {
+    FUZZ_CHECK(IsDerivedId(with_id.event_id()), "malformed derived id ", with_id.event_id());
+    Event other = event;
+    other.set_event_id("x");
+    FUZZ_CHECK(cli::DeriveEventId(other) == with_id.event_id(),
+               "DeriveEventId depends on event_id");
+  }
+  const absl::Status valid = ledger::ValidateEvent(with_id);
+  FUZZ_CHECK(valid.ok() || valid.code() == absl::StatusCode::kInvalidArgument,
+             "ValidateEvent returned ", valid.ToString());
+  if (!valid.ok()) return 0;
+
+  // 3. Export, then import again.
+  const absl::StatusOr<std::string> json = cli::ToCanonicalJson(with_id);
+  FUZZ_CHECK(json.ok(), "ToCanonicalJson failed on a valid event: ", json.status().ToString());
+  Event again;
+  cli::JsonParseError again_error;
+  FUZZ_CHECK(cli::ParseEventJson(*json, &again, &again_error),
+             "ParseEventJson refuses the canonical JSON of a valid event (column ",
+             again_error.column, ": ", again_error.message, ")\njson: ", fuzz::Show(*json),
+             "\nline: ", fuzz::Show(line));
+  FUZZ_CHECK(MessageDifferencer::Equals(with_id, again),
+             "export then import changed the event: ", fuzz::Show(*json));
+  return 0;
+}

@@ -1,0 +1,443 @@
+// proof_bench: what inclusion proofs and `verify` cost, measured in one run
+// on one machine (docs/PERFORMANCE.md, "Proofs and verify").
+//
+//  1. Inclusion proofs at each ledger size of --sizes (default 1,000,000 and
+//     10,000,000 events). The ledger is built first (Durability::kBulk, small
+//     valid events, batches of 10,000; 10,000,000 events take a few minutes
+//     and about 3 GB under --dir, removed afterwards unless --keep), then
+//     reopened read-only, as `ledger prove` opens it. For --proofs random
+//     (index, size) pairs, half at the head and half at a random earlier
+//     size, each proof is timed alone:
+//       generate = ReadOne(index) + LeafHash + merkle::InclusionProof on the
+//                  stored nodes + RootAt(size) + EncodeInclusionProof
+//                  (what `ledger prove inclusion` does after opening)
+//       verify   = DecodeInclusionProof of that JSON + LeafHash of the record
+//                  bytes compared with leafHash + VerifyInclusionProof
+//                  (what `ledger check inclusion` does after reading files)
+//     and p50 / p99 / max are reported (the requirement: under 1 ms each).
+//  2. `verify` of a --verify-events ledger (default 1,000,000) of realistic
+//     synthetic events (tools/bench/synthetic_events.h, ~300-byte records),
+//     against SHA-256 over the same bytes: the leaf hash SHA-256(0x00 ||
+//     record) of each of the same record byte strings, held in memory, on
+//     one thread. fraction = SHA-256 time / verify time (the requirement: at
+//     least 50%). Both are the median of --repeat runs, alternating.
+//
+// Usage: proof_bench [--sizes 1000000,10000000] [--proofs 10000]
+//                    [--verify-events 1000000] [--repeat 3] [--dir /tmp]
+//                    [--seed S] [--keep] [--skip-proofs] [--skip-verify] [--json]
+// Results go to stdout (a table, or JSON with --json); progress to stderr.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/proof_json.h"
+#include "rocksdb/version.h"
+
+// The generator is not in any library (CMake builds each tools/bench/*_bench.cc
+// alone, linked with cli_lib): it is compiled as part of this program.
+#include "tools/bench/synthetic_events.cc"
+
+namespace {
+
+using enforcement::v1::Event;
+using Clock = std::chrono::steady_clock;
+
+struct Config {
+  std::vector<uint64_t> sizes = {1000000, 10000000};
+  uint64_t proofs = 10000;
+  uint64_t verify_events = 1000000;
+  int repeat = 3;
+  std::string dir = "/tmp";
+  uint64_t seed = 1;
+  bool keep = false;
+  bool skip_proofs = false;
+  bool skip_verify = false;
+  bool json = false;
+};
+
+constexpr char kUsage[] =
+    "usage: proof_bench [options]\n"
+    "  --sizes LIST         ledger sizes for the proof timings (default 1000000,10000000)\n"
+    "  --proofs N           random proofs timed per size (default 10000)\n"
+    "  --verify-events N    events of the ledger verified (default 1000000)\n"
+    "  --repeat K           verify and SHA-256 runs; the median is reported (default 3)\n"
+    "  --dir DIR            where the ledgers are built (default /tmp)\n"
+    "  --seed S             seed of events and proof positions (default 1)\n"
+    "  --keep               keep the ledgers (DIR/proof-bench-*) instead of removing them\n"
+    "  --skip-proofs        only the verify measurement\n"
+    "  --skip-verify        only the proof timings\n"
+    "  --json               print JSON instead of a table\n";
+
+[[noreturn]] void Usage(const std::string& error) {
+  if (!error.empty()) std::fprintf(stderr, "proof_bench: %s\n", error.c_str());
+  std::fputs(kUsage, stderr);
+  std::exit(error.empty() ? 0 : 2);
+}
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "proof_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+Config ParseArgs(int argc, char** argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto take = [&]() -> std::string {
+      if (i + 1 >= argc) Usage(arg + " needs a value");
+      return argv[++i];
+    };
+    auto take_u64 = [&](uint64_t min) {
+      const std::string v = take();
+      uint64_t n = 0;
+      if (!absl::SimpleAtoi(v, &n) || n < min) Usage(absl::StrCat(arg, ": bad value \"", v, "\""));
+      return n;
+    };
+    if (arg == "--help" || arg == "-h") {
+      Usage("");
+    } else if (arg == "--sizes") {
+      c.sizes.clear();
+      for (absl::string_view part : absl::StrSplit(take(), ',', absl::SkipEmpty())) {
+        uint64_t n = 0;
+        if (!absl::SimpleAtoi(part, &n) || n == 0) Usage(absl::StrCat("--sizes: bad size \"", part, "\""));
+        c.sizes.push_back(n);
+      }
+    } else if (arg == "--proofs") {
+      c.proofs = take_u64(1);
+    } else if (arg == "--verify-events") {
+      c.verify_events = take_u64(1);
+    } else if (arg == "--repeat") {
+      c.repeat = static_cast<int>(take_u64(1));
+    } else if (arg == "--dir") {
+      c.dir = take();
+    } else if (arg == "--seed") {
+      c.seed = take_u64(0);
+    } else if (arg == "--keep") {
+      c.keep = true;
+    } else if (arg == "--skip-proofs") {
+      c.skip_proofs = true;
+    } else if (arg == "--skip-verify") {
+      c.skip_verify = true;
+    } else if (arg == "--json") {
+      c.json = true;
+    } else {
+      Usage(absl::StrCat("unknown argument \"", arg, "\""));
+    }
+  }
+  return c;
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Percentile of sorted values, nearest rank.
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.5);
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+// A small valid event (an arrest; ~90 bytes serialized, ~110-byte record).
+Event SmallEvent(uint64_t seed, uint64_t i) {
+  Event e;
+  const std::string suspect = absl::StrCat("s", i % 100003);
+  e.set_event_id(absl::StrCat("p-", seed, "-", i));
+  e.set_stream(absl::StrCat("suspect/", suspect));
+  e.mutable_occurred_at()->set_seconds(1709251200 + static_cast<int64_t>(i % 86400));
+  e.set_occurred_precision(enforcement::v1::PRECISION_DAY);
+  e.mutable_source()->set_publisher("bench");
+  e.set_recorded_by("proof_bench");
+  auto* a = e.mutable_arrest();
+  a->mutable_suspect()->set_suspect_id(suspect);
+  a->mutable_suspect()->set_nationality("CN");
+  return e;
+}
+
+// Builds a ledger of `n` events at `path` (removed first) with bulk
+// durability in batches of 10,000, and returns the build time in seconds.
+double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t seed) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  ledger::OpenOptions o;
+  o.create_if_missing = true;
+  o.origin = "bench.example/log";
+  o.durability = ledger::Durability::kBulk;
+  auto l = ledger::Ledger::Open(path, o);
+  if (!l.ok()) Fail(absl::StrCat("open ", path, ": ", l.status().ToString()));
+  constexpr uint64_t kBatch = 10000;
+  bench::SyntheticEvents gen(seed);
+  std::vector<Event> batch;
+  batch.reserve(kBatch);
+  const auto start = Clock::now();
+  auto last_report = start;
+  for (uint64_t i = 0; i < n; i += kBatch) {
+    batch.clear();
+    for (uint64_t j = i; j < std::min(n, i + kBatch); ++j) {
+      batch.push_back(synthetic ? gen.Next() : SmallEvent(seed, j));
+    }
+    auto r = (*l)->AppendEvents(batch);
+    if (!r.ok()) Fail(absl::StrCat("append: ", r.status().ToString()));
+    if (Clock::now() - last_report > std::chrono::seconds(5)) {
+      last_report = Clock::now();
+      std::fprintf(stderr, "  building %s: %" PRIu64 " / %" PRIu64 " events, %.0f events/s\n",
+                   path.c_str(), i + batch.size(), n,
+                   static_cast<double>(i + batch.size()) / Seconds(last_report - start));
+    }
+  }
+  if (absl::Status s = (*l)->Flush(); !s.ok()) Fail(s.ToString());
+  return Seconds(Clock::now() - start);
+}
+
+std::unique_ptr<ledger::Ledger> OpenReader(const std::string& path) {
+  ledger::OpenOptions o;
+  o.read_only = true;
+  auto l = ledger::Ledger::Open(path, o);
+  if (!l.ok()) Fail(absl::StrCat("open ", path, ": ", l.status().ToString()));
+  return *std::move(l);
+}
+
+struct Latency {
+  double p50_us = 0, p99_us = 0, max_us = 0, mean_us = 0;
+};
+Latency Summarize(std::vector<double> us) {
+  std::sort(us.begin(), us.end());
+  Latency l;
+  l.p50_us = Percentile(us, 50);
+  l.p99_us = Percentile(us, 99);
+  l.max_us = us.empty() ? 0 : us.back();
+  double sum = 0;
+  for (double u : us) sum += u;
+  l.mean_us = us.empty() ? 0 : sum / static_cast<double>(us.size());
+  return l;
+}
+
+struct ProofResult {
+  uint64_t events = 0;
+  double build_s = 0;
+  uint64_t record_bytes = 0;  // mean
+  Latency generate, verify;
+  double mean_proof_hashes = 0;
+};
+
+ProofResult MeasureProofs(const Config& c, uint64_t n) {
+  ProofResult res;
+  res.events = n;
+  const std::string path = absl::StrCat(c.dir, "/proof-bench-", n);
+  std::fprintf(stderr, "proofs at %" PRIu64 " events: building the ledger (bulk, small events)\n", n);
+  res.build_s = BuildLedger(path, n, /*synthetic=*/false, c.seed);
+  std::fprintf(stderr, "  built in %.1f s (%.0f events/s)\n", res.build_s,
+               static_cast<double>(n) / res.build_s);
+  std::unique_ptr<ledger::Ledger> l = OpenReader(path);
+  if (l->GetHead().tree_size != n) Fail("the ledger has the wrong size");
+  std::mt19937_64 rng(c.seed * 7919 + n);
+  std::vector<double> gen_us, ver_us;
+  uint64_t hashes = 0, bytes = 0;
+  for (uint64_t i = 0; i < c.proofs; ++i) {
+    const uint64_t size = i % 2 == 0 ? n : 1 + rng() % n;
+    const uint64_t index = rng() % size;
+    const auto t0 = Clock::now();
+    absl::StatusOr<ledger::StoredRecord> rec = l->ReadOne(index);
+    if (!rec.ok()) Fail(rec.status().ToString());
+    ledger::InclusionProofJson p;
+    p.leaf_index = index;
+    p.tree_size = size;
+    p.leaf_hash = merkle::LeafHash(rec->bytes);
+    absl::StatusOr<std::vector<merkle::Hash>> path_hashes =
+        merkle::InclusionProof(l->nodes(), index, size);
+    if (!path_hashes.ok()) Fail(path_hashes.status().ToString());
+    p.proof = *std::move(path_hashes);
+    absl::StatusOr<merkle::Hash> root = l->RootAt(size);
+    if (!root.ok()) Fail(root.status().ToString());
+    p.root = *root;
+    const std::string json = ledger::EncodeInclusionProof(p);
+    const auto t1 = Clock::now();
+    absl::StatusOr<ledger::InclusionProofJson> d = ledger::DecodeInclusionProof(json);
+    bool ok = d.ok() && merkle::LeafHash(rec->bytes) == d->leaf_hash &&
+              ledger::VerifyInclusionProof(*d).ok();
+    const auto t2 = Clock::now();
+    if (!ok) Fail(absl::StrCat("proof of ", index, " in ", size, " does not verify"));
+    gen_us.push_back(Seconds(t1 - t0) * 1e6);
+    ver_us.push_back(Seconds(t2 - t1) * 1e6);
+    hashes += p.proof.size();
+    bytes += rec->bytes.size();
+  }
+  res.generate = Summarize(gen_us);
+  res.verify = Summarize(ver_us);
+  res.mean_proof_hashes = static_cast<double>(hashes) / static_cast<double>(c.proofs);
+  res.record_bytes = bytes / c.proofs;
+  l.reset();
+  if (!c.keep) {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  return res;
+}
+
+struct VerifyResult {
+  uint64_t events = 0;
+  uint64_t bytes = 0;  // total record bytes
+  double build_s = 0;
+  std::vector<double> verify_s, sha_s;
+  double verify_median = 0, sha_median = 0, fraction = 0;
+};
+
+VerifyResult MeasureVerify(const Config& c) {
+  VerifyResult res;
+  res.events = c.verify_events;
+  const std::string path = absl::StrCat(c.dir, "/proof-bench-verify-", c.verify_events);
+  std::fprintf(stderr, "verify: building a ledger of %" PRIu64 " synthetic events (bulk)\n",
+               c.verify_events);
+  res.build_s = BuildLedger(path, c.verify_events, /*synthetic=*/true, c.seed);
+  std::fprintf(stderr, "  built in %.1f s\n", res.build_s);
+  // The same record byte strings, in memory, for the SHA-256 baseline.
+  std::vector<std::string> records;
+  records.reserve(c.verify_events);
+  {
+    std::unique_ptr<ledger::Ledger> l = OpenReader(path);
+    absl::Status s = l->Scan(0, c.verify_events, [&](const ledger::StoredRecord& r) {
+      records.push_back(r.bytes);
+      res.bytes += r.bytes.size();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) Fail(s.ToString());
+  }
+  for (int rep = 0; rep < c.repeat; ++rep) {
+    // Alternate the order so neither always runs first.
+    for (int k = 0; k < 2; ++k) {
+      if ((k == 0) == (rep % 2 == 0)) {
+        std::unique_ptr<ledger::Ledger> l = OpenReader(path);  // as `ledger verify` does
+        const auto t0 = Clock::now();
+        absl::StatusOr<ledger::VerifyReport> v = l->Verify();
+        const double s = Seconds(Clock::now() - t0);
+        if (!v.ok()) Fail(v.status().ToString());
+        if (!v->ok()) Fail(absl::StrCat("verify failed: ", v->problem));
+        if (v->records_checked != c.verify_events) Fail("verify checked the wrong count");
+        res.verify_s.push_back(s);
+        std::fprintf(stderr, "  verify: %.3f s\n", s);
+      } else {
+        const auto t0 = Clock::now();
+        uint8_t acc = 0;
+        for (const std::string& r : records) acc ^= merkle::LeafHash(r)[0];
+        const double s = Seconds(Clock::now() - t0);
+        if (acc == 0x5a) std::fprintf(stderr, " ");  // keep the hashes alive
+        res.sha_s.push_back(s);
+        std::fprintf(stderr, "  SHA-256 of the same records: %.3f s\n", s);
+      }
+    }
+  }
+  res.verify_median = Median(res.verify_s);
+  res.sha_median = Median(res.sha_s);
+  res.fraction = res.sha_median / res.verify_median;
+  if (!c.keep) {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  return res;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Config c = ParseArgs(argc, argv);
+  std::error_code ec;
+  std::filesystem::create_directories(c.dir, ec);
+  std::vector<ProofResult> proofs;
+  if (!c.skip_proofs) {
+    for (uint64_t n : c.sizes) proofs.push_back(MeasureProofs(c, n));
+  }
+  std::optional<VerifyResult> verify;
+  if (!c.skip_verify) verify = MeasureVerify(c);
+
+  const unsigned cpus = std::thread::hardware_concurrency();
+  if (c.json) {
+    std::string j = "{\n  \"benchmark\": \"proofs\",\n";
+    absl::StrAppendFormat(&j, "  \"machine\": {\"cpus\": %u, \"rocksdb\": \"%d.%d.%d\"},\n", cpus,
+                          ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH);
+    absl::StrAppendFormat(&j, "  \"proofs_per_size\": %d,\n  \"inclusion\": [\n",
+                          static_cast<int>(c.proofs));
+    for (size_t i = 0; i < proofs.size(); ++i) {
+      const ProofResult& p = proofs[i];
+      absl::StrAppendFormat(
+          &j,
+          "    {\"events\": %d, \"build_s\": %.1f, \"mean_record_bytes\": %d, "
+          "\"mean_proof_hashes\": %.1f, \"generate_us\": {\"p50\": %.1f, \"p99\": %.1f, "
+          "\"max\": %.1f, \"mean\": %.1f}, \"verify_us\": {\"p50\": %.1f, \"p99\": %.1f, "
+          "\"max\": %.1f, \"mean\": %.1f}}%s\n",
+          static_cast<int64_t>(p.events), p.build_s, static_cast<int64_t>(p.record_bytes),
+          p.mean_proof_hashes, p.generate.p50_us, p.generate.p99_us, p.generate.max_us,
+          p.generate.mean_us, p.verify.p50_us, p.verify.p99_us, p.verify.max_us, p.verify.mean_us,
+          i + 1 < proofs.size() ? "," : "");
+    }
+    absl::StrAppend(&j, "  ]");
+    if (verify) {
+      absl::StrAppendFormat(
+          &j,
+          ",\n  \"verify\": {\"events\": %d, \"record_bytes\": %d, \"verify_s\": %.3f, "
+          "\"sha256_s\": %.3f, \"fraction_of_sha256\": %.3f, \"verify_records_per_s\": %.0f, "
+          "\"sha256_records_per_s\": %.0f}",
+          static_cast<int64_t>(verify->events), static_cast<int64_t>(verify->bytes),
+          verify->verify_median, verify->sha_median, verify->fraction,
+          static_cast<double>(verify->events) / verify->verify_median,
+          static_cast<double>(verify->events) / verify->sha_median);
+    }
+    absl::StrAppend(&j, "\n}\n");
+    std::fputs(j.c_str(), stdout);
+    return 0;
+  }
+  std::printf("proof_bench: %u CPUs, RocksDB %d.%d.%d\n\n", cpus, ROCKSDB_MAJOR, ROCKSDB_MINOR,
+              ROCKSDB_PATCH);
+  if (!proofs.empty()) {
+    std::printf("Inclusion proofs: %d random (index, size) pairs per ledger, half at the head\n",
+                static_cast<int>(c.proofs));
+    std::printf("%12s %9s %7s %7s | %27s | %27s\n", "", "", "", "", "generate (us)", "verify (us)");
+    std::printf("%12s %9s %7s %7s | %8s %8s %9s | %8s %8s %9s\n", "events", "build s", "rec B",
+                "hashes", "p50", "p99", "max", "p50", "p99", "max");
+    for (const ProofResult& p : proofs) {
+      std::printf("%12" PRIu64 " %9.1f %7" PRIu64 " %7.1f | %8.1f %8.1f %9.1f | %8.1f %8.1f %9.1f\n",
+                  p.events, p.build_s, p.record_bytes, p.mean_proof_hashes, p.generate.p50_us,
+                  p.generate.p99_us, p.generate.max_us, p.verify.p50_us, p.verify.p99_us,
+                  p.verify.max_us);
+    }
+    std::printf("\n");
+  }
+  if (verify) {
+    std::printf("verify of %" PRIu64 " events (%.1f bytes per record), median of %d\n",
+                verify->events,
+                static_cast<double>(verify->bytes) / static_cast<double>(verify->events), c.repeat);
+    std::printf("  Ledger::Verify                          %8.3f s  %10.0f records/s\n",
+                verify->verify_median,
+                static_cast<double>(verify->events) / verify->verify_median);
+    std::printf("  SHA-256(0x00 || record), same records   %8.3f s  %10.0f records/s\n",
+                verify->sha_median, static_cast<double>(verify->events) / verify->sha_median);
+    std::printf("  verify as a fraction of SHA-256          %7.1f%%\n", verify->fraction * 100);
+    std::printf("  runs: verify");
+    for (double s : verify->verify_s) std::printf(" %.3f", s);
+    std::printf(" s; SHA-256");
+    for (double s : verify->sha_s) std::printf(" %.3f", s);
+    std::printf(" s\n");
+  }
+  return 0;
+}

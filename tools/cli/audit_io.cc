@@ -1,0 +1,260 @@
+#include "tools/cli/audit_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "enforcement/v1/ledger_record.pb.h"
+
+namespace cli {
+namespace {
+
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
+  const int e = errno;
+  std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(e));
+  if (e == ENOENT) return absl::NotFoundError(msg);
+  return absl::UnavailableError(msg);
+}
+
+bool WriteAllFd(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string DirOf(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  return dir.empty() ? std::string(".") : dir.string();
+}
+
+void SyncDir(const std::string& dir) {
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+struct FileCloser {
+  void operator()(FILE* f) const {
+    if (f != nullptr) std::fclose(f);
+  }
+};
+
+// Largest record length accepted in an export: a record holds an event of
+// at most 1 MiB (SPEC §3) plus a few bytes of framing.
+constexpr uint64_t kMaxExportRecord = (uint64_t{1} << 20) + 1024;
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
+  std::string out;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      absl::Status s = ErrnoStatus("cannot read", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) {
+      ::close(fd);
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " is larger than ", max_bytes, " bytes: not a file of this kind"));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
+  const std::string dir = DirOf(path);
+  std::string tmp = absl::StrCat(dir, "/.", std::filesystem::path(path).filename().string(),
+                                 ".tmp-XXXXXX");
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return ErrnoStatus("cannot create a temporary file in", dir);
+  const bool ok = ::fchmod(fd, 0644) == 0 && WriteAllFd(fd, data) && ::fsync(fd) == 0;
+  absl::Status s = ok ? absl::OkStatus() : ErrnoStatus("cannot write", tmp);
+  if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("cannot write", tmp);
+  if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = ErrnoStatus("cannot rename a temporary file to", path);
+  }
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  SyncDir(dir);
+  return absl::OkStatus();
+}
+
+absl::Status CreateFileExclusively(const std::string& path, absl::string_view data, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return absl::AlreadyExistsError(absl::StrCat(path, " already exists; not overwritten"));
+    }
+    return ErrnoStatus("cannot create", path);
+  }
+  // The umask can only have removed bits; make the mode exactly `mode`.
+  bool ok = ::fchmod(fd, mode) == 0 && WriteAllFd(fd, data) && ::fsync(fd) == 0;
+  absl::Status s = ok ? absl::OkStatus() : ErrnoStatus("cannot write", path);
+  if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("cannot write", path);
+  if (!s.ok()) {
+    ::unlink(path.c_str());
+    return s;
+  }
+  SyncDir(DirOf(path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ledger::NoteVerifier>> LoadVerifierKeys(const std::string& arg) {
+  std::string text = arg;
+  std::string source = "--key";
+  std::error_code ec;
+  const bool is_file_ref = absl::StartsWith(arg, "@");
+  const std::string path = is_file_ref ? arg.substr(1) : arg;
+  if (is_file_ref || (std::filesystem::is_regular_file(path, ec) && !path.empty())) {
+    absl::StatusOr<std::string> data = ReadWholeFile(path, 1 << 20);
+    if (!data.ok()) return data.status();
+    text = *std::move(data);
+    source = path;
+  }
+  std::vector<ledger::NoteVerifier> out;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty()) continue;
+    if (absl::StartsWith(line, "PRIVATE+KEY+")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, " holds a signer (private) key; give the verifier key (PREFIX.pub)"));
+    }
+    absl::StatusOr<ledger::NoteVerifier> v = ledger::NoteVerifier::Parse(line);
+    if (!v.ok()) {
+      return absl::InvalidArgumentError(
+          source == "--key"
+              ? absl::StrCat("--key is neither a file nor a verifier key: ", v.status().message())
+              : absl::StrCat(source, " line ", line_no, ": ", v.status().message()));
+    }
+    out.push_back(*std::move(v));
+  }
+  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " holds no key"));
+  return out;
+}
+
+absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path) {
+  absl::StatusOr<std::string> data = ReadWholeFile(path, 4096);
+  if (!data.ok()) return data.status();
+  absl::string_view key = absl::StripAsciiWhitespace(*data);
+  absl::StatusOr<ledger::NoteSigner> signer = ledger::NoteSigner::Parse(key);
+  // Wipe our copy of the secret.
+  std::fill(data->begin(), data->end(), '\0');
+  if (!signer.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " does not hold a signer key (PRIVATE+KEY+..., as written by "
+                           "'ledger keygen'): ",
+                     signer.status().message()));
+  }
+  return signer;
+}
+
+absl::Status ForEachExportedRecord(
+    const std::string& path,
+    const std::function<absl::Status(uint64_t position, absl::string_view bytes)>& fn) {
+  std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+  if (!f) return ErrnoStatus("cannot open", path);
+  std::string buf;
+  enforcement::v1::LedgerRecord rec;
+  uint64_t index = 0, offset = 0;
+  while (true) {
+    const uint64_t start = offset;
+    int c = std::getc(f.get());
+    if (c == EOF) {
+      if (std::ferror(f.get())) return ErrnoStatus("cannot read", path);
+      return absl::OkStatus();
+    }
+    // Varint length, minimal encoding, at most 10 bytes.
+    uint64_t len = 0;
+    int shift = 0;
+    int nbytes = 0;
+    std::string problem;
+    while (true) {
+      ++nbytes;
+      ++offset;
+      len |= static_cast<uint64_t>(c & 0x7f) << shift;
+      if ((c & 0x80) == 0) {
+        if (nbytes > 1 && c == 0) problem = "the length prefix is not minimally encoded";
+        break;
+      }
+      shift += 7;
+      if (nbytes == 10) {
+        problem = "the length prefix is longer than 10 bytes";
+        break;
+      }
+      c = std::getc(f.get());
+      if (c == EOF) {
+        problem = "the file ends inside a length prefix";
+        break;
+      }
+    }
+    if (problem.empty() && len > kMaxExportRecord) {
+      problem = absl::StrCat("the length prefix says ", len,
+                             " bytes, more than any record can have");
+    }
+    if (!problem.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": record at position ", index, " (byte offset ", start, "): ", problem,
+          "; the export is corrupt or truncated from position ", index, " on"));
+    }
+    buf.resize(len);
+    const size_t got = len == 0 ? 0 : std::fread(buf.data(), 1, len, f.get());
+    if (got != len) {
+      if (std::ferror(f.get())) return ErrnoStatus("cannot read", path);
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": record at position ", index, " (byte offset ", start, "): the length prefix ",
+          "says ", len, " bytes but only ", got, " remain; the export is truncated"));
+    }
+    offset += len;
+    const bool parsed = rec.ParseFromString(buf);
+    if (!parsed || !rec.has_event()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": the record at position ", index, " (byte offset ", start, ") ",
+          parsed ? "has no event" : "is not a well-formed LedgerRecord",
+          ": it was changed, or the export is corrupt from position ", index, " on"));
+    }
+    if (rec.position() != index) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": the record at position ", index, " (byte offset ", start, ") says position ",
+          rec.position(), " (event \"", absl::CHexEscape(rec.event().event_id()),
+          "\"): a record is missing, duplicated or out of order at position ", index));
+    }
+    if (absl::Status s = fn(index, buf); !s.ok()) return s;
+    ++index;
+  }
+}
+
+}  // namespace cli

@@ -1,0 +1,67 @@
+// File handling shared by the tamper-evidence commands of `ledger`
+// (keygen, checkpoint, checkpoints, prove, check, audit; commands_audit.cc):
+// reading the files an auditor hands over, loading keys, writing outputs
+// atomically or exclusively, and walking a delimited export.
+//
+// None of these functions opens a ledger: `ledger check` uses them to verify
+// proofs, checkpoints and exports from files alone.
+//
+// Error codes: kNotFound / kUnavailable for files that cannot be read or
+// written (a usage problem for the CLI); kAlreadyExists when an exclusive
+// create finds the file; kInvalidArgument for malformed keys;
+// kFailedPrecondition for a malformed or inconsistent export (a failed
+// check). Single-threaded use (the CLI is single-threaded).
+#ifndef ENFORCEMENT_TOOLS_CLI_AUDIT_IO_H_
+#define ENFORCEMENT_TOOLS_CLI_AUDIT_IO_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+
+namespace cli {
+
+// The whole file at `path` (binary). At most `max_bytes`: a larger file is
+// kInvalidArgument (hostile inputs are expected).
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
+                                          uint64_t max_bytes = uint64_t{1} << 40);
+
+// Writes `data` to `path` atomically: a temporary file in the same
+// directory, fsynced, renamed over `path`, directory fsynced.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
+
+// Creates `path` with open(O_CREAT | O_EXCL, mode), so that an existing file
+// (or a symlink planted there) is never overwritten or followed, writes
+// `data` and fsyncs. kAlreadyExists if `path` exists.
+absl::Status CreateFileExclusively(const std::string& path, absl::string_view data, mode_t mode);
+
+// Verifier keys from a --key argument: "@FILE" or the path of an existing
+// file (one key per non-empty line, e.g. what `ledger keygen` writes to
+// PREFIX.pub), else the verifier key string itself.
+absl::StatusOr<std::vector<ledger::NoteVerifier>> LoadVerifierKeys(const std::string& arg);
+
+// The signer key in the file at `path` (what `ledger keygen` writes to
+// PREFIX.key): "PRIVATE+KEY+..." on one line.
+absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path);
+
+// A delimited export (varint length, then LedgerRecord bytes, repeated),
+// walked record by record. Checks the framing and that each record is a
+// well-formed LedgerRecord whose position field equals its index, and
+// reports the first problem as kFailedPrecondition naming the record's
+// position and byte offset. `fn` is called for every good record in order;
+// its error stops the walk.
+absl::Status ForEachExportedRecord(
+    const std::string& path,
+    const std::function<absl::Status(uint64_t position, absl::string_view bytes)>& fn);
+
+}  // namespace cli
+
+#endif  // ENFORCEMENT_TOOLS_CLI_AUDIT_IO_H_
