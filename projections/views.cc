@@ -14,11 +14,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "projections/projector.h"
 #include "projections/views_internal.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 
 namespace projections {
 
@@ -29,6 +31,7 @@ using internal::kNumCfs;
 namespace {
 
 constexpr char kLockFileName[] = "VIEWS.lock";
+constexpr char kSnapshotsDirName[] = "snapshots";
 // A batch is committed when it holds this many bytes, whatever its records.
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 
@@ -187,6 +190,11 @@ absl::Status Views::Impl::LoadMeta() {
 
 absl::Status Views::Impl::Wipe() {
   CloseDb();
+  if (!scratch) {
+    std::error_code ec;
+    std::filesystem::remove_all(absl::StrCat(dir, "/", kSnapshotsDirName), ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot remove the snapshots of ", dir));
+  }
   rocksdb::Options o;
   if (mem_env) o.env = mem_env.get();
   rocksdb::Status s = rocksdb::DestroyDB(dir, o, Descriptors());
@@ -259,6 +267,71 @@ const std::string& Views::dir() const { return impl_->dir; }
 
 namespace {
 
+std::string SnapshotsDir(const Views::Impl& im) {
+  return absl::StrCat(im.dir, "/", kSnapshotsDirName);
+}
+
+std::string SnapshotName(uint64_t size) { return absl::StrFormat("%020d", size); }
+
+absl::StatusOr<std::vector<uint64_t>> ListSnapshots(const Views::Impl& im) {
+  std::vector<uint64_t> sizes;
+  std::error_code ec;
+  const std::string root = SnapshotsDir(im);
+  if (!std::filesystem::exists(root, ec)) return sizes;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    uint64_t size;
+    if (name.size() == 20 && absl::SimpleAtoi(name, &size)) sizes.push_back(size);
+  }
+  if (ec) return absl::InternalError(absl::StrCat("cannot list ", root, ": ", ec.message()));
+  std::sort(sizes.begin(), sizes.end());
+  return sizes;
+}
+
+// Keeps at most `max` snapshots: while there are more, removes the inner one
+// whose neighbours are closest (the first and the latest always stay).
+absl::Status PruneSnapshots(const Views::Impl& im, size_t max) {
+  absl::StatusOr<std::vector<uint64_t>> sizes = ListSnapshots(im);
+  if (!sizes.ok()) return sizes.status();
+  max = std::max<size_t>(max, 2);
+  while (sizes->size() > max) {
+    size_t victim = 1;
+    for (size_t i = 1; i + 1 < sizes->size(); ++i) {
+      if ((*sizes)[i + 1] - (*sizes)[i - 1] < (*sizes)[victim + 1] - (*sizes)[victim - 1]) {
+        victim = i;
+      }
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(
+        absl::StrCat(SnapshotsDir(im), "/", SnapshotName((*sizes)[victim])), ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot remove a snapshot: ", ec.message()));
+    sizes->erase(sizes->begin() + victim);
+  }
+  return absl::OkStatus();
+}
+
+// A RocksDB checkpoint of the store as it stands (all committed), published
+// atomically under snapshots/<size>.
+absl::Status TakeSnapshot(Views::Impl& im, uint64_t size) {
+  std::error_code ec;
+  const std::string root = std::filesystem::absolute(SnapshotsDir(im), ec).string();
+  if (ec) return absl::InternalError(absl::StrCat("cannot resolve ", SnapshotsDir(im)));
+  const std::string final_dir = absl::StrCat(root, "/", SnapshotName(size));
+  const std::string tmp_dir = absl::StrCat(root, "/tmp-", SnapshotName(size));
+  if (std::filesystem::exists(final_dir, ec)) return absl::OkStatus();
+  std::filesystem::create_directories(root, ec);
+  std::filesystem::remove_all(tmp_dir, ec);
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(im.db.get(), &raw);
+  if (!s.ok()) return ViewsFromRocks(s, "preparing a snapshot");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(tmp_dir, /*log_size_for_flush=*/0);
+  if (!s.ok()) return ViewsFromRocks(s, absl::StrCat("writing the snapshot ", tmp_dir));
+  std::filesystem::rename(tmp_dir, final_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot publish ", final_dir, ": ", ec.message()));
+  return PruneSnapshots(im, im.options.max_snapshots);
+}
+
 // The catch-up shared by CatchUp, CatchUpTo and Rebuild. `size` is the tree
 // size to reach; with `allow_ahead`, a store past it is left alone.
 absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger& ledger,
@@ -322,6 +395,7 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
     return absl::OkStatus();
   };
   const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
+  const uint64_t snapshot_every = im.scratch ? 0 : im.options.snapshot_every;
   absl::Status s = ledger.Scan(im.applied, size, [&](const ledger::StoredRecord& r) {
     if (r.record.position() != next) {
       return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
@@ -329,10 +403,12 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
     }
     if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
     ++next;
+    const bool snapshot = snapshot_every != 0 && next % snapshot_every == 0;
     if (projector.pending_records() >= batch_records ||
-        projector.pending_bytes() >= kMaxBatchBytes) {
-      return commit();
+        projector.pending_bytes() >= kMaxBatchBytes || snapshot) {
+      if (absl::Status c = commit(); !c.ok()) return c;
     }
+    if (snapshot) return TakeSnapshot(im, next);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -382,6 +458,58 @@ absl::StatusOr<std::unique_ptr<Views>> BuildAsOf(const ledger::Ledger& ledger, u
   absl::StatusOr<std::unique_ptr<Views>> v = Views::OpenScratch(scratch);
   if (!v.ok()) return v.status();
   absl::StatusOr<CatchUpResult> r = (*v)->CatchUpTo(ledger, size, options);
+  if (!r.ok()) return r.status();
+  return v;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Views::Snapshots() const { return ListSnapshots(*impl_); }
+
+absl::StatusOr<std::unique_ptr<Views>> Views::AsOf(const ledger::Ledger& ledger, uint64_t size,
+                                                   const ScratchOptions& scratch,
+                                                   const CatchUpOptions& options) const {
+  const uint64_t head = ledger.GetHead().tree_size;
+  if (size > head) {
+    return absl::OutOfRangeError(absl::StrCat("as of tree size ", size,
+                                              ": past the head (tree size ", head, ")"));
+  }
+  absl::StatusOr<std::vector<uint64_t>> sizes = ListSnapshots(*impl_);
+  if (!sizes.ok()) return sizes.status();
+  auto best = std::upper_bound(sizes->begin(), sizes->end(), size);
+  if (scratch.in_memory || best == sizes->begin()) {
+    return BuildAsOf(ledger, size, scratch, options);
+  }
+  const uint64_t from = *std::prev(best);
+  // A private copy of the snapshot: SST files hard-linked (they are never
+  // modified), the rest copied.
+  absl::StatusOr<std::unique_ptr<Views>> empty = OpenScratch(scratch);
+  if (!empty.ok()) return empty.status();
+  std::unique_ptr<Views> v = *std::move(empty);
+  Impl& im = *v->impl_;
+  im.CloseDb();
+  std::error_code ec;
+  std::filesystem::remove_all(im.dir, ec);
+  std::filesystem::create_directories(im.dir, ec);
+  const std::string source = absl::StrCat(SnapshotsDir(*impl_), "/", SnapshotName(from));
+  for (const auto& entry : std::filesystem::directory_iterator(source, ec)) {
+    const std::filesystem::path target = std::filesystem::path(im.dir) / entry.path().filename();
+    std::error_code link_ec;
+    if (entry.path().extension() == ".sst") {
+      std::filesystem::create_hard_link(entry.path(), target, link_ec);
+    }
+    if (entry.path().extension() != ".sst" || link_ec) {
+      std::filesystem::copy_file(entry.path(), target, link_ec);
+      if (link_ec) {
+        return absl::InternalError(absl::StrCat("cannot copy the snapshot ", source, ": ",
+                                                link_ec.message()));
+      }
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat("cannot read ", source, ": ", ec.message()));
+  if (absl::Status s = im.OpenDb(); !s.ok()) return s;
+  if (im.format != internal::kViewsFormatVersion || im.applied != from) {
+    if (absl::Status s = im.Wipe(); !s.ok()) return s;  // not what it claims: replay it all
+  }
+  absl::StatusOr<CatchUpResult> r = v->CatchUpTo(ledger, size, options);
   if (!r.ok()) return r.status();
   return v;
 }

@@ -12,10 +12,12 @@
 //   auto op = (*views)->GetOperation("op-2024-muse-01");
 //   std::cout << projections::ToJson(*op);
 //
-// As of an earlier point of the log:
+// As of an earlier point of the log ("3" = the first 3 records, or an RFC 3339
+// recorded time):
 //
-//   auto past = projections::BuildAsOf(**ledger, 3);          // first 3 records
-//   auto t = projections::SizeAsOfTime(**ledger, when);       // or by recorded time
+//   auto size = projections::ResolveAsOf(**ledger, "2024-04-01T00:00:04Z");
+//   auto past = (*views)->AsOf(**ledger, *size);   // from the nearest snapshot
+//   auto op = (*past)->GetOperation("op-2024-muse-01");
 //
 // Ownership and threads: a Views owns its store and, for the persistent store,
 // an exclusive lock on it (one process at a time; others wait up to
@@ -37,11 +39,6 @@
 #include "ledger/ledger.h"
 #include "projections/view_types.h"
 
-namespace rocksdb {
-class DB;
-class ColumnFamilyHandle;
-}  // namespace rocksdb
-
 namespace projections {
 
 struct ViewsOptions {
@@ -52,9 +49,16 @@ struct ViewsOptions {
   // Records per committed batch (state and checkpoint in one WriteBatch).
   size_t batch_records = 4096;
   // fsync each committed batch. Views can always be rebuilt from the log, so
-  // the default does not; a crash loses at most the last batches, which the
+  // the default does not: a power loss may lose the last batches, which the
   // next catch-up re-applies (the checkpoint is in the same batch).
   bool sync = false;
+  // Keep a snapshot of the store (a RocksDB checkpoint: hard links, cheap)
+  // whenever the checkpoint reaches a multiple of this many records, so that
+  // Views::AsOf replays at most this many records. 0 = no snapshots.
+  uint64_t snapshot_every = 65536;
+  // At most this many snapshots are kept; older ones are thinned out
+  // evenly (the first and the latest are always kept).
+  size_t max_snapshots = 16;
 };
 
 // Where a scratch store (as-of, verification) lives.
@@ -126,9 +130,21 @@ class Views {
   // store is already past `size`.
   absl::StatusOr<CatchUpResult> CatchUpTo(const ledger::Ledger& ledger, uint64_t size,
                                           const CatchUpOptions& options = {});
-  // Drops every view and replays the log from position 0 to its head.
+  // Drops every view (and snapshot) and replays the log from position 0 to
+  // its head.
   absl::StatusOr<CatchUpResult> Rebuild(const ledger::Ledger& ledger,
                                         const CatchUpOptions& options = {});
+
+  // Views as of tree size `size`, exactly as BuildAsOf (below) gives them,
+  // but starting from this store's latest snapshot at or before `size` (a
+  // copy of it in a scratch directory) and replaying only the records after
+  // it. Falls back to BuildAsOf without a usable snapshot or with
+  // scratch.in_memory. kOutOfRange if size > the ledger's head.
+  absl::StatusOr<std::unique_ptr<Views>> AsOf(const ledger::Ledger& ledger, uint64_t size,
+                                              const ScratchOptions& scratch = {},
+                                              const CatchUpOptions& options = {}) const;
+  // Tree sizes of the snapshots this store keeps, ascending.
+  absl::StatusOr<std::vector<uint64_t>> Snapshots() const;
 
   // The projection checkpoint: the number of records applied, i.e. the views
   // reflect positions [0, checkpoint()).

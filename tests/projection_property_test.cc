@@ -588,6 +588,9 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
   std::unique_ptr<ledger::Ledger> ledger = *std::move(opened);
   ViewsOptions vo;
   vo.batch_records = gen.Uniform(1, 40);
+  // Snapshots for Views::AsOf in some logs (they cost a flush each).
+  vo.snapshot_every = gen.Chance(40) ? gen.Uniform(8, 30) : 0;
+  vo.max_snapshots = gen.Uniform(2, 4);
   auto views_or = Views::Open(db, vo);
   if (!views_or.ok()) return views_or.status().ToString();
   std::unique_ptr<Views> views = *std::move(views_or);
@@ -658,7 +661,10 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
   mem.batch_records = gen.Uniform(1, 64);
   for (int i = 0; i < budget.as_of_checks; ++i) {
     const uint64_t n = gen.Uniform(0, static_cast<int>(all.size()));
-    auto past = BuildAsOf(*ledger, n, mem);
+    // Half from position 0 (in memory), half from the views' snapshots.
+    ScratchOptions on_disk;
+    on_disk.dir = dir.Sub(absl::StrCat("as-of-", i));
+    auto past = i % 2 == 0 ? BuildAsOf(*ledger, n, mem) : views->AsOf(*ledger, n, on_disk);
     if (!past.ok()) return absl::StrCat(where, past.status().ToString());
     const std::string d = Difference(**past, testing_support::ReferenceProject(Prefix(all, n)));
     ++stats->as_of_checks;

@@ -611,6 +611,27 @@ TEST_F(ViewsTest, QueryReflectsEveryEventAppendedBeforeItFromAReadOnlyProcess) {
   EXPECT_EQ(views->checkpoint(), 2u);
 }
 
+TEST_F(ViewsTest, ViewsAheadOfAStaleReaderAreLeftAsTheyAre) {
+  Append({Handover("h1", "MM", "CN", 10)});
+  ledger::OpenOptions ro;
+  ro.read_only = true;
+  auto stale = ledger::Ledger::Open(db(), ro);  // sees 1 record
+  ASSERT_TRUE(stale.ok());
+  Append({Handover("h2", "MM", "CN", 5)});
+  auto views = CaughtUp();  // with the writer: 2 records
+  auto r = views->CatchUp(**stale);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->applied, 0u);
+  EXPECT_FALSE(r->rebuilt);
+  EXPECT_EQ(views->checkpoint(), 2u);
+  EXPECT_EQ(views->GetTotals()->handed_over, 15);
+}
+
+TEST_F(ViewsTest, OpenWithoutALedgerIsNotFound) {
+  auto v = Views::Open(dir_.Sub("nothing-here"));
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(ViewsTest, StateSurvivesARestartAndIsNotReapplied) {
   LoadShippedData();
   std::string before;
@@ -742,6 +763,37 @@ TEST_F(ViewsTest, AsOfPositionAnswersExactlyWhatTheViewsAnsweredThen) {
   EXPECT_EQ((*early)->GetTotals()->handed_over, 352);
   EXPECT_EQ(BuildAsOf(*ledger_, 99).status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_EQ(views->CatchUpTo(*ledger_, 3).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ViewsTest, AsOfFromASnapshotEqualsAReplayFromPositionZero) {
+  LoadShippedData();
+  const Event h = Handover("h7", "MM", "CN", 7);
+  Event fixed = h;
+  fixed.mutable_handover()->set_suspects_count(70);
+  Append({h, Arrest("a7", "s7", "op-2024-muse-01"), Correct("c7", h, fixed), Retract("x7", h),
+          Handover("h8", "LA", "CN", 8)});
+  ViewsOptions o;
+  o.snapshot_every = 2;
+  o.max_snapshots = 3;
+  o.batch_records = 3;
+  auto views = OpenViews(o);
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  auto snapshots = views->Snapshots();
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status();
+  EXPECT_THAT(*snapshots, ElementsAre(2, 6, 10));  // thinned to 3, first and latest kept
+  for (uint64_t n = 0; n <= 11; ++n) {
+    auto fast = views->AsOf(*ledger_, n);
+    ASSERT_TRUE(fast.ok()) << fast.status();
+    ScratchOptions memory;
+    memory.in_memory = true;
+    auto slow = BuildAsOf(*ledger_, n, memory);
+    ASSERT_TRUE(slow.ok()) << slow.status();
+    EXPECT_EQ((*fast)->checkpoint(), n);
+    EXPECT_EQ(*(*fast)->Digests(), *(*slow)->Digests()) << "as of " << n;
+  }
+  EXPECT_EQ(views->AsOf(*ledger_, 12).status().code(), absl::StatusCode::kOutOfRange);
+  ASSERT_TRUE(views->Rebuild(*ledger_).ok());
+  EXPECT_THAT(*views->Snapshots(), ElementsAre(2, 6, 10));
 }
 
 TEST_F(ViewsTest, AsOfRecordedTimeIsTheLongestPrefixRecordedAtOrBeforeIt) {

@@ -19,7 +19,9 @@
 //     an error-free row has as many fields as the header.
 //  2. CsvMapping::Parse succeeds or fails with kInvalidArgument naming
 //     "<name>:"; Apply is deterministic and either fills the event or gives a
-//     non-empty reason.
+//     non-empty reason. Every message (reader, header, mapping, Apply,
+//     ValidateEvent) is free of control characters: input echoed in it is
+//     escaped, so it stays one line on a terminal and in a log.
 //  3. A converted event, after EnsureEventId, gets OK or kInvalidArgument
 //     from ValidateEvent; a valid one serializes within kMaxEventBytes and
 //     round-trips through the binary format and through canonical JSON
@@ -210,6 +212,8 @@ void CheckEvent(Event event, absl::string_view input) {
   const absl::Status valid = ledger::ValidateEvent(event);
   FUZZ_CHECK(valid.ok() || valid.code() == absl::StatusCode::kInvalidArgument,
              "ValidateEvent returned ", valid.ToString());
+  FUZZ_CHECK(fuzz::IsPrintableMessage(valid.message()),
+             "ValidateEvent message has a control character: ", fuzz::Show(valid.message()));
   if (!valid.ok()) return;
 
   std::string bytes;
@@ -267,6 +271,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!rows.ok()) {
     FUZZ_CHECK(rows.status().code() == absl::StatusCode::kInvalidArgument,
                "CsvRows::Open returned ", rows.status().ToString());
+    FUZZ_CHECK(fuzz::IsPrintableMessage(rows.status().message()),
+               "CsvRows::Open error has a control character: ",
+               fuzz::Show(rows.status().message()));
     if (ref.has_value()) {
       FUZZ_CHECK(ref_next == ref->records.size() ||
                      HeaderRefusable(ref->records[ref_next].fields),
@@ -302,6 +309,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  "CsvMapping::Parse returned ", parsed.status().ToString());
       FUZZ_CHECK(absl::StartsWith(parsed.status().message(), "fuzz.mapping:"),
                  "mapping error does not name the mapping: ", parsed.status().ToString());
+      FUZZ_CHECK(fuzz::IsPrintableMessage(parsed.status().message()),
+                 "mapping error has a control character: ",
+                 fuzz::Show(parsed.status().message()));
     }
   }
 
@@ -338,6 +348,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    static_cast<unsigned long long>(row.last_line), row.blank, row.fields.size(),
                    row.read_error.c_str());
     }
+    FUZZ_CHECK(fuzz::IsPrintableMessage(row.read_error), "read_error has a control character: ",
+               fuzz::Show(row.read_error));
     if (row.read_error.empty() && !row.blank) {
       FUZZ_CHECK(row.fields.size() == header.size(), "a row of ", row.fields.size(),
                  " fields has no error; the header has ", header.size());
@@ -373,7 +385,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    MessageDifferencer::Equals(event, again),
                "Apply is not deterministic on line ", row.line);
     if (!applied) {
-      FUZZ_CHECK(!why.empty(), "Apply failed without a reason on line ", row.line);
+      FUZZ_CHECK(!why.empty() && fuzz::IsPrintableMessage(why),
+                 "Apply failed without a reason, or with a control character in it, on line ",
+                 row.line, ": ", fuzz::Show(why));
       if (kDebug) std::fprintf(stderr, "  Apply: %s\n", why.c_str());
       continue;
     }

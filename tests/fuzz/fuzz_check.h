@@ -30,6 +30,17 @@ inline std::string Show(absl::string_view bytes, size_t max = 512) {
                       " (", bytes.size(), " bytes)");
 }
 
+// Whether `message` is safe to print on one line of a terminal or log: no C0
+// control character (newline included) and no DEL. Input bytes echoed in an
+// error message must be escaped, as ledger/validate.cc's Quote does.
+inline bool IsPrintableMessage(absl::string_view message) {
+  for (char ch : message) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F) return false;
+  }
+  return true;
+}
+
 // Drops protobuf's INFO and WARNING log lines (e.g. "JsonObjectWriter was
 // not fully closed" after every refused JSON line), which would flood the
 // fuzzer's output; ERROR and FATAL still reach stderr. Call it from

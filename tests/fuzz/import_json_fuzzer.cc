@@ -7,8 +7,9 @@
 //  1. Every line ParseEventJson accepts, ParseEventLine accepts too, with an
 //     equal Event (import_json.h promises this). The strict parser may
 //     refuse more (duplicate keys, null in arrays, ...), never less.
-//  2. A refusal has a one-line message and a column inside the line (or 0);
-//     invalid UTF-8 is always refused.
+//  2. A refusal has a message without control characters (input echoed in
+//     it is escaped, so it stays one line on a terminal and in a log) and a
+//     column inside the line (or 0); invalid UTF-8 is always refused.
 //  3. Export then import: the canonical JSON of an event ValidateEvent
 //     accepts (what `export --format ndjson` writes) is accepted by
 //     ParseEventJson and parses to the same event.
@@ -63,8 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool accepted = cli::ParseEventJson(line, &event, &error);
   if (!accepted) {
     // 2. The refusal.
-    FUZZ_CHECK(!error.message.empty() && error.message.find('\n') == std::string::npos,
-               "bad refusal message \"", error.message, "\" for ", fuzz::Show(line));
+    FUZZ_CHECK(!error.message.empty() && fuzz::IsPrintableMessage(error.message),
+               "refusal message is empty or has a control character: ",
+               fuzz::Show(error.message), " for ", fuzz::Show(line));
     FUZZ_CHECK(error.column <= line.size() + 1, "refusal column ", error.column,
                " is outside the line of ", line.size(), " bytes: ", error.message);
     return 0;
@@ -96,6 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::Status valid = ledger::ValidateEvent(with_id);
   FUZZ_CHECK(valid.ok() || valid.code() == absl::StatusCode::kInvalidArgument,
              "ValidateEvent returned ", valid.ToString());
+  FUZZ_CHECK(fuzz::IsPrintableMessage(valid.message()),
+             "ValidateEvent message has a control character: ", fuzz::Show(valid.message()));
   if (!valid.ok()) return 0;
 
   // 3. Export, then import again.

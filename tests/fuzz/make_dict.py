@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Writes tests/fuzz/ndjson.dict, the libFuzzer dictionary of the ndjson target.
+"""Writes the libFuzzer dictionaries of tests/fuzz/ from proto/enforcement/v1/*.proto.
 
-Field names come from proto/enforcement/v1/*.proto (as JSON keys, in
-lowerCamelCase and as written in the .proto), enum values by name, then a
-fixed list of JSON / proto3-JSON / UTF-8 tokens. Run it after changing the
-proto: `python3 tests/fuzz/make_dict.py`.
+ndjson.dict (ndjson and import_json targets): field names as JSON keys, in
+lowerCamelCase and as written in the .proto, enum values by name, then a
+fixed list of JSON / proto3-JSON / UTF-8 tokens.
+csv.dict (csv target): the mapping keywords, the field paths of Event (as a
+mapping names them, a few levels deep), enum values and CSV tokens.
+Run it after changing the proto: `python3 tests/fuzz/make_dict.py`.
 """
 import glob
 import os
@@ -47,6 +49,39 @@ def camel(name: str) -> str:
     return parts[0] + ''.join(p[:1].upper() + p[1:] for p in parts[1:])
 
 
+CSV_TOKENS = [
+    b'\n%%\n', b' = column ', b' = const ', b' = template ', b' = list ', b' = date ',
+    b'ignore ', b'date_format ', b' exact', b' day', b' month', b' year', b'%d/%m/%Y', b'%Y',
+    b'{', b'}', b'[0]', b'[1]', b'[CN]', b'#', b',', b'"', b'""', b'\r\n', b';',
+    b'\xef\xbb\xbf', b'2024', b'2024-02', b'2024-02-29', b'2024-03-01T00:00:00Z', b'yes', b'no',
+    b'-1', b'9223372036854775807', b'9223372036854775808', b'CN', b'MM', b'CNY',
+]
+
+
+def messages(text: str) -> dict:
+    """message name -> [(type, field name, label)] (label: '', 'repeated' or 'map')."""
+    out = {}
+    for m in re.finditer(r'^message (\w+) \{(.*?)^\}', text, re.M | re.S):
+        fields = []
+        for f in re.finditer(r'^\s*(repeated\s+)?(map<[^>]+>|[\w.]+)\s+(\w+)\s*=\s*\d+;',
+                             m.group(2), re.M):
+            label = 'map' if f.group(2).startswith('map<') else ('repeated' if f.group(1) else '')
+            fields.append((f.group(2), f.group(3), label))
+        out[m.group(1)] = fields
+    return out
+
+
+def field_paths(msgs: dict, name: str, prefix: str, depth: int, out: list) -> None:
+    for ftype, fname, label in msgs.get(name, []):
+        if label == 'map':
+            out.append(prefix + fname + '[CN]')
+        elif ftype in msgs and depth > 0:
+            step = fname + ('[0]' if label == 'repeated' else '')
+            field_paths(msgs, ftype, prefix + step + '.', depth - 1, out)
+        else:
+            out.append(prefix + fname)
+
+
 def main() -> None:
     text = ''.join(open(p).read() for p in sorted(glob.glob(
         os.path.join(ROOT, 'proto/enforcement/v1/*.proto'))))
@@ -73,6 +108,23 @@ def main() -> None:
     for t in TOKENS:
         add(t)
     with open(os.path.join(ROOT, 'tests/fuzz/ndjson.dict'), 'w', newline='\n') as f:
+        f.write('\n'.join(lines) + '\n')
+
+    paths = []
+    field_paths(messages(text), 'Event', '', 3, paths)
+    seen.clear()
+    lines = ['# libFuzzer dictionary of tests/fuzz/csv_fuzzer.cc, written by',
+             '# tests/fuzz/make_dict.py from proto/enforcement/v1/*.proto. Do not edit.',
+             '# field paths']
+    for p in paths:
+        add(p.encode())
+    lines.append('# enum values')
+    for e in enums:
+        add(e.encode())
+    lines.append('# mapping and CSV tokens')
+    for t in CSV_TOKENS:
+        add(t)
+    with open(os.path.join(ROOT, 'tests/fuzz/csv.dict'), 'w', newline='\n') as f:
         f.write('\n'.join(lines) + '\n')
 
 

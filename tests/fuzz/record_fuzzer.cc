@@ -70,6 +70,8 @@ void CheckRecord(absl::string_view record_bytes) {
   const absl::Status valid = ledger::ValidateEvent(record.event());
   FUZZ_CHECK(valid.ok() || valid.code() == absl::StatusCode::kInvalidArgument,
              "ValidateEvent returned ", valid.ToString());
+  FUZZ_CHECK(fuzz::IsPrintableMessage(valid.message()),
+             "ValidateEvent message has a control character: ", fuzz::Show(valid.message()));
   (void)merkle::LeafHash(record_bytes);
 
   const int64_t seconds = record.recorded_at().seconds();

@@ -13,7 +13,8 @@
 //  3. `ledger init` + `ledger import FILE [--mapping data/generated.mapping]`
 //     as a child process, default options (synced batches of 1000, parser
 //     threads = CPUs): wall time from fork to exit, and the child's peak RSS
-//     (getrusage of the waited child, ru_maxrss).
+//     (getrusage of the waited child, ru_maxrss). Also `import --dry-run`
+//     (parse and validate only, no ledger) to show the importer's own memory.
 //
 // Usage: import_bench [--events N] [--small N] [--seed S] [--dir /tmp]
 //                     [--ledger PATH] [--mapping PATH] [--no-csv] [--keep] [--json]
@@ -121,12 +122,16 @@ struct ImportFigures {
 };
 
 ImportFigures Import(const Config& c, const std::string& work, const std::string& input,
-                     uint64_t events, bool csv, const std::string& name) {
+                     uint64_t events, bool csv, const std::string& name, bool dry_run = false) {
   const std::string db = absl::StrCat(work, "/db-", name);
   std::filesystem::remove_all(db);
-  Check(Run({c.ledger, "--db", db, "init", "--origin", "bench.example/import"}, work + "/init.out"),
-        "ledger init");
+  if (!dry_run) {
+    Check(Run({c.ledger, "--db", db, "init", "--origin", "bench.example/import"},
+              work + "/init.out"),
+          "ledger init");
+  }
   std::vector<std::string> argv = {c.ledger, "--db", db, "--json", "import", input};
+  if (dry_run) argv.push_back("--dry-run");
   if (csv) {
     argv.push_back("--mapping");
     argv.push_back(c.mapping);
@@ -134,7 +139,9 @@ ImportFigures Import(const Config& c, const std::string& work, const std::string
   std::fprintf(stderr, "import_bench: importing %s ...\n", name.c_str());
   ChildResult r = Run(argv, work + "/import.out");
   Check(r, "ledger import " + name);
-  if (r.out.find(absl::StrCat("\"appended\":", events, ",")) == std::string::npos) {
+  const std::string want = dry_run ? absl::StrCat("\"events\":", events, ",")
+                                   : absl::StrCat("\"appended\":", events, ",");
+  if (r.out.find(want) == std::string::npos) {
     Die(absl::StrCat("import ", name, " did not append ", events, " events: ", r.out));
   }
   std::filesystem::remove_all(db);
@@ -213,6 +220,9 @@ int main(int argc, char** argv) {
   });
 
   std::vector<ImportFigures> runs;
+  // The importer alone (--dry-run: no ledger), to see its own memory.
+  runs.push_back(Import(c, work, small_nd, c.small, false, "dry-run-small", true));
+  runs.push_back(Import(c, work, big_nd, c.events, false, "dry-run", true));
   runs.push_back(Import(c, work, small_nd, c.small, false, "ndjson-small"));
   runs.push_back(Import(c, work, big_nd, c.events, false, "ndjson"));
   if (c.csv) {

@@ -46,9 +46,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/proof_json.h"
+#include "rocksdb/db.h"
 #include "rocksdb/version.h"
 
 // The generator is not in any library (CMake builds each tools/bench/*_bench.cc
@@ -68,6 +70,7 @@ struct Config {
   std::string dir = "/tmp";
   uint64_t seed = 1;
   bool keep = false;
+  bool reuse = false;
   bool skip_proofs = false;
   bool skip_verify = false;
   bool json = false;
@@ -82,6 +85,7 @@ constexpr char kUsage[] =
     "  --dir DIR            where the ledgers are built (default /tmp)\n"
     "  --seed S             seed of events and proof positions (default 1)\n"
     "  --keep               keep the ledgers (DIR/proof-bench-*) instead of removing them\n"
+    "  --reuse              use a kept ledger of the right size instead of building it\n"
     "  --skip-proofs        only the verify measurement\n"
     "  --skip-verify        only the proof timings\n"
     "  --json               print JSON instead of a table\n";
@@ -132,6 +136,8 @@ Config ParseArgs(int argc, char** argv) {
       c.seed = take_u64(0);
     } else if (arg == "--keep") {
       c.keep = true;
+    } else if (arg == "--reuse") {
+      c.reuse = c.keep = true;
     } else if (arg == "--skip-proofs") {
       c.skip_proofs = true;
     } else if (arg == "--skip-verify") {
@@ -166,7 +172,7 @@ Event SmallEvent(uint64_t seed, uint64_t i) {
   const std::string suspect = absl::StrCat("s", i % 100003);
   e.set_event_id(absl::StrCat("p-", seed, "-", i));
   e.set_stream(absl::StrCat("suspect/", suspect));
-  e.mutable_occurred_at()->set_seconds(1709251200 + static_cast<int64_t>(i % 86400));
+  e.mutable_occurred_at()->set_seconds(1709251200 + 86400 * static_cast<int64_t>(i % 28));
   e.set_occurred_precision(enforcement::v1::PRECISION_DAY);
   e.mutable_source()->set_publisher("bench");
   e.set_recorded_by("proof_bench");
@@ -178,8 +184,18 @@ Event SmallEvent(uint64_t seed, uint64_t i) {
 
 // Builds a ledger of `n` events at `path` (removed first) with bulk
 // durability in batches of 10,000, and returns the build time in seconds.
-double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t seed) {
+double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t seed,
+                   bool reuse) {
   std::error_code ec;
+  if (reuse && std::filesystem::exists(path + "/CURRENT", ec)) {
+    ledger::OpenOptions ro;
+    ro.read_only = true;
+    auto l = ledger::Ledger::Open(path, ro);
+    if (l.ok() && (*l)->GetHead().tree_size == n) {
+      std::fprintf(stderr, "  reusing %s\n", path.c_str());
+      return 0;
+    }
+  }
   std::filesystem::remove_all(path, ec);
   ledger::OpenOptions o;
   o.create_if_missing = true;
@@ -209,6 +225,33 @@ double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t
   }
   if (absl::Status s = (*l)->Flush(); !s.ok()) Fail(s.ToString());
   return Seconds(Clock::now() - start);
+}
+
+// Flushes every memtable of the (closed) ledger at `path` to table files,
+// with RocksDB directly, so that its write-ahead log is no longer needed and
+// readers find the records in SSTs. See "WAL retention" in
+// docs/PERFORMANCE.md: without this a reader replays every WAL the writer
+// kept, at each open, and iterates the records from memtables.
+void SettleLedger(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+                           ledger::kEventIdsFamily, ledger::kMerkleFamily,
+                           ledger::kRetractedFamily}) {
+    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::DBOptions dbo;
+  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::Status s = rocksdb::DB::Open(dbo, path, cfs, &handles, &raw);
+  if (!s.ok()) Fail(absl::StrCat("settle ", path, ": ", s.ToString()));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  s = db->Flush(fo, handles);
+  if (!s.ok()) Fail(absl::StrCat("settle ", path, ": ", s.ToString()));
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db->Close().PermitUncheckedError();
 }
 
 std::unique_ptr<ledger::Ledger> OpenReader(const std::string& path) {
@@ -247,9 +290,10 @@ ProofResult MeasureProofs(const Config& c, uint64_t n) {
   res.events = n;
   const std::string path = absl::StrCat(c.dir, "/proof-bench-", n);
   std::fprintf(stderr, "proofs at %" PRIu64 " events: building the ledger (bulk, small events)\n", n);
-  res.build_s = BuildLedger(path, n, /*synthetic=*/false, c.seed);
+  res.build_s = BuildLedger(path, n, /*synthetic=*/false, c.seed, c.reuse);
   std::fprintf(stderr, "  built in %.1f s (%.0f events/s)\n", res.build_s,
                static_cast<double>(n) / res.build_s);
+  SettleLedger(path);
   std::unique_ptr<ledger::Ledger> l = OpenReader(path);
   if (l->GetHead().tree_size != n) Fail("the ledger has the wrong size");
   std::mt19937_64 rng(c.seed * 7919 + n);
@@ -296,12 +340,75 @@ ProofResult MeasureProofs(const Config& c, uint64_t n) {
   return res;
 }
 
+// Floors of the work verify does, measured separately on the same ledger
+// (settled) and records: one sequential scan of each column family with
+// RocksDB alone, touching every key and value; protobuf parsing of every
+// record; RFC 6962 node hashing of the whole tree.
+struct Breakdown {
+  double scan_s[6] = {0, 0, 0, 0, 0, 0};
+  uint64_t entries[6] = {0, 0, 0, 0, 0, 0};
+  double parse_s = 0, nodes_s = 0;
+};
+const char* const kFamilies[] = {ledger::kMetaFamily,    ledger::kRecordsFamily,
+                                 ledger::kStreamsFamily, ledger::kEventIdsFamily,
+                                 ledger::kMerkleFamily,  ledger::kRetractedFamily};
+
+Breakdown MeasureBreakdown(const std::string& path, const std::vector<std::string>& records) {
+  Breakdown b;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* name : kFamilies) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::DBOptions dbo;
+  dbo.max_open_files = -1;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(dbo, path, cfs, &handles, &raw);
+  if (!s.ok()) Fail(absl::StrCat("open ", path, ": ", s.ToString()));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (int f = 1; f < 6; ++f) {
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 2 << 20;
+    ro.fill_cache = false;
+    const auto t0 = Clock::now();
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, handles[f]));
+    uint64_t n = 0, bytes = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++n;
+      bytes += it->key().size() + it->value().size() + static_cast<uint8_t>(it->value().data()[0]);
+    }
+    b.scan_s[f] = Seconds(Clock::now() - t0);
+    b.entries[f] = n;
+    if (bytes == 1) std::fprintf(stderr, " ");
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db.reset();
+  {
+    enforcement::v1::LedgerRecord rec;
+    const auto t0 = Clock::now();
+    for (const std::string& r : records) {
+      if (!rec.ParseFromString(r)) Fail("a record does not parse");
+    }
+    b.parse_s = Seconds(Clock::now() - t0);
+  }
+  {
+    std::vector<merkle::Hash> leaves;
+    leaves.reserve(records.size());
+    for (const std::string& r : records) leaves.push_back(merkle::LeafHash(r));
+    merkle::CompactRange range;
+    const auto t0 = Clock::now();
+    for (const merkle::Hash& h : leaves) range.Append(h, nullptr);
+    b.nodes_s = Seconds(Clock::now() - t0);
+  }
+  return b;
+}
+
 struct VerifyResult {
   uint64_t events = 0;
   uint64_t bytes = 0;  // total record bytes
   double build_s = 0;
   std::vector<double> verify_s, sha_s;
   double verify_median = 0, sha_median = 0, fraction = 0;
+  double unsettled_open_s = 0, unsettled_verify_s = 0;  // before SettleLedger
+  Breakdown breakdown;
 };
 
 VerifyResult MeasureVerify(const Config& c) {
@@ -310,7 +417,7 @@ VerifyResult MeasureVerify(const Config& c) {
   const std::string path = absl::StrCat(c.dir, "/proof-bench-verify-", c.verify_events);
   std::fprintf(stderr, "verify: building a ledger of %" PRIu64 " synthetic events (bulk)\n",
                c.verify_events);
-  res.build_s = BuildLedger(path, c.verify_events, /*synthetic=*/true, c.seed);
+  res.build_s = BuildLedger(path, c.verify_events, /*synthetic=*/true, c.seed, c.reuse);
   std::fprintf(stderr, "  built in %.1f s\n", res.build_s);
   // The same record byte strings, in memory, for the SHA-256 baseline.
   std::vector<std::string> records;
@@ -324,6 +431,20 @@ VerifyResult MeasureVerify(const Config& c) {
     });
     if (!s.ok()) Fail(s.ToString());
   }
+  {
+    // Once as the bulk import left it: the reader replays the WALs the
+    // writer kept, and finds many records in memtables.
+    const auto t0 = Clock::now();
+    std::unique_ptr<ledger::Ledger> l = OpenReader(path);
+    const auto t1 = Clock::now();
+    absl::StatusOr<ledger::VerifyReport> v = l->Verify();
+    if (!v.ok() || !v->ok()) Fail("verify failed on the ledger as built");
+    res.unsettled_open_s = Seconds(t1 - t0);
+    res.unsettled_verify_s = Seconds(Clock::now() - t1);
+    std::fprintf(stderr, "  as built: open %.3f s, verify %.3f s\n", res.unsettled_open_s,
+                 res.unsettled_verify_s);
+  }
+  SettleLedger(path);
   for (int rep = 0; rep < c.repeat; ++rep) {
     // Alternate the order so neither always runs first.
     for (int k = 0; k < 2; ++k) {
@@ -348,6 +469,7 @@ VerifyResult MeasureVerify(const Config& c) {
       }
     }
   }
+  res.breakdown = MeasureBreakdown(path, records);
   res.verify_median = Median(res.verify_s);
   res.sha_median = Median(res.sha_s);
   res.fraction = res.sha_median / res.verify_median;
@@ -397,11 +519,12 @@ int main(int argc, char** argv) {
           &j,
           ",\n  \"verify\": {\"events\": %d, \"record_bytes\": %d, \"verify_s\": %.3f, "
           "\"sha256_s\": %.3f, \"fraction_of_sha256\": %.3f, \"verify_records_per_s\": %.0f, "
-          "\"sha256_records_per_s\": %.0f}",
+          "\"sha256_records_per_s\": %.0f, \"unsettled_open_s\": %.3f, \"unsettled_verify_s\": %.3f}",
           static_cast<int64_t>(verify->events), static_cast<int64_t>(verify->bytes),
           verify->verify_median, verify->sha_median, verify->fraction,
           static_cast<double>(verify->events) / verify->verify_median,
-          static_cast<double>(verify->events) / verify->sha_median);
+          static_cast<double>(verify->events) / verify->sha_median, verify->unsettled_open_s,
+          verify->unsettled_verify_s);
     }
     absl::StrAppend(&j, "\n}\n");
     std::fputs(j.c_str(), stdout);
@@ -433,6 +556,17 @@ int main(int argc, char** argv) {
     std::printf("  SHA-256(0x00 || record), same records   %8.3f s  %10.0f records/s\n",
                 verify->sha_median, static_cast<double>(verify->events) / verify->sha_median);
     std::printf("  verify as a fraction of SHA-256          %7.1f%%\n", verify->fraction * 100);
+    std::printf("  before settling (WALs kept by the import): open %.3f s, verify %.3f s (%.1f%%)\n",
+                verify->unsettled_open_s, verify->unsettled_verify_s,
+                100 * verify->sha_median / verify->unsettled_verify_s);
+    const Breakdown& b = verify->breakdown;
+    std::printf("  floors, measured alone on the same data (s):\n");
+    for (int f = 1; f < 6; ++f) {
+      std::printf("    scan %-10s %9" PRIu64 " entries  %7.3f s\n", kFamilies[f], b.entries[f],
+                  b.scan_s[f]);
+    }
+    std::printf("    protobuf parse of every record      %7.3f s\n", b.parse_s);
+    std::printf("    node hashes of the whole tree       %7.3f s\n", b.nodes_s);
     std::printf("  runs: verify");
     for (double s : verify->verify_s) std::printf(" %.3f", s);
     std::printf(" s; SHA-256");

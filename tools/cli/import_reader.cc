@@ -226,6 +226,7 @@ absl::StatusOr<bool> ReadCsvRecord(InputFile& in, uint64_t* lines, Row* row) {
   State state = kFieldStart;
   row->line = *lines + 1;
   uint64_t quote_line = 0;
+  uint64_t quote_column = 0;
   std::string field;
   auto error = [&](std::string rule) {
     if (row->read_error.empty()) {
@@ -245,6 +246,7 @@ absl::StatusOr<bool> ReadCsvRecord(InputFile& in, uint64_t* lines, Row* row) {
       } else if (state == kQuoted) {
         error(absl::StrCat("unterminated quoted field (its opening quote is on line ", quote_line,
                            ")"));
+        row->read_error_column = quote_column;
       } else if (state != kSkipLine) {
         row->fields.push_back(std::move(field));
       }
@@ -269,6 +271,7 @@ absl::StatusOr<bool> ReadCsvRecord(InputFile& in, uint64_t* lines, Row* row) {
           if (c == '"') {
             state = kQuoted;
             quote_line = *lines + 1;
+            quote_column = row->raw.size() + 1;
             row->raw.push_back(c);
             break;
           }
