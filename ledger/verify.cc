@@ -276,6 +276,23 @@ class WireSchema {
     return false;
   }
 
+  // protobuf's own UTF-8 check, after a fast path for ASCII (most strings).
+  static bool IsValidUtf8(const uint8_t* p, uint64_t len) {
+    uint64_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if ((w & 0x8080808080808080ull) != 0) break;
+    }
+    for (; i < len; ++i) {
+      if (p[i] >= 0x80) {
+        return google::protobuf::internal::IsStructurallyValidUTF8(
+            reinterpret_cast<const char*>(p + i), static_cast<int>(len - i));
+      }
+    }
+    return true;
+  }
+
   bool Check(int m, const uint8_t* p, const uint8_t* end, int depth) const {
     const std::vector<Field>& fields = messages_[m].fields;
     while (p < end) {
@@ -312,10 +329,7 @@ class WireSchema {
             case kBytes:
               break;
             case kString:
-              if (!google::protobuf::internal::IsStructurallyValidUTF8(
-                      reinterpret_cast<const char*>(body), static_cast<int>(len))) {
-                return false;
-              }
+              if (!IsValidUtf8(body, len)) return false;
               break;
             case kMessage:
               if (depth + 1 >= kMaxDepth || !Check(f.message, body, p, depth + 1)) return false;
@@ -1223,12 +1237,14 @@ absl::StatusOr<VerifyReport> Ledger::Verify(
   if (!keys.ok()) return keys.status();
 
   // The head and a snapshot that agree: appends hold `mu` while they write.
+  // (A read-only ledger is a RocksDB secondary instance, which has no
+  // snapshots; its data changes only in TryCatchUp.)
   Head head;
   const rocksdb::Snapshot* snapshot = nullptr;
   {
     std::lock_guard<std::mutex> l(im.mu);
     head = im.head;
-    snapshot = im.db->GetSnapshot();
+    if (!im.options.read_only) snapshot = im.db->GetSnapshot();
   }
   const Store st{im.db.get(),         im.cf(Impl::kRecords), im.cf(Impl::kStreams),
                  im.cf(Impl::kEventIds), im.cf(Impl::kMerkle),  im.cf(Impl::kRetracted)};
@@ -1241,7 +1257,7 @@ absl::StatusOr<VerifyReport> Ledger::Verify(
     finding = fast.Run(&report.root);
     checked = fast.records_checked();
   }
-  im.db->ReleaseSnapshot(snapshot);
+  if (snapshot != nullptr) im.db->ReleaseSnapshot(snapshot);
   if (finding.ok) {
     report.records_checked = checked;
     if (progress) progress(checked, head.tree_size);

@@ -69,6 +69,17 @@ std::string TimelineKindName(TimelineKind k) {
   return "unknown";
 }
 
+bool ParseTimelineKind(absl::string_view name, TimelineKind* kind) {
+  for (TimelineKind k : {TimelineKind::kSuspect, TimelineKind::kOperation, TimelineKind::kCase,
+                         TimelineKind::kCountry, TimelineKind::kGlobal}) {
+    if (name == TimelineKindName(k)) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
+}
+
 Date MakeDate(const google::protobuf::Timestamp& ts, Precision p) {
   Date d;
   d.seconds = ts.seconds();

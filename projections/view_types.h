@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
 
 namespace projections {
@@ -285,6 +286,8 @@ std::string RoleName(enforcement::v1::Role r);             // "ringleader", ... 
 std::string InstanceName(enforcement::v1::Instance i);     // "first", "appeal", "final", ""
 std::string KindName(enforcement::v1::Event::BodyCase k);  // "raid", ..., "reported_figure"
 std::string TimelineKindName(TimelineKind k);              // "suspect", "operation", ...
+// The inverse of TimelineKindName; false for an unknown name.
+bool ParseTimelineKind(absl::string_view name, TimelineKind* kind);
 
 // Dates: Date from a Timestamp and precision; RFC 3339 of its instant; and
 // the text of its unit ("2024", "2024-02", "2024-03-31", or RFC 3339 for exact).

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -29,13 +30,16 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "enforcement/v1/ledger_record.pb.h"
 #include "ledger/checkpoint.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/proof_json.h"
+#include "ledger/record_coding.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/paths.h"
 
@@ -933,6 +937,217 @@ TEST_F(AuditCliTest, AuditFailsWhenAStoredRecordWasChanged) {
                                     Quote(Path("k.pub")) + " --export " + Quote(Path("e.bin")));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("differs from what was signed"));
+}
+
+// --- verify, which audit runs -----------------------------------------------------
+//
+// Ledger::Verify reads the fields it needs straight from the record bytes
+// when a conservative wire-format check is sure protobuf would parse them,
+// and asks protobuf otherwise (ledger/verify.cc). These tests store records
+// whose bytes differ from what the ledger wrote -- with the Merkle tree and
+// the head recomputed, so that only the parse and the index checks can see
+// it -- and compare verify's verdict with protobuf's.
+
+class VerifyRecordBytesTest : public AuditCliTest {
+ protected:
+  static constexpr uint64_t kRecords = 10;
+  static constexpr uint64_t kTarget = 4;
+
+  void SetUp() override {
+    Append(kRecords);
+    auto l = Reader(db_);
+    auto rec = l->ReadOne(kTarget);
+    ASSERT_TRUE(rec.ok()) << rec.status();
+    original_ = rec->bytes;
+    // The bytes of the event inside the record (field 4, the last one).
+    enforcement::v1::LedgerRecord r;
+    ASSERT_TRUE(r.ParseFromString(original_));
+    ASSERT_TRUE(r.event().SerializeToString(&event_));
+    ASSERT_TRUE(absl::EndsWith(original_, event_));
+    prefix_ = original_.substr(0, original_.size() - event_.size());  // up to field 4's length
+    while (!prefix_.empty() && prefix_.back() != '\x22') prefix_.pop_back();
+    ASSERT_FALSE(prefix_.empty());
+    prefix_.pop_back();  // without the field-4 tag
+  }
+
+  // A record: the original fields before the event, then field 4 = `event`.
+  std::string WithEvent(const std::string& event) const {
+    std::string out = prefix_;
+    out.push_back('\x22');
+    AppendVarint(event.size(), &out);
+    return out + event;
+  }
+
+  // Stores `bytes` as record kTarget and rewrites every Merkle node and the
+  // head to match, with RocksDB directly.
+  void StoreRecord(const std::string& bytes) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+                             ledger::kEventIdsFamily, ledger::kMerkleFamily,
+                             ledger::kRetractedFamily}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db_, cfs, &h, &db).ok());
+    rocksdb::WriteBatch b;
+    b.Put(h[1], ledger::RecordKey(kTarget), ledger::EncodeRecordValue(bytes));
+    merkle::CompactRange range;
+    for (uint64_t i = 0; i < kRecords; ++i) {
+      std::string value;
+      ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[1], ledger::RecordKey(i), &value).ok());
+      const std::string record = i == kTarget ? bytes : value.substr(1);
+      range.Append(merkle::LeafHash(record), [&](int level, uint64_t index, const merkle::Hash& hash) {
+        b.Put(h[4], ledger::MerkleKey(level, index),
+              std::string(reinterpret_cast<const char*>(hash.data()), hash.size()));
+      });
+    }
+    std::string head;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[0], ledger::kHeadKey, &head).ok());
+    auto hv = ledger::DecodeHead(head);
+    ASSERT_TRUE(hv.has_value());
+    hv->root = range.Root();
+    b.Put(h[0], ledger::kHeadKey, ledger::EncodeHead(*hv));
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &b).ok());
+    for (auto* handle : h) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    delete db;
+  }
+
+  ledger::VerifyReport VerifyNow() {
+    auto l = Reader(db_);
+    auto v = l->Verify();
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.value_or(ledger::VerifyReport{});
+  }
+
+  std::string original_, event_, prefix_;
+};
+
+TEST_F(VerifyRecordBytesTest, TheLedgersOwnBytesPass) {
+  StoreRecord(original_);
+  ledger::VerifyReport r = VerifyNow();
+  EXPECT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(r.records_checked, kRecords);
+}
+
+TEST_F(VerifyRecordBytesTest, AnUnknownFieldStillParses) {
+  StoreRecord(original_ + "\xa0\x06\x01");  // field 100, varint 1
+  ledger::VerifyReport r = VerifyNow();
+  EXPECT_TRUE(r.ok()) << r.problem;
+}
+
+TEST_F(VerifyRecordBytesTest, ARepeatedEventIdIsReadAsProtobufReadsIt) {
+  // Two event_id fields: protobuf keeps the last, the real one, so the
+  // event-id index still matches.
+  StoreRecord(WithEvent(std::string("\x0a\x05") + "bogus" + event_));
+  ledger::VerifyReport r = VerifyNow();
+  EXPECT_TRUE(r.ok()) << r.problem;
+  // The other way round the index no longer matches.
+  StoreRecord(WithEvent(event_ + std::string("\x0a\x05") + "bogus"));
+  r = VerifyNow();
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.first_bad_position.value_or(999), kTarget);
+  EXPECT_THAT(r.problem, HasSubstr("event-id index"));
+}
+
+TEST_F(VerifyRecordBytesTest, TheLastBodyFieldIsTheBody) {
+  // A retraction body before the arrest: the arrest wins (oneof, last one).
+  std::string retraction = "\x0a\x03" "e-1" "\x12\x01" "x";
+  std::string body = "\x7a";  // field 15, wire type 2
+  AppendVarint(retraction.size(), &body);
+  body += retraction;
+  StoreRecord(WithEvent(body + event_));
+  ledger::VerifyReport r = VerifyNow();
+  EXPECT_TRUE(r.ok()) << r.problem;
+  // After it, the record is a retraction that the retraction index lacks.
+  StoreRecord(WithEvent(event_ + body));
+  r = VerifyNow();
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.first_bad_position.value_or(999), kTarget);
+  EXPECT_THAT(r.problem, HasSubstr("retraction index"));
+}
+
+TEST_F(VerifyRecordBytesTest, InvalidUtf8DeepInsideDoesNotParse) {
+  std::string bytes = original_;
+  const size_t at = bytes.rfind("CN");  // the suspect's nationality
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 1] = '\xff';
+  StoreRecord(bytes);
+  ledger::VerifyReport r = VerifyNow();
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.first_bad_position.value_or(999), kTarget);
+  EXPECT_THAT(r.problem, HasSubstr("record 4: stored bytes do not parse"));
+}
+
+TEST_F(VerifyRecordBytesTest, VerdictAgreesWithProtobufOnRandomDamage) {
+  std::mt19937_64 rng(7);
+  int parsed = 0, refused = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::string bytes = original_;
+    const int changes = 1 + static_cast<int>(rng() % 3);
+    for (int c = 0; c < changes; ++c) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    enforcement::v1::LedgerRecord rec;
+    const bool protobuf_parses = rec.ParseFromString(bytes);
+    StoreRecord(bytes);
+    ledger::VerifyReport r = VerifyNow();
+    const bool verify_refuses = r.problem.find("stored bytes do not parse") != std::string::npos;
+    EXPECT_EQ(verify_refuses, !protobuf_parses) << "damage #" << i << ": " << r.problem;
+    (protobuf_parses ? parsed : refused)++;
+  }
+  EXPECT_GT(parsed, 0);
+  EXPECT_GT(refused, 0);
+}
+
+// Many batches, retractions among them: the fast pass passes, and a wrong
+// retraction-index entry is found and named.
+TEST_F(AuditCliTest, VerifyOfAMultiBatchLedgerWithRetractions) {
+  {
+    ledger::OpenOptions o;
+    o.create_if_missing = true;
+    o.origin = kOrigin;
+    o.durability = ledger::Durability::kBulk;
+    auto l = ledger::Ledger::Open(db_, o);
+    ASSERT_TRUE(l.ok()) << l.status();
+    std::vector<Event> events;
+    for (int i = 0; i < 12000; ++i) {
+      if (i % 1000 == 999) {
+        events.push_back(testing_support::RetractionEvent(absl::StrCat("r-", i), "suspect/s1",
+                                                          absl::StrCat("e-", i - 5)));
+      } else {
+        events.push_back(ArrestEvent(absl::StrCat("e-", i), absl::StrCat("s", i % 13)));
+      }
+      if (events.size() == 500) {
+        auto r = (*l)->AppendEvents(events);
+        ASSERT_TRUE(r.ok()) << r.status();
+        events.clear();
+      }
+    }
+    ASSERT_TRUE((*l)->Flush().ok());
+    auto v = (*l)->Verify();  // a writer verifies too (through a snapshot)
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(v->ok()) << v->problem;
+    EXPECT_EQ(v->records_checked, 12000u);
+  }
+  CommandResult r = Ledger("verify --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"ok\":true,\"records_checked\":12000"));
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+                             ledger::kEventIdsFamily, ledger::kMerkleFamily,
+                             ledger::kRetractedFamily}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db_, cfs, &h, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[5], "e-7994", ledger::RecordKey(1)).ok());
+    for (auto* handle : h) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    delete db;
+  }
+  r = Ledger("verify");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("verification FAILED at position 7999: the retraction index entry"));
 }
 
 }  // namespace

@@ -166,7 +166,9 @@ TEST(ImportCrashTest, KilledImportWithRejectsResumesAndLosesNoRow) {
     ASSERT_EQ(ledger_count + reject_count, 1)
         << "line " << line << " (" << id << "): " << ledger_count << " times in the ledger, "
         << reject_count << " times in the rejects file";
-    if (planted.count(line)) EXPECT_EQ(reject_count, 1) << "planted bad line " << line;
+    if (planted.count(line)) {
+      EXPECT_EQ(reject_count, 1) << "planted bad line " << line;
+    }
     appended_rows += ledger_count;
   }
   EXPECT_EQ(in_ledger.size(), static_cast<size_t>(appended_rows)) << "nothing else in the ledger";

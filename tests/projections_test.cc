@@ -835,6 +835,10 @@ TEST_F(ViewsTest, ListSuspectsFiltersAndPages) {
   EXPECT_EQ((*p)[0].suspect_id, "s2");
   EXPECT_EQ(views->ListOperations()->size(), 2u);
   EXPECT_EQ(views->GetSuspect("nobody").status().code(), absl::StatusCode::kNotFound);
+  TimelineKind kind;
+  EXPECT_TRUE(ParseTimelineKind("country", &kind));
+  EXPECT_EQ(kind, TimelineKind::kCountry);
+  EXPECT_FALSE(ParseTimelineKind("planet", &kind));
   EXPECT_TRUE(views->Timeline({TimelineKind::kSuspect, "nobody"})->empty());
 }
 

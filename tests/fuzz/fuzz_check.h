@@ -30,10 +30,24 @@ inline std::string Show(absl::string_view bytes, size_t max = 512) {
                       " (", bytes.size(), " bytes)");
 }
 
+// Whether the class of checks `name` is switched off by the environment
+// variable FUZZ_IGNORE (comma-separated names), to look past a known,
+// reported bug while it is being fixed: `FUZZ_IGNORE=printable tools/fuzz
+// long ...`. Never set it in CI.
+inline bool Ignored(absl::string_view name) {
+  static const std::string* const kIgnore = [] {
+    const char* v = std::getenv("FUZZ_IGNORE");
+    return new std::string(v == nullptr ? "" : absl::StrCat(",", v, ","));
+  }();
+  return kIgnore->find(absl::StrCat(",", name, ",")) != std::string::npos;
+}
+
 // Whether `message` is safe to print on one line of a terminal or log: no C0
 // control character (newline included) and no DEL. Input bytes echoed in an
-// error message must be escaped, as ledger/validate.cc's Quote does.
+// error message must be escaped, as ledger/validate.cc's Quote does. Always
+// true under FUZZ_IGNORE=printable.
 inline bool IsPrintableMessage(absl::string_view message) {
+  if (Ignored("printable")) return true;
   for (char ch : message) {
     const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7F) return false;

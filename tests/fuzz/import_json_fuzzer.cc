@@ -6,7 +6,8 @@
 // Properties checked for every input:
 //  1. Every line ParseEventJson accepts, ParseEventLine accepts too, with an
 //     equal Event (import_json.h promises this). The strict parser may
-//     refuse more (duplicate keys, null in arrays, ...), never less.
+//     refuse more (duplicate keys, null in arrays, ...), never less. It never
+//     accepts a raw control character where RFC 8259 forbids one.
 //  2. A refusal has a message without control characters (input echoed in
 //     it is escaped, so it stays one line on a terminal and in a log) and a
 //     column inside the line (or 0); invalid UTF-8 is always refused.
@@ -49,6 +50,29 @@ bool IsDerivedId(absl::string_view id) {
   return true;
 }
 
+// Whether `line` breaks RFC 8259's rule on raw control characters: none
+// inside a string (they must be escaped), and outside strings only the
+// whitespace tab, LF and CR. A lexical check, not a parse.
+bool HasRawControlCharacter(absl::string_view line) {
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (in_string) {
+      if (c < 0x20) return true;
+      if (c == '\\') {
+        ++i;  // the escaped character, whatever it is
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
@@ -73,6 +97,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(cli::FindInvalidUtf8(line) == absl::string_view::npos,
              "ParseEventJson accepted invalid UTF-8: ", fuzz::Show(line));
+  FUZZ_CHECK(!HasRawControlCharacter(line),
+             "ParseEventJson accepted a raw control character (RFC 8259 refuses it): ",
+             fuzz::Show(line));
 
   // 1. The reference agrees.
   Event reference;

@@ -203,11 +203,11 @@ class Parser {
         case 't': out->push_back('\t'); break;
         case 'u': {
           const char* at = p_ - 2;
-          uint32_t cp;
+          uint32_t cp = 0;
           if (!Hex4(&cp)) return false;
           if (cp >= 0xDC00 && cp <= 0xDFFF) return FailAt(at, "lone low surrogate in \\u escape");
           if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t lo;
+            uint32_t lo = 0;
             if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
               return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
             }
