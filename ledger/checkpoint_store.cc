@@ -83,26 +83,26 @@ absl::Status ProveConsistent(const merkle::NodeReader& nodes, uint64_t size1,
                              const std::string& what) {
   if (size1 == size2) {
     if (root1 == root2) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing to sign: ", what, ": two different roots for tree size ", size1, ": ",
-        merkle::ToBase64(root1), " and ", merkle::ToBase64(root2),
-        " (the log forked, or the checkpoints directory was tampered with)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing to sign: ", what, ": two different roots for tree size ", size1,
+                     ": ", merkle::ToBase64(root1), " and ", merkle::ToBase64(root2),
+                     " (the log forked, or the checkpoints directory was tampered with)"));
   }
   if (size1 == 0) {
     if (root1 == merkle::EmptyRoot()) return absl::OkStatus();
-    return absl::FailedPreconditionError(
-        absl::StrCat("refusing to sign: ", what, ": a checkpoint of tree size 0 must have the "
-                     "empty-tree root ", merkle::ToBase64(merkle::EmptyRoot()), ", not ",
-                     merkle::ToBase64(root1)));
+    return absl::FailedPreconditionError(absl::StrCat("refusing to sign: ", what,
+                                                      ": a checkpoint of tree size 0 must have the "
+                                                      "empty-tree root ",
+                                                      merkle::ToBase64(merkle::EmptyRoot()),
+                                                      ", not ", merkle::ToBase64(root1)));
   }
-  absl::StatusOr<std::vector<merkle::Hash>> proof =
-      merkle::ConsistencyProof(nodes, size1, size2);
+  absl::StatusOr<std::vector<merkle::Hash>> proof = merkle::ConsistencyProof(nodes, size1, size2);
   if (!proof.ok()) return proof.status();
   if (absl::Status v = merkle::VerifyConsistency(size1, size2, root1, root2, *proof); !v.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to sign: ", what, ": the consistency proof from tree size ", size1,
-        " to tree size ", size2, " (generated from the stored tree) does not verify: ",
-        v.message(), " (the log forked, or the checkpoints directory was tampered with)"));
+        " to tree size ", size2, " (generated from the stored tree) does not verify: ", v.message(),
+        " (the log forked, or the checkpoints directory was tampered with)"));
   }
   return absl::OkStatus();
 }
@@ -145,10 +145,10 @@ absl::StatusOr<std::unique_ptr<CheckpointStore::Lock>> CheckpointStore::Acquire(
 }
 
 std::string CheckpointStore::FileName(const Checkpoint& c, uint32_t key_hash) {
-  return absl::StrFormat("%020u-%s-%08x%s", c.size,
-                         absl::BytesToHexString(absl::string_view(
-                             reinterpret_cast<const char*>(c.root.data()), 8)),
-                         key_hash, kSuffix);
+  return absl::StrFormat(
+      "%020u-%s-%08x%s", c.size,
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(c.root.data()), 8)),
+      key_hash, kSuffix);
 }
 
 absl::StatusOr<std::vector<IssuedCheckpoint>> CheckpointStore::List() const {
@@ -174,9 +174,8 @@ absl::StatusOr<std::vector<IssuedCheckpoint>> CheckpointStore::List() const {
     absl::StatusOr<Checkpoint> c =
         text.ok() ? ParseCheckpoint(*text) : absl::StatusOr<Checkpoint>(text.status());
     if (!c.ok()) {
-      return absl::DataLossError(absl::StrCat("checkpoints/", name,
-                                              " is not a well-formed checkpoint: ",
-                                              c.status().message()));
+      return absl::DataLossError(absl::StrCat(
+          "checkpoints/", name, " is not a well-formed checkpoint: ", c.status().message()));
     }
     i.checkpoint = *std::move(c);
     // Signature lines: "— <name> <base64(key hash || signature)>".
@@ -188,8 +187,8 @@ absl::StatusOr<std::vector<IssuedCheckpoint>> CheckpointStore::List() const {
         i.signers.push_back(absl::StrCat(
             parts[1], "+", absl::BytesToHexString(absl::string_view(raw).substr(0, 4))));
       } else {
-        i.signers.push_back(absl::StrCat("(malformed signature line \"", absl::CHexEscape(line),
-                                         "\")"));
+        i.signers.push_back(
+            absl::StrCat("(malformed signature line \"", absl::CHexEscape(line), "\")"));
       }
     }
     out.push_back(std::move(i));
@@ -201,8 +200,7 @@ absl::StatusOr<std::vector<IssuedCheckpoint>> CheckpointStore::List() const {
   return out;
 }
 
-absl::Status CheckpointStore::CheckConsistent(const Checkpoint& c,
-                                              const merkle::NodeReader& nodes,
+absl::Status CheckpointStore::CheckConsistent(const Checkpoint& c, const merkle::NodeReader& nodes,
                                               uint64_t tree_size) const {
   if (c.size > tree_size) {
     return absl::InvalidArgumentError(
@@ -222,9 +220,9 @@ absl::Status CheckpointStore::CheckConsistent(const Checkpoint& c,
   for (const IssuedCheckpoint& i : *issued) {
     const Checkpoint& ic = i.checkpoint;
     if (ic.origin != c.origin) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "refusing to sign: ", Describe(i), " is a checkpoint of the log \"", ic.origin,
-          "\", not of this log \"", c.origin, "\""));
+      return absl::FailedPreconditionError(absl::StrCat("refusing to sign: ", Describe(i),
+                                                        " is a checkpoint of the log \"", ic.origin,
+                                                        "\", not of this log \"", c.origin, "\""));
     }
     if (ic.size > tree_size) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -289,8 +287,8 @@ absl::StatusOr<CheckpointStore::AddResult> CheckpointStore::Add(const Checkpoint
   // if the lock were bypassed.
   if (::link(tmp.c_str(), path.c_str()) != 0) {
     const absl::Status s = errno == EEXIST
-                               ? absl::AlreadyExistsError(absl::StrCat(
-                                     "checkpoints/", result.file, " appeared meanwhile"))
+                               ? absl::AlreadyExistsError(absl::StrCat("checkpoints/", result.file,
+                                                                       " appeared meanwhile"))
                                : ErrnoError("cannot create", path);
     ::unlink(tmp.c_str());
     return s;

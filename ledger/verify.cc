@@ -4,14 +4,15 @@
 // Two passes, so that a ledger that is intact is checked fast and a ledger
 // that is not gets an exact report:
 //
-//  1. The fast pass (FastVerify) makes every check on two threads over one
+//  1. The fast pass (FastVerifier) makes every check on two threads over one
 //     consistent snapshot. A reader thread scans the records family and hands
-//     the stored values over in batches; the calling thread checks each
-//     record (it parses, it carries its position, recorded_at never
-//     decreases), hashes it into the tree and adds the index entries the
-//     record implies to multiset digests. Whichever thread is free then scans
-//     the merkle, streams, event_ids and retracted families into digests of
-//     what is stored (the stream scan also checks the order of versions).
+//     the stored values over in batches with their leaf hashes; the calling
+//     thread checks each record (it parses, it carries its position,
+//     recorded_at never decreases), adds it to the tree, and adds the index
+//     entries the record implies to multiset digests. Whichever thread is
+//     free then scans the merkle, streams, event_ids and retracted families
+//     into digests of what is stored (the stream scan also checks the order
+//     of versions).
 //     Stored and implied sets are then compared: the merkle family must hold
 //     exactly the nodes the records complete (no node missing, different or
 //     extra), each index exactly the entries the records imply, the head the
@@ -149,12 +150,12 @@ class MultisetDigest {
     scratch_.append(reinterpret_cast<const char*>(&klen), sizeof(klen));
     scratch_.append(key.data(), key.size());
     scratch_.append(value.data(), value.size());
-    for (int i = 0; i < 2; ++i) sums_[i] += KeyedHash(keys_.lane[i], scratch_.data(), scratch_.size());
+    for (int i = 0; i < 2; ++i) {
+      sums_[i] += KeyedHash(keys_.lane[i], scratch_.data(), scratch_.size());
+    }
     ++count_;
   }
-  bool operator==(const MultisetDigest& o) const {
-    return sums_ == o.sums_ && count_ == o.count_;
-  }
+  bool operator==(const MultisetDigest& o) const { return sums_ == o.sums_ && count_ == o.count_; }
   uint64_t count() const { return count_; }
 
  private:
@@ -191,7 +192,7 @@ class WireSchema {
   struct Message {
     std::vector<Field> fields;  // by field number; kNone where none is declared
   };
-  static constexpr int kMaxDepth = 64;    // protobuf's own limit is 100
+  static constexpr int kMaxDepth = 64;     // protobuf's own limit is 100
   static constexpr int kMaxNumber = 1024;  // larger field numbers: not sure
 
   explicit WireSchema(const google::protobuf::Descriptor* root) {
@@ -210,7 +211,9 @@ class WireSchema {
       return id;  // no fields known: every occurrence is "not sure"
     }
     int max_number = 0;
-    for (int i = 0; i < d->field_count(); ++i) max_number = std::max(max_number, d->field(i)->number());
+    for (int i = 0; i < d->field_count(); ++i) {
+      max_number = std::max(max_number, d->field(i)->number());
+    }
     if (max_number > kMaxNumber) return id;
     std::vector<Field> fields(max_number + 1);
     for (int i = 0; i < d->field_count(); ++i) {
@@ -410,11 +413,20 @@ bool SkipField(int wire_type, const uint8_t** p, const uint8_t* end) {
   uint64_t v;
   absl::string_view s;
   switch (wire_type) {
-    case 0: return ReadVarint64(p, end, &v);
-    case 1: if (end - *p < 8) return false; *p += 8; return true;
-    case 5: if (end - *p < 4) return false; *p += 4; return true;
-    case 2: return ReadDelimited(p, end, &s);
-    default: return false;
+    case 0:
+      return ReadVarint64(p, end, &v);
+    case 1:
+      if (end - *p < 8) return false;
+      *p += 8;
+      return true;
+    case 5:
+      if (end - *p < 4) return false;
+      *p += 4;
+      return true;
+    case 2:
+      return ReadDelimited(p, end, &s);
+    default:
+      return false;
   }
 }
 
@@ -600,8 +612,9 @@ struct Store {
 // Stored record values handed from the reader thread to the checker.
 struct Batch {
   uint64_t first_position = 0;
-  std::string data;            // the values, back to back
-  std::vector<uint32_t> ends;  // end offset of each value in data
+  std::string data;                  // the values, back to back
+  std::vector<uint32_t> ends;        // end offset of each value in data
+  std::vector<merkle::Hash> leaves;  // LeafHash of each value's record bytes
 };
 
 // A bounded hand-over of batches, recycling their buffers.
@@ -663,16 +676,15 @@ class BatchQueue {
 // error that stopped it.
 struct FastFinding {
   bool ok = true;
-  absl::Status error;                 // set when reading failed
-  std::optional<uint64_t> position;   // when tied to a record
+  absl::Status error;                // set when reading failed
+  std::optional<uint64_t> position;  // when tied to a record
   std::string problem;
 };
 
 class FastVerifier {
  public:
   FastVerifier(const Store& st, const Head& head, const rocksdb::Snapshot* snapshot,
-               const DigestKeys& keys,
-               const std::function<void(uint64_t, uint64_t)>& progress)
+               const DigestKeys& keys, const std::function<void(uint64_t, uint64_t)>& progress)
       : st_(st),
         head_(head),
         snapshot_(snapshot),
@@ -739,14 +751,13 @@ class FastVerifier {
   void ReadRecords() {
     constexpr size_t kBatchBytes = 1 << 20;
     constexpr size_t kBatchRecords = 4096;
-    std::unique_ptr<rocksdb::Iterator> it(
-        st_.db->NewIterator(ScanOptions(), st_.records));
+    std::unique_ptr<rocksdb::Iterator> it(st_.db->NewIterator(ScanOptions(), st_.records));
     std::unique_ptr<Batch> batch;
     uint64_t expect = 0;
     for (it->SeekToFirst(); it->Valid() && !stop_.load(std::memory_order_relaxed); it->Next()) {
       if (it->key().size() != 8) {
-        Found(expect, absl::StrCat("records key of ", it->key().size(), " bytes after position ",
-                                   expect));
+        Found(expect,
+              absl::StrCat("records key of ", it->key().size(), " bytes after position ", expect));
         break;
       }
       const uint64_t pos = DecodeFixed64BE(it->key().data());
@@ -763,8 +774,15 @@ class FastVerifier {
         batch->first_position = pos;
         batch->data.clear();
         batch->ends.clear();
+        batch->leaves.clear();
       }
-      batch->data.append(it->value().data(), it->value().size());
+      // The leaf hash is computed here, on the reader thread, which has time
+      // to spare; the checker checks the value's tag before using it.
+      const rocksdb::Slice value = it->value();
+      batch->leaves.push_back(
+          value.empty() ? merkle::Hash{}
+                        : merkle::LeafHash(absl::string_view(value.data() + 1, value.size() - 1)));
+      batch->data.append(value.data(), value.size());
       batch->ends.push_back(static_cast<uint32_t>(batch->data.size()));
       ++expect;
       if (batch->data.size() >= kBatchBytes || batch->ends.size() >= kBatchRecords) {
@@ -776,8 +794,8 @@ class FastVerifier {
       if (absl::Status s = FromRocks(it->status(), "reading records"); !s.ok()) {
         FoundError(s);
       } else if (expect != head_.tree_size) {
-        Found(expect, absl::StrCat("record ", expect, " is missing (tree size ", head_.tree_size,
-                                   ")"));
+        Found(expect,
+              absl::StrCat("record ", expect, " is missing (tree size ", head_.tree_size, ")"));
       }
     }
     queue_.FinishWriting();
@@ -793,7 +811,8 @@ class FastVerifier {
       if (stop_.load(std::memory_order_relaxed)) break;
       uint32_t begin = 0;
       uint64_t pos = batch->first_position;
-      for (uint32_t end : batch->ends) {
+      for (size_t i = 0; i < batch->ends.size(); ++i) {
+        const uint32_t end = batch->ends[i];
         const absl::string_view value(batch->data.data() + begin, end - begin);
         begin = end;
         absl::StatusOr<absl::string_view> bytes = RecordBytesFromValue(value, pos);
@@ -813,15 +832,13 @@ class FastVerifier {
                                          absl::FormatTime(last_recorded)));
         }
         last_recorded = recorded;
-        range_.Append(merkle::LeafHash(*bytes),
-                      [&](int level, uint64_t index, const merkle::Hash& h) {
-                        merkle_key.clear();
-                        merkle_key.push_back(static_cast<char>(level));
-                        PutFixed64BE(&merkle_key, index);
-                        merkle_expected_.Add(
-                            merkle_key,
-                            absl::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-                      });
+        range_.Append(batch->leaves[i], [&](int level, uint64_t index, const merkle::Hash& h) {
+          merkle_key.clear();
+          merkle_key.push_back(static_cast<char>(level));
+          PutFixed64BE(&merkle_key, index);
+          merkle_expected_.Add(
+              merkle_key, absl::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+        });
         position_value.clear();
         PutFixed64BE(&position_value, pos);
         stream_key.assign(f.stream.data(), f.stream.size());
@@ -853,8 +870,7 @@ class FastVerifier {
           ScanFamily(st_.event_ids, &ids_stored_, "scanning the event-id index");
           break;
         case kRetractedTask:
-          ScanFamily(st_.retracted, &retracted_stored_,
-                     "scanning the retraction index");
+          ScanFamily(st_.retracted, &retracted_stored_, "scanning the retraction index");
           break;
       }
     }
@@ -873,8 +889,7 @@ class FastVerifier {
   // The stream index in key order: versions of each stream contiguous from
   // 0, positions increasing; and its digest.
   void ScanStreams() {
-    std::unique_ptr<rocksdb::Iterator> it(
-        st_.db->NewIterator(ScanOptions(), st_.streams));
+    std::unique_ptr<rocksdb::Iterator> it(st_.db->NewIterator(ScanOptions(), st_.streams));
     std::string last_stream;
     uint64_t last_version = 0, last_position = 0;
     bool have_last = false;
@@ -918,9 +933,9 @@ class FastVerifier {
                                " differs from the stored head root ", merkle::ToHex(head_.root));
     } else if (!(merkle_stored_ == merkle_expected_)) {
       f.ok = false;
-      f.problem = absl::StrCat(
-          "the merkle family holds ", merkle_stored_.count(), " nodes where the records complete ",
-          merkle_expected_.count(), ", or some stored node differs from the recomputed one");
+      f.problem = absl::StrCat("the merkle family holds ", merkle_stored_.count(),
+                               " nodes where the records complete ", merkle_expected_.count(),
+                               ", or some stored node differs from the recomputed one");
     } else if (!(streams_stored_ == streams_expected_)) {
       f.ok = false;
       f.problem = "the stream index differs from the entries the records imply";
@@ -962,8 +977,7 @@ bool KeyLayoutsAgree() {
   PutFixed64BE(&s, 42);
   std::string p;
   PutFixed64BE(&p, 9);
-  return m == MerkleKey(7, 0x0102030405060708ull) && s == StreamKey("a/b", 42) &&
-         p == RecordKey(9);
+  return m == MerkleKey(7, 0x0102030405060708ull) && s == StreamKey("a/b", 42) && p == RecordKey(9);
 }
 
 // ===========================================================================
@@ -1038,31 +1052,30 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
   std::string node_problem;
   std::string problem;
   uint64_t position = 0;
-  absl::Status scan =
-      ledger.Scan(0, head.tree_size, [&](const StoredRecord& rec) -> absl::Status {
-        position = rec.record.position();
-        const absl::Time recorded = absl::FromUnixSeconds(rec.record.recorded_at().seconds()) +
-                                    absl::Nanoseconds(rec.record.recorded_at().nanos());
-        if (recorded < last_recorded) {
-          problem = absl::StrCat("recorded_at ", absl::FormatTime(recorded),
-                                 " is earlier than the previous record's ",
-                                 absl::FormatTime(last_recorded));
-          return absl::CancelledError();
-        }
-        last_recorded = recorded;
-        range.Append(merkle::LeafHash(rec.bytes), [&](int level, uint64_t index,
-                                                      const merkle::Hash& h) {
+  absl::Status scan = ledger.Scan(0, head.tree_size, [&](const StoredRecord& rec) -> absl::Status {
+    position = rec.record.position();
+    const absl::Time recorded = absl::FromUnixSeconds(rec.record.recorded_at().seconds()) +
+                                absl::Nanoseconds(rec.record.recorded_at().nanos());
+    if (recorded < last_recorded) {
+      problem =
+          absl::StrCat("recorded_at ", absl::FormatTime(recorded),
+                       " is earlier than the previous record's ", absl::FormatTime(last_recorded));
+      return absl::CancelledError();
+    }
+    last_recorded = recorded;
+    range.Append(
+        merkle::LeafHash(rec.bytes), [&](int level, uint64_t index, const merkle::Hash& h) {
           if (!node_problem.empty()) return;
           while (static_cast<int>(levels.size()) <= level) {
-            levels.push_back(std::make_unique<LevelCursor>(st.db, st.merkle,
-                                                           static_cast<int>(levels.size())));
+            levels.push_back(
+                std::make_unique<LevelCursor>(st.db, st.merkle, static_cast<int>(levels.size())));
           }
           rocksdb::Iterator* it = levels[level]->it();
           int stored_level;
           uint64_t stored_index;
           if (!it->Valid() ||
-              !ParseMerkleKey(absl::string_view(it->key().data(), it->key().size()),
-                              &stored_level, &stored_index) ||
+              !ParseMerkleKey(absl::string_view(it->key().data(), it->key().size()), &stored_level,
+                              &stored_index) ||
               stored_index != index) {
             node_problem = absl::StrCat("Merkle node (level ", level, ", index ", index,
                                         ") is missing from storage");
@@ -1075,23 +1088,23 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
           }
           it->Next();
         });
-        if (!node_problem.empty()) {
-          problem = node_problem;
-          return absl::CancelledError();
-        }
-        const Event& e = rec.record.event();
-        const std::string pos_value = PositionValue(position);
-        streams_expected.Add(StreamKey(e.stream(), rec.record.stream_version()), pos_value);
-        ids_expected.Add(e.event_id(), pos_value);
-        if (e.body_case() == Event::kRetraction) {
-          retracted_expected.Add(e.retraction().target_event_id(), pos_value);
-        }
-        ++report.records_checked;
-        if (progress && report.records_checked % 65536 == 0) {
-          progress(report.records_checked, head.tree_size);
-        }
-        return absl::OkStatus();
-      });
+    if (!node_problem.empty()) {
+      problem = node_problem;
+      return absl::CancelledError();
+    }
+    const Event& e = rec.record.event();
+    const std::string pos_value = PositionValue(position);
+    streams_expected.Add(StreamKey(e.stream(), rec.record.stream_version()), pos_value);
+    ids_expected.Add(e.event_id(), pos_value);
+    if (e.body_case() == Event::kRetraction) {
+      retracted_expected.Add(e.retraction().target_event_id(), pos_value);
+    }
+    ++report.records_checked;
+    if (progress && report.records_checked % 65536 == 0) {
+      progress(report.records_checked, head.tree_size);
+    }
+    return absl::OkStatus();
+  });
   if (!problem.empty()) return fail(position, problem);
   if (!scan.ok()) {
     if (scan.code() == absl::StatusCode::kDataLoss) {
@@ -1105,8 +1118,7 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
                              report.records_checked, " are stored"));
   }
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        st.db->NewIterator(rocksdb::ReadOptions(), st.records));
+    std::unique_ptr<rocksdb::Iterator> it(st.db->NewIterator(rocksdb::ReadOptions(), st.records));
     it->Seek(RecordKey(head.tree_size));
     if (it->Valid()) {
       return fail(head.tree_size, "a record is stored past the head");
@@ -1114,21 +1126,21 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
   }
   report.root = range.Root();
   if (report.root != head.root) {
-    return fail(std::nullopt, absl::StrCat("recomputed root ", merkle::ToHex(report.root),
-                                           " differs from the stored head root ",
-                                           merkle::ToHex(head.root)));
+    return fail(std::nullopt,
+                absl::StrCat("recomputed root ", merkle::ToHex(report.root),
+                             " differs from the stored head root ", merkle::ToHex(head.root)));
   }
   for (size_t level = 0; level < levels.size(); ++level) {
     if (levels[level]->it()->Valid()) {
-      return fail(std::nullopt, absl::StrCat("Merkle level ", level,
-                                             " stores nodes beyond the tree size"));
+      return fail(std::nullopt,
+                  absl::StrCat("Merkle level ", level, " stores nodes beyond the tree size"));
     }
   }
 
   // 2. Indexes, each one sequential pass.
-  auto digest_family = [&](rocksdb::ColumnFamilyHandle* cf, Sha256SetDigest* d,
-                           const std::function<std::string(absl::string_view,
-                                                           absl::string_view)>& check)
+  auto digest_family =
+      [&](rocksdb::ColumnFamilyHandle* cf, Sha256SetDigest* d,
+          const std::function<std::string(absl::string_view, absl::string_view)>& check)
       -> absl::StatusOr<std::string> {
     std::unique_ptr<rocksdb::Iterator> it(st.db->NewIterator(rocksdb::ReadOptions(), cf));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -1146,8 +1158,8 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
   uint64_t last_version = 0, last_position = 0;
   bool have_last = false;
   Sha256SetDigest streams_stored, ids_stored, retracted_stored;
-  absl::StatusOr<std::string> sp = digest_family(
-      st.streams, &streams_stored, [&](absl::string_view k, absl::string_view v) {
+  absl::StatusOr<std::string> sp =
+      digest_family(st.streams, &streams_stored, [&](absl::string_view k, absl::string_view v) {
         absl::string_view s;
         uint64_t version;
         if (!ParseStreamKey(k, &s, &version) || v.size() != 8) {
@@ -1170,8 +1182,7 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
   if (!sp->empty()) return fail(std::nullopt, *sp);
   absl::StatusOr<std::string> ip = digest_family(st.event_ids, &ids_stored, nullptr);
   if (!ip.ok()) return ip.status();
-  absl::StatusOr<std::string> rp =
-      digest_family(st.retracted, &retracted_stored, nullptr);
+  absl::StatusOr<std::string> rp = digest_family(st.retracted, &retracted_stored, nullptr);
   if (!rp.ok()) return rp.status();
   if (streams_stored == streams_expected && ids_stored == ids_expected &&
       retracted_stored == retracted_expected) {
@@ -1187,9 +1198,8 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
         const Event& e = rec.record.event();
         const std::string want = PositionValue(rec.record.position());
         std::string got;
-        rocksdb::Status s =
-            st.db->Get(rocksdb::ReadOptions(), st.streams,
-                       StreamKey(e.stream(), rec.record.stream_version()), &got);
+        rocksdb::Status s = st.db->Get(rocksdb::ReadOptions(), st.streams,
+                                       StreamKey(e.stream(), rec.record.stream_version()), &got);
         if (!s.ok() || got != want) {
           first = rec.record.position();
           what = absl::StrCat("the stream index entry for \"", e.stream(), "\" version ",
@@ -1204,8 +1214,8 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
           return absl::CancelledError();
         }
         if (e.body_case() == Event::kRetraction) {
-          s = st.db->Get(rocksdb::ReadOptions(), st.retracted,
-                         e.retraction().target_event_id(), &got);
+          s = st.db->Get(rocksdb::ReadOptions(), st.retracted, e.retraction().target_event_id(),
+                         &got);
           if (!s.ok() || got != want) {
             first = rec.record.position();
             what = "the retraction index entry of this retraction is missing or wrong";
@@ -1246,8 +1256,9 @@ absl::StatusOr<VerifyReport> Ledger::Verify(
     head = im.head;
     if (!im.options.read_only) snapshot = im.db->GetSnapshot();
   }
-  const Store st{im.db.get(),         im.cf(Impl::kRecords), im.cf(Impl::kStreams),
-                 im.cf(Impl::kEventIds), im.cf(Impl::kMerkle),  im.cf(Impl::kRetracted)};
+  const Store st{im.db.get(),           im.cf(Impl::kRecords),
+                 im.cf(Impl::kStreams), im.cf(Impl::kEventIds),
+                 im.cf(Impl::kMerkle),  im.cf(Impl::kRetracted)};
   VerifyReport report;
   report.tree_size = head.tree_size;
   FastFinding finding;

@@ -21,16 +21,16 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "enforcement/v1/ledger_record.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "enforcement/v1/ledger_record.pb.h"
 #include "ledger/checkpoint.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
@@ -188,16 +188,15 @@ class AuditCliTest : public testing::Test {
   }
   CommandResult Ledger(const std::string& args) { return LedgerAt(db_, args); }
   CommandResult Py(const std::string& args) {
-    return testing_support::RunCommand(
-        absl::StrCat(Python(), " ", Quote(testing_support::SourceDir() + "/tools/verify_export.py"),
-                     " ", args));
+    return testing_support::RunCommand(absl::StrCat(
+        Python(), " ", Quote(testing_support::SourceDir() + "/tools/verify_export.py"), " ", args));
   }
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
 
   // Appends `n` small valid events (arrests) with ids "<prefix>-<i>" to the
   // ledger at `db`, creating it if needed, in batches of `batch`.
-  void Append(const std::string& db, uint64_t n, const std::string& prefix,
-              uint64_t batch = 1000, ledger::Durability durability = ledger::Durability::kSync) {
+  void Append(const std::string& db, uint64_t n, const std::string& prefix, uint64_t batch = 1000,
+              ledger::Durability durability = ledger::Durability::kSync) {
     ledger::OpenOptions o;
     o.create_if_missing = true;
     o.origin = kOrigin;
@@ -235,8 +234,8 @@ class AuditCliTest : public testing::Test {
   // `ledger checkpoint` on `db` with the key PREFIX.key, written to `out`.
   CommandResult Checkpoint(const std::string& db, const std::string& key_prefix,
                            const std::string& out, const std::string& extra = "") {
-    CommandResult r = LedgerAt(db, absl::StrCat("checkpoint --key ", Quote(key_prefix + ".key"),
-                                                " ", extra));
+    CommandResult r =
+        LedgerAt(db, absl::StrCat("checkpoint --key ", Quote(key_prefix + ".key"), " ", extra));
     if (r.exit_code == 0) WriteFileOrDie(out, r.out);
     return r;
   }
@@ -256,8 +255,8 @@ class AuditCliTest : public testing::Test {
   }
   // A checkpoint note for (size, root) signed with the signer key in PREFIX.key.
   std::string Sign(const std::string& key_prefix, uint64_t size, const merkle::Hash& root) {
-    auto signer = ledger::NoteSigner::Parse(
-        absl::StripAsciiWhitespace(ReadFileOrDie(key_prefix + ".key")));
+    auto signer =
+        ledger::NoteSigner::Parse(absl::StripAsciiWhitespace(ReadFileOrDie(key_prefix + ".key")));
     EXPECT_TRUE(signer.ok()) << signer.status();
     auto note = ledger::SignCheckpoint({kOrigin, size, root, {}}, *signer);
     EXPECT_TRUE(note.ok()) << note.status();
@@ -291,7 +290,8 @@ TEST_F(AuditCliTest, KeygenWritesGoNoteKeysAndASecretKeyFileOfMode0600) {
   EXPECT_EQ(pub, vkey + "\n");
   // Go's sumdb/note formats: <name>+<8 hex>+<base64 of 0x01 || 32 bytes>
   // (33 bytes: 44 base64 characters, no padding, the first 'A' or 'B').
-  EXPECT_TRUE(std::regex_match(vkey, std::regex(R"(test\.example/log\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43})")))
+  EXPECT_TRUE(
+      std::regex_match(vkey, std::regex(R"(test\.example/log\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43})")))
       << vkey;
   EXPECT_TRUE(std::regex_match(
       key, std::regex(R"(PRIVATE\+KEY\+test\.example/log\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43}\n)")))
@@ -361,9 +361,8 @@ TEST_F(AuditCliTest, CheckpointVerifiesWithCheckAndWithPython) {
   auto l = Reader(db_);
   const ledger::Head head = l->GetHead();
   // The C2SP tlog-checkpoint body: origin, size, base64 root, blank line, signature.
-  EXPECT_THAT(r.out, testing::StartsWith(absl::StrCat(kOrigin, "\n7\n",
-                                                      merkle::ToBase64(head.root), "\n\n\u2014 ",
-                                                      kOrigin, " ")));
+  EXPECT_THAT(r.out, testing::StartsWith(absl::StrCat(kOrigin, "\n7\n", merkle::ToBase64(head.root),
+                                                      "\n\n\u2014 ", kOrigin, " ")));
   auto v = ledger::VerifyCheckpoint(r.out, *ledger::NoteVerifier::Parse(vkey));
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->checkpoint.size, 7u);
@@ -500,7 +499,8 @@ TEST_F(AuditCliTest, CheckpointRefusesWhenAnIssuedCheckpointHasAnotherRootAtTheS
   EXPECT_THAT(r.out, HasSubstr("NO (root differs)"));
   r = Ledger("audit --checkpoint " + Quote(Path("c5")) + " --key " + Quote(Path("k.pub")));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_THAT(r.err, HasSubstr("issued checkpoints: checkpoints/00000000000000000005-planted.ckpt"));
+  EXPECT_THAT(r.err,
+              HasSubstr("issued checkpoints: checkpoints/00000000000000000005-planted.ckpt"));
 }
 
 TEST_F(AuditCliTest, CheckpointRefusesAnIssuedCheckpointThatIsNotAPrefixOfTheTree) {
@@ -586,8 +586,9 @@ TEST_F(AuditCliTest, ProofsForEveryPairUpToSize64VerifyWithThePythonVerifier) {
   };
   WriteFileOrDie(Path("inclusion.json"), json_array(inclusion));
   WriteFileOrDie(Path("consistency.json"), json_array(consistency));
-  CommandResult r = PyScript(kBatchVerifier, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ",
-                                                          Quote(Path("inclusion.json")), " inclusion"));
+  CommandResult r =
+      PyScript(kBatchVerifier, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ",
+                                            Quote(Path("inclusion.json")), " inclusion"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("verified 2080 inclusion proofs against 64 records"));
   r = PyScript(kBatchVerifier, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ",
@@ -600,7 +601,8 @@ TEST_F(AuditCliTest, ProofsForEveryPairUpToSize64VerifyWithThePythonVerifier) {
   for (uint64_t size = 1; size <= kMax; ++size) {
     for (uint64_t index = 0; index < size; ++index, ++k) {
       if (!(size == kMax || size <= 3 || (size * 31 + index) % 97 == 0)) continue;
-      CommandResult p = Ledger(absl::StrCat("prove inclusion --position ", index, " --size ", size));
+      CommandResult p =
+          Ledger(absl::StrCat("prove inclusion --position ", index, " --size ", size));
       ASSERT_EQ(p.exit_code, 0) << p.err;
       EXPECT_EQ(p.out, inclusion[k]) << index << " " << size;
     }
@@ -634,17 +636,20 @@ TEST_F(AuditCliTest, RandomInclusionProofsOnALargeLedgerVerifyWithThePythonVerif
     ASSERT_TRUE(rec.ok()) << rec.status();
     auto proof = merkle::InclusionProof(l->nodes(), index, size);
     ASSERT_TRUE(proof.ok()) << proof.status();
-    ledger::InclusionProofJson p{index, size, *l->RootAt(size), merkle::LeafHash(rec->bytes), *proof};
+    ledger::InclusionProofJson p{index, size, *l->RootAt(size), merkle::LeafHash(rec->bytes),
+                                 *proof};
     docs.push_back(ledger::EncodeInclusionProof(p));
   }
   std::vector<std::string> quoted;
   for (const std::string& d : docs) {
-    quoted.push_back(absl::StrCat("\"", absl::StrReplaceAll(d, {{"\"", "\\\""}, {"\n", "\\n"}}), "\""));
+    quoted.push_back(
+        absl::StrCat("\"", absl::StrReplaceAll(d, {{"\"", "\\\""}, {"\n", "\\n"}}), "\""));
   }
   WriteFileOrDie(Path("proofs.json"), absl::StrCat("[", absl::StrJoin(quoted, ","), "]"));
   Export(db_, Path("e.bin"));
-  CommandResult r = PyScript(kBatchVerifier, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ",
-                                                          Quote(Path("proofs.json")), " inclusion"));
+  CommandResult r =
+      PyScript(kBatchVerifier, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ",
+                                            Quote(Path("proofs.json")), " inclusion"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat("verified ", pairs, " inclusion proofs against ", n,
                                             " records")));
@@ -677,8 +682,9 @@ TEST_F(AuditCliTest, CheckInclusionNeedsNoDatabaseAndRejectsAChangedRecordProofO
   CommandResult r = check(Path("p6.json"), Path("r6.bin"), Path("c11"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("OK: the record at position 6 is included in the tree of size 11"));
-  CommandResult py = Py("inclusion " + Quote(Path("p6.json")) + " --record " + Quote(Path("r6.bin")) +
-                        " --checkpoint " + Quote(Path("c11")) + " --key " + Quote(vkey));
+  CommandResult py =
+      Py("inclusion " + Quote(Path("p6.json")) + " --record " + Quote(Path("r6.bin")) +
+         " --checkpoint " + Quote(Path("c11")) + " --key " + Quote(vkey));
   EXPECT_EQ(py.exit_code, 0) << py.out << py.err;
 
   // A changed record: one bit of its last byte.
@@ -690,7 +696,8 @@ TEST_F(AuditCliTest, CheckInclusionNeedsNoDatabaseAndRejectsAChangedRecordProofO
   EXPECT_THAT(r.err, HasSubstr("record at position 6"));
   EXPECT_THAT(r.err, HasSubstr("differs from the proof's leafHash"));
   // Another record than the proof's.
-  ASSERT_EQ(Ledger("prove inclusion --position 5 --record-out " + Quote(Path("r5.bin"))).exit_code, 0);
+  ASSERT_EQ(Ledger("prove inclusion --position 5 --record-out " + Quote(Path("r5.bin"))).exit_code,
+            0);
   r = check(Path("p6.json"), Path("r5.bin"), Path("c11"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("says position 5 but the proof is for position (leafIdx) 6"));
@@ -724,7 +731,8 @@ TEST_F(AuditCliTest, CheckConsistencyBetweenTwoSignedCheckpoints) {
   ASSERT_EQ(Checkpoint(db_, Path("k"), Path("c4")).exit_code, 0);
   Append(5);
   ASSERT_EQ(Checkpoint(db_, Path("k"), Path("c9")).exit_code, 0);
-  ASSERT_EQ(Ledger("prove consistency --from 4 --to 9 --out " + Quote(Path("p.json"))).exit_code, 0);
+  ASSERT_EQ(Ledger("prove consistency --from 4 --to 9 --out " + Quote(Path("p.json"))).exit_code,
+            0);
   const std::string nowhere = Path("nowhere");
   CommandResult r = LedgerAt(nowhere, "check consistency --proof " + Quote(Path("p.json")) +
                                           " --old " + Quote(Path("c4")) + " --new " +
@@ -732,9 +740,9 @@ TEST_F(AuditCliTest, CheckConsistencyBetweenTwoSignedCheckpoints) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("the tree of size 4"));
   EXPECT_THAT(r.out, HasSubstr("both checkpoints are signed and match the proof"));
-  CommandResult py = Py("consistency " + Quote(Path("p.json")) + " --checkpoint-old " +
-                        Quote(Path("c4")) + " --checkpoint-new " + Quote(Path("c9")) + " --key " +
-                        Quote(vkey));
+  CommandResult py =
+      Py("consistency " + Quote(Path("p.json")) + " --checkpoint-old " + Quote(Path("c4")) +
+         " --checkpoint-new " + Quote(Path("c9")) + " --key " + Quote(vkey));
   EXPECT_EQ(py.exit_code, 0) << py.out << py.err;
   // Swapped checkpoints do not match the proof.
   r = LedgerAt(nowhere, "check consistency --proof " + Quote(Path("p.json")) + " --old " +
@@ -784,8 +792,12 @@ TEST_F(AuditCliTest, TamperedExportIsRejectedNamingThePosition) {
 
   // A dropped record and a reordered pair: named by position, by both.
   for (const auto& [name, copy, position] :
-       {std::tuple{"dropped", std::vector<std::string>{records[0], records[1], records[3], records[4]}, 2},
-        std::tuple{"reordered", std::vector<std::string>{records[0], records[2], records[1], records[3], records[4]}, 1}}) {
+       {std::tuple{"dropped",
+                   std::vector<std::string>{records[0], records[1], records[3], records[4]}, 2},
+        std::tuple{
+            "reordered",
+            std::vector<std::string>{records[0], records[2], records[1], records[3], records[4]},
+            1}}) {
     SCOPED_TRACE(name);
     CommandResult r = cpp_check(JoinExport(copy));
     EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -816,13 +828,15 @@ TEST_F(AuditCliTest, TamperedExportIsRejectedNamingThePosition) {
     ASSERT_EQ(c.exit_code, 1) << "byte " << i << ": " << c.out << c.err;
     const size_t record = std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1;
     const bool names_it = c.err.find(absl::StrCat("position ", record)) != std::string::npos;
-    const bool root_differs = c.err.find("some record in positions 0\u20134 differs") != std::string::npos;
-    EXPECT_TRUE(names_it || root_differs) << "byte " << i << " (record " << record << "): " << c.err;
+    const bool root_differs =
+        c.err.find("some record in positions 0\u20134 differs") != std::string::npos;
+    EXPECT_TRUE(names_it || root_differs)
+        << "byte " << i << " (record " << record << "): " << c.err;
   }
   // The Python verifier, in one process for all the copies.
-  CommandResult py = PyScript(kBitFlipper, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ",
-                                                        Quote(Path("c")), " ", Quote(vkey), " ",
-                                                        Quote(Path("scratch.bin"))));
+  CommandResult py = PyScript(
+      kBitFlipper, absl::StrCat(VerifyExportPy(), " ", Quote(Path("e.bin")), " ", Quote(Path("c")),
+                                " ", Quote(vkey), " ", Quote(Path("scratch.bin"))));
   ASSERT_EQ(py.exit_code, 0) << py.err;
   // (read_checkpoint also prints the checkpoint it opened: keep the verdicts.)
   std::vector<std::string> verdicts;
@@ -842,14 +856,16 @@ TEST_F(AuditCliTest, AuditPassesAfterMoreAppends) {
   Keygen(Path("k"));
   ASSERT_EQ(Checkpoint(db_, Path("k"), Path("c5")).exit_code, 0);
   Append(12);
-  CommandResult r = Ledger("audit --checkpoint " + Quote(Path("c5")) + " --key " + Quote(Path("k.pub")));
+  CommandResult r =
+      Ledger("audit --checkpoint " + Quote(Path("c5")) + " --key " + Quote(Path("k.pub")));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("PASS: the ledger (tree size 17) is an append-only extension of the "
                                "signed checkpoint (tree size 5)"));
-  for (const char* check : {"signature", "origin", "size", "root", "consistency", "verify",
-                            "issued checkpoints"}) {
+  for (const char* check :
+       {"signature", "origin", "size", "root", "consistency", "verify", "issued checkpoints"}) {
     EXPECT_TRUE(std::regex_search(r.out, std::regex(absl::StrCat("\n", check, " +pass "))))
-        << check << "\n" << r.out;
+        << check << "\n"
+        << r.out;
   }
   r = Ledger("--json audit --checkpoint " + Quote(Path("c5")) + " --key " + Quote(Path("k.pub")));
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -870,14 +886,15 @@ TEST_F(AuditCliTest, AuditFailsAgainstACheckpointOfAnotherLedger) {
   Keygen(Path("k"));
   ASSERT_EQ(Checkpoint(Path("db2"), Path("k"), Path("c-other")).exit_code, 0);
   Append(db_, 2, "e");
-  CommandResult r = Ledger("audit --checkpoint " + Quote(Path("c-other")) + " --key " +
-                           Quote(Path("k.pub")));
+  CommandResult r =
+      Ledger("audit --checkpoint " + Quote(Path("c-other")) + " --key " + Quote(Path("k.pub")));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("FAILED: root: the ledger's root at tree size 6 is"));
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\nconsistency +FAIL ")));
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\nsignature +pass ")));
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\nverify +pass ")));
-  r = Ledger("--json audit --checkpoint " + Quote(Path("c-other")) + " --key " + Quote(Path("k.pub")));
+  r = Ledger("--json audit --checkpoint " + Quote(Path("c-other")) + " --key " +
+             Quote(Path("k.pub")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, testing::StartsWith("{\"ok\":false,"));
 }
@@ -888,16 +905,19 @@ TEST_F(AuditCliTest, AuditFailsAgainstAForgedCheckpoint) {
   Keygen(Path("mallory"), kOrigin);
   ASSERT_EQ(Checkpoint(db_, Path("k"), Path("c")).exit_code, 0);
   // The signed text edited: the size no longer matches the signature.
-  WriteFileOrDie(Path("edited"), absl::StrReplaceAll(ReadFileOrDie(Path("c")), {{"\n6\n", "\n4\n"}}));
+  WriteFileOrDie(Path("edited"),
+                 absl::StrReplaceAll(ReadFileOrDie(Path("c")), {{"\n6\n", "\n4\n"}}));
   // A checkpoint of a made-up root signed by another key of the same name.
   WriteFileOrDie(Path("forged"), Sign(Path("mallory"), 6, merkle::LeafHash("made up")));
   // A checkpoint claiming more records than the ledger has, validly signed.
   WriteFileOrDie(Path("future"), Sign(Path("k"), 60, merkle::LeafHash("future")));
-  for (const auto& [file, failure] : {std::pair{"edited", "signature: invalid signature"},
-                                      std::pair{"forged", "signature: note has no verifiable"},
-                                      std::pair{"future", "size: the checkpoint says 60 records"}}) {
+  for (const auto& [file, failure] :
+       {std::pair{"edited", "signature: invalid signature"},
+        std::pair{"forged", "signature: note has no verifiable"},
+        std::pair{"future", "size: the checkpoint says 60 records"}}) {
     SCOPED_TRACE(file);
-    CommandResult r = Ledger("audit --checkpoint " + Quote(Path(file)) + " --key " + Quote(Path("k.pub")));
+    CommandResult r =
+        Ledger("audit --checkpoint " + Quote(Path(file)) + " --key " + Quote(Path("k.pub")));
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_THAT(r.err, HasSubstr(absl::StrCat("FAILED: ", failure)));
     EXPECT_THAT(r.out, HasSubstr("FAIL"));
@@ -911,9 +931,9 @@ TEST_F(AuditCliTest, AuditFailsWhenAStoredRecordWasChanged) {
   // One bit of record 4 changed underneath the ledger, in RocksDB.
   {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
-                             ledger::kEventIdsFamily, ledger::kMerkleFamily,
-                             ledger::kRetractedFamily}) {
+    for (const char* name :
+         {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+          ledger::kEventIdsFamily, ledger::kMerkleFamily, ledger::kRetractedFamily}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> h;
@@ -926,7 +946,8 @@ TEST_F(AuditCliTest, AuditFailsWhenAStoredRecordWasChanged) {
     for (auto* handle : h) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
     delete db;
   }
-  CommandResult r = Ledger("audit --checkpoint " + Quote(Path("c")) + " --key " + Quote(Path("k.pub")));
+  CommandResult r =
+      Ledger("audit --checkpoint " + Quote(Path("c")) + " --key " + Quote(Path("k.pub")));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("FAILED: verify: at position 4: "));
   // The signed root is still the stored tree's: the record alone was changed.
@@ -982,9 +1003,9 @@ class VerifyRecordBytesTest : public AuditCliTest {
   // head to match, with RocksDB directly.
   void StoreRecord(const std::string& bytes) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
-                             ledger::kEventIdsFamily, ledger::kMerkleFamily,
-                             ledger::kRetractedFamily}) {
+    for (const char* name :
+         {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+          ledger::kEventIdsFamily, ledger::kMerkleFamily, ledger::kRetractedFamily}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> h;
@@ -997,10 +1018,11 @@ class VerifyRecordBytesTest : public AuditCliTest {
       std::string value;
       ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[1], ledger::RecordKey(i), &value).ok());
       const std::string record = i == kTarget ? bytes : value.substr(1);
-      range.Append(merkle::LeafHash(record), [&](int level, uint64_t index, const merkle::Hash& hash) {
-        b.Put(h[4], ledger::MerkleKey(level, index),
-              std::string(reinterpret_cast<const char*>(hash.data()), hash.size()));
-      });
+      range.Append(merkle::LeafHash(record),
+                   [&](int level, uint64_t index, const merkle::Hash& hash) {
+                     b.Put(h[4], ledger::MerkleKey(level, index),
+                           std::string(reinterpret_cast<const char*>(hash.data()), hash.size()));
+                   });
     }
     std::string head;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[0], ledger::kHeadKey, &head).ok());
@@ -1052,7 +1074,11 @@ TEST_F(VerifyRecordBytesTest, ARepeatedEventIdIsReadAsProtobufReadsIt) {
 
 TEST_F(VerifyRecordBytesTest, TheLastBodyFieldIsTheBody) {
   // A retraction body before the arrest: the arrest wins (oneof, last one).
-  std::string retraction = "\x0a\x03" "e-1" "\x12\x01" "x";
+  std::string retraction =
+      "\x0a\x03"
+      "e-1"
+      "\x12\x01"
+      "x";
   std::string body = "\x7a";  // field 15, wire type 2
   AppendVarint(retraction.size(), &body);
   body += retraction;
@@ -1133,9 +1159,9 @@ TEST_F(AuditCliTest, VerifyOfAMultiBatchLedgerWithRetractions) {
   EXPECT_THAT(r.out, HasSubstr("\"ok\":true,\"records_checked\":12000"));
   {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
-                             ledger::kEventIdsFamily, ledger::kMerkleFamily,
-                             ledger::kRetractedFamily}) {
+    for (const char* name :
+         {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+          ledger::kEventIdsFamily, ledger::kMerkleFamily, ledger::kRetractedFamily}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> h;

@@ -159,6 +159,55 @@ TEST_F(ImportTest, HostileCorpusFailsWithTheExactExpectedError) {
   EXPECT_GE(cases, 30);
 }
 
+// Every form the strict parser accepts parses to the same message under
+// protobuf's JsonStringToMessage (LEDGER_IMPORT_CROSSCHECK=1 compares them
+// on every line and refuses a line where they differ).
+TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
+  Init();
+  const std::string base =
+      "\"stream\":\"operation/op\",\"occurredAt\":\"2024-03-01T00:00:00Z\","
+      "\"occurredPrecision\":\"PRECISION_MONTH\",\"source\":{\"publisher\":\"X\"}";
+  const std::vector<std::string> lines = {
+      // numbers as strings, integers, exact fractions and exponents; enums by number
+      "{\"eventId\":\"n1\"," + base +
+          ",\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":807.0,"
+          "\"ringleadersDetained\":2.1e1,\"detainedByNationality\":{\"CN\":352,\"MM\":\"455\"}}}",
+      "{\"event_id\":\"n2\",\"stream\":\"operation/op\",\"occurred_at\":\"2024-03-01T00:00:00Z\","
+      "\"occurred_precision\":3,\"source\":{\"publisher\":\"X\",\"published_at\":"
+      "\"2024-03-31T23:30:00.123-05:30\"},\"raid\":{\"operation_id\":\"op\",\"suspects_detained\":-0}}",
+      // escapes, non-ASCII text, a surrogate pair, an escaped NUL, nulls
+      "{\"eventId\":\"n3\"," + base +
+          ",\"recordedBy\":null,\"raid\":{\"operationId\":\"op\",\"note\":"
+          "\"\\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00 \\u0000 M\u00fcnchen \u2013\","
+          "\"seized\":[{\"item\":\"a\",\"quantity\":\"0\"},{\"item\":\"b\"}],\"agencies\":[],"
+          "\"location\":null}}",
+      // whitespace everywhere JSON allows it
+      "  { \"eventId\" : \"n4\" , " + base + " , \"raid\" : { \"operationId\" : \"op\" } }  ",
+      // a correction with a replacement event
+      "{\"eventId\":\"n5\"," + base +
+          ",\"correction\":{\"targetEventId\":\"n1\",\"reason\":\"r\",\"replacement\":{"
+          "\"occurredAt\":\"2024-03-02T00:00:00Z\",\"occurredPrecision\":\"PRECISION_DAY\","
+          "\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":\"9223372036854775807\"}}}}",
+  };
+  std::string input;
+  for (const std::string& l : lines) input += l + "\n";
+  const std::string path = Fixture("forms.ndjson", input);
+  CommandResult r = testing_support::RunCommand(absl::StrCat(
+      "LEDGER_IMPORT_CROSSCHECK=1 ", Quote(testing_support::LedgerBinary()), " --db ", Quote(db_),
+      " import --json ", Quote(path)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Num(Json(r.out), "appended"), 5);
+  std::vector<Event> events = Events();
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].raid().suspects_detained(), 807);
+  EXPECT_EQ(events[0].raid().ringleaders_detained(), 21);
+  EXPECT_EQ(events[1].source().published_at().seconds(), 1711929600 + 5 * 3600);
+  EXPECT_EQ(events[1].source().published_at().nanos(), 123000000);
+  EXPECT_EQ(events[2].raid().note(),
+            std::string("\"q\" \\ / \b\f\n\r\t \u00e9 \U0001F600 ") + std::string(1, '\0') +
+                " M\u00fcnchen \u2013");
+}
+
 TEST_F(ImportTest, TenMegabyteLineIsRefusedWithoutHoldingItAndRejectsKeepItsHash) {
   Init();
   const std::string good = Line(testing_support::ArrestEvent("a1", "s1"));

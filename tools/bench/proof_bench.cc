@@ -26,6 +26,7 @@
 //                    [--verify-events 1000000] [--repeat 3] [--dir /tmp]
 //                    [--seed S] [--keep] [--skip-proofs] [--skip-verify] [--json]
 // Results go to stdout (a table, or JSON with --json); progress to stderr.
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,7 +123,8 @@ Config ParseArgs(int argc, char** argv) {
       c.sizes.clear();
       for (absl::string_view part : absl::StrSplit(take(), ',', absl::SkipEmpty())) {
         uint64_t n = 0;
-        if (!absl::SimpleAtoi(part, &n) || n == 0) Usage(absl::StrCat("--sizes: bad size \"", part, "\""));
+        if (!absl::SimpleAtoi(part, &n) || n == 0)
+          Usage(absl::StrCat("--sizes: bad size \"", part, "\""));
         c.sizes.push_back(n);
       }
     } else if (arg == "--proofs") {
@@ -158,6 +160,12 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 // wall-clock tail of a 50-us operation is mostly time spent descheduled; the
 // thread's CPU time (user + system, so reads from the page cache count) is
 // what the operation itself costs.
+double ProcessCpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 double ThreadCpuMicros() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -175,6 +183,12 @@ double Percentile(const std::vector<double>& sorted, double p) {
   size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.5);
   rank = std::clamp<size_t>(rank, 1, sorted.size());
   return sorted[rank - 1];
+}
+
+std::string LoadAverage() {
+  double l[3] = {0, 0, 0};
+  if (getloadavg(l, 3) != 3) return "?";
+  return absl::StrFormat("%.1f %.1f %.1f", l[0], l[1], l[2]);
 }
 
 // A small valid event (an arrest; ~90 bytes serialized, ~110-byte record).
@@ -195,8 +209,7 @@ Event SmallEvent(uint64_t seed, uint64_t i) {
 
 // Builds a ledger of `n` events at `path` (removed first) with bulk
 // durability in batches of 10,000, and returns the build time in seconds.
-double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t seed,
-                   bool reuse) {
+double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t seed, bool reuse) {
   std::error_code ec;
   if (reuse && std::filesystem::exists(path + "/CURRENT", ec)) {
     ledger::OpenOptions ro;
@@ -245,9 +258,9 @@ double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t
 // kept, at each open, and iterates the records from memtables.
 void SettleLedger(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* name : {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
-                           ledger::kEventIdsFamily, ledger::kMerkleFamily,
-                           ledger::kRetractedFamily}) {
+  for (const char* name :
+       {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
+        ledger::kEventIdsFamily, ledger::kMerkleFamily, ledger::kRetractedFamily}) {
     cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -291,7 +304,7 @@ Latency Summarize(std::vector<double> us) {
 struct ProofResult {
   uint64_t events = 0;
   double build_s = 0;
-  uint64_t record_bytes = 0;  // mean
+  uint64_t record_bytes = 0;         // mean
   Latency generate, verify;          // wall clock
   Latency generate_cpu, verify_cpu;  // thread CPU time
   double mean_proof_hashes = 0;
@@ -301,7 +314,8 @@ ProofResult MeasureProofs(const Config& c, uint64_t n) {
   ProofResult res;
   res.events = n;
   const std::string path = absl::StrCat(c.dir, "/proof-bench-", n);
-  std::fprintf(stderr, "proofs at %" PRIu64 " events: building the ledger (bulk, small events)\n", n);
+  std::fprintf(stderr, "proofs at %" PRIu64 " events: building the ledger (bulk, small events)\n",
+               n);
   res.build_s = BuildLedger(path, n, /*synthetic=*/false, c.seed, c.reuse);
   std::fprintf(stderr, "  built in %.1f s (%.0f events/s)\n", res.build_s,
                static_cast<double>(n) / res.build_s);
@@ -425,6 +439,7 @@ struct VerifyResult {
   uint64_t bytes = 0;  // total record bytes
   double build_s = 0;
   std::vector<double> verify_s, sha_s;
+  std::vector<double> verify_cpu_s, sha_cpu_s;  // CPU time: all threads / the one thread
   double verify_median = 0, sha_median = 0, fraction = 0;
   double unsettled_open_s = 0, unsettled_verify_s = 0;  // before SettleLedger
   Breakdown breakdown;
@@ -469,19 +484,23 @@ VerifyResult MeasureVerify(const Config& c) {
     for (int k = 0; k < 2; ++k) {
       if ((k == 0) == (rep % 2 == 0)) {
         std::unique_ptr<ledger::Ledger> l = OpenReader(path);  // as `ledger verify` does
+        const double cpu0 = ProcessCpuSeconds();
         const auto t0 = Clock::now();
         absl::StatusOr<ledger::VerifyReport> v = l->Verify();
         const double s = Seconds(Clock::now() - t0);
+        res.verify_cpu_s.push_back(ProcessCpuSeconds() - cpu0);
         if (!v.ok()) Fail(v.status().ToString());
         if (!v->ok()) Fail(absl::StrCat("verify failed: ", v->problem));
         if (v->records_checked != c.verify_events) Fail("verify checked the wrong count");
         res.verify_s.push_back(s);
         std::fprintf(stderr, "  verify: %.3f s\n", s);
       } else {
+        const double cpu0 = ThreadCpuMicros();
         const auto t0 = Clock::now();
         uint8_t acc = 0;
         for (const std::string& r : records) acc ^= merkle::LeafHash(r)[0];
         const double s = Seconds(Clock::now() - t0);
+        res.sha_cpu_s.push_back((ThreadCpuMicros() - cpu0) / 1e6);
         if (acc == 0x5a) std::fprintf(stderr, " ");  // keep the hashes alive
         res.sha_s.push_back(s);
         std::fprintf(stderr, "  SHA-256 of the same records: %.3f s\n", s);
@@ -540,19 +559,22 @@ int main(int argc, char** argv) {
           &j,
           ",\n  \"verify\": {\"events\": %d, \"record_bytes\": %d, \"verify_s\": %.3f, "
           "\"sha256_s\": %.3f, \"fraction_of_sha256\": %.3f, \"verify_records_per_s\": %.0f, "
-          "\"sha256_records_per_s\": %.0f, \"unsettled_open_s\": %.3f, \"unsettled_verify_s\": %.3f}",
+          "\"sha256_records_per_s\": %.0f, \"unsettled_open_s\": %.3f, \"unsettled_verify_s\": "
+          "%.3f, "
+          "\"verify_cpu_s\": %.3f, \"sha256_cpu_s\": %.3f, \"load_average\": \"%s\"}",
           static_cast<int64_t>(verify->events), static_cast<int64_t>(verify->bytes),
           verify->verify_median, verify->sha_median, verify->fraction,
           static_cast<double>(verify->events) / verify->verify_median,
           static_cast<double>(verify->events) / verify->sha_median, verify->unsettled_open_s,
-          verify->unsettled_verify_s);
+          verify->unsettled_verify_s, Median(verify->verify_cpu_s), Median(verify->sha_cpu_s),
+          LoadAverage());
     }
     absl::StrAppend(&j, "\n}\n");
     std::fputs(j.c_str(), stdout);
     return 0;
   }
-  std::printf("proof_bench: %u CPUs, RocksDB %d.%d.%d\n\n", cpus, ROCKSDB_MAJOR, ROCKSDB_MINOR,
-              ROCKSDB_PATCH);
+  std::printf("proof_bench: %u CPUs, RocksDB %d.%d.%d, load average at the end %s\n\n", cpus,
+              ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH, LoadAverage().c_str());
   if (!proofs.empty()) {
     std::printf("Inclusion proofs: %d random (index, size) pairs per ledger, half at the head\n",
                 static_cast<int>(c.proofs));
@@ -560,13 +582,13 @@ int main(int argc, char** argv) {
     std::printf("%12s %9s %7s %7s | %8s %8s %9s | %8s %8s %9s\n", "events", "build s", "rec B",
                 "hashes", "p50", "p99", "max", "p50", "p99", "max");
     for (const ProofResult& p : proofs) {
-      std::printf("%12" PRIu64 " %9.1f %7" PRIu64 " %7.1f | %8.1f %8.1f %9.1f | %8.1f %8.1f %9.1f\n",
-                  p.events, p.build_s, p.record_bytes, p.mean_proof_hashes, p.generate.p50_us,
-                  p.generate.p99_us, p.generate.max_us, p.verify.p50_us, p.verify.p99_us,
-                  p.verify.max_us);
+      std::printf(
+          "%12" PRIu64 " %9.1f %7" PRIu64 " %7.1f | %8.1f %8.1f %9.1f | %8.1f %8.1f %9.1f\n",
+          p.events, p.build_s, p.record_bytes, p.mean_proof_hashes, p.generate.p50_us,
+          p.generate.p99_us, p.generate.max_us, p.verify.p50_us, p.verify.p99_us, p.verify.max_us);
       std::printf("%12s %9s %7s %7s | %8.1f %8.1f %9s | %8.1f %8.1f %9s   (thread CPU time)\n", "",
-                  "", "", "", p.generate_cpu.p50_us, p.generate_cpu.p99_us, "",
-                  p.verify_cpu.p50_us, p.verify_cpu.p99_us, "");
+                  "", "", "", p.generate_cpu.p50_us, p.generate_cpu.p99_us, "", p.verify_cpu.p50_us,
+                  p.verify_cpu.p99_us, "");
     }
     std::printf("\n");
   }
@@ -575,14 +597,16 @@ int main(int argc, char** argv) {
                 verify->events,
                 static_cast<double>(verify->bytes) / static_cast<double>(verify->events), c.repeat);
     std::printf("  Ledger::Verify                          %8.3f s  %10.0f records/s\n",
-                verify->verify_median,
-                static_cast<double>(verify->events) / verify->verify_median);
+                verify->verify_median, static_cast<double>(verify->events) / verify->verify_median);
     std::printf("  SHA-256(0x00 || record), same records   %8.3f s  %10.0f records/s\n",
                 verify->sha_median, static_cast<double>(verify->events) / verify->sha_median);
     std::printf("  verify as a fraction of SHA-256          %7.1f%%\n", verify->fraction * 100);
-    std::printf("  before settling (WALs kept by the import): open %.3f s, verify %.3f s (%.1f%%)\n",
-                verify->unsettled_open_s, verify->unsettled_verify_s,
-                100 * verify->sha_median / verify->unsettled_verify_s);
+    std::printf("  CPU time: verify %.3f s (both threads), SHA-256 %.3f s; load average %s\n",
+                Median(verify->verify_cpu_s), Median(verify->sha_cpu_s), LoadAverage().c_str());
+    std::printf(
+        "  before settling (WALs kept by the import): open %.3f s, verify %.3f s (%.1f%%)\n",
+        verify->unsettled_open_s, verify->unsettled_verify_s,
+        100 * verify->sha_median / verify->unsettled_verify_s);
     const Breakdown& b = verify->breakdown;
     std::printf("  floors, measured alone on the same data (s):\n");
     for (int f = 1; f < 6; ++f) {

@@ -93,8 +93,8 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
   const std::string dir = DirOf(path);
-  std::string tmp = absl::StrCat(dir, "/.", std::filesystem::path(path).filename().string(),
-                                 ".tmp-XXXXXX");
+  std::string tmp =
+      absl::StrCat(dir, "/.", std::filesystem::path(path).filename().string(), ".tmp-XXXXXX");
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) return ErrnoStatus("cannot create a temporary file in", dir);
   const bool ok = ::fchmod(fd, 0644) == 0 && WriteAllFd(fd, data) && ::fsync(fd) == 0;
@@ -175,8 +175,9 @@ absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path) {
   std::fill(data->begin(), data->end(), '\0');
   if (!signer.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, " does not hold a signer key (PRIVATE+KEY+..., as written by "
-                           "'ledger keygen'): ",
+        absl::StrCat(path,
+                     " does not hold a signer key (PRIVATE+KEY+..., as written by "
+                     "'ledger keygen'): ",
                      signer.status().message()));
   }
   return signer;
@@ -222,8 +223,8 @@ absl::Status ForEachExportedRecord(
       }
     }
     if (problem.empty() && len > kMaxExportRecord) {
-      problem = absl::StrCat("the length prefix says ", len,
-                             " bytes, more than any record can have");
+      problem =
+          absl::StrCat("the length prefix says ", len, " bytes, more than any record can have");
     }
     if (!problem.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -241,10 +242,10 @@ absl::Status ForEachExportedRecord(
     offset += len;
     const bool parsed = rec.ParseFromString(buf);
     if (!parsed || !rec.has_event()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": the record at position ", index, " (byte offset ", start, ") ",
-          parsed ? "has no event" : "is not a well-formed LedgerRecord",
-          ": it was changed, or the export is corrupt from position ", index, " on"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": the record at position ", index, " (byte offset ", start, ") ",
+                       parsed ? "has no event" : "is not a well-formed LedgerRecord",
+                       ": it was changed, or the export is corrupt from position ", index, " on"));
     }
     if (rec.position() != index) {
       return absl::FailedPreconditionError(absl::StrCat(

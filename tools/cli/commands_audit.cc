@@ -53,8 +53,8 @@ int RejectOptions(const Invocation& inv, const std::string& kind,
                   std::initializer_list<const char*> names) {
   for (const char* n : names) {
     if (inv.args.Has(n)) {
-      return inv.UsageError(absl::StrCat("--", n, " does not apply to '", inv.command, " ", kind,
-                                         "'"));
+      return inv.UsageError(
+          absl::StrCat("--", n, " does not apply to '", inv.command, " ", kind, "'"));
     }
   }
   return kExitOk;
@@ -74,8 +74,9 @@ std::string SignedBy(const ledger::Note& note) {
 
 // `what` read and opened as a checkpoint signed by one of `keys`; a failure
 // message names the file and the reason.
-absl::StatusOr<ledger::VerifiedCheckpoint> OpenCheckpointFile(
-    const std::string& path, const std::vector<NoteVerifier>& keys, int* usage) {
+absl::StatusOr<ledger::VerifiedCheckpoint> OpenCheckpointFile(const std::string& path,
+                                                              const std::vector<NoteVerifier>& keys,
+                                                              int* usage) {
   absl::StatusOr<std::string> note = ReadWholeFile(path, 1 << 20);
   if (!note.ok()) {
     *usage = 1;
@@ -115,8 +116,8 @@ int CheckOutcome(const Invocation& inv, const std::string& kind, const absl::Sta
 std::string DefaultKeyPrefix(const std::string& name) {
   std::string out;
   for (char c : name) {
-    const bool keep = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                      c == '-';
+    const bool keep =
+        absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
     out.push_back(keep ? c : '_');
   }
   return out;
@@ -136,8 +137,9 @@ int RunKeygen(const Invocation& inv) {
   for (const std::string& p : {key_path, pub_path}) {
     std::error_code ec;
     if (std::filesystem::symlink_status(p, ec).type() != std::filesystem::file_type::not_found) {
-      return inv.Fail(kExitConflict, absl::StrCat(p, " already exists; refusing to overwrite a "
-                                                     "key (choose another --out PREFIX)"));
+      return inv.Fail(kExitConflict, absl::StrCat(p,
+                                                  " already exists; refusing to overwrite a "
+                                                  "key (choose another --out PREFIX)"));
     }
   }
   absl::StatusOr<ledger::NoteKeyPair> pair = ledger::GenerateNoteKey(*name);
@@ -152,7 +154,9 @@ int RunKeygen(const Invocation& inv) {
   std::fill(secret.begin(), secret.end(), '\0');
   std::fill(pair->signer_key.begin(), pair->signer_key.end(), '\0');
   if (!s.ok()) {
-    return inv.Fail(s.code() == absl::StatusCode::kAlreadyExists ? kExitConflict : kExitInternal,
+    return inv.Fail(s.code() == absl::StatusCode::kAlreadyExists ? kExitConflict
+                    : s.code() == absl::StatusCode::kNotFound    ? kExitUsage  // no such directory
+                                                                 : kExitInternal,
                     s.message());
   }
   s = CreateFileExclusively(pub_path, pair->verifier_key + "\n", 0644);
@@ -186,7 +190,8 @@ int RunKeygen(const Invocation& inv) {
 
 int RunCheckpoint(const Invocation& inv) {
   const std::optional<std::string> key_path = inv.args.Get("key");
-  if (!key_path) return inv.UsageError("--key FILE (a signer key from 'ledger keygen') is required");
+  if (!key_path)
+    return inv.UsageError("--key FILE (a signer key from 'ledger keygen') is required");
   absl::StatusOr<std::optional<uint64_t>> size_opt = inv.args.GetUint("size");
   if (!size_opt.ok()) return inv.UsageError(size_opt.status().message());
   absl::StatusOr<ledger::NoteSigner> signer = LoadSignerKey(*key_path);
@@ -223,9 +228,9 @@ int RunCheckpoint(const Invocation& inv) {
   absl::StatusOr<ledger::CheckpointStore::AddResult> added =
       store.Add(c, *note, signer->key_hash());
   if (!added.ok()) {
-    return inv.Fail(added.status().code() == absl::StatusCode::kAlreadyExists ? kExitConflict
-                                                                                : kExitInternal,
-                    added.status().message());
+    return inv.Fail(
+        added.status().code() == absl::StatusCode::kAlreadyExists ? kExitConflict : kExitInternal,
+        added.status().message());
   }
   lock->reset();
   if (const std::optional<std::string> out = inv.args.Get("out"); out && *out != "-") {
@@ -269,8 +274,8 @@ int RunCheckpoints(const Invocation& inv) {
   }
   std::optional<TablePrinter> table;
   if (!inv.global.json) {
-    table.emplace(std::vector<std::string>{"TREE_SIZE", "ROOT", "SIGNED_BY", "MATCHES_TREE",
-                                           "FILE"});
+    table.emplace(
+        std::vector<std::string>{"TREE_SIZE", "ROOT", "SIGNED_BY", "MATCHES_TREE", "FILE"});
   }
   std::vector<std::string> problems;
   for (const ledger::IssuedCheckpoint& i : *issued) {
@@ -286,11 +291,12 @@ int RunCheckpoints(const Invocation& inv) {
       status = *r == c.root ? "yes" : "NO (root differs)";
     }
     if (status != "yes") {
-      problems.push_back(absl::StrCat("checkpoints/", i.file, ": ", status.substr(4, status.size() - 5)));
+      problems.push_back(
+          absl::StrCat("checkpoints/", i.file, ": ", status.substr(4, status.size() - 5)));
     }
     if (table) {
-      table->AddRow({absl::StrCat(c.size), merkle::ToBase64(c.root),
-                     absl::StrJoin(i.signers, ","), status, i.file});
+      table->AddRow({absl::StrCat(c.size), merkle::ToBase64(c.root), absl::StrJoin(i.signers, ","),
+                     status, i.file});
     } else {
       std::vector<std::string> quoted;
       for (const std::string& s : i.signers) quoted.push_back(JsonQuote(s));
@@ -352,8 +358,9 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db) {
   const ledger::Head head = db.GetHead();
   const uint64_t size = size_opt->value_or(head.tree_size);
   if (size > head.tree_size) {
-    return inv.Fail(kExitNotFound, absl::StrCat("--size ", size, " is past the head (the ledger has ",
-                                                head.tree_size, " records)"));
+    return inv.Fail(kExitNotFound,
+                    absl::StrCat("--size ", size, " is past the head (the ledger has ",
+                                 head.tree_size, " records)"));
   }
   uint64_t position = 0;
   if (event_id) {
@@ -364,12 +371,13 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db) {
     position = **pos_opt;
   }
   if (position >= size) {
-    return inv.Fail(kExitNotFound, absl::StrCat("position ", position,
-                                                " is not in the tree of size ", size,
-                                                size == 0 ? " (it is empty)" : ""));
+    return inv.Fail(kExitNotFound,
+                    absl::StrCat("position ", position, " is not in the tree of size ", size,
+                                 size == 0 ? " (it is empty)" : ""));
   }
   absl::StatusOr<ledger::StoredRecord> rec = db.ReadOne(position);
-  if (!rec.ok()) return inv.Fail(rec.status(), StatusContext::kRead, absl::StrCat("position ", position));
+  if (!rec.ok())
+    return inv.Fail(rec.status(), StatusContext::kRead, absl::StrCat("position ", position));
   ledger::InclusionProofJson p;
   p.leaf_index = position;
   p.tree_size = size;
@@ -377,15 +385,15 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db) {
   absl::StatusOr<merkle::Hash> root = db.RootAt(size);
   if (!root.ok()) return inv.Fail(root.status(), StatusContext::kRead);
   p.root = *root;
-  absl::StatusOr<std::vector<merkle::Hash>> path = merkle::InclusionProof(db.nodes(), position, size);
+  absl::StatusOr<std::vector<merkle::Hash>> path =
+      merkle::InclusionProof(db.nodes(), position, size);
   if (!path.ok()) return inv.Fail(path.status(), StatusContext::kRead, "building the proof");
   p.proof = *std::move(path);
   // The stored hashes must agree with the record bytes; never hand out a
   // proof that does not verify.
   if (absl::Status v = ledger::VerifyInclusionProof(p); !v.ok()) {
-    return inv.Fail(kExitInternal,
-                    absl::StrCat("the stored tree does not agree with record ", position,
-                                 " (run 'ledger verify'): ", v.message()));
+    return inv.Fail(kExitInternal, absl::StrCat("the stored tree does not agree with record ",
+                                                position, " (run 'ledger verify'): ", v.message()));
   }
   if (const std::optional<std::string> rec_out = inv.args.Get("record-out")) {
     if (absl::Status s = WriteFileAtomically(*rec_out, rec->bytes); !s.ok()) {
@@ -410,15 +418,17 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db) {
   const ledger::Head head = db.GetHead();
   const uint64_t size1 = **from, size2 = to_opt->value_or(head.tree_size);
   if (size1 == 0) {
-    return inv.UsageError("--from 0: a consistency proof from the empty tree proves nothing; "
-                          "every tree extends it");
+    return inv.UsageError(
+        "--from 0: a consistency proof from the empty tree proves nothing; "
+        "every tree extends it");
   }
   if (size1 > size2) {
     return inv.UsageError(absl::StrCat("--from ", size1, " is larger than --to ", size2));
   }
   if (size2 > head.tree_size) {
-    return inv.Fail(kExitNotFound, absl::StrCat("tree size ", size2, " is past the head (the ledger has ",
-                                                head.tree_size, " records)"));
+    return inv.Fail(kExitNotFound,
+                    absl::StrCat("tree size ", size2, " is past the head (the ledger has ",
+                                 head.tree_size, " records)"));
   }
   ledger::ConsistencyProofJson p;
   p.size1 = size1;
@@ -429,7 +439,8 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db) {
   if (!r2.ok()) return inv.Fail(r2.status(), StatusContext::kRead);
   p.root1 = *r1;
   p.root2 = *r2;
-  absl::StatusOr<std::vector<merkle::Hash>> path = merkle::ConsistencyProof(db.nodes(), size1, size2);
+  absl::StatusOr<std::vector<merkle::Hash>> path =
+      merkle::ConsistencyProof(db.nodes(), size1, size2);
   if (!path.ok()) return inv.Fail(path.status(), StatusContext::kRead, "building the proof");
   p.proof = *std::move(path);
   if (absl::Status v = ledger::VerifyConsistencyProof(p); !v.ok()) {
@@ -437,9 +448,9 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db) {
                                                 "verify'): ",
                                                 v.message()));
   }
-  return EmitProof(inv, ledger::EncodeConsistencyProof(p),
-                   absl::StrCat("wrote the consistency proof from tree size ", size1,
-                                " to tree size ", size2));
+  return EmitProof(
+      inv, ledger::EncodeConsistencyProof(p),
+      absl::StrCat("wrote the consistency proof from tree size ", size1, " to tree size ", size2));
 }
 
 }  // namespace
@@ -447,8 +458,8 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db) {
 int RunProve(const Invocation& inv) {
   const std::string kind = inv.args.positionals().front();
   if (kind != "inclusion" && kind != "consistency") {
-    return inv.UsageError(absl::StrCat("prove what? want 'inclusion' or 'consistency', not \"",
-                                       kind, "\""));
+    return inv.UsageError(
+        absl::StrCat("prove what? want 'inclusion' or 'consistency', not \"", kind, "\""));
   }
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
   if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
@@ -490,7 +501,8 @@ int CheckInclusion(const Invocation& inv) {
       return absl::InvalidArgumentError(
           absl::StrCat("proof ", *proof_path, " is malformed: ", p.status().message()));
     }
-    details.Num("position", p->leaf_index).Num("tree_size", p->tree_size)
+    details.Num("position", p->leaf_index)
+        .Num("tree_size", p->tree_size)
         .Str("root_base64", merkle::ToBase64(p->root));
     enforcement::v1::LedgerRecord rec;
     if (!rec.ParseFromString(*record) || !rec.has_event()) {
@@ -498,9 +510,9 @@ int CheckInclusion(const Invocation& inv) {
           "record ", *record_path, " is not a well-formed LedgerRecord with an event"));
     }
     if (rec.position() != p->leaf_index) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "record ", *record_path, " says position ", rec.position(),
-          " but the proof is for position (leafIdx) ", p->leaf_index));
+      return absl::InvalidArgumentError(
+          absl::StrCat("record ", *record_path, " says position ", rec.position(),
+                       " but the proof is for position (leafIdx) ", p->leaf_index));
     }
     const merkle::Hash lh = merkle::LeafHash(*record);
     if (lh != p->leaf_hash) {
@@ -510,9 +522,9 @@ int CheckInclusion(const Invocation& inv) {
           merkle::ToBase64(p->leaf_hash), ": the record is not the one the log committed to"));
     }
     if (absl::Status v = ledger::VerifyInclusionProof(*p); !v.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "position ", p->leaf_index, ": the inclusion proof in ", *proof_path,
-          " does not verify: ", v.message()));
+      return absl::InvalidArgumentError(absl::StrCat("position ", p->leaf_index,
+                                                     ": the inclusion proof in ", *proof_path,
+                                                     " does not verify: ", v.message()));
     }
     if (cp_path) {
       int usage = 0;
@@ -533,9 +545,9 @@ int CheckInclusion(const Invocation& inv) {
   absl::StatusOr<ledger::InclusionProofJson> p = ledger::DecodeInclusionProof(*proof_text);
   std::string ok_message;
   if (s.ok()) {
-    ok_message = absl::StrCat("the record at position ", p->leaf_index,
-                              " is included in the tree of size ", p->tree_size, " with root ",
-                              merkle::ToBase64(p->root));
+    ok_message =
+        absl::StrCat("the record at position ", p->leaf_index, " is included in the tree of size ",
+                     p->tree_size, " with root ", merkle::ToBase64(p->root));
     if (cp_path) absl::StrAppend(&ok_message, ", as signed in ", *cp_path);
   }
   return CheckOutcome(inv, "inclusion", s, ok_message, details);
@@ -569,13 +581,14 @@ int CheckConsistency(const Invocation& inv) {
       return absl::InvalidArgumentError(
           absl::StrCat("proof ", *proof_path, " is malformed: ", p.status().message()));
     }
-    details.Num("size1", p->size1).Num("size2", p->size2)
+    details.Num("size1", p->size1)
+        .Num("size2", p->size2)
         .Str("root1_base64", merkle::ToBase64(p->root1))
         .Str("root2_base64", merkle::ToBase64(p->root2));
     if (absl::Status v = ledger::VerifyConsistencyProof(*p); !v.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the consistency proof in ", *proof_path, " from tree size ", p->size1,
-          " to tree size ", p->size2, " does not verify: ", v.message()));
+      return absl::InvalidArgumentError(absl::StrCat("the consistency proof in ", *proof_path,
+                                                     " from tree size ", p->size1, " to tree size ",
+                                                     p->size2, " does not verify: ", v.message()));
     }
     ok_message = absl::StrCat("the tree of size ", p->size1, " (root ", merkle::ToBase64(p->root1),
                               ") is a prefix of the tree of size ", p->size2, " (root ",
@@ -591,13 +604,13 @@ int CheckConsistency(const Invocation& inv) {
         if (cp->checkpoint.size != size || cp->checkpoint.root != root) {
           return absl::InvalidArgumentError(absl::StrCat(
               "the ", which, " checkpoint ", path, " is for tree size ", cp->checkpoint.size,
-              " with root ", merkle::ToBase64(cp->checkpoint.root), " but the proof says tree size ",
-              size, " with root ", merkle::ToBase64(root)));
+              " with root ", merkle::ToBase64(cp->checkpoint.root),
+              " but the proof says tree size ", size, " with root ", merkle::ToBase64(root)));
         }
         if (!origin.empty() && cp->checkpoint.origin != origin) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "the checkpoints are of different logs: \"", origin, "\" and \"",
-              cp->checkpoint.origin, "\""));
+          return absl::InvalidArgumentError(
+              absl::StrCat("the checkpoints are of different logs: \"", origin, "\" and \"",
+                           cp->checkpoint.origin, "\""));
         }
         origin = cp->checkpoint.origin;
       }
@@ -628,11 +641,13 @@ int CheckCheckpoint(const Invocation& inv) {
   auto check = [&]() -> absl::Status {
     if (!cp.ok()) return cp.status();
     const Checkpoint& c = cp->checkpoint;
-    details.Str("origin", c.origin).Num("tree_size", c.size)
-        .Str("root_base64", merkle::ToBase64(c.root)).Str("signed_by", SignedBy(cp->note));
-    ok_message = absl::StrCat("checkpoint ", *cp_path, ": origin ", c.origin, ", tree size ", c.size,
-                              ", root ", merkle::ToBase64(c.root), "; signed by ",
-                              SignedBy(cp->note));
+    details.Str("origin", c.origin)
+        .Num("tree_size", c.size)
+        .Str("root_base64", merkle::ToBase64(c.root))
+        .Str("signed_by", SignedBy(cp->note));
+    ok_message =
+        absl::StrCat("checkpoint ", *cp_path, ": origin ", c.origin, ", tree size ", c.size,
+                     ", root ", merkle::ToBase64(c.root), "; signed by ", SignedBy(cp->note));
     if (!export_path) return absl::OkStatus();
     merkle::CompactRange range;
     std::optional<merkle::Hash> root_at_size;
@@ -700,9 +715,12 @@ struct AuditCheck {
 
 const char* ResultName(AuditCheck::Result r) {
   switch (r) {
-    case AuditCheck::kPass: return "pass";
-    case AuditCheck::kFail: return "FAIL";
-    case AuditCheck::kSkipped: return "skipped";
+    case AuditCheck::kPass:
+      return "pass";
+    case AuditCheck::kFail:
+      return "FAIL";
+    case AuditCheck::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -748,17 +766,19 @@ int RunAudit(const Invocation& inv) {
   if (!cp) {
     add("origin", AuditCheck::kSkipped, skipped);
   } else if (cp->origin == head.origin) {
-    add("origin", AuditCheck::kPass, absl::StrCat("the checkpoint is of this log, \"", head.origin, "\""));
+    add("origin", AuditCheck::kPass,
+        absl::StrCat("the checkpoint is of this log, \"", head.origin, "\""));
   } else {
-    add("origin", AuditCheck::kFail, absl::StrCat("the checkpoint is of the log \"", cp->origin,
-                                                  "\" but this ledger is \"", head.origin, "\""));
+    add("origin", AuditCheck::kFail,
+        absl::StrCat("the checkpoint is of the log \"", cp->origin, "\" but this ledger is \"",
+                     head.origin, "\""));
   }
   if (!cp) {
     add("size", AuditCheck::kSkipped, skipped);
   } else if (cp->size <= head.tree_size) {
-    add("size", AuditCheck::kPass, absl::StrCat("the checkpoint's tree size ", cp->size,
-                                                " is within the ledger's ", head.tree_size,
-                                                " records"));
+    add("size", AuditCheck::kPass,
+        absl::StrCat("the checkpoint's tree size ", cp->size, " is within the ledger's ",
+                     head.tree_size, " records"));
   } else {
     add("size", AuditCheck::kFail,
         absl::StrCat("the checkpoint says ", cp->size, " records but the ledger has only ",
@@ -771,17 +791,17 @@ int RunAudit(const Invocation& inv) {
   } else {
     absl::StatusOr<merkle::Hash> root = db.RootAt(cp->size);
     if (!root.ok()) {
-      add("root", AuditCheck::kFail, absl::StrCat("cannot compute the stored root at tree size ",
-                                                  cp->size, ": ", root.status().message()));
+      add("root", AuditCheck::kFail,
+          absl::StrCat("cannot compute the stored root at tree size ", cp->size, ": ",
+                       root.status().message()));
     } else if (*root == cp->root) {
-      add("root", AuditCheck::kPass, absl::StrCat("the ledger's root at tree size ", cp->size,
-                                                  " is the signed root ",
-                                                  merkle::ToBase64(cp->root)));
+      add("root", AuditCheck::kPass,
+          absl::StrCat("the ledger's root at tree size ", cp->size, " is the signed root ",
+                       merkle::ToBase64(cp->root)));
     } else {
       add("root", AuditCheck::kFail,
-          absl::StrCat("the ledger's root at tree size ", cp->size, " is ",
-                       merkle::ToBase64(*root), " but the checkpoint says ",
-                       merkle::ToBase64(cp->root),
+          absl::StrCat("the ledger's root at tree size ", cp->size, " is ", merkle::ToBase64(*root),
+                       " but the checkpoint says ", merkle::ToBase64(cp->root),
                        ": the ledger is not the log that was signed, or it rewrote history"));
     }
     if (cp->size == 0) {
@@ -800,9 +820,8 @@ int RunAudit(const Invocation& inv) {
                          " (the head's root), generated from storage, verifies"));
       } else {
         add("consistency", AuditCheck::kFail,
-            absl::StrCat("the consistency proof from tree size ", cp->size, " to ",
-                         head.tree_size, " does not verify against the signed root: ",
-                         v.message()));
+            absl::StrCat("the consistency proof from tree size ", cp->size, " to ", head.tree_size,
+                         " does not verify against the signed root: ", v.message()));
       }
     }
   }
@@ -810,8 +829,8 @@ int RunAudit(const Invocation& inv) {
   ProgressMeter progress("audit: verify", "records");
   absl::StatusOr<ledger::VerifyReport> report =
       db.Verify([&progress](uint64_t done, uint64_t total) {
-        progress.Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
-                                        : -1.0);
+        progress.Update(done,
+                        total > 0 ? static_cast<double>(done) / static_cast<double>(total) : -1.0);
       });
   progress.Finish();
   if (!report.ok()) {
