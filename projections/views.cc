@@ -34,6 +34,8 @@ constexpr char kLockFileName[] = "VIEWS.lock";
 constexpr char kSnapshotsDirName[] = "snapshots";
 // A batch is committed when it holds this many bytes, whatever its records.
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+// A catch-up of at least this many records flushes the store when it ends.
+constexpr uint64_t kFlushAfterRecords = 10000;
 
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
   std::vector<rocksdb::ColumnFamilyDescriptor> d;
@@ -421,6 +423,13 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
   }
   result.to = im.applied;
   result.applied = result.to - result.from;
+  if (!im.scratch && result.applied >= kFlushAfterRecords) {
+    // Persist the memtables now, so that the next Open does not replay (and
+    // flush) a large WAL: the process that did the big catch-up pays.
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    if (absl::Status f = ViewsFromRocks(im.db->Flush(fo, im.cfs), "flushing"); !f.ok()) return f;
+  }
   return result;
 }
 

@@ -57,8 +57,10 @@ struct ViewsOptions {
   // Views::AsOf replays at most this many records. 0 = no snapshots.
   uint64_t snapshot_every = 65536;
   // At most this many snapshots are kept; older ones are thinned out
-  // evenly (the first and the latest are always kept).
-  size_t max_snapshots = 16;
+  // evenly (the first and the latest are always kept). Each snapshot pins
+  // the store's files of its time: in the worst case the snapshots take
+  // several times the store's size on disk.
+  size_t max_snapshots = 8;
 };
 
 // Where a scratch store (as-of, verification) lives.

@@ -126,10 +126,21 @@ absl::Status ParseEventLine(absl::string_view line, enforcement::v1::Event* even
       google::protobuf::StringPiece(line.data(), line.size()), event, options);
   if (!status.ok()) {
     // protobuf may add lines with a snippet and a caret; keep the first.
+    // It may also quote input (an unknown field's name): escape control
+    // characters so that input can never forge lines or terminal escapes.
     std::string message(status.message());
     if (size_t nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    std::string safe;
+    for (char c : message) {
+      const unsigned char u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        absl::StrAppend(&safe, "\\x", absl::Hex(u, absl::kZeroPad2));
+      } else {
+        safe.push_back(c);
+      }
+    }
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid JSON for enforcement.v1.Event: ", message));
+        absl::StrCat("invalid JSON for enforcement.v1.Event: ", safe));
   }
   return absl::OkStatus();
 }
