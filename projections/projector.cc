@@ -275,13 +275,18 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
     if (std::find(nc.members.begin(), nc.members.end(), m) == nc.members.end()) {
       std::string key = MemberKey(m.entity, m.kind, position);
       Delete(m.cf, key);
-      delta[std::move(key)] = false;
+      delta[std::move(key)] = std::nullopt;
     }
   }
+  // The members that need the event carry it (MemberValue), so that an
+  // entity is recomputed from one scan of its members.
+  std::string value;
+  if (!nc.members.empty()) value = MemberValue(*new_effective);
   for (const MemberRef& m : nc.members) {
     std::string key = MemberKey(m.entity, m.kind, position);
-    Put(m.cf, key, "");
-    members_[m.cf][m.entity][std::move(key)] = true;
+    const bool carries = !(m.cf == kOperationsCf && m.kind != kRaidMember);
+    Put(m.cf, key, carries ? value : std::string());
+    members_[m.cf][m.entity][std::move(key)] = carries ? value : std::string();
   }
   for (const CounterDelta& c : oc.counters) AddCounter(c.cf, c.key, -c.value);
   for (const CounterDelta& c : nc.counters) AddCounter(c.cf, c.key, c.value);
@@ -295,12 +300,12 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
 }
 
 absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
-                                    const absl::flat_hash_map<std::string, bool>& delta,
-                                    std::vector<MemberEvent>* out, bool* any_member) {
+                                    const MemberDelta& delta, std::vector<MemberEvent>* out,
+                                    bool* any_member) {
   out->clear();
   *any_member = false;
   const std::string prefix = MemberPrefix(id);
-  auto take = [&](absl::string_view key) -> absl::Status {
+  auto take = [&](absl::string_view key, absl::string_view value) -> absl::Status {
     if (key.size() != prefix.size() + 9) {
       return absl::DataLossError("views store: malformed member key");
     }
@@ -308,6 +313,10 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
     if (kind != 0 && key[prefix.size()] != kind) return absl::OkStatus();
     MemberEvent m;
     m.position = GetFixed64BE(key.data() + prefix.size() + 1);
+    if (!m.event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError("views store: malformed member value");
+    }
+    m.occurred = OccurredOf(m.event);
     out->push_back(std::move(m));
     return absl::OkStatus();
   };
@@ -316,42 +325,38 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
   rocksdb::Iterator* it = member_it_[c].get();
   std::string seek = prefix;
   if (kind != 0) seek.push_back(kind);
+  // Whether the entity has any committed member (of any kind) that the batch
+  // did not change.
   bool seen_any = false;
-  // Whether the entity has any member at all (of any kind) in the committed
-  // store that the batch did not remove.
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const absl::string_view k(it->key().data(), it->key().size());
-    if (delta.contains(k)) continue;
+    if (delta.contains(absl::string_view(it->key().data(), it->key().size()))) continue;
     seen_any = true;
     break;
   }
   if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
   if (seen_any) {
+    *any_member = true;
     for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
       const absl::string_view k(it->key().data(), it->key().size());
       if (delta.contains(k)) continue;
-      if (absl::Status s = take(k); !s.ok()) return s;
+      if (absl::Status s = take(k, absl::string_view(it->value().data(), it->value().size()));
+          !s.ok()) {
+        return s;
+      }
     }
     if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
-    *any_member = true;
   }
-  // ... plus those the batch added.
-  for (const auto& [k, present] : delta) {
-    if (!present) continue;
-    if (absl::Status s = take(k); !s.ok()) return s;
-  }
-  for (MemberEvent& m : *out) {
-    EventState st;
-    if (absl::Status s = GetState(m.position, &st); !s.ok()) return s;
-    if (absl::Status s = EffectiveOf(st, &m.event); !s.ok()) return s;
-    m.occurred = OccurredOf(m.event);
+  // ... plus those the batch wrote.
+  for (const auto& [k, value] : delta) {
+    if (!value) continue;
+    if (absl::Status s = take(k, *value); !s.ok()) return s;
   }
   SortTimelineOrder(out);
   return absl::OkStatus();
 }
 
 absl::Status Projector::RecomputeSuspect(const std::string& id,
-                                         const absl::flat_hash_map<std::string, bool>& delta) {
+                                         const MemberDelta& delta) {
   std::vector<MemberEvent> members;
   bool any;
   if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, delta, &members, &any); !s.ok()) return s;
@@ -376,7 +381,7 @@ absl::Status Projector::RecomputeSuspect(const std::string& id,
 }
 
 absl::Status Projector::RecomputeOperation(const std::string& id,
-                                           const absl::flat_hash_map<std::string, bool>& delta) {
+                                           const MemberDelta& delta) {
   std::vector<MemberEvent> raids;
   bool any;
   if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, delta, &raids, &any); !s.ok()) {
@@ -396,7 +401,7 @@ absl::Status Projector::RecomputeOperation(const std::string& id,
 }
 
 absl::Status Projector::RecomputeCase(const std::string& id,
-                                      const absl::flat_hash_map<std::string, bool>& delta) {
+                                      const MemberDelta& delta) {
   std::vector<MemberEvent> members;
   bool any;
   if (absl::Status s = ReadMembers(kCasesCf, id, 0, delta, &members, &any); !s.ok()) return s;
@@ -431,7 +436,7 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
   // Entities first: their recomputation adds totals deltas. Each family is
   // read through one iterator over the committed store.
   const std::pair<Cf, absl::Status (Projector::*)(const std::string&,
-                                                  const absl::flat_hash_map<std::string, bool>&)>
+                                                  const MemberDelta&)>
       entity_families[] = {{kSuspectsCf, &Projector::RecomputeSuspect},
                            {kOperationsCf, &Projector::RecomputeOperation},
                            {kCasesCf, &Projector::RecomputeCase}};

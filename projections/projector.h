@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ namespace projections::internal {
 
 class Projector {
  public:
+  // Member keys of one entity written by the pending batch: value, or
+  // nullopt when removed.
+  using MemberDelta = absl::flat_hash_map<std::string, std::optional<std::string>>;
+
   // Position of an event by event_id (kNotFound if none).
   using Resolver = std::function<absl::StatusOr<uint64_t>(absl::string_view event_id)>;
 
@@ -85,14 +90,14 @@ class Projector {
   // Reads the contributing events of an entity (kind 0 = all kinds), in
   // timeline order; `any_member` says whether it has members of any kind.
   absl::Status ReadMembers(Cf c, const std::string& id, char kind,
-                           const absl::flat_hash_map<std::string, bool>& delta,
+                           const MemberDelta& delta,
                            std::vector<MemberEvent>* out, bool* any_member);
   absl::Status RecomputeSuspect(const std::string& id,
-                                const absl::flat_hash_map<std::string, bool>& delta);
+                                const MemberDelta& delta);
   absl::Status RecomputeOperation(const std::string& id,
-                                  const absl::flat_hash_map<std::string, bool>& delta);
+                                  const MemberDelta& delta);
   absl::Status RecomputeCase(const std::string& id,
-                             const absl::flat_hash_map<std::string, bool>& delta);
+                             const MemberDelta& delta);
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
@@ -112,8 +117,8 @@ class Projector {
   // Counter deltas of the batch, per family.
   absl::flat_hash_map<std::string, int64_t> counters_[kNumCfs];
   // Entities to recompute at Commit (the keys), with the member keys the
-  // batch added (true) or removed (false).
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, bool>> members_[kNumCfs];
+  // batch wrote (their value) or removed (nullopt).
+  absl::flat_hash_map<std::string, MemberDelta> members_[kNumCfs];
   // One iterator per entity family, over the committed store, during Commit.
   std::unique_ptr<rocksdb::Iterator> member_it_[kNumCfs];
   size_t pending_records_ = 0;

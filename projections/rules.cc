@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "ledger/record_coding.h"
 
 namespace projections::internal {
 
@@ -178,6 +179,16 @@ std::vector<std::string> ScopesOf(const Event& e) {
       break;
   }
   return std::vector<std::string>(s.begin(), s.end());
+}
+
+std::string MemberValue(const Event& effective) {
+  Event e = effective;
+  e.clear_source();
+  e.clear_recorded_by();
+  if (e.has_handover()) e.mutable_handover()->clear_suspect_ids();
+  std::string out;
+  ledger::SerializeEventDeterministic(e, &out);
+  return out;
 }
 
 std::string TotalsCounterKey(absl::string_view name) {

@@ -84,6 +84,11 @@ struct Contribution {
 void ComputeContribution(const enforcement::v1::Event& effective, uint64_t position,
                          Contribution* out);
 
+// The value of a member key: the effective event, trimmed of what no entity
+// view reads (source, recorded_by, a handover's suspect_ids), serialized
+// deterministically.
+std::string MemberValue(const enforcement::v1::Event& effective);
+
 // Totals counter key for `name` ("raids", "detained_by_nationality/CN", ...).
 std::string TotalsCounterKey(absl::string_view name);
 // Operation counter key for `name`.

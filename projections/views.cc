@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "projections/projector.h"
 #include "projections/views_internal.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -37,10 +38,18 @@ constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 // A catch-up of at least this many records flushes the store when it ends.
 constexpr uint64_t kFlushAfterRecords = 10000;
 
+// One block cache for every family of every views store of the process.
+std::shared_ptr<rocksdb::Cache> BlockCache() {
+  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(size_t{64} << 20);
+  return cache;
+}
+
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
   std::vector<rocksdb::ColumnFamilyDescriptor> d;
   for (int i = 0; i < kNumCfs; ++i) {
     rocksdb::ColumnFamilyOptions o;
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = BlockCache();
     if (i == internal::kEventsCf || i == internal::kMetaCf) {
       o.write_buffer_size = 16 << 20;  // keyed by position: appended in order
     } else {
@@ -50,10 +59,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
       o.write_buffer_size = 4 << 20;
       o.memtable_prefix_bloom_size_ratio = 0.05;
       o.memtable_whole_key_filtering = true;
-      rocksdb::BlockBasedTableOptions t;
       t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-      o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     }
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     d.emplace_back(kCfNames[i], o);
   }
   return d;
