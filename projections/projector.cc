@@ -325,18 +325,23 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
   rocksdb::Iterator* it = member_it_[c].get();
   std::string seek = prefix;
   if (kind != 0) seek.push_back(kind);
-  // Whether the entity has any committed member (of any kind) that the batch
-  // did not change.
-  bool seen_any = false;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (delta.contains(absl::string_view(it->key().data(), it->key().size()))) continue;
-    seen_any = true;
-    break;
+  it->Seek(prefix);
+  bool scan = true;
+  if (kind != 0) {
+    // Whether the entity has any committed member (of any kind) that the
+    // batch did not change; then to the members of `kind`.
+    scan = false;
+    for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (!delta.contains(absl::string_view(it->key().data(), it->key().size()))) {
+        scan = *any_member = true;
+        break;
+      }
+    }
+    if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
+    if (scan) it->Seek(seek);
   }
-  if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
-  if (seen_any) {
-    *any_member = true;
-    for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
+  if (scan) {
+    for (; it->Valid() && it->key().starts_with(seek); it->Next()) {
       const absl::string_view k(it->key().data(), it->key().size());
       if (delta.contains(k)) continue;
       if (absl::Status s = take(k, absl::string_view(it->value().data(), it->value().size()));

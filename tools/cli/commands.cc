@@ -193,7 +193,10 @@ const std::vector<CommandSpec>& Table() {
           "Recomputes every leaf hash from the stored record bytes, the Merkle\n"
           "root and stored subtree hashes, the stream index and the event-id\n"
           "index. Prints what was checked and the root; on a difference, the\n"
-          "first bad position and what differs, and exits 1. Opens the ledger\n"
+          "first bad position and what differs, and exits 1. Then checks the\n"
+          "views (DIR/views): brings them up to the head, rebuilds them from\n"
+          "position 0 in a scratch store and compares every view's digest,\n"
+          "reporting each view; a difference exits 1. Opens the ledger\n"
           "read-only; progress on stderr when it is a terminal.",
           {},
           0,
@@ -201,6 +204,172 @@ const std::vector<CommandSpec>& Table() {
           "ledger verify && echo intact",
           {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
           &RunVerify,
+      },
+      {
+          "suspects",
+          "list suspects, or show one: status, custody, sentence",
+          "ledger suspects list [--status S] [--nationality CC] [--operation ID]\n"
+          "                     [--custody CC] [--after ID] [--limit N]\n"
+          "       ledger suspects show ID",
+          "The suspects view (docs/PROJECTIONS.md §6): one person per suspect_id,\n"
+          "with status (detained, handed_over, sentenced), the country holding\n"
+          "them, nationality, role, operation and latest sentence. 'list' is by\n"
+          "suspect_id, filtered, at most N (default 100; 0 = all; page with\n"
+          "--after). 'show ID' adds the contributing events; an unknown ID exits 5.\n"
+          "Like every query: opens the ledger read-only, brings the views in\n"
+          "DIR/views up to the log's head (progress on stderr when it is a\n"
+          "terminal), then answers, so it reflects every event appended before it\n"
+          "started. --as-of-position N answers as when the log held N records;\n"
+          "--as-of T as of the records recorded at or before the RFC 3339 time T.\n"
+          "--json: the shapes of docs/PROJECTIONS.md §10.",
+          {{"status", "S", "list: detained, handed_over or sentenced"},
+           {"nationality", "CC", "list: of this nationality"},
+           {"operation", "ID", "list: of this operation"},
+           {"custody", "CC", "list: in custody of this country"},
+           {"after", "ID", "list: start after this suspect_id (paging)"},
+           {"limit", "N", "list: at most N (default 100; 0 = all)"},
+           {"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          1,
+          2,
+          "ledger suspects list --status sentenced\n"
+          "ledger suspects show cn-ringleader-yunnan-01 --json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunSuspects,
+      },
+      {
+          "operations",
+          "list operations, or show one: raids, detained, seized, handed over",
+          "ledger operations list [--after ID] [--limit N]\n"
+          "       ledger operations show ID [--max-events N]",
+          "The operations view: place, agencies, raid dates, detained (total, by\n"
+          "nationality, ringleaders: the raids' reported counts), seized items,\n"
+          "individual arrests beside them (never added), and the people handed\n"
+          "over so far. An unknown ID exits 5. Catch-up, --as-of-position,\n"
+          "--as-of and --json as for 'ledger suspects'.",
+          {{"after", "ID", "list: start after this operation_id (paging)"},
+           {"limit", "N", "list: at most N (default 0 = all)"},
+           {"max-events", "N", "event ids listed per kind (default 100; 0 = all)"},
+           {"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          1,
+          2,
+          "ledger operations list\n"
+          "ledger operations show op-2024-muse-01 --as-of-position 1",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunOperations,
+      },
+      {
+          "cases",
+          "list court cases, or show one: defendants, sentences, victims, amounts",
+          "ledger cases list [--after ID] [--limit N]\n"
+          "       ledger cases show ID",
+          "The cases view: courts, defendants with their latest sentence, victims\n"
+          "and amounts defrauded (the largest figure any sentencing gives, per\n"
+          "currency), total prison months, offence period. An unknown ID exits 5.\n"
+          "Catch-up, --as-of-position, --as-of and --json as for 'ledger\n"
+          "suspects'.",
+          {{"after", "ID", "list: start after this case_id (paging)"},
+           {"limit", "N", "list: at most N (default 0 = all)"},
+           {"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          1,
+          2,
+          "ledger cases show cn-fraud-ringleader-yunnan-01",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunCases,
+      },
+      {
+          "flows",
+          "custody flows: people handed over, country to country, by month or year",
+          "ledger flows [--from CC] [--to CC] [--by month|year] [--since P] [--until P]",
+          "People moved from one country to another per period: the sum of the\n"
+          "handovers' suspects_count (individuals and counts combined, never\n"
+          "twice), of whom identified by id, ringleaders, and handover events.\n"
+          "By month, a handover known only to its year is in a row 'YYYY (month\n"
+          "unknown)', never on a made-up month. --since/--until keep the periods\n"
+          "overlapping P (YYYY or YYYY-MM), inclusive. Catch-up, --as-of-position,\n"
+          "--as-of and --json as for 'ledger suspects'.",
+          {{"from", "CC", "only from this country"},
+           {"to", "CC", "only to this country"},
+           {"by", "UNIT", "month (default) or year"},
+           {"since", "P", "periods from P on (YYYY or YYYY-MM)"},
+           {"until", "P", "periods up to P (YYYY or YYYY-MM)"},
+           {"max-events", "N", "--json: handover ids listed per row (default 100; 0 = all)"},
+           {"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          0,
+          0,
+          "ledger flows --to CN\n"
+          "ledger flows --from MM --by year --json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunFlows,
+      },
+      {
+          "stats",
+          "totals, and each reported figure beside the figure the ledger derives",
+          "ledger stats",
+          "Totals over the events in effect (retracted facts excluded, corrections\n"
+          "applied): events by kind, detained (raids' counts) beside individual\n"
+          "arrests, people handed over, sentences, distinct suspects, operations\n"
+          "and cases; then every reported figure (e.g. ~48,000 handed over since\n"
+          "2023) beside the figure derived from the ledger's events for the same\n"
+          "metric, countries, nationality and period, and the uncertain part\n"
+          "(events whose date straddles the period or with an unknown country).\n"
+          "A reported figure is never added into a total. Catch-up,\n"
+          "--as-of-position, --as-of and --json as for 'ledger suspects'.",
+          {{"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          0,
+          0,
+          "ledger stats\n"
+          "ledger stats --as-of 2024-04-01T00:00:00Z --json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunStats,
+      },
+      {
+          "timeline",
+          "events of a suspect, operation, case, country or all, in occurred order",
+          "ledger timeline --suspect ID|--operation ID|--case ID|--country CC|--all\n"
+          "                [--limit N] [--newest-first]",
+          "The events of one scope ordered by when they occurred (the first\n"
+          "instant of their date's unit), then position, with the date's\n"
+          "precision, the source, and marks: corrected (by which correction),\n"
+          "retracted (by which retraction), or a fix's target. Corrections and\n"
+          "retractions stay visible beside the facts they fix. An unknown suspect,\n"
+          "operation or case exits 5. Catch-up, --as-of-position, --as-of and\n"
+          "--json as for 'ledger suspects'.",
+          {{"suspect", "ID", "the timeline of suspect ID"},
+           {"operation", "ID", "the timeline of operation ID"},
+           {"case", "ID", "the timeline of case ID"},
+           {"country", "CC", "the timeline of country CC"},
+           {"all", nullptr, "the global timeline"},
+           {"limit", "N", "at most N entries (default 0 = all)"},
+           {"newest-first", nullptr, "latest first"},
+           {"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          0,
+          0,
+          "ledger timeline --operation op-2024-muse-01\n"
+          "ledger timeline --all --limit 20 --json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunTimeline,
+      },
+      {
+          "rebuild",
+          "rebuild the views from position 0 and print their digests",
+          "ledger rebuild",
+          "Drops every view in DIR/views (and its snapshots) and replays the log\n"
+          "from position 0, then prints one SHA-256 digest per view over its\n"
+          "stored state. A rebuilt store is byte-identical to one kept up to date\n"
+          "incrementally ('ledger verify' compares them). Opens the ledger\n"
+          "read-only; progress on stderr when it is a terminal.",
+          {},
+          0,
+          0,
+          "ledger rebuild --json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunRebuild,
       },
       {
           "keygen",

@@ -24,6 +24,14 @@ int RunHead(const Invocation& inv);
 int RunExport(const Invocation& inv);
 // commands_verify.cc
 int RunVerify(const Invocation& inv);
+// commands_query.cc (projections: views, flows, totals, timelines)
+int RunSuspects(const Invocation& inv);
+int RunOperations(const Invocation& inv);
+int RunCases(const Invocation& inv);
+int RunFlows(const Invocation& inv);
+int RunStats(const Invocation& inv);
+int RunTimeline(const Invocation& inv);
+int RunRebuild(const Invocation& inv);
 // commands_audit.cc (tamper evidence: keys, checkpoints, proofs, audits)
 int RunKeygen(const Invocation& inv);
 int RunCheckpoint(const Invocation& inv);

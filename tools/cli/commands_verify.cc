@@ -1,12 +1,98 @@
 // `ledger verify`: recompute everything from the stored bytes (SPEC §4).
+#include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
+#include "projections/view_types.h"
+#include "projections/views.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 
 namespace cli {
+namespace {
+
+// The views check (SPEC §4: verify recomputes the projections too): brings
+// the stored views (<db>/views) up to the log's head, rebuilds them from
+// position 0 in a scratch store and compares every view's digest.
+struct ViewsCheck {
+  bool ran = false;           // false: could not be checked (see error)
+  std::string error;          // why it could not run
+  bool failed = false;        // a corrupt store or a digest mismatch
+  projections::ViewsVerifyReport report;
+};
+
+ViewsCheck CheckViews(const Invocation& inv, const ledger::Ledger& db) {
+  ViewsCheck check;
+  absl::StatusOr<std::unique_ptr<projections::Views>> views =
+      projections::Views::Open(inv.global.db);
+  if (!views.ok()) {
+    check.error = absl::StrCat("cannot open the views: ", views.status().message());
+    check.failed = views.status().code() == absl::StatusCode::kDataLoss;
+    return check;
+  }
+  {
+    ProgressMeter progress("verify views: catch-up", "records");
+    projections::CatchUpOptions options;
+    options.progress = [&progress](uint64_t done, uint64_t total) {
+      progress.Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
+                                      : -1.0);
+    };
+    absl::StatusOr<projections::CatchUpResult> r = (*views)->CatchUp(db, options);
+    if (!r.ok()) {
+      check.error = absl::StrCat("cannot bring the views up to date: ", r.status().message());
+      check.failed = r.status().code() == absl::StatusCode::kDataLoss;
+      return check;
+    }
+  }
+  absl::StatusOr<projections::ViewsVerifyReport> report = projections::VerifyViews(db, **views);
+  if (!report.ok()) {
+    check.error = absl::StrCat("cannot rebuild the views: ", report.status().message());
+    check.failed = report.status().code() == absl::StatusCode::kDataLoss;
+    return check;
+  }
+  check.ran = true;
+  check.report = *std::move(report);
+  check.failed = !check.report.ok();
+  return check;
+}
+
+// The stored digest of view i beside the rebuilt one.
+bool DigestMatches(const projections::ViewsVerifyReport& r, size_t i) {
+  return i < r.rebuilt.size() && r.stored[i] == r.rebuilt[i];
+}
+
+std::string ViewsJson(const ViewsCheck& c) {
+  JsonObject o;
+  if (!c.ran) {
+    o.Bool("ok", !c.failed).Bool("checked", false).Str("problem", c.error);
+    return o.Build();
+  }
+  const projections::ViewsVerifyReport& r = c.report;
+  std::string list = "[";
+  for (size_t i = 0; i < r.stored.size(); ++i) {
+    JsonObject v;
+    v.Str("view", r.stored[i].view)
+        .Bool("ok", DigestMatches(r, i))
+        .Num("entries", r.stored[i].entries)
+        .Str("stored_sha256", r.stored[i].sha256)
+        .Str("rebuilt_sha256", i < r.rebuilt.size() ? r.rebuilt[i].sha256 : "");
+    if (i > 0) list += ",";
+    list += v.Build();
+  }
+  list += "]";
+  o.Bool("ok", r.ok()).Bool("checked", true).Num("checkpoint", r.checkpoint).Raw("views", list);
+  if (r.ok()) {
+    o.Null("problem");
+  } else {
+    o.Str("problem", r.problem);
+  }
+  return o.Build();
+}
+
+}  // namespace
 
 int RunVerify(const Invocation& inv) {
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
@@ -32,6 +118,9 @@ int RunVerify(const Invocation& inv) {
     return inv.Fail(report.status(), StatusContext::kRead, "verification could not run");
   }
   const ledger::VerifyReport& r = *report;
+  // The views are checked only over an intact log.
+  std::optional<ViewsCheck> views_check;
+  if (r.ok()) views_check = CheckViews(inv, **db);
   if (inv.global.json) {
     JsonObject o;
     o.Bool("ok", r.ok())
@@ -48,6 +137,11 @@ int RunVerify(const Invocation& inv) {
       o.Null("problem");
     } else {
       o.Str("problem", r.problem);
+    }
+    if (views_check) {
+      o.Raw("views", ViewsJson(*views_check));
+    } else {
+      o.Null("views");
     }
     WriteStdout(o.Build() + "\n");
   } else {
@@ -68,6 +162,24 @@ int RunVerify(const Invocation& inv) {
                                                 : std::string("(not tied to one position)")});
       rows.push_back({"problem", r.problem});
     }
+    if (!views_check) {
+      rows.push_back({"views", "not checked (the log failed)"});
+    } else if (!views_check->ran) {
+      rows.push_back({"views", absl::StrCat(views_check->failed ? "FAILED: " : "not checked: ",
+                                            views_check->error)});
+    } else {
+      const projections::ViewsVerifyReport& vr = views_check->report;
+      rows.push_back({"views", absl::StrCat(vr.ok() ? "OK" : "FAILED",
+                                            " (stored digests vs a rebuild from position 0, at ",
+                                            vr.checkpoint, " records)")});
+      for (size_t i = 0; i < vr.stored.size(); ++i) {
+        rows.push_back({absl::StrCat("  ", vr.stored[i].view),
+                        absl::StrCat(DigestMatches(vr, i) ? "OK    " : "FAILED", " ",
+                                     vr.stored[i].sha256.substr(0, 16), " (",
+                                     vr.stored[i].entries, " entries)")});
+      }
+      if (!vr.ok()) rows.push_back({"views problem", vr.problem});
+    }
     PrintKeyValues(rows);
   }
   if (!r.ok()) {
@@ -75,6 +187,16 @@ int RunVerify(const Invocation& inv) {
     if (r.first_bad_position) absl::StrAppend(&msg, " at position ", *r.first_bad_position);
     absl::StrAppend(&msg, ": ", r.problem);
     return inv.Fail(kExitVerifyFailed, msg);
+  }
+  if (views_check && views_check->failed) {
+    return inv.Fail(kExitVerifyFailed,
+                    absl::StrCat("views verification FAILED: ",
+                                 views_check->ran ? views_check->report.problem
+                                                  : views_check->error));
+  }
+  if (views_check && !views_check->ran) {
+    std::fprintf(stderr, "ledger: verify: warning: views not checked: %s\n",
+                 views_check->error.c_str());
   }
   return kExitOk;
 }

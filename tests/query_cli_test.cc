@@ -1,0 +1,482 @@
+// The query commands of the `ledger` CLI (SPEC §5, §6; docs/PROJECTIONS.md):
+// suspects, operations, cases, flows, stats, timeline, rebuild, and the
+// views check of verify, run as the real binary on a ledger loaded from the
+// shipped data set (data/enforcement.ndjson), through --json and the tables.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/support/paths.h"
+
+namespace {
+
+using google::protobuf::Value;
+using testing::HasSubstr;
+using testing::Not;
+using testing_support::CommandResult;
+using testing_support::TempDir;
+
+constexpr char kMuse[] = "op-2024-muse-01";
+constexpr char kRaid[] = "xinhua-2024-04-01-muse-raid";
+constexpr char kMuseHandover[] = "xinhua-2024-04-01-muse-handover-352";
+constexpr char kRingleader[] = "cn-ringleader-yunnan-01";
+constexpr char kCase[] = "cn-fraud-ringleader-yunnan-01";
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
+Value ParseJson(const std::string& text) {
+  Value v;
+  auto status = google::protobuf::util::JsonStringToMessage(text, &v);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in: " << text;
+  return v;
+}
+
+// v at a path of object keys and array indexes ("detained.by_nationality.CN",
+// "0.people"). A missing step fails the test and gives a null value.
+Value At(const Value& root, const std::string& path) {
+  Value cur = root;
+  for (const std::string& step : std::vector<std::string>(absl::StrSplit(path, '.'))) {
+    if (cur.has_struct_value()) {
+      auto it = cur.struct_value().fields().find(step);
+      if (it == cur.struct_value().fields().end()) {
+        ADD_FAILURE() << "no field " << step << " in path " << path;
+        return Value();
+      }
+      Value next = it->second;  // a copy: it points into `cur`
+      cur = std::move(next);
+    } else if (cur.has_list_value()) {
+      size_t i = std::stoul(step);
+      if (i >= static_cast<size_t>(cur.list_value().values_size())) {
+        ADD_FAILURE() << "no element " << step << " in path " << path;
+        return Value();
+      }
+      Value next = cur.list_value().values(static_cast<int>(i));
+      cur = std::move(next);
+    } else {
+      ADD_FAILURE() << "cannot step into " << step << " in path " << path;
+      return Value();
+    }
+  }
+  return cur;
+}
+
+double Num(const Value& v, const std::string& path) { return At(v, path).number_value(); }
+std::string Str(const Value& v, const std::string& path) { return At(v, path).string_value(); }
+bool Bool(const Value& v, const std::string& path) { return At(v, path).bool_value(); }
+int Size(const Value& v) { return v.list_value().values_size(); }
+
+// The flow row (from, to, period), or null.
+const Value* FindFlow(const Value& rows, const std::string& from, const std::string& to,
+                      const std::string& period) {
+  for (const Value& r : rows.list_value().values()) {
+    const auto& f = r.struct_value().fields();
+    if (f.at("from_country").string_value() == from && f.at("to_country").string_value() == to &&
+        f.at("period").string_value() == period) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+// A line of `text` containing every one of `parts`.
+bool HasLineWith(const std::string& text, const std::vector<std::string>& parts) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    bool all = true;
+    for (const std::string& p : parts) all = all && absl::StrContains(line, p);
+    if (all) return true;
+  }
+  return false;
+}
+
+class QueryCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.Sub("db");
+    CommandResult r = Ledger("init --origin test.example.org/enforcement");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Ledger(absl::StrCat("import ", Quote(testing_support::SourceDir() +
+                                             "/data/enforcement.ndjson")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  CommandResult Ledger(const std::string& args, const std::string& stdin_data = "") {
+    return testing_support::RunCommand(
+        absl::StrCat(Quote(testing_support::LedgerBinary()), " --db ", Quote(db_), " ", args),
+        stdin_data);
+  }
+
+  // Runs a query with --json, expects exit 0, parses the answer.
+  Value Json(const std::string& args) {
+    CommandResult r = Ledger(args + " --json");
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    return ParseJson(r.out);
+  }
+
+  std::string Table(const std::string& args) {
+    CommandResult r = Ledger(args);
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    return r.out;
+  }
+
+  void Append(const std::string& line) {
+    CommandResult r = Ledger("append", line + "\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  }
+
+  // A correction of the Muse raid: 810 detained (CN 352, MM 458), 22 ringleaders.
+  void AppendRaidCorrection() {
+    Append(absl::StrCat(
+        R"({"eventId":"fix-muse-raid-count","stream":"operation/op-2024-muse-01",)",
+        R"("occurredAt":"2024-04-05T00:00:00Z","occurredPrecision":"PRECISION_DAY",)",
+        R"("source":{"publisher":"Test Desk","reference":"recount"},"recordedBy":"test",)",
+        R"("correction":{"targetEventId":")", kRaid, R"(","reason":"recount",)",
+        R"("replacement":{"raid":{"operationId":"op-2024-muse-01",)",
+        R"("location":{"place":"Muse","region":"Shan State","country":"MM"},)",
+        R"("suspectsDetained":"810","detainedByNationality":{"CN":"352","MM":"458"},)",
+        R"("ringleadersDetained":"22"}}}})"));
+  }
+
+  void AppendHandoverRetraction() {
+    Append(absl::StrCat(
+        R"({"eventId":"retract-muse-handover","stream":"handover/mm-cn-2024-03-31-muse",)",
+        R"("occurredAt":"2024-04-06T00:00:00Z","occurredPrecision":"PRECISION_DAY",)",
+        R"("source":{"publisher":"Test Desk","reference":"duplicate report"},)",
+        R"("recordedBy":"test","retraction":{"targetEventId":")", kMuseHandover,
+        R"(","reason":"test retraction"}})"));
+  }
+
+  TempDir dir_;
+  std::string db_;
+};
+
+TEST_F(QueryCliTest, OperationShowsMuseRaid) {
+  Value op = Json(absl::StrCat("operations show ", kMuse));
+  EXPECT_EQ(Str(op, "operation_id"), kMuse);
+  EXPECT_EQ(Str(op, "place"), "Muse");
+  EXPECT_EQ(Str(op, "country"), "MM");
+  EXPECT_EQ(Num(op, "detained.total"), 807);
+  EXPECT_EQ(Num(op, "detained.by_nationality.CN"), 352);
+  EXPECT_EQ(Num(op, "detained.by_nationality.MM"), 455);
+  EXPECT_EQ(Num(op, "detained.ringleaders"), 21);
+  EXPECT_EQ(Num(op, "handed_over.people"), 352);
+  EXPECT_EQ(Num(op, "handed_over.to.CN"), 352);
+
+  const std::string table = Table(absl::StrCat("operations show ", kMuse));
+  EXPECT_TRUE(HasLineWith(table, {"detained", "807"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"by nationality", "CN 352", "MM 455"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"ringleaders", "21"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"seized", "computers (quantity unknown)"})) << table;
+
+  Value list = Json("operations list");
+  ASSERT_EQ(Size(list), 1);
+  EXPECT_EQ(Str(list, "0.operation_id"), kMuse);
+  const std::string list_table = Table("operations list");
+  EXPECT_TRUE(HasLineWith(list_table, {kMuse, "Muse", "807", "CN 352", "21"})) << list_table;
+}
+
+TEST_F(QueryCliTest, FlowsByMonthAndByYear) {
+  Value rows = Json("flows");
+  ASSERT_EQ(Size(rows), 2) << rows.DebugString();
+  const Value* muse = FindFlow(rows, "MM", "CN", "2024-03");
+  ASSERT_NE(muse, nullptr);
+  EXPECT_EQ(Num(*muse, "people"), 352);
+  EXPECT_EQ(Num(*muse, "identified"), 0);
+  EXPECT_EQ(Num(*muse, "ringleaders"), 21);
+  EXPECT_FALSE(Bool(*muse, "month_unknown"));
+  const Value* laos = FindFlow(rows, "LA", "CN", "2024-02");
+  ASSERT_NE(laos, nullptr);
+  EXPECT_EQ(Num(*laos, "people"), 268);
+
+  Value years = Json("flows --by year");
+  ASSERT_NE(FindFlow(years, "MM", "CN", "2024"), nullptr);
+  EXPECT_EQ(Num(*FindFlow(years, "MM", "CN", "2024"), "people"), 352);
+  ASSERT_NE(FindFlow(years, "LA", "CN", "2024"), nullptr);
+  EXPECT_EQ(Num(*FindFlow(years, "LA", "CN", "2024"), "people"), 268);
+
+  Value from_laos = Json("flows --from LA");
+  ASSERT_EQ(Size(from_laos), 1);
+  EXPECT_EQ(Str(from_laos, "0.from_country"), "LA");
+  EXPECT_EQ(Size(Json("flows --to MM")), 0);
+  EXPECT_EQ(Size(Json("flows --since 2024-03")), 1);
+
+  const std::string table = Table("flows");
+  EXPECT_TRUE(HasLineWith(table, {"MM", "CN", "2024-03", "352"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"LA", "CN", "2024-02", "268"})) << table;
+  EXPECT_EQ(Ledger("flows --by week").exit_code, 2);
+}
+
+TEST_F(QueryCliTest, StatsShowsReportedFigureBesideDerived) {
+  Value t = Json("stats");
+  EXPECT_EQ(Num(t, "applied"), 6);
+  EXPECT_EQ(Num(t, "handed_over.people"), 352 + 268);  // the 48,000 is never added
+  EXPECT_EQ(Num(t, "detained.total"), 807);
+  ASSERT_EQ(Size(At(t, "figures")), 1);
+  EXPECT_EQ(Str(t, "figures.0.metric"), "suspects_handed_over");
+  EXPECT_EQ(Num(t, "figures.0.reported"), 48000);
+  EXPECT_TRUE(Bool(t, "figures.0.approximate"));
+  EXPECT_EQ(Str(t, "figures.0.period_from.text"), "2023");
+  EXPECT_EQ(Str(t, "figures.0.period_to.text"), "2024-04-01");
+  EXPECT_EQ(Num(t, "figures.0.derived.value"), 352);
+  EXPECT_EQ(Num(t, "figures.0.derived.events"), 1);
+  EXPECT_EQ(Num(t, "figures.0.derived.uncertain"), 0);
+
+  const std::string table = Table("stats");
+  EXPECT_TRUE(HasLineWith(table, {"suspects_handed_over", "MM", "CN", "2023 .. 2024-04-01",
+                                  "~48,000", "352 (1 event)"}))
+      << table;
+}
+
+TEST_F(QueryCliTest, CaseShowsSentenceVictimsAndAmount) {
+  Value c = Json(absl::StrCat("cases show ", kCase));
+  EXPECT_EQ(Str(c, "case_id"), kCase);
+  ASSERT_EQ(Size(At(c, "defendants")), 1);
+  EXPECT_EQ(Str(c, "defendants.0.suspect_id"), kRingleader);
+  EXPECT_EQ(Num(c, "defendants.0.sentence.prison_months"), 186);
+  EXPECT_EQ(Num(c, "victims"), 196);
+  EXPECT_EQ(Num(c, "prison_months_total"), 186);
+  EXPECT_EQ(Str(c, "amounts_defrauded.0.currency"), "CNY");
+  EXPECT_EQ(Num(c, "amounts_defrauded.0.minor_units"), 2796000000.0);
+  EXPECT_EQ(Str(c, "offence_from.text"), "2019-04");
+  EXPECT_EQ(Str(c, "offence_to.text"), "2020-10");
+
+  const std::string table = Table(absl::StrCat("cases show ", kCase));
+  EXPECT_TRUE(HasLineWith(table, {"victims", "196"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"amount defrauded", "CNY 2,796,000,000"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"prison months", "186 months (15 y 6 m)"})) << table;
+  EXPECT_TRUE(HasLineWith(Table("cases list"), {kCase, "196", "186"}));
+}
+
+TEST_F(QueryCliTest, RingleaderSuspectView) {
+  Value s = Json(absl::StrCat("suspects show ", kRingleader));
+  EXPECT_EQ(Str(s, "suspect_id"), kRingleader);
+  EXPECT_EQ(Str(s, "nationality"), "CN");
+  EXPECT_EQ(Str(s, "role"), "ringleader");
+  EXPECT_EQ(Str(s, "status"), "sentenced");
+  EXPECT_EQ(Num(s, "sentence.prison_months"), 186);
+  EXPECT_EQ(Str(s, "sentence.case_id"), kCase);
+  EXPECT_EQ(Size(At(s, "events")), 2);
+  EXPECT_EQ(Str(s, "first_occurred.precision"), "year");
+
+  const std::string table = Table(absl::StrCat("suspects show ", kRingleader));
+  EXPECT_TRUE(HasLineWith(table, {"status", "sentenced"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"sentence", "186 months"})) << table;
+  Value list = Json("suspects list --status sentenced");
+  ASSERT_EQ(Size(list), 1);
+  EXPECT_EQ(Str(list, "0.suspect_id"), kRingleader);
+  EXPECT_EQ(Size(Json("suspects list --status detained")), 0);
+  EXPECT_TRUE(HasLineWith(Table("suspects list"), {kRingleader, "CN", "ringleader", "sentenced"}));
+}
+
+TEST_F(QueryCliTest, TimelineOrderedByOccurredThenPosition) {
+  Value all = Json("timeline --all");
+  ASSERT_EQ(Size(all), 6);
+  // 2020 arrest, 2024-02 Laos, 2024-03 raid (pos 0) and sentencing (pos 5),
+  // 2024-03-31 handover, 2024-04-01 figure.
+  std::vector<double> positions;
+  for (const Value& e : all.list_value().values()) positions.push_back(Num(e, "position"));
+  EXPECT_EQ(positions, (std::vector<double>{4, 3, 0, 5, 1, 2}));
+  EXPECT_EQ(Str(all, "0.occurred.precision"), "year");
+  EXPECT_EQ(Str(all, "0.occurred.text"), "2020");
+  EXPECT_EQ(Str(all, "2.kind"), "raid");
+  EXPECT_EQ(Str(all, "2.occurred.precision"), "month");
+  EXPECT_EQ(Str(all, "2.source.publisher"), "Xinhua");
+  EXPECT_EQ(Str(all, "4.occurred.precision"), "day");
+  EXPECT_EQ(Str(all, "4.occurred.text"), "2024-03-31");
+
+  Value op = Json(absl::StrCat("timeline --operation ", kMuse));
+  ASSERT_EQ(Size(op), 2);
+  EXPECT_EQ(Str(op, "0.event_id"), kRaid);
+  EXPECT_EQ(Str(op, "1.event_id"), kMuseHandover);
+  EXPECT_EQ(Size(Json("timeline --all --limit 2")), 2);
+  EXPECT_EQ(Num(Json("timeline --all --newest-first --limit 1"), "0.position"), 2);
+  EXPECT_EQ(Size(Json("timeline --country LA")), 1);
+
+  const std::string table = Table(absl::StrCat("timeline --operation ", kMuse));
+  EXPECT_TRUE(HasLineWith(table, {"2024-03", "month", kRaid, "Xinhua"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"2024-03-31", "day", kMuseHandover, "Xinhua"})) << table;
+  EXPECT_EQ(Ledger("timeline").exit_code, 2);
+  EXPECT_EQ(Ledger("timeline --all --country CN").exit_code, 2);
+}
+
+TEST_F(QueryCliTest, AsOfPositionOneShowsOnlyTheRaid) {
+  Value op = Json(absl::StrCat("operations show ", kMuse, " --as-of-position 1"));
+  EXPECT_EQ(Num(op, "detained.total"), 807);
+  EXPECT_EQ(Num(op, "handed_over.people"), 0);
+  EXPECT_EQ(Size(Json("flows --as-of-position 1")), 0);
+  Value tl = Json("timeline --all --as-of-position 1");
+  ASSERT_EQ(Size(tl), 1);
+  EXPECT_EQ(Str(tl, "0.event_id"), kRaid);
+  EXPECT_EQ(Num(Json("stats --as-of-position 1"), "applied"), 1);
+  // As of 2, the handover is there; the current answer is unchanged.
+  EXPECT_EQ(Num(Json(absl::StrCat("operations show ", kMuse, " --as-of-position 2")),
+                "handed_over.people"),
+            352);
+  EXPECT_EQ(Num(Json("stats"), "applied"), 6);
+  CommandResult past = Ledger("flows --as-of-position 7");
+  EXPECT_EQ(past.exit_code, 5) << past.err;
+  EXPECT_EQ(Ledger("flows --as-of-position 1 --as-of 2024-01-01T00:00:00Z").exit_code, 2);
+}
+
+TEST_F(QueryCliTest, AsOfTimeBeforeFirstRecordShowsNothing) {
+  const std::string before = " --as-of 2000-01-01T00:00:00Z";
+  EXPECT_EQ(Size(Json("operations list" + before)), 0);
+  EXPECT_EQ(Size(Json("flows" + before)), 0);
+  EXPECT_EQ(Size(Json("timeline --all" + before)), 0);
+  EXPECT_EQ(Num(Json("stats" + before), "applied"), 0);
+  EXPECT_EQ(Ledger(absl::StrCat("operations show ", kMuse, before)).exit_code, 5);
+  // A time after every record: the current answer.
+  EXPECT_EQ(Num(Json("stats --as-of 2999-01-01T00:00:00Z"), "applied"), 6);
+  EXPECT_EQ(Ledger("stats --as-of yesterday").exit_code, 2);
+}
+
+TEST_F(QueryCliTest, UnknownIdsExitNotFound) {
+  for (const std::string args :
+       {"suspects show nobody", "operations show op-none", "cases show case-none",
+        "timeline --suspect nobody", "timeline --operation op-none", "timeline --case case-none"}) {
+    CommandResult r = Ledger(args);
+    EXPECT_EQ(r.exit_code, 5) << args << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("no ")) << args;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  EXPECT_EQ(Ledger("operations frobnicate").exit_code, 2);
+  EXPECT_EQ(Ledger("operations show").exit_code, 2);
+  CommandResult no_db = testing_support::RunCommand(
+      absl::StrCat(Quote(testing_support::LedgerBinary()), " --db ",
+                   Quote(dir_.Sub("missing")), " stats"));
+  EXPECT_EQ(no_db.exit_code, 5) << no_db.err;
+}
+
+TEST_F(QueryCliTest, CorrectionChangesOperationAndIsMarkedInTimeline) {
+  EXPECT_EQ(Num(Json(absl::StrCat("operations show ", kMuse)), "detained.total"), 807);
+  AppendRaidCorrection();
+  Value op = Json(absl::StrCat("operations show ", kMuse));
+  EXPECT_EQ(Num(op, "detained.total"), 810);
+  EXPECT_EQ(Num(op, "detained.by_nationality.MM"), 458);
+  EXPECT_EQ(Num(op, "detained.ringleaders"), 22);
+  EXPECT_EQ(Num(Json("stats"), "events.corrections"), 1);
+
+  Value tl = Json(absl::StrCat("timeline --operation ", kMuse));
+  ASSERT_EQ(Size(tl), 3);
+  EXPECT_EQ(Str(tl, "0.event_id"), kRaid);
+  EXPECT_TRUE(Bool(tl, "0.corrected"));
+  EXPECT_EQ(Str(tl, "0.corrected_by"), "fix-muse-raid-count");
+  EXPECT_TRUE(Bool(tl, "0.in_effect"));
+  EXPECT_EQ(Str(tl, "2.kind"), "correction");
+  EXPECT_EQ(Str(tl, "2.target_event_id"), kRaid);
+  const std::string table = Table(absl::StrCat("timeline --operation ", kMuse));
+  EXPECT_TRUE(HasLineWith(table, {kRaid, "corrected by fix-muse-raid-count"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"fix-muse-raid-count", "corrects", kRaid})) << table;
+  // As of before the correction, the original count.
+  EXPECT_EQ(Num(Json(absl::StrCat("operations show ", kMuse, " --as-of-position 6")),
+                "detained.total"),
+            807);
+}
+
+TEST_F(QueryCliTest, RetractionRemovesHandoverFromFlows) {
+  ASSERT_NE(FindFlow(Json("flows"), "MM", "CN", "2024-03"), nullptr);
+  AppendHandoverRetraction();
+  Value rows = Json("flows");
+  EXPECT_EQ(FindFlow(rows, "MM", "CN", "2024-03"), nullptr) << rows.DebugString();
+  ASSERT_NE(FindFlow(rows, "LA", "CN", "2024-02"), nullptr);
+  EXPECT_EQ(Size(rows), 1);
+  EXPECT_THAT(Table("flows"), Not(HasSubstr("MM")));
+  EXPECT_EQ(Num(Json(absl::StrCat("operations show ", kMuse)), "handed_over.people"), 0);
+  Value t = Json("stats");
+  EXPECT_EQ(Num(t, "figures.0.derived.value"), 0);
+  EXPECT_EQ(Num(t, "events.retracted"), 1);
+
+  Value tl = Json(absl::StrCat("timeline --operation ", kMuse));
+  ASSERT_EQ(Size(tl), 3);
+  EXPECT_EQ(Str(tl, "1.event_id"), kMuseHandover);
+  EXPECT_TRUE(Bool(tl, "1.retracted"));
+  EXPECT_EQ(Str(tl, "1.retracted_by"), "retract-muse-handover");
+  EXPECT_FALSE(Bool(tl, "1.in_effect"));
+  // As of before the retraction the flow is there.
+  EXPECT_NE(FindFlow(Json("flows --as-of-position 6"), "MM", "CN", "2024-03"), nullptr);
+}
+
+TEST_F(QueryCliTest, RebuildGivesTheIncrementalDigests) {
+  // Build the views incrementally: a query, a correction, a retraction, queries.
+  Json("stats");
+  AppendRaidCorrection();
+  Json("flows");
+  AppendHandoverRetraction();
+  Json("stats");
+  Value verify = Json("verify");
+  ASSERT_TRUE(Bool(verify, "views.ok"));
+  const Value& incremental = At(verify, "views.views");
+  ASSERT_EQ(Size(incremental), 7);
+
+  Value rebuilt = Json("rebuild");
+  EXPECT_EQ(Num(rebuilt, "checkpoint"), 8);
+  EXPECT_EQ(Num(rebuilt, "applied"), 8);
+  const Value digests = At(rebuilt, "digests");
+  ASSERT_EQ(Size(digests), 7);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(Str(digests, absl::StrCat(i, ".view")), Str(incremental, absl::StrCat(i, ".view")));
+    EXPECT_EQ(Str(digests, absl::StrCat(i, ".sha256")),
+              Str(incremental, absl::StrCat(i, ".stored_sha256")))
+        << Str(digests, absl::StrCat(i, ".view"));
+    EXPECT_EQ(Num(digests, absl::StrCat(i, ".entries")),
+              Num(incremental, absl::StrCat(i, ".entries")));
+  }
+  const std::string table = Table("rebuild");
+  EXPECT_TRUE(HasLineWith(table, {"operations", Str(digests, "2.sha256")}) ||
+              HasLineWith(table, {Str(digests, "0.view"), Str(digests, "0.sha256")}))
+      << table;
+  // The answers after a rebuild are the same.
+  EXPECT_EQ(Num(Json(absl::StrCat("operations show ", kMuse)), "detained.total"), 810);
+}
+
+TEST_F(QueryCliTest, VerifyPassesAndReportsTheViews) {
+  Value v = Json("verify");
+  EXPECT_TRUE(Bool(v, "ok"));
+  EXPECT_TRUE(Bool(v, "views.ok"));
+  EXPECT_TRUE(Bool(v, "views.checked"));
+  EXPECT_EQ(Num(v, "views.checkpoint"), 6);
+  ASSERT_EQ(Size(At(v, "views.views")), 7);
+  for (const Value& view : At(v, "views.views").list_value().values()) {
+    EXPECT_TRUE(Bool(view, "ok")) << Str(view, "view");
+    EXPECT_EQ(Str(view, "stored_sha256"), Str(view, "rebuilt_sha256"));
+  }
+  CommandResult r = Ledger("verify");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(HasLineWith(r.out, {"result", "OK"})) << r.out;
+  EXPECT_TRUE(HasLineWith(r.out, {"views", "OK"})) << r.out;
+  for (const char* view :
+       {"events", "suspects", "operations", "cases", "flows", "totals", "timelines"}) {
+    EXPECT_TRUE(HasLineWith(r.out, {view, "OK"})) << view << "\n" << r.out;
+  }
+}
+
+TEST_F(QueryCliTest, EveryQueryCommandHasHelp) {
+  for (const std::string command :
+       {"suspects", "operations", "cases", "flows", "stats", "timeline", "rebuild"}) {
+    CommandResult r = Ledger(command + " --help");
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    EXPECT_THAT(r.out, HasSubstr("Usage: ledger " + command)) << command;
+    r = Ledger("help " + command);
+    EXPECT_EQ(r.exit_code, 0) << command;
+    EXPECT_THAT(Ledger("--help").out, HasSubstr(command));
+  }
+  EXPECT_THAT(Ledger("flows --help").out, HasSubstr("--as-of-position"));
+}
+
+}  // namespace

@@ -1,0 +1,716 @@
+// The query commands of `ledger` (SPEC §5, §6): suspects, operations, cases,
+// flows, stats, timeline, and rebuild. Every query opens the ledger
+// read-only, catches it up with the writer (TryCatchUp), opens the views
+// store (<db>/views), brings it up to the ledger's head (progress on stderr
+// when it is a terminal) and answers; so an answer reflects every event
+// appended before the query started. With --as-of-position N or --as-of T
+// the answer is the one the views gave when the log held N records (or the
+// records recorded at or before T): projections::Views::AsOf.
+//
+// Output: aligned tables for people, or with --json the stable shapes of
+// docs/PROJECTIONS.md §10 (projections' ToJson), one JSON value and a newline.
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ledger/ledger.h"
+#include "projections/view_types.h"
+#include "projections/views.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/commands.h"
+
+namespace cli {
+namespace {
+
+using projections::Views;
+
+// ---------------------------------------------------------------------------
+// Opening and catching up.
+
+// A ledger and the views that answer a query (the persistent store, or a
+// scratch store as of an earlier size).
+struct QueryContext {
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<Views> views;   // persistent, caught up to the head
+  std::unique_ptr<Views> as_of;   // set with --as-of / --as-of-position
+  std::optional<uint64_t> as_of_size;
+  const Views& answer() const { return as_of ? *as_of : *views; }
+};
+
+projections::CatchUpOptions WithProgress(ProgressMeter* progress) {
+  projections::CatchUpOptions options;
+  options.progress = [progress](uint64_t done, uint64_t total) {
+    progress->Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
+                                     : -1.0);
+  };
+  return options;
+}
+
+int FailViews(const Invocation& inv, const absl::Status& s, absl::string_view what) {
+  if (s.code() == absl::StatusCode::kUnavailable) {
+    return inv.Fail(kExitLocked,
+                    absl::StrCat(what, ": ", s.message(),
+                                 " (another process is updating the views; retry)"));
+  }
+  return inv.Fail(s, StatusContext::kRead, what);
+}
+
+// Opens the ledger read-only and the views store; catches the views up.
+// Returns kExitOk or the exit code of the failure (already reported).
+int OpenViews(const Invocation& inv, QueryContext* ctx, bool catch_up = true) {
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
+  if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
+  ctx->ledger = *std::move(db);
+  if (absl::Status s = ctx->ledger->TryCatchUp(); !s.ok()) {
+    return inv.Fail(s, StatusContext::kRead, "cannot catch up with the writer");
+  }
+  absl::StatusOr<std::unique_ptr<Views>> views = Views::Open(inv.global.db);
+  if (!views.ok()) return FailViews(inv, views.status(), "cannot open the views");
+  ctx->views = *std::move(views);
+  if (!catch_up) return kExitOk;
+  ProgressMeter progress("catch-up", "records");
+  absl::StatusOr<projections::CatchUpResult> r =
+      ctx->views->CatchUp(*ctx->ledger, WithProgress(&progress));
+  progress.Finish();
+  if (!r.ok()) return FailViews(inv, r.status(), "cannot bring the views up to date");
+  return kExitOk;
+}
+
+// OpenViews, then --as-of-position N / --as-of T.
+int OpenForQuery(const Invocation& inv, QueryContext* ctx) {
+  const bool by_pos = inv.args.Has("as-of-position");
+  const bool by_time = inv.args.Has("as-of");
+  if (by_pos && by_time) return inv.UsageError("give --as-of-position or --as-of, not both");
+  std::optional<uint64_t> size;
+  if (by_pos) {
+    absl::StatusOr<std::optional<uint64_t>> n = inv.args.GetUint("as-of-position");
+    if (!n.ok()) return inv.UsageError(n.status().message());
+    size = **n;
+  }
+  if (int code = OpenViews(inv, ctx); code != kExitOk) return code;
+  if (by_time) {
+    const std::string t = inv.args.GetOr("as-of", "");
+    absl::StatusOr<uint64_t> n = projections::ResolveAsOf(*ctx->ledger, t);
+    if (!n.ok()) {
+      if (n.status().code() == absl::StatusCode::kInvalidArgument) {
+        return inv.UsageError(absl::StrCat("--as-of wants an RFC 3339 time (e.g. ",
+                                           "2024-04-01T00:00:00Z) or a tree size, not '", t,
+                                           "'"));
+      }
+      return inv.Fail(n.status(), StatusContext::kRead, "--as-of");
+    }
+    size = *n;
+  }
+  if (!size) return kExitOk;
+  const uint64_t head = ctx->ledger->GetHead().tree_size;
+  if (*size > head) {
+    return inv.Fail(kExitNotFound, absl::StrCat("--as-of-position ", *size,
+                                                " is past the head: the ledger holds ", head,
+                                                " records"));
+  }
+  ctx->as_of_size = size;
+  if (*size == ctx->views->checkpoint()) return kExitOk;  // the current views are that state
+  ProgressMeter progress("as-of", "records");
+  absl::StatusOr<std::unique_ptr<Views>> past =
+      ctx->views->AsOf(*ctx->ledger, *size, {}, WithProgress(&progress));
+  progress.Finish();
+  if (!past.ok()) return FailViews(inv, past.status(), "cannot build the views as of that point");
+  ctx->as_of = *std::move(past);
+  return kExitOk;
+}
+
+// "as of N records" for messages.
+std::string AsOfNote(const QueryContext& ctx) {
+  if (!ctx.as_of_size) return "";
+  return absl::StrCat(" (as of ", *ctx.as_of_size, " records)");
+}
+
+int NotFound(const Invocation& inv, const QueryContext& ctx, absl::string_view what,
+             const std::string& id) {
+  return inv.Fail(kExitNotFound, absl::StrCat("no ", what, " '", id, "' in the ledger",
+                                              AsOfNote(ctx)));
+}
+
+// A query answer that failed: kNotFound is an unknown id.
+int FailQuery(const Invocation& inv, const QueryContext& ctx, const absl::Status& s,
+              absl::string_view what, const std::string& id) {
+  if (s.code() == absl::StatusCode::kNotFound) return NotFound(inv, ctx, what, id);
+  return inv.Fail(s, StatusContext::kRead);
+}
+
+bool EmitJson(const std::string& json) { return WriteStdout(json + "\n"); }
+
+// ---------------------------------------------------------------------------
+// Formatting.
+
+std::string DateCell(const projections::Date& d) {
+  if (!d.set()) return "-";
+  return projections::DateText(d);
+}
+
+std::string DateWithPrecision(const projections::Date& d) {
+  if (!d.set()) return "-";
+  return absl::StrCat(projections::DateText(d), " (", projections::PrecisionName(d.precision),
+                      ")");
+}
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+std::string Num(int64_t n) {
+  return n < 0 ? absl::StrCat("-", WithThousands(static_cast<uint64_t>(-n)))
+               : WithThousands(static_cast<uint64_t>(n));
+}
+
+std::string ByCountry(const std::map<std::string, int64_t>& m) {
+  if (m.empty()) return "-";
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : m) parts.push_back(absl::StrCat(k, " ", Num(v)));
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string Money(const projections::MoneyView& m) {
+  return absl::StrCat(m.currency, " ", Num(m.minor_units), " (minor units)");
+}
+
+std::string Monies(const std::vector<projections::MoneyView>& ms) {
+  if (ms.empty()) return "-";
+  std::vector<std::string> parts;
+  for (const auto& m : ms) parts.push_back(Money(m));
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string Months(int64_t months) {
+  if (months <= 0) return "-";
+  const int64_t y = months / 12, m = months % 12;
+  std::string out = absl::StrCat(months, " months");
+  if (y > 0) absl::StrAppend(&out, " (", y, " y", m > 0 ? absl::StrCat(" ", m, " m") : "", ")");
+  return out;
+}
+
+std::string SentenceText(const projections::SentenceInfo& s) {
+  std::string out = Months(s.prison_months);
+  if (s.fine) absl::StrAppend(&out, ", fine ", Money(*s.fine));
+  absl::StrAppend(&out, ", case ", s.case_id);
+  if (!s.instance.empty()) absl::StrAppend(&out, ", ", s.instance, " instance");
+  return out;
+}
+
+// Limit options: --limit N (0 = all). Default `fallback`.
+bool GetLimit(const Invocation& inv, size_t fallback, size_t* limit, int* code) {
+  absl::StatusOr<std::optional<uint64_t>> n = inv.args.GetUint("limit");
+  if (!n.ok()) {
+    *code = inv.UsageError(n.status().message());
+    return false;
+  }
+  *limit = *n ? static_cast<size_t>(**n) : fallback;
+  return true;
+}
+
+// "list" or "show ID".
+bool ListOrShow(const Invocation& inv, bool* show, std::string* id, int* code) {
+  const auto& pos = inv.args.positionals();
+  const std::string& verb = pos.empty() ? std::string() : pos[0];
+  if (verb == "list") {
+    if (pos.size() > 1) {
+      *code = inv.UsageError(absl::StrCat("unexpected argument ", pos[1], " after 'list'"));
+      return false;
+    }
+    *show = false;
+    return true;
+  }
+  if (verb == "show") {
+    if (pos.size() != 2) {
+      *code = inv.UsageError(absl::StrCat("'", inv.command, " show' wants one id"));
+      return false;
+    }
+    *show = true;
+    *id = pos[1];
+    return true;
+  }
+  *code = inv.UsageError(absl::StrCat("expected 'list' or 'show ID', not '", verb, "'"));
+  return false;
+}
+
+void NoteMore(const Invocation& inv, size_t limit, const std::string& last_id) {
+  if (inv.global.json) return;
+  std::fprintf(stderr,
+               "ledger: %s: showing the first %zu; more with --after %s (or --limit 0 for all)\n",
+               inv.command.c_str(), limit, last_id.c_str());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// suspects
+
+int RunSuspects(const Invocation& inv) {
+  bool show = false;
+  std::string id;
+  int code = kExitOk;
+  if (!ListOrShow(inv, &show, &id, &code)) return code;
+  size_t limit = 0;
+  if (!GetLimit(inv, 100, &limit, &code)) return code;
+  QueryContext ctx;
+  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
+  const Views& v = ctx.answer();
+
+  if (show) {
+    absl::StatusOr<projections::SuspectView> s = v.GetSuspect(id);
+    if (!s.ok()) return FailQuery(inv, ctx, s.status(), "suspect", id);
+    if (inv.global.json) {
+      EmitJson(projections::ToJson(*s));
+      return kExitOk;
+    }
+    PrintKeyValues({
+        {"suspect", s->suspect_id},
+        {"name", OrDash(s->name)},
+        {"nationality", OrDash(s->nationality)},
+        {"role", OrDash(s->role)},
+        {"operation", OrDash(s->operation_id)},
+        {"status", s->status},
+        {"in custody of", OrDash(s->custody_country)},
+        {"sentence", s->sentence ? SentenceText(*s->sentence) : "-"},
+        {"offences", s->sentence && !s->sentence->offences.empty()
+                         ? absl::StrJoin(s->sentence->offences, ", ")
+                         : "-"},
+        {"first event", DateWithPrecision(s->first_occurred)},
+        {"last event", DateWithPrecision(s->last_occurred)},
+    });
+    WriteStdout("\n");
+    TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT"});
+    for (const auto& e : s->events) {
+      t.AddRow({DateCell(e.occurred), projections::PrecisionName(e.occurred.precision),
+                absl::StrCat(e.position), e.kind, e.event_id});
+    }
+    t.Finish();
+    return kExitOk;
+  }
+
+  projections::SuspectFilter filter;
+  filter.status = inv.args.GetOr("status", "");
+  filter.nationality = inv.args.GetOr("nationality", "");
+  filter.operation_id = inv.args.GetOr("operation", "");
+  filter.custody_country = inv.args.GetOr("custody", "");
+  filter.after = inv.args.GetOr("after", "");
+  filter.limit = limit == 0 ? 0 : limit + 1;
+  absl::StatusOr<std::vector<projections::SuspectView>> list = v.ListSuspects(filter);
+  if (!list.ok()) return inv.Fail(list.status(), StatusContext::kRead);
+  bool more = false;
+  if (limit != 0 && list->size() > limit) {
+    list->resize(limit);
+    more = true;
+  }
+  if (inv.global.json) {
+    EmitJson(projections::ToJson(*list));
+  } else {
+    TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "STATUS", "CUSTODY", "OPERATION",
+                    "SENTENCE"});
+    for (const auto& s : *list) {
+      t.AddRow({s.suspect_id, OrDash(s.name), OrDash(s.nationality), OrDash(s.role), s.status,
+                OrDash(s.custody_country), OrDash(s.operation_id),
+                s.sentence ? Months(s.sentence->prison_months) : "-"});
+    }
+    t.Finish();
+  }
+  if (more) NoteMore(inv, limit, list->back().suspect_id);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// operations
+
+int RunOperations(const Invocation& inv) {
+  bool show = false;
+  std::string id;
+  int code = kExitOk;
+  if (!ListOrShow(inv, &show, &id, &code)) return code;
+  size_t limit = 0;
+  if (!GetLimit(inv, 0, &limit, &code)) return code;
+  projections::OperationQuery query;
+  absl::StatusOr<std::optional<uint64_t>> max_events = inv.args.GetUint("max-events");
+  if (!max_events.ok()) return inv.UsageError(max_events.status().message());
+  if (*max_events) query.max_events = static_cast<size_t>(**max_events);
+  QueryContext ctx;
+  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
+  const Views& v = ctx.answer();
+
+  if (show) {
+    absl::StatusOr<projections::OperationView> op = v.GetOperation(id, query);
+    if (!op.ok()) return FailQuery(inv, ctx, op.status(), "operation", id);
+    if (inv.global.json) {
+      EmitJson(projections::ToJson(*op));
+      return kExitOk;
+    }
+    std::vector<std::string> agencies, seized;
+    for (const auto& a : op->agencies) agencies.push_back(absl::StrCat(a.name, " (", a.country, ")"));
+    for (const auto& s : op->seized) {
+      seized.push_back(s.quantity_unknown && s.quantity == 0
+                           ? absl::StrCat(s.item, " (quantity unknown)")
+                       : s.quantity_unknown
+                           ? absl::StrCat(s.item, " ", Num(s.quantity), "+ (some unknown)")
+                           : absl::StrCat(s.item, " ", Num(s.quantity)));
+    }
+    std::vector<std::string> place;
+    for (const std::string* p : {&op->place, &op->region, &op->country}) {
+      if (!p->empty()) place.push_back(*p);
+    }
+    PrintKeyValues({
+        {"operation", op->operation_id},
+        {"place", place.empty() ? "-" : absl::StrJoin(place, ", ")},
+        {"agencies", agencies.empty() ? "-" : absl::StrJoin(agencies, "; ")},
+        {"tip from", op->tip_from_countries.empty() ? "-"
+                                                    : absl::StrJoin(op->tip_from_countries, ", ")},
+        {"first raid", DateWithPrecision(op->first_raid)},
+        {"last raid", DateWithPrecision(op->last_raid)},
+        {"raids", absl::StrCat(op->raids.size())},
+        {"detained", Num(op->detained)},
+        {"by nationality", ByCountry(op->detained_by_nationality)},
+        {"ringleaders", Num(op->ringleaders_detained)},
+        {"seized", seized.empty() ? "-" : absl::StrJoin(seized, ", ")},
+        {"arrests recorded",
+         absl::StrCat(Num(op->arrests_recorded), " (", Num(op->arrested_ringleaders),
+                      " ringleaders; by nationality: ", ByCountry(op->arrests_by_nationality),
+                      "; beside the raid totals, not added)")},
+        {"handed over",
+         absl::StrCat(Num(op->handed_over), " in ", op->handovers, " handover(s), ",
+                      Num(op->handed_over_identified), " identified; to: ",
+                      ByCountry(op->handed_over_to))},
+    });
+    if (!op->raids.empty()) {
+      WriteStdout("\n");
+      TablePrinter t({"OCCURRED", "POS", "EVENT", "PLACE", "DETAINED", "RINGLEADERS"});
+      for (const auto& r : op->raids) {
+        t.AddRow({DateWithPrecision(r.occurred), absl::StrCat(r.event.position),
+                  r.event.event_id, OrDash(r.place), Num(r.detained), Num(r.ringleaders)});
+      }
+      t.Finish();
+    }
+    return kExitOk;
+  }
+
+  const std::string after = inv.args.GetOr("after", "");
+  absl::StatusOr<std::vector<projections::OperationView>> list =
+      v.ListOperations(query, limit == 0 ? 0 : limit + 1, after);
+  if (!list.ok()) return inv.Fail(list.status(), StatusContext::kRead);
+  bool more = false;
+  if (limit != 0 && list->size() > limit) {
+    list->resize(limit);
+    more = true;
+  }
+  if (inv.global.json) {
+    EmitJson(projections::ToJson(*list));
+  } else {
+    TablePrinter t({"OPERATION", "PLACE", "COUNTRY", "FIRST RAID", "DETAINED", "BY NATIONALITY",
+                    "RINGLEADERS", "HANDED OVER", "ARRESTS"});
+    for (const auto& op : *list) {
+      t.AddRow({op.operation_id, OrDash(op.place), OrDash(op.country), DateCell(op.first_raid),
+                Num(op.detained), ByCountry(op.detained_by_nationality),
+                Num(op.ringleaders_detained), Num(op.handed_over), Num(op.arrests_recorded)});
+    }
+    t.Finish();
+  }
+  if (more) NoteMore(inv, limit, list->back().operation_id);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// cases
+
+int RunCases(const Invocation& inv) {
+  bool show = false;
+  std::string id;
+  int code = kExitOk;
+  if (!ListOrShow(inv, &show, &id, &code)) return code;
+  size_t limit = 0;
+  if (!GetLimit(inv, 0, &limit, &code)) return code;
+  QueryContext ctx;
+  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
+  const Views& v = ctx.answer();
+
+  if (show) {
+    absl::StatusOr<projections::CaseView> cv = v.GetCase(id);
+    if (!cv.ok()) return FailQuery(inv, ctx, cv.status(), "case", id);
+    if (inv.global.json) {
+      EmitJson(projections::ToJson(*cv));
+      return kExitOk;
+    }
+    PrintKeyValues({
+        {"case", cv->case_id},
+        {"courts", cv->courts.empty() ? "-" : absl::StrJoin(cv->courts, "; ")},
+        {"defendants", absl::StrCat(cv->defendants.size())},
+        {"victims", Num(cv->victims)},
+        {"amount defrauded", Monies(cv->amounts_defrauded)},
+        {"equivalent", Monies(cv->amounts_defrauded_equivalent)},
+        {"prison months", Months(cv->prison_months_total)},
+        {"offences from", DateWithPrecision(cv->offence_from)},
+        {"offences to", DateWithPrecision(cv->offence_to)},
+    });
+    WriteStdout("\n");
+    TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "PRISON", "INSTANCE", "SENTENCED",
+                    "OFFENCES"});
+    for (const auto& d : cv->defendants) {
+      t.AddRow({d.suspect_id, OrDash(d.name), OrDash(d.nationality), OrDash(d.role),
+                Months(d.sentence.prison_months), OrDash(d.sentence.instance),
+                DateCell(d.sentence.occurred),
+                d.sentence.offences.empty() ? "-" : absl::StrJoin(d.sentence.offences, ", ")});
+    }
+    t.Finish();
+    return kExitOk;
+  }
+
+  const std::string after = inv.args.GetOr("after", "");
+  absl::StatusOr<std::vector<projections::CaseView>> list =
+      v.ListCases(limit == 0 ? 0 : limit + 1, after);
+  if (!list.ok()) return inv.Fail(list.status(), StatusContext::kRead);
+  bool more = false;
+  if (limit != 0 && list->size() > limit) {
+    list->resize(limit);
+    more = true;
+  }
+  if (inv.global.json) {
+    EmitJson(projections::ToJson(*list));
+  } else {
+    TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCES", "AMOUNT"});
+    for (const auto& c : *list) {
+      t.AddRow({c.case_id, absl::StrCat(c.defendants.size()), Num(c.victims),
+                Num(c.prison_months_total),
+                absl::StrCat(DateCell(c.offence_from), " .. ", DateCell(c.offence_to)),
+                Monies(c.amounts_defrauded)});
+    }
+    t.Finish();
+  }
+  if (more) NoteMore(inv, limit, list->back().case_id);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// flows
+
+int RunFlows(const Invocation& inv) {
+  projections::FlowQuery query;
+  query.from_country = inv.args.GetOr("from", "");
+  query.to_country = inv.args.GetOr("to", "");
+  query.from_period = inv.args.GetOr("since", "");
+  query.to_period = inv.args.GetOr("until", "");
+  const std::string by = inv.args.GetOr("by", "month");
+  if (by == "month") {
+    query.granularity = projections::Granularity::kMonth;
+  } else if (by == "year") {
+    query.granularity = projections::Granularity::kYear;
+  } else {
+    return inv.UsageError(absl::StrCat("--by wants month or year, not '", by, "'"));
+  }
+  for (const std::string* p : {&query.from_period, &query.to_period}) {
+    const bool ok = p->empty() || (p->size() == 4 && ParseUint(*p)) ||
+                    (p->size() == 7 && (*p)[4] == '-' && ParseUint(p->substr(0, 4)) &&
+                     ParseUint(p->substr(5, 2)));
+    if (!ok) return inv.UsageError(absl::StrCat("a period is YYYY or YYYY-MM, not '", *p, "'"));
+  }
+  absl::StatusOr<std::optional<uint64_t>> max_events = inv.args.GetUint("max-events");
+  if (!max_events.ok()) return inv.UsageError(max_events.status().message());
+  if (*max_events) query.max_events = static_cast<size_t>(**max_events);
+  QueryContext ctx;
+  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
+  absl::StatusOr<std::vector<projections::FlowRow>> rows = ctx.answer().Flows(query);
+  if (!rows.ok()) return inv.Fail(rows.status(), StatusContext::kRead);
+  if (inv.global.json) {
+    EmitJson(projections::ToJson(*rows));
+    return kExitOk;
+  }
+  TablePrinter t({"FROM", "TO", "PERIOD", "PEOPLE", "IDENTIFIED", "RINGLEADERS", "HANDOVERS"});
+  for (const auto& r : *rows) {
+    t.AddRow({r.from_country, r.to_country,
+              r.month_unknown ? absl::StrCat(r.period, " (month unknown)") : r.period,
+              Num(r.people), Num(r.identified), Num(r.ringleaders), Num(r.handovers)});
+  }
+  t.Finish();
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// stats
+
+int RunStats(const Invocation& inv) {
+  QueryContext ctx;
+  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
+  absl::StatusOr<projections::Totals> t = ctx.answer().GetTotals();
+  if (!t.ok()) return inv.Fail(t.status(), StatusContext::kRead);
+  if (inv.global.json) {
+    EmitJson(projections::ToJson(*t));
+    return kExitOk;
+  }
+  std::vector<std::string> status;
+  for (const auto& [k, n] : t->suspects_by_status) status.push_back(absl::StrCat(k, " ", Num(n)));
+  PrintKeyValues({
+      {"records", absl::StrCat(Num(static_cast<int64_t>(t->applied)), AsOfNote(ctx))},
+      {"events in effect",
+       absl::StrCat(Num(t->raids), " raids, ", Num(t->arrests), " arrests, ", Num(t->handovers),
+                    " handovers, ", Num(t->sentencings), " sentencings, ",
+                    Num(t->reported_figures), " reported figures")},
+      {"fixes", absl::StrCat(Num(t->corrections), " corrections, ", Num(t->retractions),
+                             " retractions (", Num(t->retracted), " facts retracted)")},
+      {"detained (raids)", absl::StrCat(Num(t->detained), "; ", Num(t->ringleaders_detained),
+                                        " ringleaders; ", ByCountry(t->detained_by_nationality))},
+      {"arrests in operations", absl::StrCat(Num(t->arrests_in_operations),
+                                             " (beside the raid totals, not added)")},
+      {"handed over", absl::StrCat(Num(t->handed_over), " people (", Num(t->handed_over_identified),
+                                   " identified, ", Num(t->handed_over_ringleaders),
+                                   " ringleaders)")},
+      {"sentences", absl::StrCat(Months(t->prison_months), "; ", Num(t->victims), " victims; ",
+                                 Monies(t->amounts_defrauded))},
+      {"entities", absl::StrCat(Num(t->suspects), " suspects (",
+                                status.empty() ? "-" : absl::StrJoin(status, ", "), "), ",
+                                Num(t->operations), " operations, ", Num(t->cases), " cases")},
+  });
+  WriteStdout("\nReported figures beside the figures the ledger derives (same metric, period):\n");
+  TablePrinter table({"METRIC", "FROM", "TO", "NAT", "PERIOD", "REPORTED", "DERIVED", "UNCERTAIN",
+                      "SOURCE"});
+  for (const auto& f : t->figures) {
+    const std::string reported = absl::StrCat(f.approximate ? "~" : "", Num(f.reported));
+    std::string derived = "n/a (not derivable)";
+    std::string uncertain = "-";
+    if (f.derivable) {
+      derived = absl::StrCat(Num(f.derived), " (", f.derived_events, " event",
+                             f.derived_events == 1 ? "" : "s", ")");
+      uncertain = absl::StrCat(Num(f.uncertain), " (", f.uncertain_events, " event",
+                               f.uncertain_events == 1 ? "" : "s", ")");
+    }
+    const std::string source =
+        !f.source.publisher.empty() ? f.source.publisher : OrDash(f.source.reference);
+    table.AddRow({f.metric, OrDash(f.from_country), OrDash(f.to_country), OrDash(f.nationality),
+                  absl::StrCat(f.period_from.set() ? DateCell(f.period_from) : "…", " .. ",
+                               f.period_to.set() ? DateCell(f.period_to) : "…"),
+                  reported, derived, uncertain, source});
+  }
+  table.Finish();
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// timeline
+
+int RunTimeline(const Invocation& inv) {
+  projections::TimelineQuery query;
+  int scopes = 0;
+  std::string what;
+  struct Scope {
+    const char* option;
+    projections::TimelineKind kind;
+    const char* noun;
+  };
+  for (const Scope& s : {Scope{"suspect", projections::TimelineKind::kSuspect, "suspect"},
+                         Scope{"operation", projections::TimelineKind::kOperation, "operation"},
+                         Scope{"case", projections::TimelineKind::kCase, "case"},
+                         Scope{"country", projections::TimelineKind::kCountry, "country"}}) {
+    if (std::optional<std::string> v = inv.args.Get(s.option)) {
+      ++scopes;
+      query.kind = s.kind;
+      query.key = *v;
+      what = s.noun;
+      if (v->empty()) return inv.UsageError(absl::StrCat("--", s.option, " wants a value"));
+    }
+  }
+  if (inv.args.Has("all")) {
+    ++scopes;
+    query.kind = projections::TimelineKind::kGlobal;
+    query.key.clear();
+  }
+  if (scopes != 1) {
+    return inv.UsageError(
+        "give exactly one of --suspect ID, --operation ID, --case ID, --country CC, --all");
+  }
+  int code = kExitOk;
+  if (!GetLimit(inv, 0, &query.limit, &code)) return code;
+  query.newest_first = inv.args.Has("newest-first");
+  QueryContext ctx;
+  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
+  const Views& v = ctx.answer();
+  absl::StatusOr<std::vector<projections::TimelineEntry>> entries = v.Timeline(query);
+  if (!entries.ok()) return inv.Fail(entries.status(), StatusContext::kRead);
+  if (entries->empty()) {
+    // An unknown id (not a quiet one) is an error; a country may simply have
+    // no events.
+    absl::Status known = absl::OkStatus();
+    switch (query.kind) {
+      case projections::TimelineKind::kSuspect:
+        known = v.GetSuspect(query.key).status();
+        break;
+      case projections::TimelineKind::kOperation:
+        known = v.GetOperation(query.key).status();
+        break;
+      case projections::TimelineKind::kCase:
+        known = v.GetCase(query.key).status();
+        break;
+      default:
+        break;
+    }
+    if (!known.ok()) return FailQuery(inv, ctx, known, what, query.key);
+  }
+  if (inv.global.json) {
+    EmitJson(projections::ToJson(*entries));
+    return kExitOk;
+  }
+  TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT", "SOURCE", "STATE", "SUMMARY"});
+  for (const auto& e : *entries) {
+    std::vector<std::string> marks;
+    if (e.corrected) marks.push_back(absl::StrCat("corrected by ", e.corrected_by));
+    if (e.retracted) marks.push_back(absl::StrCat("retracted by ", e.retracted_by));
+    if (!e.target_event_id.empty()) {
+      marks.push_back(absl::StrCat(e.kind == "retraction" ? "retracts " : "corrects ",
+                                   e.target_event_id));
+    }
+    if (e.original_occurred.set()) {
+      marks.push_back(absl::StrCat("date was ", DateCell(e.original_occurred)));
+    }
+    if (!e.in_effect) marks.push_back("not in effect");
+    const std::string source =
+        !e.source.publisher.empty() ? e.source.publisher : OrDash(e.source.reference);
+    t.AddRow({DateCell(e.occurred), projections::PrecisionName(e.occurred.precision),
+              absl::StrCat(e.position), e.kind, e.event_id, source,
+              marks.empty() ? "in effect" : absl::StrJoin(marks, "; "), e.summary});
+  }
+  t.Finish();
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// rebuild
+
+int RunRebuild(const Invocation& inv) {
+  QueryContext ctx;
+  if (int c = OpenViews(inv, &ctx, /*catch_up=*/false); c != kExitOk) return c;
+  ProgressMeter progress("rebuild", "records");
+  absl::StatusOr<projections::CatchUpResult> r =
+      ctx.views->Rebuild(*ctx.ledger, WithProgress(&progress));
+  progress.Finish();
+  if (!r.ok()) return FailViews(inv, r.status(), "rebuild failed");
+  absl::StatusOr<std::vector<projections::ViewDigest>> digests = ctx.views->Digests();
+  if (!digests.ok()) return inv.Fail(digests.status(), StatusContext::kRead, "digests");
+  if (inv.global.json) {
+    JsonObject o;
+    o.Num("checkpoint", ctx.views->checkpoint())
+        .Num("applied", r->applied)
+        .Raw("digests", projections::ToJson(*digests));
+    EmitJson(o.Build());
+    return kExitOk;
+  }
+  PrintKeyValues({{"views", ctx.views->dir()},
+                  {"records replayed", WithThousands(r->applied)},
+                  {"checkpoint", WithThousands(ctx.views->checkpoint())}});
+  WriteStdout("\n");
+  TablePrinter t({"VIEW", "ENTRIES", "SHA-256"});
+  for (const auto& d : *digests) t.AddRow({d.view, WithThousands(d.entries), d.sha256});
+  t.Finish();
+  return kExitOk;
+}
+
+}  // namespace cli
