@@ -421,7 +421,7 @@ TEST_F(QueryCliTest, RebuildGivesTheIncrementalDigests) {
   Json("stats");
   Value verify = Json("verify");
   ASSERT_TRUE(Bool(verify, "views.ok"));
-  const Value& incremental = At(verify, "views.views");
+  const Value incremental = At(verify, "views.views");
   ASSERT_EQ(Size(incremental), 7);
 
   Value rebuilt = Json("rebuild");
@@ -452,7 +452,8 @@ TEST_F(QueryCliTest, VerifyPassesAndReportsTheViews) {
   EXPECT_TRUE(Bool(v, "views.checked"));
   EXPECT_EQ(Num(v, "views.checkpoint"), 6);
   ASSERT_EQ(Size(At(v, "views.views")), 7);
-  for (const Value& view : At(v, "views.views").list_value().values()) {
+  const Value views = At(v, "views.views");
+  for (const Value& view : views.list_value().values()) {
     EXPECT_TRUE(Bool(view, "ok")) << Str(view, "view");
     EXPECT_EQ(Str(view, "stored_sha256"), Str(view, "rebuilt_sha256"));
   }

@@ -245,7 +245,7 @@ absl::Status ForEachExportedRecord(
       return absl::FailedPreconditionError(
           absl::StrCat(path, ": the record at position ", index, " (byte offset ", start, ") ",
                        parsed ? "has no event" : "is not a well-formed LedgerRecord",
-                       ": it was changed, or the export is corrupt from position ", index, " on"));
+                       ": it was changed, or a length prefix before it was"));
     }
     if (rec.position() != index) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -99,7 +99,7 @@ class Parser {
         out += e.field->name();
       }
       if (e.index >= 0) absl::StrAppend(&out, "[", e.index, "]");
-      if (e.key != nullptr) absl::StrAppend(&out, "[\"", *e.key, "\"]");
+      if (e.key != nullptr) absl::StrAppend(&out, "[\"", EscapeControlCharacters(*e.key), "\"]");
     }
     return out;
   }

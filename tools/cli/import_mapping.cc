@@ -162,7 +162,9 @@ bool ParseDate(absl::string_view cell, const std::vector<CsvMapping::DateFormat>
     }
   }
   std::string accepted = "YYYY, YYYY-MM, YYYY-MM-DD or RFC 3339";
-  for (const CsvMapping::DateFormat& f : formats) absl::StrAppend(&accepted, ", ", f.format);
+  for (const CsvMapping::DateFormat& f : formats) {
+    absl::StrAppend(&accepted, ", ", EscapeControlCharacters(f.format));
+  }
   *why = absl::StrCat("is not a date (accepted: ", accepted, ")");
   return false;
 }
@@ -282,8 +284,9 @@ absl::StatusOr<std::unique_ptr<CsvMapping>> CsvMapping::Parse(
   auto column = [&](absl::string_view col, int* index) -> absl::Status {
     auto it = column_index.find(col);
     if (it == column_index.end()) {
-      return error(absl::StrCat("no column \"", col, "\" in the CSV header (columns: ",
-                                absl::StrJoin(header, ", "), ")"));
+      return error(absl::StrCat("no column \"", EscapeControlCharacters(col),
+                                "\" in the CSV header (columns: ",
+                                EscapeControlCharacters(absl::StrJoin(header, ", ")), ")"));
     }
     *index = it->second;
     used[it->second] = true;
@@ -449,7 +452,7 @@ absl::StatusOr<std::unique_ptr<CsvMapping>> CsvMapping::Parse(
   }
   std::vector<std::string> unused;
   for (size_t i = 0; i < header.size(); ++i) {
-    if (!used[i]) unused.push_back(absl::StrCat("\"", header[i], "\""));
+    if (!used[i]) unused.push_back(absl::StrCat("\"", EscapeControlCharacters(header[i]), "\""));
   }
   if (!unused.empty()) {
     line_no = 0;
@@ -498,7 +501,8 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
         case Kind::kTemplate:
           return absl::StrCat("template of ", rule.path);
         default:
-          return absl::StrCat("column \"", header_[rule.column], "\" (", rule.path, ")");
+          return absl::StrCat("column \"", EscapeControlCharacters(header_[rule.column]), "\" (",
+                              rule.path, ")");
       }
     };
     absl::string_view cell;
@@ -514,7 +518,8 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
           if (i < rule.columns.size()) {
             const std::string& c = fields[rule.columns[i]];
             if (c.empty()) {
-              *error = absl::StrCat("column \"", header_[rule.columns[i]], "\" is empty but the ",
+              *error = absl::StrCat("column \"", EscapeControlCharacters(header_[rule.columns[i]]),
+                                       "\" is empty but the ",
                                     "template of ", rule.path, " needs it");
               return false;
             }
@@ -550,7 +555,8 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
                   ? absl::StrCat("const of ", first->path)
                   : first->kind == Kind::kTemplate
                       ? absl::StrCat("template of ", first->path)
-                      : absl::StrCat("column \"", header_[first->column], "\" (", first->path, ")");
+                      : absl::StrCat("column \"", EscapeControlCharacters(header_[first->column]),
+                                     "\" (", first->path, ")");
           *error = absl::StrCat(source(), " and ", other, " fill two members of oneof ",
                                 o->name(), " (", f->name(), " and ", set->name(),
                                 "); a row fills exactly one");

@@ -114,6 +114,20 @@ size_t FindInvalidUtf8(absl::string_view s) {
   return absl::string_view::npos;
 }
 
+std::string EscapeControlCharacters(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 absl::Status ParseEventLine(absl::string_view line, enforcement::v1::Event* event) {
   if (size_t bad = FindInvalidUtf8(line); bad != absl::string_view::npos) {
     return absl::InvalidArgumentError(
@@ -130,17 +144,8 @@ absl::Status ParseEventLine(absl::string_view line, enforcement::v1::Event* even
     // characters so that input can never forge lines or terminal escapes.
     std::string message(status.message());
     if (size_t nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
-    std::string safe;
-    for (char c : message) {
-      const unsigned char u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
-        absl::StrAppend(&safe, "\\x", absl::Hex(u, absl::kZeroPad2));
-      } else {
-        safe.push_back(c);
-      }
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid JSON for enforcement.v1.Event: ", safe));
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON for enforcement.v1.Event: ",
+                                                   EscapeControlCharacters(message)));
   }
   return absl::OkStatus();
 }

@@ -75,6 +75,11 @@ size_t FindInvalidUtf8(absl::string_view s);
 // are kInvalidArgument; the message has no file:line (the caller adds it),
 // e.g. "not valid UTF-8 at byte 17" or "invalid JSON for
 // enforcement.v1.Event: <protobuf's message>".
+// `text` with every control character (C0, DEL) written as \xNN, so that
+// input quoted in an error message can never forge lines or send terminal
+// escape sequences. Other bytes, UTF-8 included, are kept.
+std::string EscapeControlCharacters(absl::string_view text);
+
 absl::Status ParseEventLine(absl::string_view line, enforcement::v1::Event* event);
 
 // The canonical proto3 JSON of `message` on one line (lowerCamelCase field
