@@ -274,6 +274,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   dbo.create_if_missing = !exists;
   dbo.create_missing_column_families = !exists;
   dbo.keep_log_file_num = 4;
+  // The meta family's head key is rewritten by every append and so keeps the
+  // memtable (and every WAL) alive; bounding the WAL forces flushes, so that
+  // readers do not replay gigabytes of WAL on open after a bulk import.
+  dbo.max_total_wal_size = 64 << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
