@@ -247,6 +247,21 @@ std::vector<rocksdb::ColumnFamilyDescriptor> LedgerFamilies() {
   return cfs;
 }
 
+// The process's own peak RSS (KiB) from /proc/self/status: a cross-check of
+// ru_maxrss.
+uint64_t VmHwmKib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      uint64_t v = 0;
+      std::istringstream(line.substr(6)) >> v;
+      return v;
+    }
+  }
+  return 0;
+}
+
 // raw: OpenForReadOnly, iterate `records`, parse each value after its tag.
 int ChildRaw(const std::string& path) {
   const auto t_open = Clock::now();
@@ -280,7 +295,8 @@ int ChildRaw(const std::string& path) {
   const double scan_s = Seconds(Clock::now() - t0);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db.reset();
-  std::printf("%.6f %" PRIu64 " %" PRIu64 " %.6f %" PRIu64 "\n", scan_s, n, bytes, open_s, check);
+  std::printf("%.6f %" PRIu64 " %" PRIu64 " %.6f %" PRIu64 " %" PRIu64 "\n", scan_s, n, bytes,
+              open_s, check, VmHwmKib());
   return 0;
 }
 
@@ -302,7 +318,8 @@ int ChildRebuild(const std::string& path) {
   const auto t1 = Clock::now();
   views->reset();  // closing (flushes nothing synchronously, but counts)
   const double close_s = Seconds(Clock::now() - t1);
-  std::printf("%.6f %" PRIu64 " %.6f %.6f\n", rebuild_s, r->applied, open_s, close_s);
+  std::printf("%.6f %" PRIu64 " %.6f %.6f %" PRIu64 "\n", rebuild_s, r->applied, open_s, close_s,
+              VmHwmKib());
   return 0;
 }
 
@@ -313,37 +330,112 @@ struct ChildResult {
   uint64_t maxrss_kib = 0;
 };
 
-ChildResult RunChild(const std::string& mode, const std::string& path) {
-  int fds[2];
-  if (pipe(fds) != 0) Fail("pipe failed");
-  const auto t0 = Clock::now();
+// The launcher: a process forked at the very start of main, while this
+// program is still small, which forks and execs the measured children on
+// request and reports their rusage. Linux carries a process's peak RSS across
+// exec (the pre-exec address space is a copy of the parent's), so a child
+// forked from the parent after it built a ledger would report the parent's
+// RSS as its own floor; forked from the launcher it reports its own.
+struct Launcher {
+  int request_fd = -1;   // parent -> launcher: "mode path\n"
+  int response_fd = -1;  // launcher -> parent: "wall user sys maxrss|child stdout\n"
+};
+Launcher g_launcher;
+
+bool ReadLine(int fd, std::string* line) {
+  line->clear();
+  char ch;
+  while (true) {
+    const ssize_t got = read(fd, &ch, 1);
+    if (got <= 0) return false;
+    if (ch == '\n') return true;
+    line->push_back(ch);
+  }
+}
+
+void WriteAll(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t w = write(fd, s.data() + done, s.size() - done);
+    if (w <= 0) Fail("write to a pipe failed");
+    done += static_cast<size_t>(w);
+  }
+}
+
+[[noreturn]] void LauncherLoop(int request_fd, int response_fd) {
+  std::string line;
+  while (ReadLine(request_fd, &line)) {
+    const size_t sp = line.find(' ');
+    const std::string mode = line.substr(0, sp), path = line.substr(sp + 1);
+    int fds[2];
+    if (pipe(fds) != 0) _exit(3);
+    const auto t0 = Clock::now();
+    const pid_t pid = fork();
+    if (pid < 0) _exit(3);
+    if (pid == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      close(request_fd);
+      close(response_fd);
+      const char* argv[] = {"projection_bench", "--child", mode.c_str(), path.c_str(), nullptr};
+      execv("/proc/self/exe", const_cast<char* const*>(argv));
+      _exit(127);
+    }
+    close(fds[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t got;
+    while ((got = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
+    close(fds[0]);
+    int status = 0;
+    rusage ru{};
+    if (wait4(pid, &status, 0, &ru) != pid) _exit(3);
+    const double wall = Seconds(Clock::now() - t0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) out = "FAILED";
+    for (char& ch : out) {
+      if (ch == '\n') ch = ' ';
+    }
+    WriteAll(response_fd,
+             absl::StrFormat("%.6f %.6f %.6f %d|%s\n", wall,
+                             ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+                             ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+                             static_cast<int64_t>(ru.ru_maxrss), out));
+  }
+  _exit(0);
+}
+
+void StartLauncher() {
+  int req[2], resp[2];
+  if (pipe(req) != 0 || pipe(resp) != 0) Fail("pipe failed");
   const pid_t pid = fork();
   if (pid < 0) Fail("fork failed");
   if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    const char* argv[] = {"projection_bench", "--child", mode.c_str(), path.c_str(), nullptr};
-    execv("/proc/self/exe", const_cast<char* const*>(argv));
-    _exit(127);
+    close(req[1]);
+    close(resp[0]);
+    LauncherLoop(req[0], resp[1]);
   }
-  close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t got;
-  while ((got = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
-  close(fds[0]);
-  int status = 0;
-  rusage ru{};
-  if (wait4(pid, &status, 0, &ru) != pid) Fail("wait4 failed");
+  close(req[0]);
+  close(resp[1]);
+  g_launcher.request_fd = req[1];
+  g_launcher.response_fd = resp[0];
+}
+
+ChildResult RunChild(const std::string& mode, const std::string& path) {
+  WriteAll(g_launcher.request_fd, absl::StrCat(mode, " ", path, "\n"));
+  std::string line;
+  if (!ReadLine(g_launcher.response_fd, &line)) Fail("the launcher died");
+  const size_t bar = line.find('|');
+  if (bar == std::string::npos) Fail(absl::StrCat("bad launcher answer: ", line));
   ChildResult r;
-  r.wall_s = Seconds(Clock::now() - t0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    Fail(absl::StrCat("child ", mode, " failed (status ", status, ")"));
+  std::vector<std::string> head = absl::StrSplit(line.substr(0, bar), ' ');
+  const std::string out = line.substr(bar + 1);
+  if (out == "FAILED") Fail(absl::StrCat("child ", mode, " failed"));
+  if (head.size() != 4 || !absl::SimpleAtod(head[0], &r.wall_s) ||
+      !absl::SimpleAtod(head[1], &r.user_s) || !absl::SimpleAtod(head[2], &r.sys_s) ||
+      !absl::SimpleAtoi(head[3], &r.maxrss_kib)) {
+    Fail(absl::StrCat("bad launcher answer: ", line));
   }
-  r.user_s = static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6;
-  r.sys_s = static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6;
-  r.maxrss_kib = static_cast<uint64_t>(ru.ru_maxrss);
   r.fields = absl::StrSplit(absl::StripAsciiWhitespace(out), ' ', absl::SkipEmpty());
   return r;
 }
@@ -620,7 +712,8 @@ struct SizeResult {
   Workload workload;
   uint64_t ledger_bytes = 0, record_bytes = 0;
   std::vector<double> raw_s, rebuild_s, raw_cpu_s, rebuild_cpu_s;
-  std::vector<uint64_t> raw_rss, rebuild_rss;  // KiB
+  std::vector<uint64_t> raw_rss, rebuild_rss;  // KiB, ru_maxrss from wait4
+  std::vector<uint64_t> raw_hwm, rebuild_hwm;  // KiB, VmHWM the child read itself
   double rebuild_open_s = 0, raw_open_s = 0;
   QueryResults queries;
 
@@ -658,6 +751,7 @@ SizeResult RunSize(const Config& c, uint64_t n) {
         r.raw_open_s = Field(cr, 3);
         r.raw_cpu_s.push_back(cr.user_s + cr.sys_s);
         r.raw_rss.push_back(cr.maxrss_kib);
+        r.raw_hwm.push_back(static_cast<uint64_t>(Field(cr, 5)));
         std::fprintf(stderr, "[%" PRIu64 "] rep %d raw: %.3f s, %.0f events/s, peak RSS %.1f MiB\n",
                      n, rep + 1, Field(cr, 0), n / Field(cr, 0), cr.maxrss_kib / 1024.0);
       } else {
@@ -668,6 +762,7 @@ SizeResult RunSize(const Config& c, uint64_t n) {
         r.rebuild_open_s = Field(cr, 2);
         r.rebuild_cpu_s.push_back(cr.user_s + cr.sys_s);
         r.rebuild_rss.push_back(cr.maxrss_kib);
+        r.rebuild_hwm.push_back(static_cast<uint64_t>(Field(cr, 4)));
         std::fprintf(stderr,
                      "[%" PRIu64 "] rep %d rebuild: %.3f s, %.0f events/s, CPU %.2f s, peak RSS "
                      "%.1f MiB\n",
@@ -716,12 +811,14 @@ std::string ToJson(const Config& c, const std::vector<SizeResult>& results) {
             "\"record_bytes\":%d,\"ledger_bytes\":%d,\"views_bytes\":%d,\"build_s\":%.2f,"
             "\"raw_s\":%s,\"rebuild_s\":%s,\"raw_cpu_s\":%s,\"rebuild_cpu_s\":%s,"
             "\"raw_events_per_s\":%.0f,\"rebuild_events_per_s\":%.0f,\"rebuild_vs_raw\":%.4f,"
-            "\"raw_peak_rss_kib\":%d,\"rebuild_peak_rss_kib\":%d,\"rebuild_open_s\":%.3f,",
+            "\"raw_peak_rss_kib\":%d,\"rebuild_peak_rss_kib\":%d,\"raw_vmhwm_kib\":%d,"
+            "\"rebuild_vmhwm_kib\":%d,\"raw_open_s\":%.3f,\"rebuild_open_s\":%.3f,",
             r.events, kinds, r.workload.suspects_named, r.workload.op_events.size(),
             r.record_bytes, r.ledger_bytes, r.queries.views_bytes, r.workload.build_s,
             list(r.raw_s), list(r.rebuild_s), list(r.raw_cpu_s), list(r.rebuild_cpu_s),
             r.raw_rate(), r.rebuild_rate(), r.ratio(), r.peak_rss(r.raw_rss),
-            r.peak_rss(r.rebuild_rss), r.rebuild_open_s));
+            r.peak_rss(r.rebuild_rss), r.peak_rss(r.raw_hwm), r.peak_rss(r.rebuild_hwm),
+            r.raw_open_s, r.rebuild_open_s));
     const QueryResults& q = r.queries;
     absl::StrAppend(
         &out, "\"suspect_show\":", LatencyJson(q.suspect),
@@ -787,6 +884,7 @@ int main(int argc, char** argv) {
     Fail("unknown child mode");
   }
   const Config c = ParseArgs(argc, argv);
+  StartLauncher();  // first, while this process is small
   std::vector<SizeResult> results;
   for (uint64_t n : c.events) results.push_back(RunSize(c, n));
   const std::string json = ToJson(c, results);
