@@ -10,8 +10,9 @@
 //     batches of 10,000 under Durability::kBulk, then Flush(); the memtables
 //     are flushed to table files (as proof_bench does) so that neither reader
 //     replays WALs.
-//  2. raw: a child process (fork + exec of this program, so the parent's
-//     memory is not counted) opens the ledger's RocksDB with
+//  2. raw: a child process (fork + exec of this program by a launcher
+//     process forked at the start of main, so that the parent's memory is not
+//     counted: Linux carries peak RSS across exec) opens the ledger's RocksDB with
 //     rocksdb::DB::OpenForReadOnly and its column families, iterates the
 //     `records` family and ParseFromString's each value after its 1-byte tag
 //     into enforcement::v1::LedgerRecord. Timed: the iteration and parse.
@@ -479,16 +480,6 @@ void SettleLedger(const std::string& path) {
   db->Close().PermitUncheckedError();
 }
 
-uint64_t DirBytes(const std::string& path) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec)) total += it->file_size(ec);
-  }
-  return total;
-}
-
 // Generates the events (the same whether or not the ledger is reused, so the
 // query keys are the same) and appends them unless `append` is false.
 Workload Build(const Config& c, uint64_t n, const std::string& path, bool append) {
@@ -700,7 +691,12 @@ QueryResults RunQueries(const Config& c, const Workload& w, const std::string& p
     q.op_timeline = Summarize(wall, cpu, entries);
   }
   views->reset();
-  q.views_bytes = DirBytes(projections::DefaultViewsDir(path));
+  // The live store only: the snapshots under views/snapshots are hard links
+  // to (older) table files and would be counted again.
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(projections::DefaultViewsDir(path), ec)) {
+    if (f.is_regular_file(ec)) q.views_bytes += f.file_size(ec);
+  }
   return q;
 }
 
@@ -737,7 +733,13 @@ SizeResult RunSize(const Config& c, uint64_t n) {
   if (!reuse) {
     std::fprintf(stderr, "[%" PRIu64 "] built in %.1f s\n", n, r.workload.build_s);
   }
-  r.ledger_bytes = DirBytes(path) - DirBytes(projections::DefaultViewsDir(path));
+  r.ledger_bytes = 0;
+  {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(path, ec)) {
+      if (f.is_regular_file(ec)) r.ledger_bytes += f.file_size(ec);
+    }
+  }
 
   for (int rep = 0; rep < c.repeat; ++rep) {
     // Alternate the order from one repetition to the next.
