@@ -47,11 +47,13 @@ absl::Status Projector::GetCommitted(Cf c, const std::string& key, std::string* 
 }
 
 void Projector::Put(Cf c, std::string key, std::string value) {
+  if (runs_[c] != nullptr) return runs_[c]->Put(key, value);
   pending_bytes_ += key.size() + value.size() + 16;
   writes_.push_back(PendingWrite{c, false, std::move(key), std::move(value)});
 }
 
 void Projector::Delete(Cf c, std::string key) {
+  if (runs_[c] != nullptr) return runs_[c]->Delete(key);
   pending_bytes_ += key.size() + 16;
   writes_.push_back(PendingWrite{c, true, std::move(key), std::string()});
 }
@@ -299,7 +301,7 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
   if (nc.figure) Put(kTotalsCf, figure_key, "");
 }
 
-absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
+absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind, bool committed,
                                     const MemberDelta& delta, std::vector<MemberEvent>* out,
                                     bool* any_member) {
   out->clear();
@@ -320,7 +322,9 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
     out->push_back(std::move(m));
     return absl::OkStatus();
   };
-  // The committed members, minus those the batch changed ...
+  // The committed members, minus those the batch changed (none when the
+  // entity is not in the store: an entity is stored iff it has members) ...
+  if (!committed) return AddBatchMembers(delta, take, out);
   if (!member_it_[c]) member_it_[c].reset(db_->NewIterator(rocksdb::ReadOptions(), cf(c)));
   rocksdb::Iterator* it = member_it_[c].get();
   std::string seek = prefix;
@@ -352,6 +356,13 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
     if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
   }
   // ... plus those the batch wrote.
+  return AddBatchMembers(delta, take, out);
+}
+
+absl::Status Projector::AddBatchMembers(
+    const MemberDelta& delta,
+    const std::function<absl::Status(absl::string_view, absl::string_view)>& take,
+    std::vector<MemberEvent>* out) {
   for (const auto& [k, value] : delta) {
     if (!value) continue;
     if (absl::Status s = take(k, *value); !s.ok()) return s;
@@ -362,12 +373,14 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind,
 
 absl::Status Projector::RecomputeSuspect(const std::string& id,
                                          const MemberDelta& delta) {
-  std::vector<MemberEvent> members;
-  bool any;
-  if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, delta, &members, &any); !s.ok()) return s;
   const std::string key = EntityKey(id);
   bool found;
   if (absl::Status s = GetCommitted(kSuspectsCf, key, &value_, &found); !s.ok()) return s;
+  std::vector<MemberEvent> members;
+  bool any;
+  if (absl::Status s = ReadMembers(kSuspectsCf, id, 0, found, delta, &members, &any); !s.ok()) {
+    return s;
+  }
   if (found) {
     SuspectView old;
     if (absl::Status s = DecodeSuspect(value_, &old); !s.ok()) return s;
@@ -387,14 +400,15 @@ absl::Status Projector::RecomputeSuspect(const std::string& id,
 
 absl::Status Projector::RecomputeOperation(const std::string& id,
                                            const MemberDelta& delta) {
-  std::vector<MemberEvent> raids;
-  bool any;
-  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, delta, &raids, &any); !s.ok()) {
-    return s;
-  }
   const std::string key = EntityKey(id);
   bool found;
   if (absl::Status s = GetCommitted(kOperationsCf, key, &value_, &found); !s.ok()) return s;
+  std::vector<MemberEvent> raids;
+  bool any;
+  if (absl::Status s = ReadMembers(kOperationsCf, id, kRaidMember, found, delta, &raids, &any);
+      !s.ok()) {
+    return s;
+  }
   if (found) AddCounter(kTotalsCf, TotalsCounterKey("operations"), -1);
   if (!any) {
     if (found) Delete(kOperationsCf, key);
@@ -407,12 +421,14 @@ absl::Status Projector::RecomputeOperation(const std::string& id,
 
 absl::Status Projector::RecomputeCase(const std::string& id,
                                       const MemberDelta& delta) {
-  std::vector<MemberEvent> members;
-  bool any;
-  if (absl::Status s = ReadMembers(kCasesCf, id, 0, delta, &members, &any); !s.ok()) return s;
   const std::string key = EntityKey(id);
   bool found;
   if (absl::Status s = GetCommitted(kCasesCf, key, &value_, &found); !s.ok()) return s;
+  std::vector<MemberEvent> members;
+  bool any;
+  if (absl::Status s = ReadMembers(kCasesCf, id, 0, found, delta, &members, &any); !s.ok()) {
+    return s;
+  }
   auto account = [&](const CaseView& v, int64_t sign) {
     AddCounter(kTotalsCf, TotalsCounterKey("cases"), sign);
     AddCounter(kTotalsCf, TotalsCounterKey("victims"), sign * v.victims);
@@ -472,17 +488,23 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
   }
   for (auto& [pos, value] : states_) Put(kEventsCf, PosKey(pos), std::move(value));
   Put(kMetaCf, kCheckpointKey, EncodeCheckpoint(checkpoint));
-  // The last write of each key, in (family, key) order.
-  std::stable_sort(writes_.begin(), writes_.end(),
-                   [](const PendingWrite& a, const PendingWrite& b) {
-                     if (a.cf != b.cf) return a.cf < b.cf;
-                     return a.key < b.key;
-                   });
+  // The last write of each key, in (family, key) order. Sorting indices
+  // keeps the strings where they are.
+  order_.resize(writes_.size());
+  for (uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+  std::sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) {
+    const PendingWrite& x = writes_[a];
+    const PendingWrite& y = writes_[b];
+    if (x.cf != y.cf) return x.cf < y.cf;
+    const int c = x.key.compare(y.key);
+    return c != 0 ? c < 0 : a < b;
+  });
   rocksdb::WriteBatch batch(pending_bytes_ + 64);
-  for (size_t i = 0; i < writes_.size(); ++i) {
-    const PendingWrite& w = writes_[i];
-    if (i + 1 < writes_.size() && writes_[i + 1].cf == w.cf && writes_[i + 1].key == w.key) {
-      continue;  // overwritten later in the batch
+  for (size_t i = 0; i < order_.size(); ++i) {
+    const PendingWrite& w = writes_[order_[i]];
+    if (i + 1 < order_.size()) {
+      const PendingWrite& next = writes_[order_[i + 1]];
+      if (next.cf == w.cf && next.key == w.key) continue;  // overwritten later in the batch
     }
     rocksdb::Status s = w.del ? batch.Delete(cf(w.cf), w.key) : batch.Put(cf(w.cf), w.key, w.value);
     if (!s.ok()) return FromRocks(s, "building a batch");

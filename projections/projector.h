@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "enforcement/v1/ledger_record.pb.h"
 #include "projections/rules.h"
+#include "projections/sorted_run.h"
 #include "projections/store_coding.h"
 #include "rocksdb/db.h"
 
@@ -59,6 +60,11 @@ class Projector {
   // since the last Commit together with `checkpoint` in one WriteBatch.
   // `sync` fsyncs the WAL; `no_wal` skips it (scratch stores, never reopened).
   absl::Status Commit(const Checkpoint& checkpoint, bool sync, bool no_wal = false);
+
+  // Sends every later write to family `c` to `run` instead of the batch
+  // (bulk builds; null = back to the batch). Only for families that Apply
+  // and Commit never read. `run` must outlive its use.
+  void SetSortedRun(Cf c, SortedRun* run) { runs_[c] = run; }
 
   // Adds a meta-family entry to the pending batch.
   void PutMeta(const std::string& key, const std::string& value) { Put(kMetaCf, key, value); }
@@ -89,9 +95,15 @@ class Projector {
 
   // Reads the contributing events of an entity (kind 0 = all kinds), in
   // timeline order; `any_member` says whether it has members of any kind.
-  absl::Status ReadMembers(Cf c, const std::string& id, char kind,
+  // `committed` = the entity is in the committed store (else it has no
+  // committed members, and only the batch's are read).
+  absl::Status ReadMembers(Cf c, const std::string& id, char kind, bool committed,
                            const MemberDelta& delta,
                            std::vector<MemberEvent>* out, bool* any_member);
+  absl::Status AddBatchMembers(
+      const MemberDelta& delta,
+      const std::function<absl::Status(absl::string_view, absl::string_view)>& take,
+      std::vector<MemberEvent>* out);
   absl::Status RecomputeSuspect(const std::string& id,
                                 const MemberDelta& delta);
   absl::Status RecomputeOperation(const std::string& id,
@@ -111,6 +123,8 @@ class Projector {
     std::string key, value;
   };
   std::vector<PendingWrite> writes_;
+  std::vector<uint32_t> order_;  // scratch of Commit: indices of writes_, sorted
+  SortedRun* runs_[kNumCfs] = {};
   size_t pending_bytes_ = 0;
   // Event states written since the last Commit, encoded, by position.
   absl::flat_hash_map<uint64_t, std::string> states_;

@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "projections/projector.h"
+#include "projections/sorted_run.h"
 #include "projections/views_internal.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -37,6 +38,13 @@ constexpr char kSnapshotsDirName[] = "snapshots";
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 // A catch-up of at least this many records flushes the store when it ends.
 constexpr uint64_t kFlushAfterRecords = 10000;
+// Present while a persistent store is being built from position 0 (a bulk
+// build, written without the WAL): a store found with it was interrupted
+// mid-build and is emptied when opened. Outside RocksDB, so that snapshots
+// taken during the build do not carry it.
+constexpr char kBuildingFileName[] = "BUILDING";
+// The most memory a bulk build's sorted run of timeline keys takes.
+constexpr size_t kSortedRunBytes = size_t{64} << 20;
 
 // One block cache for every family of every views store of the process.
 std::shared_ptr<rocksdb::Cache> BlockCache() {
@@ -105,6 +113,42 @@ absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_ou
   }
   *fd_out = fd;
   return absl::OkStatus();
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", dir, ": ", strerror(errno)));
+  const int rc = fsync(fd);
+  const int err = errno;
+  close(fd);
+  if (rc != 0) return absl::InternalError(absl::StrCat("cannot sync ", dir, ": ", strerror(err)));
+  return absl::OkStatus();
+}
+
+std::string BuildingMarker(const std::string& dir) {
+  return absl::StrCat(dir, "/", kBuildingFileName);
+}
+
+// Durably marks the store as being built.
+absl::Status CreateBuildingMarker(const std::string& dir) {
+  const std::string path = BuildingMarker(dir);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("cannot create ", path, ": ", strerror(errno)));
+  }
+  const int rc = fsync(fd);
+  const int err = errno;
+  close(fd);
+  if (rc != 0) return absl::InternalError(absl::StrCat("cannot sync ", path, ": ", strerror(err)));
+  return SyncDir(dir);
+}
+
+absl::Status RemoveBuildingMarker(const std::string& dir) {
+  const std::string path = BuildingMarker(dir);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return absl::InternalError(absl::StrCat("cannot remove ", path, ": ", strerror(errno)));
+  }
+  return SyncDir(dir);
 }
 
 std::string HashBytes(const merkle::Hash& h) {
@@ -235,7 +279,13 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(const std::string& ledger_dir
     return s;
   }
   if (absl::Status s = impl->OpenDb(); !s.ok()) return s;
-  if (impl->format != internal::kViewsFormatVersion) {
+  if (std::filesystem::exists(BuildingMarker(impl->dir), ec)) {
+    // A build from position 0 was interrupted: its state (written without
+    // the WAL) may not be at a record boundary.
+    if (absl::Status s = impl->Wipe(); !s.ok()) return s;
+    if (absl::Status s = RemoveBuildingMarker(impl->dir); !s.ok()) return s;
+    impl->discarded = "an interrupted build of the views was discarded";
+  } else if (impl->format != internal::kViewsFormatVersion) {
     if (absl::Status s = impl->Wipe(); !s.ok()) return s;
   }
   return std::unique_ptr<Views>(new Views(std::move(impl)));
@@ -370,7 +420,11 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
     if (absl::Status s = im.Wipe(); !s.ok()) return s;
     result.rebuilt = true;
     result.rebuild_reason = reason;
+  } else if (!im.discarded.empty()) {
+    result.rebuilt = true;
+    result.rebuild_reason = im.discarded;
   }
+  im.discarded.clear();
   result.from = im.applied;
   if (im.applied > size) {
     if (allow_ahead && im.applied > head.tree_size) {
@@ -388,6 +442,21 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
 
   internal::Projector projector(im.db.get(), im.cfs,
                                 [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
+  // A store built from position 0 is built in bulk: no WAL (a persistent
+  // store is marked as building until everything is flushed), and the
+  // timelines, which nothing reads during the build, go to sorted runs
+  // ingested as SST files instead of through the memtables.
+  const bool bulk = im.applied == 0;
+  const bool no_wal = im.scratch || bulk;
+  std::unique_ptr<internal::SortedRun> run;
+  if (bulk) {
+    if (!im.scratch) {
+      if (absl::Status s = CreateBuildingMarker(im.dir); !s.ok()) return s;
+    }
+    run = std::make_unique<internal::SortedRun>(im.db.get(), im.cf(internal::kTimelinesCf),
+                                                im.dir, kSortedRunBytes);
+    projector.SetSortedRun(internal::kTimelinesCf, run.get());
+  }
   uint64_t next = im.applied;
   const uint64_t total = size - im.applied;
   auto commit = [&]() -> absl::Status {
@@ -395,8 +464,9 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
     if (!root.ok()) return root.status();
     Checkpoint c{next, HashBytes(*root)};
     if (im.origin.empty()) projector.PutMeta(internal::kOriginKey, head.origin);
-    if (absl::Status s = projector.Commit(c, im.options.sync, /*no_wal=*/im.scratch); !s.ok()) {
-      return s;
+    if (absl::Status s = projector.Commit(c, im.options.sync, no_wal); !s.ok()) return s;
+    if (run && run->full()) {
+      if (absl::Status s = run->Ingest(); !s.ok()) return s;
     }
     im.applied = c.applied;
     im.root = c.root;
@@ -418,7 +488,12 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
         projector.pending_bytes() >= kMaxBatchBytes || snapshot) {
       if (absl::Status c = commit(); !c.ok()) return c;
     }
-    if (snapshot) return TakeSnapshot(im, next);
+    if (snapshot) {
+      if (run) {
+        if (absl::Status i = run->Ingest(); !i.ok()) return i;
+      }
+      return TakeSnapshot(im, next);
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -429,14 +504,21 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
   if (projector.pending_records() > 0) {
     if (absl::Status c = commit(); !c.ok()) return c;
   }
+  if (run) {
+    if (absl::Status i = run->Ingest(); !i.ok()) return i;
+  }
   result.to = im.applied;
   result.applied = result.to - result.from;
-  if (!im.scratch && result.applied >= kFlushAfterRecords) {
-    // Persist the memtables now, so that the next Open does not replay (and
-    // flush) a large WAL: the process that did the big catch-up pays.
+  if (!im.scratch && (bulk || result.applied >= kFlushAfterRecords)) {
+    // Persist the memtables now: a bulk build wrote them without the WAL;
+    // after a big catch-up, the next Open need not replay (and flush) a large
+    // WAL: the process that did the big catch-up pays.
     rocksdb::FlushOptions fo;
     fo.wait = true;
     if (absl::Status f = ViewsFromRocks(im.db->Flush(fo, im.cfs), "flushing"); !f.ok()) return f;
+    if (bulk) {
+      if (absl::Status m = RemoveBuildingMarker(im.dir); !m.ok()) return m;
+    }
   }
   return result;
 }

@@ -32,6 +32,8 @@ class Views::Impl {
   std::string root;    // Merkle root of the log at size `applied` (32 bytes; empty if 0)
   std::string origin;  // the log's origin line, once known
   std::string format;  // stored format version ("" for a new store)
+  // Why Open emptied the store, for the next catch-up to report ("" = it did not).
+  std::string discarded;
 
   rocksdb::ColumnFamilyHandle* cf(internal::Cf c) const { return cfs[c]; }
 

@@ -58,6 +58,39 @@ class Reader {
     return internal::DecodeEventState(v, s);
   }
 
+  // The states of many records: one batched MultiGet, keys in order (so
+  // that records sharing a block share its read). out[i] is positions[i]'s.
+  absl::Status States(const std::vector<uint64_t>& positions, std::vector<EventState>* out) const {
+    const size_t n = positions.size();
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return positions[a] < positions[b]; });
+    std::vector<std::string> keys(n);
+    std::vector<rocksdb::Slice> slices(n);
+    for (size_t i = 0; i < n; ++i) {
+      keys[i] = internal::PosKey(positions[order[i]]);
+      slices[i] = keys[i];
+    }
+    std::vector<rocksdb::PinnableSlice> values(n);
+    std::vector<rocksdb::Status> statuses(n);
+    im_.db->MultiGet(ro_, im_.cf(internal::kEventsCf), n, slices.data(), values.data(),
+                     statuses.data(), /*sorted_input=*/true);
+    out->assign(n, EventState());
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t position = positions[order[i]];
+      if (statuses[i].IsNotFound()) {
+        return absl::DataLossError(absl::StrCat("views store: no state for record ", position));
+      }
+      if (absl::Status st = ViewsFromRocks(statuses[i], "read"); !st.ok()) return st;
+      if (absl::Status st = internal::DecodeEventState(absl::string_view(values[i].data(), values[i].size()), &(*out)[order[i]]);
+          !st.ok()) {
+        return st;
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Parse(const std::string& bytes, uint64_t position, Event* e) const {
     if (!e->ParseFromString(bytes)) {
       return absl::DataLossError(
@@ -468,10 +501,15 @@ absl::StatusOr<Totals> Views::GetTotals() const {
 
 namespace {
 
-absl::StatusOr<TimelineEntry> Entry(const Reader& r, uint64_t pos) {
-  EventState st;
-  if (absl::Status s = r.State(pos, &st); !s.ok()) return s;
-  Event ev;
+// Messages reused from one entry to the next: parsing into a used message
+// keeps its allocations.
+struct EntryScratch {
+  Event event, effective;
+};
+
+absl::StatusOr<TimelineEntry> Entry(const Reader& r, uint64_t pos, const EventState& st,
+                                    EntryScratch* scratch) {
+  Event& ev = scratch->event;
   if (absl::Status s = r.Parse(st.event, pos, &ev); !s.ok()) return s;
   TimelineEntry e;
   e.position = pos;
@@ -488,8 +526,11 @@ absl::StatusOr<TimelineEntry> Entry(const Reader& r, uint64_t pos) {
   };
   const bool fix = ev.body_case() == Event::kCorrection || ev.body_case() == Event::kRetraction;
   if (!fix) {
-    Event eff;
-    if (absl::Status s = r.Effective(st, &eff); !s.ok()) return s;
+    Event& parsed_effective = scratch->effective;
+    if (!st.effective.empty()) {
+      if (absl::Status s = r.Effective(st, &parsed_effective); !s.ok()) return s;
+    }
+    const Event& eff = st.effective.empty() ? ev : parsed_effective;
     e.occurred = internal::OccurredOf(eff);
     const Date original = internal::OccurredOf(ev);
     if (!(original == e.occurred)) e.original_occurred = original;
@@ -557,10 +598,13 @@ absl::StatusOr<std::vector<TimelineEntry>> Views::Timeline(const TimelineQuery& 
     }
   }
   if (absl::Status s = IterStatus(*it); !s.ok()) return s;
+  std::vector<EventState> states;
+  if (absl::Status s = r.States(positions, &states); !s.ok()) return s;
   std::vector<TimelineEntry> out;
   out.reserve(positions.size());
-  for (uint64_t pos : positions) {
-    absl::StatusOr<TimelineEntry> e = Entry(r, pos);
+  EntryScratch scratch;
+  for (size_t i = 0; i < positions.size(); ++i) {
+    absl::StatusOr<TimelineEntry> e = Entry(r, positions[i], states[i], &scratch);
     if (!e.ok()) return e.status();
     out.push_back(*std::move(e));
   }

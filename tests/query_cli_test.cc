@@ -2,7 +2,14 @@
 // suspects, operations, cases, flows, stats, timeline, rebuild, and the
 // views check of verify, run as the real binary on a ledger loaded from the
 // shipped data set (data/enforcement.ndjson), through --json and the tables.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -443,6 +450,49 @@ TEST_F(QueryCliTest, RebuildGivesTheIncrementalDigests) {
       << table;
   // The answers after a rebuild are the same.
   EXPECT_EQ(Num(Json(absl::StrCat("operations show ", kMuse)), "detained.total"), 810);
+}
+
+// A build of the views from position 0 is written without the WAL and marked
+// (views/BUILDING) until it is flushed: a writer killed mid-build leaves a
+// store the next query must discard and rebuild, never answer from.
+TEST_F(QueryCliTest, KilledRebuildIsDiscardedAndTheNextQueryRebuildsTheViews) {
+  const std::string data = dir_.Sub("gen.ndjson");
+  CommandResult r = Ledger(absl::StrCat("gen --events 40000 --seed 11 --out ", Quote(data)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Ledger(absl::StrCat("import ", Quote(data)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string marker = db_ + "/views/BUILDING";
+  bool interrupted = false;
+  for (int delay_ms : {300, 100, 30, 10, 0}) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const std::string bin = testing_support::LedgerBinary();
+      execl(bin.c_str(), "ledger", "--db", db_.c_str(), "rebuild", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!std::filesystem::exists(marker) && std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid, nullptr, WNOHANG) == pid) break;  // finished (or failed) before we saw it
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    if (std::filesystem::exists(marker)) {
+      interrupted = true;
+      break;
+    }
+  }
+  ASSERT_TRUE(interrupted) << "every rebuild finished before it could be killed";
+  r = Ledger("stats --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, testing::HasSubstr("interrupted build of the views was discarded"));
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  // The rebuilt views are those a rebuild from the log gives.
+  r = Ledger("verify");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out + r.err, testing::HasSubstr("views"));
 }
 
 TEST_F(QueryCliTest, VerifyPassesAndReportsTheViews) {

@@ -9,6 +9,7 @@
 //
 // Output: aligned tables for people, or with --json the stable shapes of
 // docs/PROJECTIONS.md §10 (projections' ToJson), one JSON value and a newline.
+#include <iostream>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -82,6 +83,10 @@ int OpenViews(const Invocation& inv, QueryContext* ctx, bool catch_up = true) {
       ctx->views->CatchUp(*ctx->ledger, WithProgress(&progress));
   progress.Finish();
   if (!r.ok()) return FailViews(inv, r.status(), "cannot bring the views up to date");
+  if (r->rebuilt) {
+    std::cerr << "ledger: note: the views were rebuilt from the log (" << r->rebuild_reason
+              << ")\n";
+  }
   return kExitOk;
 }
 
