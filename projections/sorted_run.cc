@@ -40,7 +40,7 @@ absl::Status SortedRun::Ingest() {
   });
   const rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf_));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf_);
-  const std::string path = absl::StrCat(tmp_dir_, "/run-", files_++, ".sst");
+  const std::string path = absl::StrCat(tmp_dir_, "/run-", cf_->GetName(), "-", files_++, ".sst");
   if (absl::Status s = FromRocks(writer.Open(path), absl::StrCat("creating ", path)); !s.ok()) {
     return s;
   }
