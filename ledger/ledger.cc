@@ -91,6 +91,7 @@ const char* KindName(Event::BodyCase k) {
     case Event::kCorrection: return "correction";
     case Event::kRetraction: return "retraction";
     case Event::kReportedFigure: return "reported_figure";
+    case Event::kRelease: return "release";
     case Event::BODY_NOT_SET: return "none";
   }
   return "unknown";

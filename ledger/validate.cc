@@ -43,6 +43,7 @@ namespace ledger {
 namespace {
 
 using ::enforcement::v1::Agency;
+using ::enforcement::v1::Release;
 using ::enforcement::v1::Arrest;
 using ::enforcement::v1::Correction;
 using ::enforcement::v1::Event;
@@ -476,6 +477,12 @@ absl::Status ValidateArrest(const Arrest& arrest, const FieldPath& at) {
   return ValidateAgency(arrest.agency(), at.Field("agency"));
 }
 
+absl::Status ValidateRelease(const Release& release, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckRequired(release.suspect_id(), at.Field("suspect_id")));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(release.country(), at.Field("country")));
+  return ValidateAgency(release.agency(), at.Field("agency"));
+}
+
 // suspect_ids are non-empty and unique; a repeat is reported at its second
 // occurrence, naming the first.
 absl::Status CheckSuspectIds(const Handover& handover, const FieldPath& at) {
@@ -593,7 +600,8 @@ absl::Status ValidateCorrection(const Correction& c, const FieldPath& at) {
                                    /*required=*/false, replacement, "occurred_at",
                                    "occurred_precision"));
   constexpr absl::string_view kAllowed =
-      "a replacement body is one of raid, arrest, handover, sentencing, reported_figure";
+      "a replacement body is one of raid, arrest, handover, sentencing, reported_figure, "
+      "release";
   switch (r.body_case()) {
     case Event::kCorrection:
       return Invalid(replacement.Field("correction"), "not allowed (", kAllowed, ")");
@@ -623,12 +631,14 @@ absl::Status ValidateBody(const Event& event, const FieldPath& at) {
       return ValidateRetraction(event.retraction(), at.Field("retraction"));
     case Event::kReportedFigure:
       return ValidateReportedFigure(event.reported_figure(), at.Field("reported_figure"));
+    case Event::kRelease:
+      return ValidateRelease(event.release(), at.Field("release"));
     case Event::BODY_NOT_SET:
       break;
   }
   return Invalid(at.Field("body"),
                  "must be set (one of raid, arrest, handover, sentencing, correction, "
-                 "retraction, reported_figure)");
+                 "retraction, reported_figure, release)");
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
 
 bool IsFact(Event::BodyCase k) {
   return k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
-         k == Event::kSentencing || k == Event::kReportedFigure;
+         k == Event::kSentencing || k == Event::kReportedFigure || k == Event::kRelease;
 }
 
 bool ParseEvent(const std::string& bytes, Event* e) { return e->ParseFromString(bytes); }

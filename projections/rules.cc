@@ -72,6 +72,9 @@ void CopyBody(const Event& src, Event* dst) {
     case Event::kReportedFigure:
       *dst->mutable_reported_figure() = src.reported_figure();
       break;
+    case Event::kRelease:
+      *dst->mutable_release() = src.release();
+      break;
     case Event::kCorrection:
       *dst->mutable_correction() = src.correction();
       break;
@@ -173,6 +176,14 @@ std::vector<std::string> ScopesOf(const Event& e) {
       const auto& f = e.reported_figure();
       add(TimelineKind::kCountry, f.from_country());
       add(TimelineKind::kCountry, f.to_country());
+      break;
+    }
+    case Event::kRelease: {
+      const auto& r = e.release();
+      add(TimelineKind::kSuspect, r.suspect_id());
+      add(TimelineKind::kCase, r.case_id());
+      add(TimelineKind::kCountry, r.country());
+      add(TimelineKind::kCountry, r.agency().country());
       break;
     }
     default:
@@ -326,6 +337,10 @@ void ComputeContribution(const Event& e, uint64_t position, Contribution* c) {
       Total(c, "reported_figures", 1);
       c->figure = true;
       break;
+    case Event::kRelease:
+      c->members.push_back({kSuspectsCf, e.release().suspect_id(), kReleaseMember});
+      Total(c, "releases", 1);
+      break;
     default:
       break;
   }
@@ -377,7 +392,14 @@ SuspectView BuildSuspect(const std::string& suspect_id, const std::vector<Member
   SuspectView v;
   v.suspect_id = suspect_id;
   bool sentenced = false, handed_over = false;
+  // Released while a release is the latest custody event (timeline order):
+  // a later arrest, handover or sentencing ends it.
+  bool released = false;
   for (const MemberEvent& m : members) {
+    const Event::BodyCase kind = m.event.body_case();
+    if (kind == Event::kArrest || kind == Event::kHandover || kind == Event::kSentencing) {
+      released = false;
+    }
     v.events.push_back(ContributorOf(m));
     switch (m.event.body_case()) {
       case Event::kArrest: {
@@ -410,11 +432,18 @@ SuspectView BuildSuspect(const std::string& suspect_id, const std::vector<Member
         v.sentence = SentenceOf(m);
         break;
       }
+      case Event::kRelease:
+        released = true;
+        v.custody_country.clear();  // in nobody's custody
+        break;
       default:
         break;
     }
   }
-  v.status = sentenced ? "sentenced" : handed_over ? "handed_over" : "detained";
+  v.status = released     ? "released"
+             : sentenced  ? "sentenced"
+             : handed_over ? "handed_over"
+                           : "detained";
   if (!members.empty()) {
     v.first_occurred = members.front().occurred;
     v.last_occurred = members.back().occurred;

@@ -145,6 +145,7 @@ inline constexpr char kRaidMember = 'R';
 inline constexpr char kArrestMember = 'A';
 inline constexpr char kHandoverMember = 'H';
 inline constexpr char kSentencingMember = 'S';
+inline constexpr char kReleaseMember = 'L';
 
 std::string EntityKey(absl::string_view id);
 std::string MemberPrefix(absl::string_view id);

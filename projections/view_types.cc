@@ -53,6 +53,7 @@ std::string KindName(Event::BodyCase k) {
     case Event::kCorrection: return "correction";
     case Event::kRetraction: return "retraction";
     case Event::kReportedFigure: return "reported_figure";
+    case Event::kRelease: return "release";
     case Event::BODY_NOT_SET: return "none";
   }
   return "unknown";
@@ -205,6 +206,15 @@ std::string Summarize(const Event& e) {
         absl::StrAppend(&s, " for ", from.set() ? DateText(from) : "...", " to ",
                         to.set() ? DateText(to) : "...");
       }
+      return s;
+    }
+    case Event::kRelease: {
+      const auto& r = e.release();
+      std::string s = absl::StrCat("release of ", r.suspect_id());
+      if (!r.country().empty()) absl::StrAppend(&s, " in ", r.country());
+      if (!r.agency().name().empty()) absl::StrAppend(&s, " by ", r.agency().name());
+      if (!r.reason().empty()) absl::StrAppend(&s, ": ", r.reason());
+      if (!r.case_id().empty()) absl::StrAppend(&s, " (case ", r.case_id(), ")");
       return s;
     }
     case Event::kCorrection:
@@ -466,6 +476,7 @@ void WriteTotals(JsonWriter& w, const Totals& t) {
       .Key("handovers").Int(t.handovers)
       .Key("sentencings").Int(t.sentencings)
       .Key("reported_figures").Int(t.reported_figures)
+      .Key("releases").Int(t.releases)
       .Key("corrections").Int(t.corrections)
       .Key("retractions").Int(t.retractions)
       .Key("retracted").Int(t.retracted)

@@ -83,13 +83,14 @@ struct SuspectView {
   std::string suspect_id;
   // Latest known value (in timeline order) among the contributing events.
   std::string name, nationality, role, operation_id;
-  // "sentenced" if any sentencing, else "handed_over" if any handover, else
-  // "detained". ("released" is reserved: the data model has no release event.)
+  // "released" while the latest (timeline order) of its arrests, handovers,
+  // sentencings and releases is a release; else "sentenced" if any
+  // sentencing, "handed_over" if any handover, else "detained".
   std::string status;
-  std::string custody_country;           // "" when unknown
+  std::string custody_country;           // "" when unknown or released
   std::optional<SentenceInfo> sentence;  // the latest sentencing
   Date first_occurred, last_occurred;
-  std::vector<Contributor> events;  // arrests, handovers, sentencings; timeline order
+  std::vector<Contributor> events;  // arrests, handovers, sentencings, releases; timeline order
   bool operator==(const SuspectView&) const = default;
 };
 
@@ -216,6 +217,7 @@ struct Totals {
   uint64_t applied = 0;  // records the views reflect (the projection checkpoint)
   // Events in effect (not retracted), by kind; corrections and retractions as recorded.
   int64_t raids = 0, arrests = 0, handovers = 0, sentencings = 0, reported_figures = 0;
+  int64_t releases = 0;
   int64_t corrections = 0, retractions = 0, retracted = 0;
   // Reported in raids (aggregate counts).
   int64_t detained = 0, ringleaders_detained = 0;

@@ -409,6 +409,7 @@ absl::StatusOr<Totals> Views::GetTotals() const {
         {"handovers", &Totals::handovers},
         {"sentencings", &Totals::sentencings},
         {"reported_figures", &Totals::reported_figures},
+        {"releases", &Totals::releases},
         {"corrections", &Totals::corrections},
         {"retractions", &Totals::retractions},
         {"retracted", &Totals::retracted},

@@ -99,8 +99,9 @@ class Generator {
       if (dice < 10) return Remember(Fact(Event::kRaid));
       if (dice < 26) return Remember(Fact(Event::kArrest));
       if (dice < 42) return Remember(Fact(Event::kHandover));
-      if (dice < 52) return Remember(Fact(Event::kSentencing));
-      if (dice < 58) return Remember(Fact(Event::kReportedFigure));
+      if (dice < 50) return Remember(Fact(Event::kSentencing));
+      if (dice < 54) return Remember(Fact(Event::kReportedFigure));
+      if (dice < 58) return Remember(Fact(Event::kRelease));
       if (dice < 74) {
         if (auto e = Correction()) return Remember(*e);
         continue;
@@ -285,6 +286,15 @@ class Generator {
         s->set_suspect_nationality(Maybe(countries_, 60));
         break;
       }
+      case Event::kRelease: {
+        auto* r = e->mutable_release();
+        r->set_suspect_id(Pick(suspects_));
+        r->set_country(Maybe(countries_, 60));
+        if (Chance(40)) r->mutable_agency()->set_country(Pick(countries_));
+        if (Chance(50)) r->set_reason("acquitted");
+        r->set_case_id(Maybe(cases_, 30));
+        break;
+      }
       case Event::kReportedFigure: {
         auto* f = e->mutable_reported_figure();
         f->set_metric(Pick(metrics_));
@@ -322,6 +332,8 @@ class Generator {
         return "suspect/" + e.arrest().suspect().suspect_id();
       case Event::kSentencing:
         return "case/" + e.sentencing().case_id();
+      case Event::kRelease:
+        return "suspect/" + e.release().suspect_id();
       case Event::kHandover:
         return absl::StrCat("handover/h", next_id_);
       default:
@@ -345,6 +357,9 @@ class Generator {
         break;
       case Event::kSentencing:
         *e.mutable_sentencing() = body.sentencing();
+        break;
+      case Event::kRelease:
+        *e.mutable_release() = body.release();
         break;
       default:
         *e.mutable_reported_figure() = body.reported_figure();
@@ -394,6 +409,9 @@ class Generator {
           break;
         case Event::kReportedFigure:
           r->mutable_reported_figure()->set_value(r->reported_figure().value() + 1000);
+          break;
+        case Event::kRelease:
+          r->mutable_release()->set_suspect_id(Pick(suspects_));  // may move it to another suspect
           break;
         default:
           r->mutable_arrest()->mutable_suspect()->set_name("renamed");

@@ -80,6 +80,15 @@ Event Handover(const std::string& id, const std::string& from, const std::string
   return e;
 }
 
+Event Release(const std::string& id, const std::string& suspect, int64_t at) {
+  Event e = Base(id, "suspect/" + suspect, at);
+  auto* r = e.mutable_release();
+  r->set_suspect_id(suspect);
+  r->set_country("CN");
+  r->set_reason("acquitted");
+  return e;
+}
+
 Event Correct(const std::string& id, const Event& target, const Event& replacement_from,
               bool with_date = false) {
   Event e = Base(id, target.stream(), kMar31 + 86400 * 10);
@@ -508,6 +517,48 @@ TEST_F(ViewsTest, RetractingTheOnlyEventOfAnEntityRemovesTheEntity) {
   auto t = views->Timeline({TimelineKind::kSuspect, "s1"});
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->size(), 2u);
+}
+
+TEST_F(ViewsTest, ReleaseIsTheStatusUntilALaterCustodyEvent) {
+  const Event a = Arrest("a1", "s1", "op1");                      // March 2024, in MM
+  const Event h = Handover("h1", "MM", "CN", 1, {"s1"});          // 31 March
+  const Event r = Release("r1", "s1", kMar31 + 86400 * 5);        // 5 April
+  Append({a, h, r});
+  auto views = CaughtUp();
+  auto s1 = views->GetSuspect("s1");
+  ASSERT_TRUE(s1.ok()) << s1.status();
+  EXPECT_EQ(s1->status, "released");
+  EXPECT_EQ(s1->custody_country, "");
+  EXPECT_EQ(s1->events.size(), 3u);
+  EXPECT_EQ(views->GetTotals()->releases, 1);
+  EXPECT_EQ(views->GetTotals()->suspects_by_status.at("released"), 1);
+  // Released by the order of events in the world, not of recording: a
+  // handover that happened after the release ends it.
+  Append({Handover("h2", "CN", "MM", 1, {"s1"}, kMar31 + 86400 * 9)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetSuspect("s1")->status, "handed_over");
+  EXPECT_EQ(views->GetSuspect("s1")->custody_country, "MM");
+  // A release recorded late but dated before the handover changes nothing.
+  Append({Release("r0", "s1", kMar31 + 86400 * 1)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetSuspect("s1")->status, "handed_over");
+  auto t = views->Timeline({TimelineKind::kSuspect, "s1"});
+  ASSERT_TRUE(t.ok());
+  EXPECT_THAT(Ids(*t), ElementsAre("a1", "h1", "r0", "r1", "h2"));
+  EXPECT_EQ((*t)[3].kind, "release");
+  EXPECT_THAT((*t)[3].summary, HasSubstr("release of s1 in CN: acquitted"));
+}
+
+TEST_F(ViewsTest, RetractedReleaseRestoresThePreviousStatus) {
+  const Event r = Release("r1", "s1", kMar31 + 86400 * 5);
+  Append({Arrest("a1", "s1", "op1"), r});
+  auto views = CaughtUp();
+  EXPECT_EQ(views->GetSuspect("s1")->status, "released");
+  Append({Retract("x1", r)});
+  ASSERT_TRUE(views->CatchUp(*ledger_).ok());
+  EXPECT_EQ(views->GetSuspect("s1")->status, "detained");
+  EXPECT_EQ(views->GetSuspect("s1")->custody_country, "MM");
+  EXPECT_EQ(views->GetTotals()->releases, 0);
 }
 
 TEST_F(ViewsTest, CorrectionChangingTheSuspectMovesTheArrestBetweenSuspects) {

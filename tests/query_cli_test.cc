@@ -270,6 +270,27 @@ TEST_F(QueryCliTest, CaseShowsSentenceVictimsAndAmount) {
   EXPECT_TRUE(HasLineWith(Table("cases list"), {kCase, "196", "186"}));
 }
 
+TEST_F(QueryCliTest, ReleaseAppendedAsNdjsonMakesTheSuspectReleased) {
+  const std::string release = absl::StrCat(
+      R"({"eventId":"release-1","stream":"suspect/)", kRingleader,
+      R"(","occurredAt":"2035-01-01T00:00:00Z","occurredPrecision":"PRECISION_YEAR",)",
+      R"("source":{"publisher":"a court"},"release":{"suspectId":")", kRingleader,
+      R"(","country":"CN","reason":"sentence served"}})", "\n");
+  CommandResult r = Ledger("import -", release);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Value s = Json(absl::StrCat("suspects show ", kRingleader));
+  EXPECT_EQ(Str(s, "status"), "released");
+  EXPECT_EQ(Str(s, "custody_country"), "");
+  EXPECT_EQ(Size(At(s, "events")), 3);
+  Value list = Json("suspects list --status released");
+  ASSERT_EQ(Size(list), 1);
+  EXPECT_EQ(Str(list, "0.suspect_id"), kRingleader);
+  EXPECT_EQ(Num(Json("stats"), "events.releases"), 1);
+  r = Ledger("suspects list --status freed");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, testing::HasSubstr("\"freed\" is not a status"));
+}
+
 TEST_F(QueryCliTest, RingleaderSuspectView) {
   Value s = Json(absl::StrCat("suspects show ", kRingleader));
   EXPECT_EQ(Str(s, "suspect_id"), kRingleader);

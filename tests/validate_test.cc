@@ -223,6 +223,36 @@ TEST(ValidateEventTest, RetractionPasses) {
   EXPECT_EQ(ValidateEvent(RaidRetraction()), absl::OkStatus());
 }
 
+Event RingleaderRelease() {
+  Event event = Envelope("court-release-1", "suspect/ringleader-1", At(2025, 6, 1),
+                         enforcement::v1::PRECISION_DAY);
+  auto* release = event.mutable_release();
+  release->set_suspect_id("ringleader-1");
+  release->set_country("CN");
+  release->mutable_agency()->set_country("CN");
+  release->set_reason("sentence served");
+  return event;
+}
+
+TEST(ValidateEventTest, ReleasePasses) {
+  EXPECT_EQ(ValidateEvent(RingleaderRelease()), absl::OkStatus());
+}
+
+TEST(ValidateEventTest, ReleaseWithoutSuspectOrWithABadCountryIsRefused) {
+  Event event = RingleaderRelease();
+  event.mutable_release()->clear_suspect_id();
+  EXPECT_THAT(ValidateEvent(event), IsInvalid("release.suspect_id: must be set"));
+  event = RingleaderRelease();
+  event.mutable_release()->set_country("China");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("release.country: \"China\" is not an ISO 3166-1 alpha-2 code"));
+  event = RingleaderRelease();
+  event.mutable_release()->mutable_agency()->set_country("cn");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("release.agency.country: \"cn\" is not an ISO 3166-1 alpha-2 code "
+                        "(codes are upper case: \"CN\")"));
+}
+
 TEST(ValidateEventTest, EmptyOptionalCodesAndMessagesPass) {
   Event event = MuseRaid();
   event.mutable_raid()->clear_location();
@@ -448,7 +478,7 @@ TEST(ValidateEventTest, MissingBodyIsRefused) {
   event.clear_raid();
   EXPECT_THAT(ValidateEvent(event),
               IsInvalid("body: must be set (one of raid, arrest, handover, sentencing, "
-                        "correction, retraction, reported_figure)"));
+                        "correction, retraction, reported_figure, release)"));
 }
 
 TEST(ValidateEventTest, EventOverOneMebibyteIsRefused) {
@@ -1015,7 +1045,8 @@ TEST(ValidateEventTest, CorrectionReplacementRequiresBody) {
   event.mutable_correction()->mutable_replacement()->clear_raid();
   EXPECT_THAT(ValidateEvent(event),
               IsInvalid("correction.replacement.body: must be set (a replacement body is one of "
-                        "raid, arrest, handover, sentencing, reported_figure)"));
+                        "raid, arrest, handover, sentencing, reported_figure, "
+                        "release)"));
 }
 
 TEST(ValidateEventTest, CorrectionReplacementCannotBeACorrection) {
@@ -1023,7 +1054,8 @@ TEST(ValidateEventTest, CorrectionReplacementCannotBeACorrection) {
   *event.mutable_correction()->mutable_replacement() = RaidCorrection();
   EXPECT_THAT(ValidateEvent(event),
               IsInvalid("correction.replacement.correction: not allowed (a replacement body is "
-                        "one of raid, arrest, handover, sentencing, reported_figure)"));
+                        "one of raid, arrest, handover, sentencing, reported_figure, "
+                        "release)"));
 }
 
 TEST(ValidateEventTest, CorrectionReplacementCannotBeARetraction) {
@@ -1032,7 +1064,8 @@ TEST(ValidateEventTest, CorrectionReplacementCannotBeARetraction) {
       RaidRetraction().retraction();
   EXPECT_THAT(ValidateEvent(event),
               IsInvalid("correction.replacement.retraction: not allowed (a replacement body is "
-                        "one of raid, arrest, handover, sentencing, reported_figure)"));
+                        "one of raid, arrest, handover, sentencing, reported_figure, "
+                        "release)"));
 }
 
 TEST(ValidateEventTest, CorrectionReplacementBodyFollowsTheSameRules) {

@@ -81,7 +81,7 @@ Date DateOf(const google::protobuf::Timestamp& ts, enforcement::v1::Precision p)
 Date Occurred(const Event& e) { return DateOf(e.occurred_at(), e.occurred_precision()); }
 
 bool IsFact(Event::BodyCase k) {
-  return k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
+  return k == Event::kRelease || k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
          k == Event::kSentencing || k == Event::kReportedFigure;
 }
 
@@ -178,6 +178,9 @@ Log Fold(const std::vector<LedgerRecord>& records) {
         case Event::kReportedFigure:
           *tmp.mutable_reported_figure() = r.reported_figure();
           break;
+        case Event::kRelease:
+          *tmp.mutable_release() = r.release();
+          break;
         default:
           break;
       }
@@ -268,6 +271,11 @@ std::set<std::pair<TimelineKind, std::string>> ScopesOfBody(const Event& e) {
   } else if (e.has_reported_figure()) {
     add(TimelineKind::kCountry, e.reported_figure().from_country());
     add(TimelineKind::kCountry, e.reported_figure().to_country());
+  } else if (e.has_release()) {
+    add(TimelineKind::kSuspect, e.release().suspect_id());
+    add(TimelineKind::kCase, e.release().case_id());
+    add(TimelineKind::kCountry, e.release().country());
+    add(TimelineKind::kCountry, e.release().agency().country());
   }
   return s;
 }
@@ -363,6 +371,7 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
       for (const auto& id : f.e->handover().suspect_ids()) by_suspect[id].push_back(f);
     }
     if (f.e->has_sentencing()) by_suspect[f.e->sentencing().suspect_id()].push_back(f);
+    if (f.e->has_release()) by_suspect[f.e->release().suspect_id()].push_back(f);
   }
   for (const auto& [id, fs] : by_suspect) {
     projections::SuspectView v;
@@ -383,6 +392,8 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
         Keep(v.nationality, f.e->handover().nationality());
         Keep(v.operation_id, f.e->handover().operation_id());
         v.custody_country = f.e->handover().to_country();
+      } else if (f.e->has_release()) {
+        v.custody_country.clear();
       } else {
         const auto& s = f.e->sentencing();
         Keep(v.name, s.suspect_name());
@@ -395,7 +406,10 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
         std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_sentencing(); });
     const bool moved =
         std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_handover(); });
-    v.status = sentenced ? "sentenced" : moved ? "handed_over" : "detained";
+    v.status = fs.back().e->has_release() ? "released"
+               : sentenced                 ? "sentenced"
+               : moved                     ? "handed_over"
+                                           : "detained";
     v.first_occurred = fs.front().occurred;
     v.last_occurred = fs.back().occurred;
     ++T.suspects;
@@ -603,6 +617,8 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
       ++T.sentencings;
     } else if (e.has_reported_figure()) {
       ++T.reported_figures;
+    } else if (e.has_release()) {
+      ++T.releases;
     }
   }
   DropZeros(T.detained_by_nationality);

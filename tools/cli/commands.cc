@@ -212,7 +212,7 @@ const std::vector<CommandSpec>& Table() {
           "                     [--custody CC] [--after ID] [--limit N]\n"
           "       ledger suspects show ID",
           "The suspects view (docs/PROJECTIONS.md §6): one person per suspect_id,\n"
-          "with status (detained, handed_over, sentenced), the country holding\n"
+          "with status (detained, handed_over, sentenced, released), the country holding\n"
           "them, nationality, role, operation and latest sentence. 'list' is by\n"
           "suspect_id, filtered, at most N (default 100; 0 = all; page with\n"
           "--after). 'show ID' adds the contributing events; an unknown ID exits 5.\n"
@@ -222,7 +222,7 @@ const std::vector<CommandSpec>& Table() {
           "started. --as-of-position N answers as when the log held N records;\n"
           "--as-of T as of the records recorded at or before the RFC 3339 time T.\n"
           "--json: the shapes of docs/PROJECTIONS.md §10.",
-          {{"status", "S", "list: detained, handed_over or sentenced"},
+          {{"status", "S", "list: detained, handed_over, sentenced or released"},
            {"nationality", "CC", "list: of this nationality"},
            {"operation", "ID", "list: of this operation"},
            {"custody", "CC", "list: in custody of this country"},

@@ -302,6 +302,12 @@ int RunSuspects(const Invocation& inv) {
 
   projections::SuspectFilter filter;
   filter.status = inv.args.GetOr("status", "");
+  if (!filter.status.empty() && filter.status != "detained" && filter.status != "handed_over" &&
+      filter.status != "sentenced" && filter.status != "released") {
+    return inv.UsageError(absl::StrCat("--status: \"", filter.status,
+                                       "\" is not a status (detained, handed_over, sentenced, "
+                                       "released)"));
+  }
   filter.nationality = inv.args.GetOr("nationality", "");
   filter.operation_id = inv.args.GetOr("operation", "");
   filter.custody_country = inv.args.GetOr("custody", "");
@@ -559,8 +565,8 @@ int RunStats(const Invocation& inv) {
       {"records", absl::StrCat(Num(static_cast<int64_t>(t->applied)), AsOfNote(ctx))},
       {"events in effect",
        absl::StrCat(Num(t->raids), " raids, ", Num(t->arrests), " arrests, ", Num(t->handovers),
-                    " handovers, ", Num(t->sentencings), " sentencings, ",
-                    Num(t->reported_figures), " reported figures")},
+                    " handovers, ", Num(t->sentencings), " sentencings, ", Num(t->releases),
+                    " releases, ", Num(t->reported_figures), " reported figures")},
       {"fixes", absl::StrCat(Num(t->corrections), " corrections, ", Num(t->retractions),
                              " retractions (", Num(t->retracted), " facts retracted)")},
       {"detained (raids)", absl::StrCat(Num(t->detained), "; ", Num(t->ringleaders_detained),
