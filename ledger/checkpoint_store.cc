@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "ledger/file_io.h"
 
 namespace ledger {
 namespace {
@@ -29,46 +30,6 @@ constexpr char kSuffix[] = ".ckpt";
 
 absl::Status ErrnoError(absl::string_view what, const std::string& path) {
   return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-// Reads a whole file.
-absl::StatusOr<std::string> ReadAll(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open", path);
-  std::string out;
-  char buf[8192];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const absl::Status s = ErrnoError("cannot read", path);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-bool WriteAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-void SyncDir(const std::string& dir) {
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
 }
 
 std::string Describe(const IssuedCheckpoint& i) {
@@ -167,7 +128,7 @@ absl::StatusOr<std::vector<IssuedCheckpoint>> CheckpointStore::List() const {
   for (const std::string& name : names) {
     IssuedCheckpoint i;
     i.file = name;
-    absl::StatusOr<std::string> data = ReadAll(absl::StrCat(dir_, "/", name));
+    absl::StatusOr<std::string> data = ReadWholeFile(absl::StrCat(dir_, "/", name));
     if (!data.ok()) return data.status();
     i.signed_note = *std::move(data);
     absl::StatusOr<std::string> text = UnverifiedNoteText(i.signed_note);
@@ -265,7 +226,7 @@ absl::StatusOr<CheckpointStore::AddResult> CheckpointStore::Add(const Checkpoint
   AddResult result;
   result.file = FileName(c, key_hash);
   const std::string path = absl::StrCat(dir_, "/", result.file);
-  if (absl::StatusOr<std::string> existing = ReadAll(path); existing.ok()) {
+  if (absl::StatusOr<std::string> existing = ReadWholeFile(path); existing.ok()) {
     if (*existing == signed_note) {
       result.already_issued = true;
       return result;
@@ -276,7 +237,7 @@ absl::StatusOr<CheckpointStore::AddResult> CheckpointStore::Add(const Checkpoint
   std::string tmp = absl::StrCat(dir_, "/.", result.file, ".tmp-XXXXXX");
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) return ErrnoError("cannot create a temporary file in", dir_);
-  bool ok = ::fchmod(fd, 0644) == 0 && WriteAll(fd, signed_note) && ::fsync(fd) == 0;
+  bool ok = ::fchmod(fd, 0644) == 0 && WriteAllFd(fd, signed_note) && ::fsync(fd) == 0;
   const absl::Status write_error = ok ? absl::OkStatus() : ErrnoError("cannot write", tmp);
   ::close(fd);
   if (!ok) {
@@ -294,7 +255,7 @@ absl::StatusOr<CheckpointStore::AddResult> CheckpointStore::Add(const Checkpoint
     return s;
   }
   ::unlink(tmp.c_str());
-  SyncDir(dir_);
+  SyncDir(dir_).IgnoreError();  // the file itself is synced; best effort
   return result;
 }
 

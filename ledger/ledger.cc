@@ -82,21 +82,6 @@ Event::BodyCase EffectiveKind(const Event& e) {
   return e.body_case();
 }
 
-const char* KindName(Event::BodyCase k) {
-  switch (k) {
-    case Event::kRaid: return "raid";
-    case Event::kArrest: return "arrest";
-    case Event::kHandover: return "handover";
-    case Event::kSentencing: return "sentencing";
-    case Event::kCorrection: return "correction";
-    case Event::kRetraction: return "retraction";
-    case Event::kReportedFigure: return "reported_figure";
-    case Event::kRelease: return "release";
-    case Event::BODY_NOT_SET: return "none";
-  }
-  return "unknown";
-}
-
 absl::Status ParseRecord(absl::string_view value, uint64_t position, StoredRecord* out) {
   absl::StatusOr<absl::string_view> bytes = RecordBytesFromValue(value, position);
   if (!bytes.ok()) return bytes.status();
@@ -557,9 +542,9 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
       const Event::BodyCase got = e.correction().replacement().body_case();
       if (want != got) {
         return EventError(absl::StatusCode::kInvalidArgument, i, e,
-                          absl::StrCat("correction.replacement: carries a ", KindName(got),
+                          absl::StrCat("correction.replacement: carries a ", BodyName(got),
                                        " body but its target \"", absl::CHexEscape(target),
-                                       "\" is a ", KindName(want)));
+                                       "\" is a ", BodyName(want)));
       }
     } else {
       retracted_in_batch.insert(target);

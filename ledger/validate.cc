@@ -37,6 +37,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace ledger {
@@ -665,5 +666,11 @@ bool IsValidStreamName(absl::string_view stream) {
 }
 
 #undef LEDGER_RETURN_IF_ERROR
+
+std::string BodyName(Event::BodyCase k) {
+  if (k == Event::BODY_NOT_SET) return "none";
+  const google::protobuf::FieldDescriptor* f = Event::descriptor()->FindFieldByNumber(k);
+  return f != nullptr ? f->name() : absl::StrCat("body_", static_cast<int>(k));
+}
 
 }  // namespace ledger

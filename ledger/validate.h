@@ -6,6 +6,8 @@
 
 #include <cstddef>
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
@@ -31,6 +33,11 @@ bool IsCurrencyCode(absl::string_view code);
 // The stream kinds of SPEC §2: "operation", "suspect", "case", "handover",
 // "figure". A stream is "<kind>/<name>" with a non-empty name.
 bool IsValidStreamName(absl::string_view stream);
+
+// The proto field name of a body ("raid", "arrest", ..., "release"), from
+// the descriptor, so a new body is named without code; "none" when no body
+// is set. Thread-safe.
+std::string BodyName(enforcement::v1::Event::BodyCase k);
 
 }  // namespace ledger
 

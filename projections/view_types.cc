@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "ledger/validate.h"
 #include "projections/json_writer.h"
 
 namespace projections {
@@ -44,20 +45,7 @@ std::string InstanceName(enforcement::v1::Instance i) {
   }
 }
 
-std::string KindName(Event::BodyCase k) {
-  switch (k) {
-    case Event::kRaid: return "raid";
-    case Event::kArrest: return "arrest";
-    case Event::kHandover: return "handover";
-    case Event::kSentencing: return "sentencing";
-    case Event::kCorrection: return "correction";
-    case Event::kRetraction: return "retraction";
-    case Event::kReportedFigure: return "reported_figure";
-    case Event::kRelease: return "release";
-    case Event::BODY_NOT_SET: return "none";
-  }
-  return "unknown";
-}
+std::string KindName(Event::BodyCase k) { return ledger::BodyName(k); }
 
 std::string TimelineKindName(TimelineKind k) {
   switch (k) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "ledger/file_io.h"
 #include "projections/projector.h"
 #include "projections/sorted_run.h"
 #include "projections/views_internal.h"
@@ -115,16 +116,6 @@ absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_ou
   return absl::OkStatus();
 }
 
-absl::Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", dir, ": ", strerror(errno)));
-  const int rc = fsync(fd);
-  const int err = errno;
-  close(fd);
-  if (rc != 0) return absl::InternalError(absl::StrCat("cannot sync ", dir, ": ", strerror(err)));
-  return absl::OkStatus();
-}
-
 std::string BuildingMarker(const std::string& dir) {
   return absl::StrCat(dir, "/", kBuildingFileName);
 }
@@ -140,7 +131,7 @@ absl::Status CreateBuildingMarker(const std::string& dir) {
   const int err = errno;
   close(fd);
   if (rc != 0) return absl::InternalError(absl::StrCat("cannot sync ", path, ": ", strerror(err)));
-  return SyncDir(dir);
+  return ledger::SyncDir(dir);
 }
 
 absl::Status RemoveBuildingMarker(const std::string& dir) {
@@ -148,7 +139,7 @@ absl::Status RemoveBuildingMarker(const std::string& dir) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return absl::InternalError(absl::StrCat("cannot remove ", path, ": ", strerror(errno)));
   }
-  return SyncDir(dir);
+  return ledger::SyncDir(dir);
 }
 
 std::string HashBytes(const merkle::Hash& h) {

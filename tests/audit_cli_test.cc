@@ -45,6 +45,9 @@
 
 namespace {
 
+using testing_support::Quote;
+using testing_support::Python;
+
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing::Not;
@@ -55,16 +58,6 @@ using testing_support::TempDir;
 using testing_support::WriteFileOrDie;
 
 constexpr char kOrigin[] = "test.example/log";
-
-std::string Quote(const std::string& s) {
-  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
-}
-
-// Debian's interpreter has python3-cryptography and python3-protobuf; a
-// python3 earlier on PATH (pyenv, venv) may not.
-std::string Python() {
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
 
 bool LongMode() {
   const char* v = std::getenv("LEDGER_TEST_LONG");

@@ -15,11 +15,11 @@
 
 namespace {
 
+using testing_support::Quote;
+
 using testing::HasSubstr;
 using testing_support::CommandResult;
 using testing_support::TempDir;
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 constexpr char kMapping[] =
     "event_id = column id\n"

@@ -22,12 +22,13 @@
 
 namespace {
 
+using testing_support::Quote;
+
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing_support::CommandResult;
 using testing_support::TempDir;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 std::string Bin() { return Quote(testing_support::LedgerBinary()); }
 std::string Mapping() { return Quote(testing_support::SourceDir() + "/data/generated.mapping"); }
 

@@ -30,10 +30,10 @@
 
 namespace {
 
+using testing_support::Quote;
+
 using testing_support::CommandResult;
 using testing_support::TempDir;
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 bool EnvIs(const char* name, const char* value) {
   const char* v = std::getenv(name);

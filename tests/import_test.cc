@@ -26,22 +26,11 @@
 
 namespace {
 
+using testing_support::Quote;
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing_support::CommandResult;
 using testing_support::TempDir;
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
 
 std::string Line(const Event& e) {
   std::string json;

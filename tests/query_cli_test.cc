@@ -24,6 +24,7 @@
 
 namespace {
 
+using testing_support::Quote;
 using google::protobuf::Value;
 using testing::HasSubstr;
 using testing::Not;
@@ -35,18 +36,6 @@ constexpr char kRaid[] = "xinhua-2024-04-01-muse-raid";
 constexpr char kMuseHandover[] = "xinhua-2024-04-01-muse-handover-352";
 constexpr char kRingleader[] = "cn-ringleader-yunnan-01";
 constexpr char kCase[] = "cn-fraud-ringleader-yunnan-01";
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
 
 Value ParseJson(const std::string& text) {
   Value v;

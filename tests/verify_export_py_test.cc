@@ -24,6 +24,9 @@
 namespace ledger {
 namespace {
 
+using testing_support::Quote;
+using testing_support::Python;
+
 using testing::HasSubstr;
 using testing_support::CommandResult;
 using testing_support::RaidEvent;
@@ -35,12 +38,6 @@ constexpr char kOrigin[] = "test.example/log";
 
 // Debian's interpreter has python3-cryptography (tools/install-deps); a
 // python3 earlier on PATH (pyenv, venv) may not.
-std::string Python() { return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
-
-std::string Quote(const std::string& s) {
-  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
-}
-
 void AppendVarint(uint64_t v, std::string* out) {
   while (v >= 0x80) {
     out->push_back(static_cast<char>((v & 0x7F) | 0x80));

@@ -29,6 +29,23 @@ TempDir::~TempDir() {
 
 std::string SourceDir() { return LEDGER_SOURCE_DIR; }
 std::string LedgerBinary() { return LEDGER_BINARY; }
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
+std::string Python() {
+  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
 std::string VectorsDir() {
   const char* v = std::getenv("LEDGER_VECTORS_DIR");
   return v && *v ? v : LEDGER_VECTORS_DIR;

@@ -31,6 +31,14 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
+// `s` quoted for /bin/sh: in single quotes, any ' inside escaped.
+std::string Quote(const std::string& s);
+
+// The python3 to run tools/verify_export.py with: Debian's (which has
+// python3-cryptography and python3-protobuf) when present; a python3
+// earlier on PATH (pyenv, venv) may lack them.
+std::string Python();
+
 // Runs `command` with /bin/sh -c, feeding `stdin_data` to its standard input.
 CommandResult RunCommand(const std::string& command, const std::string& stdin_data = "");
 

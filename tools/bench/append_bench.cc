@@ -44,7 +44,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -62,15 +61,18 @@
 #include "rocksdb/utilities/options_util.h"
 #include "rocksdb/version.h"
 #include "rocksdb/write_batch.h"
+#include "tools/bench/bench_util.h"
 
 // The generator is not in any library (CMake builds each tools/bench/*_bench.cc
-// alone, linked with cli_lib): it is compiled as part of this program.
+// alone, linked with bench_util and cli_lib): it is compiled as part of this program.
 #include "tools/bench/synthetic_events.cc"
 
 namespace {
 
 using enforcement::v1::Event;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Median;
+using bench::Seconds;
 
 // ---------------------------------------------------------------------------
 // Options
@@ -100,69 +102,37 @@ constexpr char kUsage[] =
     "  --json              print JSON instead of a table\n"
     "  --json-file PATH    also write the JSON to PATH\n";
 
-[[noreturn]] void Usage(const std::string& error) {
-  if (!error.empty()) std::fprintf(stderr, "append_bench: %s\n", error.c_str());
-  std::fputs(kUsage, stderr);
-  std::exit(error.empty() ? 0 : 2);
-}
-
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    auto take = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= argc) Usage(arg + " needs a value");
-      return argv[++i];
-    };
-    auto take_u64 = [&](uint64_t min) {
-      const std::string v = take();
-      uint64_t n = 0;
-      if (!absl::SimpleAtoi(v, &n) || n < min) Usage(absl::StrCat(arg, ": bad value \"", v, "\""));
-      return n;
-    };
-    if (arg == "--help" || arg == "-h") {
-      Usage("");
-    } else if (arg == "--events") {
-      c.events = take_u64(1);
+  bench::Args args(argc, argv, "append_bench", kUsage);
+  while (args.Next()) {
+    const std::string& arg = args.name();
+    if (arg == "--events") {
+      c.events = args.U64(1);
     } else if (arg == "--events-batch1") {
-      c.events_batch1 = take_u64(1);
+      c.events_batch1 = args.U64(1);
     } else if (arg == "--batch-sizes") {
-      c.batch_sizes.clear();
-      for (absl::string_view part : absl::StrSplit(take(), ',', absl::SkipEmpty())) {
-        uint64_t b = 0;
-        if (!absl::SimpleAtoi(part, &b) || b == 0) {
-          Usage(absl::StrCat("--batch-sizes: bad size \"", part, "\""));
-        }
-        c.batch_sizes.push_back(b);
-      }
-      if (c.batch_sizes.empty()) Usage("--batch-sizes: empty list");
+      c.batch_sizes = args.U64List();
+      if (c.batch_sizes.empty()) args.Usage("--batch-sizes: empty list");
     } else if (arg == "--dir") {
-      c.dir = take();
+      c.dir = args.Value();
     } else if (arg == "--repeat") {
-      c.repeat = static_cast<int>(take_u64(1));
+      c.repeat = static_cast<int>(args.U64(1));
     } else if (arg == "--seed") {
-      c.seed = take_u64(0);
+      c.seed = args.U64(0);
     } else if (arg == "--only") {
-      for (absl::string_view part : absl::StrSplit(take(), ',', absl::SkipEmpty())) {
+      for (absl::string_view part : absl::StrSplit(args.Value(), ',', absl::SkipEmpty())) {
         if (part != "ledger" && part != "raw-full" && part != "raw-records") {
-          Usage(absl::StrCat("--only: unknown variant \"", part, "\""));
+          args.Usage(absl::StrCat("--only: unknown variant \"", part, "\""));
         }
         c.only.insert(std::string(part));
       }
     } else if (arg == "--json") {
       c.json = true;
     } else if (arg == "--json-file") {
-      c.json_file = take();
+      c.json_file = args.Value();
     } else {
-      Usage(absl::StrCat("unknown argument \"", arg, "\""));
+      args.Usage(absl::StrCat("unknown argument \"", arg, "\""));
     }
   }
   return c;
@@ -210,6 +180,7 @@ rocksdb::DBOptions LedgerDBOptions() {
   dbo.create_if_missing = true;
   dbo.create_missing_column_families = true;
   dbo.keep_log_file_num = 4;
+  dbo.max_total_wal_size = 64 << 20;  // as ledger/ledger.cc (the bench checks OPTIONS match)
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   return dbo;
 }
@@ -353,10 +324,6 @@ class TempDir {
   std::exit(1);
 }
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 // The latest OPTIONS file of the database at `path`, without comments and
 // without lines naming the directory itself.
 std::string OptionsText(const std::string& path) {
@@ -404,7 +371,7 @@ RunResult RunLedger(const Config& c, const Workload& w, uint64_t n, uint64_t b) 
                       merkle::ToHex(w.roots.at(n)), ")"));
   }
   RunResult r;
-  r.seconds = Seconds(start, end);
+  r.seconds = Seconds(end - start);
   l->reset();
   r.options_text = OptionsText(dir.path());
   return r;
@@ -460,7 +427,7 @@ RunResult RunRaw(const Config& c, const Workload& w, uint64_t n, uint64_t b, boo
   }
   const auto end = Clock::now();
   RunResult r;
-  r.seconds = Seconds(start, end);
+  r.seconds = Seconds(end - start);
   for (auto* h : cf) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db->Close().PermitUncheckedError();
   db.reset();
@@ -484,13 +451,6 @@ void CheckSameOptions(const std::string& ledger_text, const std::string& raw_tex
                         "\"; update LedgerDBOptions()/FamilyDescriptors() to match ledger.cc"));
     }
   }
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 struct Row {
@@ -529,7 +489,7 @@ int main(int argc, char** argv) {
   const Workload w = Prepare(c);
   const uint64_t n_max = w.events.size();
   std::fprintf(stderr, "append_bench: %" PRIu64 " events ready in %.1f s\n", n_max,
-               Seconds(prep_start, Clock::now()));
+               Seconds(Clock::now() - prep_start));
 
   std::vector<Row> rows;
   for (uint64_t b : c.batch_sizes) {

@@ -19,14 +19,11 @@
 // Usage: import_bench [--events N] [--small N] [--seed S] [--dir /tmp]
 //                     [--ledger PATH] [--mapping PATH] [--no-csv] [--keep] [--json]
 // Results go to stdout (a table, or JSON with --json); progress to stderr.
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -37,11 +34,12 @@
 #include "absl/strings/str_format.h"
 #include "enforcement/v1/event.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/bench/bench_util.h"
 #include "tools/cli/import_json.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Config {
   uint64_t events = 1000000;
@@ -76,13 +74,10 @@ ChildResult Run(const std::vector<std::string>& argv, const std::string& out_pat
     execv(args[0], args.data());
     _exit(127);
   }
-  int status = 0;
-  struct rusage usage;
-  std::memset(&usage, 0, sizeof(usage));
-  wait4(pid, &status, 0, &usage);
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.max_rss_kb = usage.ru_maxrss;
+  const bench::ChildExit e = bench::WaitChild(pid, start);
+  r.seconds = e.wall_s;
+  r.exit_code = e.exit_code;
+  r.max_rss_kb = e.max_rss_kib;
   std::ifstream in(out_path);
   std::getline(in, r.out, '\0');
   return r;
@@ -108,7 +103,7 @@ double ParseRate(const std::string& path, uint64_t expected, Fn parse) {
     if (!parse(line)) Die(absl::StrCat(path, ":", n + 1, ": the baseline parser refused a line"));
     ++n;
   }
-  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const double secs = bench::Seconds(Clock::now() - start);
   if (n != expected) Die(absl::StrCat(path, ": ", n, " lines, expected ", expected));
   return static_cast<double>(n) / secs;
 }

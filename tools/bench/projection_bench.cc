@@ -34,11 +34,8 @@
 //                         [--keep] [--reuse] [--json] [--json-file PATH]
 // Results go to stdout (a table, or JSON with --json); progress to stderr.
 // docs/PERFORMANCE.md ("Projections") records the figures measured with it.
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,17 +63,20 @@
 #include "absl/strings/str_split.h"
 #include "enforcement/v1/event.pb.h"
 #include "enforcement/v1/ledger_record.pb.h"
-#include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "projections/view_types.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
+#include "tools/bench/bench_util.h"
 #include "tools/cli/gen.h"
 
 namespace {
 
 using enforcement::v1::Event;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Median;
+using bench::Seconds;
+using bench::ThreadCpuMicros;
 
 constexpr size_t kBuildBatch = 10000;
 constexpr size_t kTimelineLimit = 1000;
@@ -115,54 +115,24 @@ constexpr char kUsage[] =
     "  --json                 print JSON instead of a table\n"
     "  --json-file PATH       also write the JSON to PATH\n";
 
-[[noreturn]] void Usage(const std::string& error) {
-  if (!error.empty()) std::fprintf(stderr, "projection_bench: %s\n", error.c_str());
-  std::fputs(kUsage, stderr);
-  std::exit(error.empty() ? 0 : 2);
-}
-
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    auto take = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= argc) Usage(arg + " needs a value");
-      return argv[++i];
-    };
-    auto take_u64 = [&](uint64_t min) {
-      const std::string v = take();
-      uint64_t n = 0;
-      if (!absl::SimpleAtoi(v, &n) || n < min) Usage(absl::StrCat(arg, ": bad value \"", v, "\""));
-      return n;
-    };
-    if (arg == "--help" || arg == "-h") {
-      Usage("");
-    } else if (arg == "--events") {
-      c.events.clear();
-      for (absl::string_view part : absl::StrSplit(take(), ',', absl::SkipEmpty())) {
-        uint64_t n = 0;
-        if (!absl::SimpleAtoi(part, &n) || n == 0) Usage(absl::StrCat("--events: bad size \"", part, "\""));
-        c.events.push_back(n);
-      }
-      if (c.events.empty()) Usage("--events: empty list");
+  bench::Args args(argc, argv, "projection_bench", kUsage);
+  while (args.Next()) {
+    const std::string& arg = args.name();
+    if (arg == "--events") {
+      c.events = args.U64List();
+      if (c.events.empty()) args.Usage("--events: empty list");
     } else if (arg == "--dir") {
-      c.dir = take();
+      c.dir = args.Value();
     } else if (arg == "--seed") {
-      c.seed = take_u64(0);
+      c.seed = args.U64(0);
     } else if (arg == "--repeat") {
-      c.repeat = static_cast<int>(take_u64(1));
+      c.repeat = static_cast<int>(args.U64(1));
     } else if (arg == "--suspect-queries") {
-      c.suspect_queries = take_u64(1);
+      c.suspect_queries = args.U64(1);
     } else if (arg == "--timeline-queries") {
-      c.timeline_queries = take_u64(1);
+      c.timeline_queries = args.U64(1);
     } else if (arg == "--keep") {
       c.keep = true;
     } else if (arg == "--reuse") {
@@ -171,27 +141,12 @@ Config ParseArgs(int argc, char** argv) {
     } else if (arg == "--json") {
       c.json = true;
     } else if (arg == "--json-file") {
-      c.json_file = take();
+      c.json_file = args.Value();
     } else {
-      Usage(absl::StrCat("unknown argument \"", arg, "\""));
+      args.Usage(absl::StrCat("unknown argument \"", arg, "\""));
     }
   }
   return c;
-}
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double ThreadCpuMicros() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // Nearest-rank percentile of sorted values.
@@ -209,8 +164,28 @@ struct Latency {
   double entries_min = 0, entries_max = 0, entries_mean = 0;  // results per call
 };
 
-Latency Summarize(std::vector<double> wall, std::vector<double> cpu,
-                  const std::vector<double>& entries) {
+// Single calls, timed one by one, and the number of results of each.
+struct Calls {
+  std::vector<double> wall, cpu;  // microseconds: wall clock, the thread's CPU time
+  std::vector<double> entries;    // results per call (filled in by the caller)
+
+  // Returns fn()'s result, and records how long the call took.
+  template <typename Fn>
+  auto Time(Fn fn) {
+    const double c0 = ThreadCpuMicros();
+    const auto a = Clock::now();
+    auto result = fn();
+    const auto b = Clock::now();
+    const double c1 = ThreadCpuMicros();
+    wall.push_back(std::chrono::duration<double, std::micro>(b - a).count());
+    cpu.push_back(c1 - c0);
+    return result;
+  }
+};
+
+Latency Summarize(const Calls& calls) {
+  std::vector<double> wall = calls.wall, cpu = calls.cpu;
+  const std::vector<double>& entries = calls.entries;
   Latency l;
   l.calls = wall.size();
   std::sort(wall.begin(), wall.end());
@@ -238,16 +213,6 @@ Latency Summarize(std::vector<double> wall, std::vector<double> cpu,
 // fork + exec so that their peak RSS is theirs alone. They print one line of
 // results on stdout.
 
-std::vector<rocksdb::ColumnFamilyDescriptor> LedgerFamilies() {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* name :
-       {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
-        ledger::kEventIdsFamily, ledger::kMerkleFamily, ledger::kRetractedFamily}) {
-    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  return cfs;
-}
-
 // The process's own peak RSS (KiB) from /proc/self/status: a cross-check of
 // ru_maxrss.
 uint64_t VmHwmKib() {
@@ -270,7 +235,8 @@ int ChildRaw(const std::string& path) {
   rocksdb::DB* raw = nullptr;
   rocksdb::DBOptions dbo;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(dbo, path, LedgerFamilies(), &handles, &raw);
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(dbo, path, bench::LedgerFamilies(), &handles, &raw);
   if (!s.ok()) Fail(absl::StrCat("raw open ", path, ": ", s.ToString()));
   std::unique_ptr<rocksdb::DB> db(raw);
   const double open_s = Seconds(Clock::now() - t_open);
@@ -389,19 +355,15 @@ void WriteAll(int fd, const std::string& s) {
     ssize_t got;
     while ((got = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
     close(fds[0]);
-    int status = 0;
-    rusage ru{};
-    if (wait4(pid, &status, 0, &ru) != pid) _exit(3);
-    const double wall = Seconds(Clock::now() - t0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) out = "FAILED";
+    const bench::ChildExit e = bench::WaitChild(pid, t0);
+    if (!e.waited) _exit(3);
+    if (e.exit_code != 0) out = "FAILED";
     for (char& ch : out) {
       if (ch == '\n') ch = ' ';
     }
     WriteAll(response_fd,
-             absl::StrFormat("%.6f %.6f %.6f %d|%s\n", wall,
-                             ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-                             ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-                             static_cast<int64_t>(ru.ru_maxrss), out));
+             absl::StrFormat("%.6f %.6f %.6f %d|%s\n", e.wall_s, e.user_s, e.sys_s,
+                             static_cast<int64_t>(e.max_rss_kib), out));
   }
   _exit(0);
 }
@@ -462,23 +424,6 @@ struct Workload {
   double build_s = 0;
   uint64_t bytes_on_disk = 0;
 };
-
-void SettleLedger(const std::string& path) {
-  auto cfs = LedgerFamilies();
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::DBOptions dbo;
-  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  rocksdb::Status s = rocksdb::DB::Open(dbo, path, cfs, &handles, &raw);
-  if (!s.ok()) Fail(absl::StrCat("settle ", path, ": ", s.ToString()));
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  s = db->Flush(fo, handles);
-  if (!s.ok()) Fail(absl::StrCat("settle ", path, ": ", s.ToString()));
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  db->Close().PermitUncheckedError();
-}
 
 // Generates the events (the same whether or not the ledger is reused, so the
 // query keys are the same) and appends them unless `append` is false.
@@ -551,7 +496,7 @@ Workload Build(const Config& c, uint64_t n, const std::string& path, bool append
     if (auto s = l->Flush(); !s.ok()) Fail(s.ToString());
     if (l->GetHead().tree_size != n) Fail("the ledger has the wrong size");
     l.reset();
-    SettleLedger(path);
+    if (absl::Status s = bench::SettleLedger(path); !s.ok()) Fail(std::string(s.message()));
     w.build_s = Seconds(Clock::now() - t0);
   }
   return w;
@@ -598,41 +543,31 @@ QueryResults RunQueries(const Config& c, const Workload& w, const std::string& p
   }
 
   {  // suspects show
-    std::vector<double> wall, cpu, entries;
+    Calls calls;
     for (uint64_t i = 0; i < c.suspect_queries && !w.suspect_sample.empty(); ++i) {
       const std::string& id = w.suspect_sample[rng() % w.suspect_sample.size()];
-      const double c0 = ThreadCpuMicros();
-      const auto a = Clock::now();
-      auto s = v.GetSuspect(id);
-      const auto b = Clock::now();
-      const double c1 = ThreadCpuMicros();
+      auto s = calls.Time([&] { return v.GetSuspect(id); });
       if (!s.ok()) {
         if (s.status().code() != absl::StatusCode::kNotFound) Fail(s.status().ToString());
         ++q.suspect_not_found;  // e.g. its only arrest was retracted
       } else {
-        entries.push_back(static_cast<double>(s->events.size()));
+        calls.entries.push_back(static_cast<double>(s->events.size()));
       }
-      wall.push_back(std::chrono::duration<double, std::micro>(b - a).count());
-      cpu.push_back(c1 - c0);
     }
-    q.suspect = Summarize(wall, cpu, entries);
+    q.suspect = Summarize(calls);
   }
 
-  auto time_timeline = [&](const projections::TimelineQuery& tq, uint64_t calls) {
-    std::vector<double> wall, cpu, entries;
+  // One timed call of Timeline(tq), into `calls`.
+  auto timeline = [&](Calls& calls, const projections::TimelineQuery& tq) {
+    auto t = calls.Time([&] { return v.Timeline(tq); });
+    if (!t.ok()) Fail(t.status().ToString());
+    calls.entries.push_back(static_cast<double>(t->size()));
+  };
+  auto time_timeline = [&](const projections::TimelineQuery& tq, uint64_t n) {
+    Calls calls;
     (void)v.Timeline(tq);  // warm-up
-    for (uint64_t i = 0; i < calls; ++i) {
-      const double c0 = ThreadCpuMicros();
-      const auto a = Clock::now();
-      auto t = v.Timeline(tq);
-      const auto b = Clock::now();
-      const double c1 = ThreadCpuMicros();
-      if (!t.ok()) Fail(t.status().ToString());
-      entries.push_back(static_cast<double>(t->size()));
-      wall.push_back(std::chrono::duration<double, std::micro>(b - a).count());
-      cpu.push_back(c1 - c0);
-    }
-    return Summarize(wall, cpu, entries);
+    for (uint64_t i = 0; i < n; ++i) timeline(calls, tq);
+    return Summarize(calls);
   };
 
   // The raid/arrest location country with the most events: its timeline is
@@ -672,23 +607,15 @@ QueryResults RunQueries(const Config& c, const Workload& w, const std::string& p
     std::sort(ops.rbegin(), ops.rend());
     if (ops.size() > 20) ops.resize(20);
     if (!ops.empty()) q.op_id = ops.front().second;
-    std::vector<double> wall, cpu, entries;
+    Calls calls;
     for (const auto& [n, id] : ops) (void)v.Timeline({projections::TimelineKind::kOperation, id});
     for (uint64_t i = 0; i < c.timeline_queries && !ops.empty(); ++i) {
       projections::TimelineQuery tq;
       tq.kind = projections::TimelineKind::kOperation;
       tq.key = ops[i % ops.size()].second;
-      const double c0 = ThreadCpuMicros();
-      const auto a = Clock::now();
-      auto t = v.Timeline(tq);
-      const auto b = Clock::now();
-      const double c1 = ThreadCpuMicros();
-      if (!t.ok()) Fail(t.status().ToString());
-      entries.push_back(static_cast<double>(t->size()));
-      wall.push_back(std::chrono::duration<double, std::micro>(b - a).count());
-      cpu.push_back(c1 - c0);
+      timeline(calls, tq);
     }
-    q.op_timeline = Summarize(wall, cpu, entries);
+    q.op_timeline = Summarize(calls);
   }
   views->reset();
   // The live store only: the snapshots under views/snapshots are hard links

@@ -27,7 +27,6 @@
 //                    [--seed S] [--keep] [--skip-proofs] [--skip-verify] [--json]
 // Results go to stdout (a table, or JSON with --json); progress to stderr.
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,10 +41,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "ledger/key_coding.h"
@@ -54,15 +51,18 @@
 #include "ledger/proof_json.h"
 #include "rocksdb/db.h"
 #include "rocksdb/version.h"
+#include "tools/bench/bench_util.h"
 
 // The generator is not in any library (CMake builds each tools/bench/*_bench.cc
-// alone, linked with cli_lib): it is compiled as part of this program.
+// alone, linked with bench_util and cli_lib): it is compiled as part of this program.
 #include "tools/bench/synthetic_events.cc"
 
 namespace {
 
 using enforcement::v1::Event;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Seconds;
+using bench::ThreadCpuMicros;
 
 struct Config {
   std::vector<uint64_t> sizes = {1000000, 10000000};
@@ -92,12 +92,6 @@ constexpr char kUsage[] =
     "  --skip-verify        only the proof timings\n"
     "  --json               print JSON instead of a table\n";
 
-[[noreturn]] void Usage(const std::string& error) {
-  if (!error.empty()) std::fprintf(stderr, "proof_bench: %s\n", error.c_str());
-  std::fputs(kUsage, stderr);
-  std::exit(error.empty() ? 0 : 2);
-}
-
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "proof_bench: %s\n", what.c_str());
   std::exit(1);
@@ -105,38 +99,22 @@ constexpr char kUsage[] =
 
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto take = [&]() -> std::string {
-      if (i + 1 >= argc) Usage(arg + " needs a value");
-      return argv[++i];
-    };
-    auto take_u64 = [&](uint64_t min) {
-      const std::string v = take();
-      uint64_t n = 0;
-      if (!absl::SimpleAtoi(v, &n) || n < min) Usage(absl::StrCat(arg, ": bad value \"", v, "\""));
-      return n;
-    };
-    if (arg == "--help" || arg == "-h") {
-      Usage("");
-    } else if (arg == "--sizes") {
-      c.sizes.clear();
-      for (absl::string_view part : absl::StrSplit(take(), ',', absl::SkipEmpty())) {
-        uint64_t n = 0;
-        if (!absl::SimpleAtoi(part, &n) || n == 0)
-          Usage(absl::StrCat("--sizes: bad size \"", part, "\""));
-        c.sizes.push_back(n);
-      }
+  // Options are "--name value" only: "--name=value" is an unknown argument.
+  bench::Args args(argc, argv, "proof_bench", kUsage, /*split_equals=*/false);
+  while (args.Next()) {
+    const std::string& arg = args.name();
+    if (arg == "--sizes") {
+      c.sizes = args.U64List();
     } else if (arg == "--proofs") {
-      c.proofs = take_u64(1);
+      c.proofs = args.U64(1);
     } else if (arg == "--verify-events") {
-      c.verify_events = take_u64(1);
+      c.verify_events = args.U64(1);
     } else if (arg == "--repeat") {
-      c.repeat = static_cast<int>(take_u64(1));
+      c.repeat = static_cast<int>(args.U64(1));
     } else if (arg == "--dir") {
-      c.dir = take();
+      c.dir = args.Value();
     } else if (arg == "--seed") {
-      c.seed = take_u64(0);
+      c.seed = args.U64(0);
     } else if (arg == "--keep") {
       c.keep = true;
     } else if (arg == "--reuse") {
@@ -148,36 +126,28 @@ Config ParseArgs(int argc, char** argv) {
     } else if (arg == "--json") {
       c.json = true;
     } else {
-      Usage(absl::StrCat("unknown argument \"", arg, "\""));
+      args.Usage(absl::StrCat("unknown argument \"", arg, "\""));
     }
   }
   return c;
 }
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// CPU time of the calling thread, in microseconds. On a shared machine the
-// wall-clock tail of a 50-us operation is mostly time spent descheduled; the
-// thread's CPU time (user + system, so reads from the page cache count) is
-// what the operation itself costs.
+// CPU time (user + system) of the whole process, all threads, in seconds.
 double ProcessCpuSeconds() {
   rusage u;
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
-double ThreadCpuMicros() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
+// Not bench::Median: for an even count this is the upper of the two middle
+// values.
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// Percentile of sorted values, nearest rank.
+// Percentile of sorted values: the value at rank p% of the count, rounded
+// (projection_bench rounds the rank up instead).
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.5);
@@ -251,31 +221,9 @@ double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t
   return Seconds(Clock::now() - start);
 }
 
-// Flushes every memtable of the (closed) ledger at `path` to table files,
-// with RocksDB directly, so that its write-ahead log is no longer needed and
-// readers find the records in SSTs. See "WAL retention" in
-// docs/PERFORMANCE.md: without this a reader replays every WAL the writer
-// kept, at each open, and iterates the records from memtables.
+// bench::SettleLedger (flushes the closed ledger's memtables), or Fail.
 void SettleLedger(const std::string& path) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* name :
-       {ledger::kMetaFamily, ledger::kRecordsFamily, ledger::kStreamsFamily,
-        ledger::kEventIdsFamily, ledger::kMerkleFamily, ledger::kRetractedFamily}) {
-    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::DBOptions dbo;
-  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  rocksdb::Status s = rocksdb::DB::Open(dbo, path, cfs, &handles, &raw);
-  if (!s.ok()) Fail(absl::StrCat("settle ", path, ": ", s.ToString()));
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  s = db->Flush(fo, handles);
-  if (!s.ok()) Fail(absl::StrCat("settle ", path, ": ", s.ToString()));
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  db->Close().PermitUncheckedError();
+  if (absl::Status s = bench::SettleLedger(path); !s.ok()) Fail(std::string(s.message()));
 }
 
 std::unique_ptr<ledger::Ledger> OpenReader(const std::string& path) {

@@ -1,8 +1,8 @@
 // A deterministic generator of realistic synthetic enforcement events, for
 // the benchmark programs in tools/bench/ (append, projection rebuild, proofs,
-// import). Not part of any library: CMake builds only tools/bench/*_bench.cc,
-// so a bench program that uses this generator includes synthetic_events.cc
-// directly (see append_bench.cc).
+// import). Not part of any library: CMake builds only tools/bench/*_bench.cc
+// and bench_util.cc, so a bench program that uses this generator includes
+// synthetic_events.cc directly (see append_bench.cc).
 //
 // What it produces (docs/PERFORMANCE.md describes the figures measured with it):
 //  - a mix of raids (20%), arrests (35%), handovers (15%) and sentencings

@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "enforcement/v1/ledger_record.pb.h"
+#include "ledger/file_io.h"
 
 namespace cli {
 namespace {
@@ -30,29 +31,11 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   return absl::UnavailableError(msg);
 }
 
-bool WriteAllFd(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 std::string DirOf(const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   return dir.empty() ? std::string(".") : dir.string();
 }
 
-void SyncDir(const std::string& dir) {
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
 
 struct FileCloser {
   void operator()(FILE* f) const {
@@ -67,28 +50,7 @@ constexpr uint64_t kMaxExportRecord = (uint64_t{1} << 20) + 1024;
 }  // namespace
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open", path);
-  std::string out;
-  char buf[65536];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      absl::Status s = ErrnoStatus("cannot read", path);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " is larger than ", max_bytes, " bytes: not a file of this kind"));
-    }
-  }
-  ::close(fd);
-  return out;
+  return ledger::ReadWholeFile(path, max_bytes);
 }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
@@ -97,7 +59,7 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
       absl::StrCat(dir, "/.", std::filesystem::path(path).filename().string(), ".tmp-XXXXXX");
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) return ErrnoStatus("cannot create a temporary file in", dir);
-  const bool ok = ::fchmod(fd, 0644) == 0 && WriteAllFd(fd, data) && ::fsync(fd) == 0;
+  const bool ok = ::fchmod(fd, 0644) == 0 && ledger::WriteAllFd(fd, data) && ::fsync(fd) == 0;
   absl::Status s = ok ? absl::OkStatus() : ErrnoStatus("cannot write", tmp);
   if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("cannot write", tmp);
   if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -107,7 +69,7 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
     ::unlink(tmp.c_str());
     return s;
   }
-  SyncDir(dir);
+  ledger::SyncDir(dir).IgnoreError();  // the file itself is synced; best effort
   return absl::OkStatus();
 }
 
@@ -120,14 +82,14 @@ absl::Status CreateFileExclusively(const std::string& path, absl::string_view da
     return ErrnoStatus("cannot create", path);
   }
   // The umask can only have removed bits; make the mode exactly `mode`.
-  bool ok = ::fchmod(fd, mode) == 0 && WriteAllFd(fd, data) && ::fsync(fd) == 0;
+  bool ok = ::fchmod(fd, mode) == 0 && ledger::WriteAllFd(fd, data) && ::fsync(fd) == 0;
   absl::Status s = ok ? absl::OkStatus() : ErrnoStatus("cannot write", path);
   if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("cannot write", path);
   if (!s.ok()) {
     ::unlink(path.c_str());
     return s;
   }
-  SyncDir(DirOf(path));
+  ledger::SyncDir(DirOf(path)).IgnoreError();  // the file itself is synced; best effort
   return absl::OkStatus();
 }
 

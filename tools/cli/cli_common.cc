@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "ledger/validate.h"
 
 namespace cli {
 
@@ -312,11 +314,23 @@ std::string FormatOccurred(const google::protobuf::Timestamp& ts,
   }
 }
 
+std::optional<size_t> FailedIndex(const absl::Status& status) {
+  auto payload = status.GetPayload(ledger::kFailedIndexPayload);
+  if (!payload) return std::nullopt;
+  std::optional<uint64_t> v = ParseUint(std::string(*payload));
+  if (!v) return std::nullopt;
+  return static_cast<size_t>(*v);
+}
+
+std::string EventMessage(const absl::Status& status, size_t index) {
+  absl::string_view msg = status.message();
+  absl::ConsumePrefix(&msg, absl::StrCat("event ", index, " "));
+  return std::string(msg);
+}
+
 std::string BodyKind(const enforcement::v1::Event& event) {
   if (event.body_case() == enforcement::v1::Event::BODY_NOT_SET) return "(none)";
-  const google::protobuf::FieldDescriptor* f =
-      enforcement::v1::Event::descriptor()->FindFieldByNumber(event.body_case());
-  return f != nullptr ? f->name() : "(unknown)";
+  return ledger::BodyName(event.body_case());
 }
 
 std::string WithThousands(uint64_t n) {

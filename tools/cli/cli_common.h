@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -192,6 +193,13 @@ std::string FormatOccurred(const google::protobuf::Timestamp& ts,
                            enforcement::v1::Precision precision);
 // The name of the event's body field ("raid", "handover", ...), or "(none)".
 std::string BodyKind(const enforcement::v1::Event& event);
+
+// The index of the input event an Append error concerns (ledger.h
+// kFailedIndexPayload), if the ledger said.
+std::optional<size_t> FailedIndex(const absl::Status& status);
+// The message of an Append error about input event `index`, without the
+// ledger's "event <index> " prefix: the CLI names the file line instead.
+std::string EventMessage(const absl::Status& status, size_t index);
 // "1,234,567".
 std::string WithThousands(uint64_t n);
 

@@ -35,24 +35,6 @@ constexpr uint64_t kDefaultBatch = 1000;
 constexpr uint64_t kMaxBatch = 1000000;
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 
-// The index of the input event an Append error concerns (ledger.h
-// kFailedIndexPayload), if the ledger said.
-std::optional<size_t> FailedIndex(const absl::Status& status) {
-  auto payload = status.GetPayload(ledger::kFailedIndexPayload);
-  if (!payload) return std::nullopt;
-  std::optional<uint64_t> v = ParseUint(std::string(*payload));
-  if (!v) return std::nullopt;
-  return static_cast<size_t>(*v);
-}
-
-// The message of an Append error about input event `index`, without the
-// ledger's "event <index> " prefix: the CLI names the file line instead.
-std::string EventMessage(const absl::Status& status, size_t index) {
-  absl::string_view msg = status.message();
-  absl::ConsumePrefix(&msg, absl::StrCat("event ", index, " "));
-  return std::string(msg);
-}
-
 // Opens an input file for reading events. A missing file is a usage error
 // (the argument is wrong); other failures are I/O errors.
 absl::StatusOr<std::unique_ptr<LineReader>> OpenInput(const Invocation& inv,

@@ -268,24 +268,6 @@ class ImportProgress {
 // ---------------------------------------------------------------------------
 // The committing side.
 
-// The index of the input event an Append error concerns (ledger.h
-// kFailedIndexPayload), if the ledger said.
-std::optional<size_t> FailedIndex(const absl::Status& status) {
-  auto payload = status.GetPayload(ledger::kFailedIndexPayload);
-  if (!payload) return std::nullopt;
-  std::optional<uint64_t> v = ParseUint(std::string(*payload));
-  if (!v) return std::nullopt;
-  return static_cast<size_t>(*v);
-}
-
-// The message of an Append error about input event `index`, without the
-// ledger's "event <index> " prefix: the CLI names the file line instead.
-std::string EventMessage(const absl::Status& status, size_t index) {
-  absl::string_view msg = status.message();
-  absl::ConsumePrefix(&msg, absl::StrCat("event ", index, " "));
-  return std::string(msg);
-}
-
 // Errors about one input event, which --rejects turns into a rejected row.
 bool IsRowError(const absl::Status& s) {
   switch (s.code()) {
