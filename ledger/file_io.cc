@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace ledger {
-namespace {
 
 absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   const int e = errno;
@@ -17,8 +16,6 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   if (e == ENOENT) return absl::NotFoundError(msg);
   return absl::UnavailableError(msg);
 }
-
-}  // namespace
 
 bool WriteAllFd(int fd, absl::string_view data) {
   while (!data.empty()) {

@@ -13,6 +13,10 @@
 
 namespace ledger {
 
+// "<what> <path>: <strerror(errno)>" as kNotFound when errno is ENOENT,
+// else kUnavailable. Call right after the failing system call.
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path);
+
 // Writes all of `data` to `fd`, retrying short writes and EINTR. False on an
 // error (errno tells which).
 bool WriteAllFd(int fd, absl::string_view data);

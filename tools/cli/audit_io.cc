@@ -24,12 +24,7 @@
 namespace cli {
 namespace {
 
-absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
-  const int e = errno;
-  std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(e));
-  if (e == ENOENT) return absl::NotFoundError(msg);
-  return absl::UnavailableError(msg);
-}
+using ledger::ErrnoStatus;
 
 std::string DirOf(const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
