@@ -541,6 +541,7 @@ absl::Status ValidateHandover(const Handover& handover, const FieldPath& at) {
 absl::Status ValidateSentencing(const Sentencing& s, const FieldPath& at) {
   LEDGER_RETURN_IF_ERROR(CheckRequired(s.case_id(), at.Field("case_id")));
   LEDGER_RETURN_IF_ERROR(CheckRequired(s.suspect_id(), at.Field("suspect_id")));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(s.court_country(), at.Field("court_country")));
   LEDGER_RETURN_IF_ERROR(
       CheckKnownEnum(s.role(), enforcement::v1::Role_IsValid, "Role", at.Field("role")));
   LEDGER_RETURN_IF_ERROR(CheckNonNegative(s.prison_months(), at.Field("prison_months")));

@@ -170,6 +170,7 @@ std::vector<std::string> ScopesOf(const Event& e) {
       const auto& t = e.sentencing();
       add(TimelineKind::kSuspect, t.suspect_id());
       add(TimelineKind::kCase, t.case_id());
+      add(TimelineKind::kCountry, t.court_country());
       break;
     }
     case Event::kReportedFigure: {

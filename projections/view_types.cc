@@ -174,6 +174,7 @@ std::string Summarize(const Event& e) {
       if (t.instance() != enforcement::v1::INSTANCE_UNSPECIFIED) {
         absl::StrAppend(&s, " (", InstanceName(t.instance()), " instance)");
       }
+      if (!t.court_country().empty()) absl::StrAppend(&s, "; court in ", t.court_country());
       return s;
     }
     case Event::kReportedFigure: {

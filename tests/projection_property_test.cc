@@ -284,6 +284,7 @@ class Generator {
         s->set_instance(static_cast<enforcement::v1::Instance>(Uniform(0, 3)));
         if (Chance(40)) s->set_suspect_name(Pick(names_));
         s->set_suspect_nationality(Maybe(countries_, 60));
+        s->set_court_country(Maybe(countries_, 50));
         break;
       }
       case Event::kRelease: {

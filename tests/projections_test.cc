@@ -549,6 +549,22 @@ TEST_F(ViewsTest, ReleaseIsTheStatusUntilALaterCustodyEvent) {
   EXPECT_THAT((*t)[3].summary, HasSubstr("release of s1 in CN: acquitted"));
 }
 
+TEST_F(ViewsTest, SentencingIsInItsCourtCountrysTimeline) {
+  Event t = Base("t1", "case/k1", kMar31 + 86400 * 30);
+  t.mutable_sentencing()->set_case_id("k1");
+  t.mutable_sentencing()->set_suspect_id("s1");
+  t.mutable_sentencing()->set_prison_months(12);
+  Event untold = t;
+  untold.set_event_id("t2");
+  t.mutable_sentencing()->set_court_country("CN");
+  Append({t, untold});
+  auto views = CaughtUp();
+  auto cn = views->Timeline({TimelineKind::kCountry, "CN"});
+  ASSERT_TRUE(cn.ok());
+  EXPECT_THAT(Ids(*cn), ElementsAre("t1"));  // a sentencing without court_country is in none
+  EXPECT_THAT((*cn)[0].summary, HasSubstr("court in CN"));
+}
+
 TEST_F(ViewsTest, RetractedReleaseRestoresThePreviousStatus) {
   const Event r = Release("r1", "s1", kMar31 + 86400 * 5);
   Append({Arrest("a1", "s1", "op1"), r});

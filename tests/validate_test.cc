@@ -253,6 +253,15 @@ TEST(ValidateEventTest, ReleaseWithoutSuspectOrWithABadCountryIsRefused) {
                         "(codes are upper case: \"CN\")"));
 }
 
+TEST(ValidateEventTest, SentencingCourtCountryMustBeAnIsoCode) {
+  Event event = RingleaderSentencing();
+  event.mutable_sentencing()->set_court_country("CN");
+  EXPECT_EQ(ValidateEvent(event), absl::OkStatus());
+  event.mutable_sentencing()->set_court_country("PRC");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("sentencing.court_country: \"PRC\" is not an ISO 3166-1 alpha-2 code"));
+}
+
 TEST(ValidateEventTest, EmptyOptionalCodesAndMessagesPass) {
   Event event = MuseRaid();
   event.mutable_raid()->clear_location();

@@ -268,6 +268,7 @@ std::set<std::pair<TimelineKind, std::string>> ScopesOfBody(const Event& e) {
   } else if (e.has_sentencing()) {
     add(TimelineKind::kSuspect, e.sentencing().suspect_id());
     add(TimelineKind::kCase, e.sentencing().case_id());
+    add(TimelineKind::kCountry, e.sentencing().court_country());
   } else if (e.has_reported_figure()) {
     add(TimelineKind::kCountry, e.reported_figure().from_country());
     add(TimelineKind::kCountry, e.reported_figure().to_country());
