@@ -599,7 +599,8 @@ std::string OverviewHelp() {
   out +=
       "\nOutput: tables for people by default; --json for programs. Errors go to\n"
       "stderr as \"ledger: COMMAND: message\". Progress of long work (import,\n"
-      "export, verify) goes to stderr, only when it is a terminal.\n"
+      "export, verify, rebuild, a query's catch-up of the views) goes to stderr,\n"
+      "only when it is a terminal.\n"
       "\nExit status:\n";
   std::vector<int> all;
   for (const ExitCodeInfo& e : ExitCodeTable()) all.push_back(e.code);
