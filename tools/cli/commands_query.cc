@@ -264,6 +264,13 @@ int RunSuspects(const Invocation& inv) {
   if (!ListOrShow(inv, &show, &id, &code)) return code;
   size_t limit = 0;
   if (!GetLimit(inv, 100, &limit, &code)) return code;
+  const std::string status = inv.args.GetOr("status", "");
+  if (!status.empty() && status != "detained" && status != "handed_over" &&
+      status != "sentenced" && status != "released") {
+    return inv.UsageError(absl::StrCat("--status: \"", status,
+                                       "\" is not a status (detained, handed_over, sentenced, "
+                                       "released)"));
+  }
   QueryContext ctx;
   if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
   const Views& v = ctx.answer();
@@ -301,13 +308,7 @@ int RunSuspects(const Invocation& inv) {
   }
 
   projections::SuspectFilter filter;
-  filter.status = inv.args.GetOr("status", "");
-  if (!filter.status.empty() && filter.status != "detained" && filter.status != "handed_over" &&
-      filter.status != "sentenced" && filter.status != "released") {
-    return inv.UsageError(absl::StrCat("--status: \"", filter.status,
-                                       "\" is not a status (detained, handed_over, sentenced, "
-                                       "released)"));
-  }
+  filter.status = status;
   filter.nationality = inv.args.GetOr("nationality", "");
   filter.operation_id = inv.args.GetOr("operation", "");
   filter.custody_country = inv.args.GetOr("custody", "");
