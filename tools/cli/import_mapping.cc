@@ -105,6 +105,13 @@ bool AllDigits(absl::string_view s) {
   return true;
 }
 
+// The value of a run of ASCII digits. REQUIRES: AllDigits(s), at most 9 digits.
+int DigitsValue(absl::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
 // Parses a date cell. The built-in forms, strictly: YYYY (year), YYYY-MM
 // (month), YYYY-MM-DD (day), RFC 3339 with a time (exact); then the
 // mapping's date_format lines in order.
@@ -114,7 +121,7 @@ bool ParseDate(absl::string_view cell, const std::vector<CsvMapping::DateFormat>
   int y = 0, m = 0, d = 0;
   auto in_range = [&](int year) { return year >= 1 && year <= 9999; };
   if (cell.size() == 4 && AllDigits(cell)) {
-    absl::SimpleAtoi(cell, &y);
+    y = DigitsValue(cell);
     if (in_range(y)) {
       *t = absl::FromCivil(absl::CivilYear(y), utc);
       *precision = enforcement::v1::PRECISION_YEAR;
@@ -123,8 +130,8 @@ bool ParseDate(absl::string_view cell, const std::vector<CsvMapping::DateFormat>
   }
   if (cell.size() == 7 && cell[4] == '-' && AllDigits(cell.substr(0, 4)) &&
       AllDigits(cell.substr(5, 2))) {
-    absl::SimpleAtoi(cell.substr(0, 4), &y);
-    absl::SimpleAtoi(cell.substr(5, 2), &m);
+    y = DigitsValue(cell.substr(0, 4));
+    m = DigitsValue(cell.substr(5, 2));
     if (in_range(y) && m >= 1 && m <= 12) {
       *t = absl::FromCivil(absl::CivilMonth(y, m), utc);
       *precision = enforcement::v1::PRECISION_MONTH;
@@ -135,9 +142,9 @@ bool ParseDate(absl::string_view cell, const std::vector<CsvMapping::DateFormat>
   }
   if (cell.size() == 10 && cell[4] == '-' && cell[7] == '-' && AllDigits(cell.substr(0, 4)) &&
       AllDigits(cell.substr(5, 2)) && AllDigits(cell.substr(8, 2))) {
-    absl::SimpleAtoi(cell.substr(0, 4), &y);
-    absl::SimpleAtoi(cell.substr(5, 2), &m);
-    absl::SimpleAtoi(cell.substr(8, 2), &d);
+    y = DigitsValue(cell.substr(0, 4));
+    m = DigitsValue(cell.substr(5, 2));
+    d = DigitsValue(cell.substr(8, 2));
     const absl::CivilDay day(y, m, d);
     if (in_range(y) && day.month() == m && day.day() == d) {
       *t = absl::FromCivil(day, utc);
