@@ -17,6 +17,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "ledger/json_text.h"
 #include "tools/cli/ndjson.h"
 
 namespace cli {
@@ -134,39 +135,13 @@ class Parser {
     return true;
   }
 
-  static int HexDigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
   bool Hex4(uint32_t* v) {
     if (end_ - p_ < 4) return Fail("truncated \\u escape");
-    *v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const int d = HexDigit(p_[i]);
-      if (d < 0) return Fail("invalid \\u escape: expected 4 hex digits");
-      *v = (*v << 4) | static_cast<uint32_t>(d);
+    if (!ledger::json_text::Hex4(absl::string_view(p_, 4), v)) {
+      return Fail("invalid \\u escape: expected 4 hex digits");
     }
     p_ += 4;
     return true;
-  }
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
   }
 
   // A JSON string at p_ (which must be '"'). The line is valid UTF-8.
@@ -218,7 +193,7 @@ class Parser {
             }
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
-          AppendUtf8(cp, out);
+          ledger::json_text::AppendUtf8(cp, out);
           break;
         }
         default:

@@ -1,0 +1,59 @@
+// Pieces of JSON text handling shared by the strict JSON readers
+// (ledger/proof_json.cc, tools/cli/import_json.cc): \u escapes and UTF-8
+// encoding of code points. Header-only, so that the fuzz builds
+// (tools/fuzz), which compile a fixed list of sources, need nothing more.
+#ifndef ENFORCEMENT_LEDGER_JSON_TEXT_H_
+#define ENFORCEMENT_LEDGER_JSON_TEXT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace ledger::json_text {
+
+// The value of a hex digit (either case), or -1.
+inline int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits at the start of `s` (a \u escape's), or false if there
+// are fewer than four or one is not a hex digit.
+inline bool Hex4(absl::string_view s, uint32_t* out) {
+  if (s.size() < 4) return false;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int d = HexDigit(s[i]);
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<uint32_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+// Appends the UTF-8 encoding of code point `cp` (REQUIRES: cp <= 0x10FFFF,
+// not a surrogate).
+inline void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+}  // namespace ledger::json_text
+
+#endif  // ENFORCEMENT_LEDGER_JSON_TEXT_H_
