@@ -45,14 +45,13 @@
 
 namespace {
 
-using testing_support::Quote;
-using testing_support::Python;
-
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing::Not;
 using testing_support::ArrestEvent;
 using testing_support::CommandResult;
+using testing_support::Python;
+using testing_support::Quote;
 using testing_support::ReadFileOrDie;
 using testing_support::TempDir;
 using testing_support::WriteFileOrDie;

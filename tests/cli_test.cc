@@ -27,47 +27,26 @@
 #include "ledger/merkle.h"
 #include "rocksdb/db.h"
 #include "tests/support/event_builders.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/paths.h"
 
 namespace {
 
-using testing_support::Quote;
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing::Not;
 using testing_support::CommandResult;
+using testing_support::NdjsonLine;
+using testing_support::NumberField;
+using testing_support::ParseJsonObject;
+using testing_support::Quote;
+using testing_support::StringField;
 using testing_support::TempDir;
-
-// One NDJSON line: the canonical proto3 JSON of `e`.
-std::string Line(const Event& e) {
-  std::string json;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(e, &json).ok());
-  return json + "\n";
-}
 
 std::string Lines(const std::vector<Event>& events) {
   std::string out;
-  for (const Event& e : events) out += Line(e);
+  for (const Event& e : events) out += NdjsonLine(e);
   return out;
-}
-
-google::protobuf::Struct ParseJsonObject(const std::string& text) {
-  google::protobuf::Struct s;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &s);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in: " << text;
-  return s;
-}
-
-double NumberField(const google::protobuf::Struct& s, const std::string& key) {
-  auto it = s.fields().find(key);
-  EXPECT_NE(it, s.fields().end()) << "no field " << key;
-  return it == s.fields().end() ? -1 : it->second.number_value();
-}
-
-std::string StringField(const google::protobuf::Struct& s, const std::string& key) {
-  auto it = s.fields().find(key);
-  EXPECT_NE(it, s.fields().end()) << "no field " << key;
-  return it == s.fields().end() ? "" : it->second.string_value();
 }
 
 // Reads a base-128 varint at *pos; false if truncated or too long.
@@ -219,7 +198,7 @@ TEST_F(CliTest, InitCreatesAnEmptyLedgerWithItsOrigin) {
 
 TEST_F(CliTest, InitRefusesAnExistingLedgerWithConflict) {
   Init();
-  ASSERT_EQ(Ledger("append", Line(testing_support::RaidEvent("r1", "op1"))).exit_code, 0);
+  ASSERT_EQ(Ledger("append", NdjsonLine(testing_support::RaidEvent("r1", "op1"))).exit_code, 0);
   CommandResult r = Ledger("init --origin other.example/log");
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("already exists"));
@@ -238,7 +217,7 @@ TEST_F(CliTest, InitWithoutOriginIsUsageError) {
 TEST_F(CliTest, CommandsOnAMissingLedgerExitNotFound) {
   for (const char* cmd : {"head", "read", "verify", "export --format ndjson", "append"}) {
     SCOPED_TRACE(cmd);
-    CommandResult r = Ledger(cmd, Line(testing_support::RaidEvent("r1", "op1")));
+    CommandResult r = Ledger(cmd, NdjsonLine(testing_support::RaidEvent("r1", "op1")));
     EXPECT_EQ(r.exit_code, 5) << r.err;
     EXPECT_THAT(r.err, HasSubstr("no ledger at"));
     EXPECT_THAT(r.err, HasSubstr("ledger init"));
@@ -273,7 +252,7 @@ TEST_F(CliTest, AppendFromStdinReportsPositionsAndVersions) {
 
 TEST_F(CliTest, AppendTablePrintsOneRowPerEvent) {
   Init();
-  CommandResult r = Ledger("append -", Line(testing_support::ArrestEvent("a1", "s1")));
+  CommandResult r = Ledger("append -", NdjsonLine(testing_support::ArrestEvent("a1", "s1")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("POSITION"));
   EXPECT_THAT(r.out, HasSubstr("suspect/s1"));
@@ -282,7 +261,7 @@ TEST_F(CliTest, AppendTablePrintsOneRowPerEvent) {
 
 TEST_F(CliTest, AppendingTheSameEventAgainReportsDuplicateAndWritesNothing) {
   Init();
-  const std::string in = Line(testing_support::RaidEvent("r1", "op1"));
+  const std::string in = NdjsonLine(testing_support::RaidEvent("r1", "op1"));
   ASSERT_EQ(Ledger("append", in).exit_code, 0);
   CommandResult r = Ledger("append --json", in);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -306,18 +285,18 @@ TEST_F(CliTest, AppendWithStreamRefusesAnEventOfAnotherStream) {
 TEST_F(CliTest, AppendWithExpectedVersionMismatchExitsConflictNamingStreamAndVersions) {
   Init();
   ASSERT_EQ(Ledger("append --stream operation/op1 --expected-version none",
-                   Line(testing_support::RaidEvent("r1", "op1")))
+                   NdjsonLine(testing_support::RaidEvent("r1", "op1")))
                 .exit_code,
             0);
   CommandResult r = Ledger("append --stream operation/op1 --expected-version none",
-                           Line(testing_support::RaidEvent("r2", "op1")));
+                           NdjsonLine(testing_support::RaidEvent("r2", "op1")));
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("operation/op1"));
   EXPECT_THAT(r.err, HasSubstr("version 0"));
   EXPECT_THAT(r.err, HasSubstr("expected no stream"));
 
   r = Ledger("append --stream operation/op1 --expected-version 7",
-             Line(testing_support::RaidEvent("r2", "op1")));
+             NdjsonLine(testing_support::RaidEvent("r2", "op1")));
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("operation/op1"));
   EXPECT_THAT(r.err, HasSubstr("version 0"));
@@ -325,7 +304,7 @@ TEST_F(CliTest, AppendWithExpectedVersionMismatchExitsConflictNamingStreamAndVer
   EXPECT_EQ(TreeSize(), 1);
 
   r = Ledger("append --stream operation/op1 --expected-version 0",
-             Line(testing_support::RaidEvent("r2", "op1")));
+             NdjsonLine(testing_support::RaidEvent("r2", "op1")));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(TreeSize(), 2);
 }
@@ -338,8 +317,8 @@ TEST_F(CliTest, ExpectedVersionWithoutStreamIsUsageError) {
 
 TEST_F(CliTest, AppendSameIdWithDifferentContentExitsConflict) {
   Init();
-  ASSERT_EQ(Ledger("append", Line(testing_support::RaidEvent("r1", "op1", 807))).exit_code, 0);
-  CommandResult r = Ledger("append", Line(testing_support::RaidEvent("r1", "op1", 808)));
+  ASSERT_EQ(Ledger("append", NdjsonLine(testing_support::RaidEvent("r1", "op1", 807))).exit_code, 0);
+  CommandResult r = Ledger("append", NdjsonLine(testing_support::RaidEvent("r1", "op1", 808)));
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("<stdin>:1"));
   EXPECT_THAT(r.err, HasSubstr("different content"));
@@ -407,7 +386,7 @@ TEST_F(CliTest, DryRunValidatesEverythingAndWritesNothing) {
   EXPECT_EQ(TreeSize(), 0);
   // A dry run needs no ledger, and still finds bad lines.
   const std::string bad =
-      Fixture("bad.ndjson", Line(testing_support::RaidEvent("r1", "op1")) + "{not json\n");
+      Fixture("bad.ndjson", NdjsonLine(testing_support::RaidEvent("r1", "op1")) + "{not json\n");
   r = Bare("--db " + Quote(dir_.Sub("nowhere")) + " import --dry-run " + Quote(bad));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr(bad + ":2:"));
@@ -431,10 +410,10 @@ TEST_P(CliBadLineTest, BadLineStopsImportNamingFileLineFieldAndRule) {
   const BadLineCase& c = GetParam();
   std::string content;
   for (int i = 0; i < 4; ++i) {
-    content += Line(testing_support::ArrestEvent(absl::StrCat("ok", i), absl::StrCat("s", i)));
+    content += NdjsonLine(testing_support::ArrestEvent(absl::StrCat("ok", i), absl::StrCat("s", i)));
   }
   content += c.bad_line + "\n";
-  content += Line(testing_support::ArrestEvent("after", "s9"));
+  content += NdjsonLine(testing_support::ArrestEvent("after", "s9"));
   const std::string path = Fixture("input.ndjson", content);
   CommandResult r = Ledger("import --batch 2 " + Quote(path));
   EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
@@ -467,20 +446,20 @@ INSTANTIATE_TEST_SUITE_P(
                     3},
         BadLineCase{"InvalidUtf8", "{\"eventId\":\"\xff\xfe\"}", {"not valid UTF-8"}, 3},
         BadLineCase{"RingleadersAboveDetained",
-                    Chomp(Line(testing_support::RaidEvent("r1", "op1", 5, 6))),
+                    Chomp(NdjsonLine(testing_support::RaidEvent("r1", "op1", 5, 6))),
                     {"raid.ringleaders_detained", "5"},
                     3},
-        BadLineCase{"HandoverIdsAboveCount", Chomp(Line(HandoverWithMoreIdsThanCount())),
+        BadLineCase{"HandoverIdsAboveCount", Chomp(NdjsonLine(HandoverWithMoreIdsThanCount())),
                     {"handover.suspects_count", "3"},
                     3},
         BadLineCase{"CorrectionOfAMissingEvent",
-                    Chomp(Line(testing_support::CorrectionEvent(
+                    Chomp(NdjsonLine(testing_support::CorrectionEvent(
                         "c1", "operation/op1", "no-such-event",
                         testing_support::RaidEvent("x", "op1")))),
                     {"correction.target_event_id", "no-such-event"},
                     3},
         BadLineCase{"SameIdAsAnEarlierLineWithDifferentContent",
-                    Chomp(Line(testing_support::ArrestEvent("ok0", "other-suspect"))),
+                    Chomp(NdjsonLine(testing_support::ArrestEvent("ok0", "other-suspect"))),
                     {"ok0", "different content"},
                     4}),
     [](const testing::TestParamInfo<BadLineCase>& info) { return info.param.name; });
@@ -600,11 +579,11 @@ TEST_F(CliTest, SecondWriterIsRefusedAsLockedWhileReadersStillWork) {
   ASSERT_TRUE(writer.WaitUntilLocked())
       << "background import did not start: " << testing_support::ReadFileOrDie(dir_.Sub("writer.out"));
 
-  CommandResult r = Ledger("append", Line(testing_support::RaidEvent("r9", "op9")));
+  CommandResult r = Ledger("append", NdjsonLine(testing_support::RaidEvent("r9", "op9")));
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_THAT(r.err, HasSubstr("ledger: append: locked"));
   EXPECT_THAT(r.err, HasSubstr("another process"));
-  r = Ledger("import -", Line(testing_support::RaidEvent("r9", "op9")));
+  r = Ledger("import -", NdjsonLine(testing_support::RaidEvent("r9", "op9")));
   EXPECT_EQ(r.exit_code, 6) << r.err;
 
   // Readers open the ledger read-only and work meanwhile.
@@ -619,7 +598,7 @@ TEST_F(CliTest, SecondWriterIsRefusedAsLockedWhileReadersStillWork) {
   r = Ledger("verify");
   EXPECT_EQ(r.exit_code, 0) << r.err;
 
-  EXPECT_EQ(writer.Finish(Line(testing_support::RaidEvent("r9", "op9"))), 0)
+  EXPECT_EQ(writer.Finish(NdjsonLine(testing_support::RaidEvent("r9", "op9"))), 0)
       << testing_support::ReadFileOrDie(dir_.Sub("writer.out"));
   EXPECT_EQ(TreeSize(), 6);
 }

@@ -15,10 +15,9 @@
 
 namespace {
 
-using testing_support::Quote;
-
 using testing::HasSubstr;
 using testing_support::CommandResult;
+using testing_support::Quote;
 using testing_support::TempDir;
 
 constexpr char kMapping[] =

@@ -18,30 +18,21 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/validate.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/paths.h"
 
 namespace {
 
-using testing_support::Quote;
-
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing_support::CommandResult;
+using testing_support::NumberField;
+using testing_support::ParseJsonObject;
+using testing_support::Quote;
 using testing_support::TempDir;
 
 std::string Bin() { return Quote(testing_support::LedgerBinary()); }
 std::string Mapping() { return Quote(testing_support::SourceDir() + "/data/generated.mapping"); }
-
-google::protobuf::Struct Json(const std::string& text) {
-  google::protobuf::Struct s;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text, &s).ok()) << text;
-  return s;
-}
-double Num(const google::protobuf::Struct& s, const std::string& key) {
-  auto it = s.fields().find(key);
-  EXPECT_NE(it, s.fields().end()) << key;
-  return it == s.fields().end() ? -1 : it->second.number_value();
-}
 
 class GenTest : public testing::Test {
  protected:
@@ -116,12 +107,12 @@ TEST_F(GenTest, EverythingImportsAndTheCsvFormIsTheSameEvents) {
   CommandResult r = testing_support::RunCommand(absl::StrCat(
       "LEDGER_IMPORT_CROSSCHECK=1 ", Bin(), " --db ", Quote(db_), " import --json ", Quote(nd)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 20000);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 20000);
   // The same seed as CSV: the very same events (same ids, same content).
   r = Run("import --json " + Quote(csv) + " --mapping " + Mapping());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 0);
-  EXPECT_EQ(Num(Json(r.out), "duplicates"), 20000);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 0);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "duplicates"), 20000);
   EXPECT_EQ(Run("verify").exit_code, 0);
 }
 
@@ -131,12 +122,12 @@ TEST_F(GenTest, WithoutIdsImportDerivesThemAndCorrectionsTargetTheDerivedIds) {
       absl::StrCat(Bin(), " gen --events 5000 --seed 3 --no-ids --format csv | ", Bin(), " --db ",
                    Quote(db_), " import - --json --mapping ", Mapping()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 5000);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 5000);
   CommandResult nd = testing_support::RunCommand(absl::StrCat(
       Bin(), " gen --events 5000 --seed 3 --no-ids | ", Bin(), " --db ", Quote(db_),
       " import - --json"));
   ASSERT_EQ(nd.exit_code, 0) << nd.err;
-  EXPECT_EQ(Num(Json(nd.out), "duplicates"), 5000);
+  EXPECT_EQ(NumberField(ParseJsonObject(nd.out), "duplicates"), 5000);
 }
 
 TEST_F(GenTest, MemoryStaysFlatAsTheOutputGrows) {

@@ -30,9 +30,8 @@
 
 namespace {
 
-using testing_support::Quote;
-
 using testing_support::CommandResult;
+using testing_support::Quote;
 using testing_support::TempDir;
 
 bool EnvIs(const char* name, const char* value) {

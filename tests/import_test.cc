@@ -22,40 +22,20 @@
 #include "gtest/gtest.h"
 #include "ledger/record_coding.h"
 #include "tests/support/event_builders.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/paths.h"
 
 namespace {
 
-using testing_support::Quote;
 using enforcement::v1::Event;
 using testing::HasSubstr;
 using testing_support::CommandResult;
+using testing_support::NdjsonLine;
+using testing_support::NumberField;
+using testing_support::ParseJsonObject;
+using testing_support::Quote;
+using testing_support::StringField;
 using testing_support::TempDir;
-
-std::string Line(const Event& e) {
-  std::string json;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(e, &json).ok());
-  return json + "\n";
-}
-
-google::protobuf::Struct Json(const std::string& text) {
-  google::protobuf::Struct s;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &s);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in: " << text;
-  return s;
-}
-
-double Num(const google::protobuf::Struct& s, const std::string& key) {
-  auto it = s.fields().find(key);
-  EXPECT_NE(it, s.fields().end()) << "no field " << key;
-  return it == s.fields().end() ? -1 : it->second.number_value();
-}
-
-std::string Str(const google::protobuf::Struct& s, const std::string& key) {
-  auto it = s.fields().find(key);
-  EXPECT_NE(it, s.fields().end()) << "no field " << key;
-  return it == s.fields().end() ? "" : it->second.string_value();
-}
 
 std::vector<std::string> SplitLines(const std::string& s) {
   return absl::StrSplit(s, '\n', absl::SkipEmpty());
@@ -94,7 +74,7 @@ class ImportTest : public testing::Test {
   uint64_t TreeSize() {
     CommandResult r = Ledger("head --json");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return static_cast<uint64_t>(Num(Json(r.out), "tree_size"));
+    return static_cast<uint64_t>(NumberField(ParseJsonObject(r.out), "tree_size"));
   }
   // The events in the ledger, in position order.
   std::vector<Event> Events() {
@@ -185,7 +165,7 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
       "LEDGER_IMPORT_CROSSCHECK=1 ", Quote(testing_support::LedgerBinary()), " --db ", Quote(db_),
       " import --json ", Quote(path)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 5);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 5);
   std::vector<Event> events = Events();
   ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[0].raid().suspects_detained(), 807);
@@ -199,10 +179,10 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
 
 TEST_F(ImportTest, TenMegabyteLineIsRefusedWithoutHoldingItAndRejectsKeepItsHash) {
   Init();
-  const std::string good = Line(testing_support::ArrestEvent("a1", "s1"));
+  const std::string good = NdjsonLine(testing_support::ArrestEvent("a1", "s1"));
   const std::string huge = "{\"eventId\":\"" + std::string(10 << 20, 'x') + "\"}";
   const std::string path = Fixture("huge.ndjson", good + huge + "\n" +
-                                                      Line(testing_support::ArrestEvent("a2", "s2")));
+                                                      NdjsonLine(testing_support::ArrestEvent("a2", "s2")));
   CommandResult r = Ledger("import " + Quote(path));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr(path + ":2: the line is 10485774 bytes long; at most 2097152 are "
@@ -212,19 +192,19 @@ TEST_F(ImportTest, TenMegabyteLineIsRefusedWithoutHoldingItAndRejectsKeepItsHash
   const std::string rejects = dir_.Sub("rejects.ndjson");
   r = Ledger("import --json --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 2);
-  EXPECT_EQ(Num(Json(r.out), "rejected"), 1);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 2);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "rejected"), 1);
   const std::vector<std::string> entries = SplitLines(testing_support::ReadFileOrDie(rejects));
   ASSERT_EQ(entries.size(), 1u);
-  google::protobuf::Struct e = Json(entries[0]);
-  EXPECT_EQ(Num(e, "line"), 2);
+  google::protobuf::Struct e = ParseJsonObject(entries[0]);
+  EXPECT_EQ(NumberField(e, "line"), 2);
   EXPECT_TRUE(e.fields().at("row_truncated").bool_value());
-  EXPECT_EQ(Num(e, "row_bytes"), static_cast<double>(huge.size()));
+  EXPECT_EQ(NumberField(e, "row_bytes"), static_cast<double>(huge.size()));
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(huge.data()), huge.size(), md);
-  EXPECT_EQ(Str(e, "row_sha256"),
+  EXPECT_EQ(StringField(e, "row_sha256"),
             absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(md), 32)));
-  EXPECT_EQ(Str(e, "row"), huge.substr(0, 4096));
+  EXPECT_EQ(StringField(e, "row"), huge.substr(0, 4096));
 }
 
 TEST_F(ImportTest, SixtyThousandLevelsOfNestingAreRefusedAtTheLimit) {
@@ -245,10 +225,10 @@ TEST_F(ImportTest, EventsWithoutIdsGetTheDocumentedDerivedIdAndReimportAppendsNo
   Init();
   Event a = testing_support::ArrestEvent("", "s1");
   Event b = testing_support::RaidEvent("", "op1");
-  const std::string path = Fixture("noids.ndjson", Line(a) + Line(b));
+  const std::string path = Fixture("noids.ndjson", NdjsonLine(a) + NdjsonLine(b));
   CommandResult r = Ledger("import --json " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 2);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 2);
   std::vector<Event> events = Events();
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].event_id(), ExpectedDerivedId(a));
@@ -258,20 +238,20 @@ TEST_F(ImportTest, EventsWithoutIdsGetTheDocumentedDerivedIdAndReimportAppendsNo
   // The same file again, and an overlapping one: nothing twice.
   r = Ledger("import --json " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 0);
-  EXPECT_EQ(Num(Json(r.out), "duplicates"), 2);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 0);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "duplicates"), 2);
   Event c = testing_support::ArrestEvent("", "s3");
-  const std::string overlap = Fixture("overlap.ndjson", Line(b) + Line(c));
+  const std::string overlap = Fixture("overlap.ndjson", NdjsonLine(b) + NdjsonLine(c));
   r = Ledger("import --json " + Quote(overlap));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "appended"), 1);
-  EXPECT_EQ(Num(Json(r.out), "duplicates"), 1);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 1);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "duplicates"), 1);
   EXPECT_EQ(TreeSize(), 3u);
 }
 
 TEST_F(ImportTest, AnIdGivenInTheInputIsKept) {
   Init();
-  ASSERT_EQ(Ledger("import -", Line(testing_support::ArrestEvent("mine-1", "s1"))).exit_code, 0);
+  ASSERT_EQ(Ledger("import -", NdjsonLine(testing_support::ArrestEvent("mine-1", "s1"))).exit_code, 0);
   EXPECT_EQ(Events().at(0).event_id(), "mine-1");
 }
 
@@ -285,10 +265,10 @@ TEST_F(ImportTest, ShippedCsvExamplesImportAsDuplicatesOfTheShippedNdjson) {
     CommandResult r = Ledger(absl::StrCat("import --json ", Quote(Data(absl::StrCat(name, ".csv"))),
                                           " --mapping ", Quote(Data(absl::StrCat(name, ".mapping")))));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    google::protobuf::Struct out = Json(r.out);
-    EXPECT_EQ(Num(out, "appended"), 0);
-    EXPECT_GE(Num(out, "duplicates"), 1);
-    EXPECT_EQ(Str(out, "format"), "csv");
+    google::protobuf::Struct out = ParseJsonObject(r.out);
+    EXPECT_EQ(NumberField(out, "appended"), 0);
+    EXPECT_GE(NumberField(out, "duplicates"), 1);
+    EXPECT_EQ(StringField(out, "format"), "csv");
   }
   EXPECT_EQ(TreeSize(), 6u);
 }
@@ -330,9 +310,9 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   const std::string map = Fixture("arrests.mapping", kMapping);
   CommandResult r = Ledger("import --json " + Quote(path) + " --mapping " + Quote(map));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  google::protobuf::Struct out = Json(r.out);
-  EXPECT_EQ(Num(out, "rows"), 3);
-  EXPECT_EQ(Num(out, "lines"), 6);
+  google::protobuf::Struct out = ParseJsonObject(r.out);
+  EXPECT_EQ(NumberField(out, "rows"), 3);
+  EXPECT_EQ(NumberField(out, "lines"), 6);
   std::vector<Event> events = Events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].stream(), "suspect/s1");
@@ -452,7 +432,7 @@ TEST_F(ImportTest, CsvFromStandardInput) {
   CommandResult r = Ledger("import - --json --mapping " + Quote(map),
                            "id,name,role,when,place,comment\ns1,A,member,2024,X,\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Str(Json(r.out), "file"), "<stdin>");
+  EXPECT_EQ(StringField(ParseJsonObject(r.out), "file"), "<stdin>");
   EXPECT_EQ(TreeSize(), 1u);
 }
 
@@ -463,14 +443,14 @@ TEST_F(ImportTest, CsvFromStandardInput) {
 // other content (refused by the ledger).
 std::string MixedInput() {
   std::string in;
-  in += Line(testing_support::ArrestEvent("a1", "s1"));
+  in += NdjsonLine(testing_support::ArrestEvent("a1", "s1"));
   in += "{\"eventId\": \"broken\",\n";
-  in += Line(testing_support::ArrestEvent("a3", "s3"));
-  in += Line(testing_support::RaidEvent("r4", "op4", 5, 6));
-  in += Line(testing_support::CorrectionEvent("c5", "operation/op1", "missing",
+  in += NdjsonLine(testing_support::ArrestEvent("a3", "s3"));
+  in += NdjsonLine(testing_support::RaidEvent("r4", "op4", 5, 6));
+  in += NdjsonLine(testing_support::CorrectionEvent("c5", "operation/op1", "missing",
                                               testing_support::RaidEvent("x", "op1")));
-  in += Line(testing_support::ArrestEvent("a6", "s6"));
-  in += Line(testing_support::ArrestEvent("a1", "other"));
+  in += NdjsonLine(testing_support::ArrestEvent("a6", "s6"));
+  in += NdjsonLine(testing_support::ArrestEvent("a1", "other"));
   return in;
 }
 
@@ -481,11 +461,11 @@ TEST_F(ImportTest, RejectsCommitsGoodRowsAndRecordsEveryBadRowUnchangedWithItsRe
   const std::string rejects = dir_.Sub("rejects.ndjson");
   CommandResult r = Ledger("import --json --batch 2 --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  google::protobuf::Struct out = Json(r.out);
-  EXPECT_EQ(Num(out, "rows"), 7);
-  EXPECT_EQ(Num(out, "appended"), 3);
-  EXPECT_EQ(Num(out, "rejected"), 4);
-  EXPECT_EQ(Str(out, "rejects_file"), rejects);
+  google::protobuf::Struct out = ParseJsonObject(r.out);
+  EXPECT_EQ(NumberField(out, "rows"), 7);
+  EXPECT_EQ(NumberField(out, "appended"), 3);
+  EXPECT_EQ(NumberField(out, "rejected"), 4);
+  EXPECT_EQ(StringField(out, "rejects_file"), rejects);
   EXPECT_EQ(TreeSize(), 3u);
 
   const std::vector<std::string> lines = absl::StrSplit(input, '\n');
@@ -493,11 +473,11 @@ TEST_F(ImportTest, RejectsCommitsGoodRowsAndRecordsEveryBadRowUnchangedWithItsRe
   ASSERT_EQ(entries.size(), 4u);
   std::map<int, std::string> reasons;
   for (const std::string& entry : entries) {
-    google::protobuf::Struct e = Json(entry);
-    const int line = static_cast<int>(Num(e, "line"));
-    EXPECT_EQ(Str(e, "row"), lines[line - 1]) << "the row is kept unchanged";
-    EXPECT_EQ(Str(e, "input"), path);
-    reasons[line] = Str(e, "reason");
+    google::protobuf::Struct e = ParseJsonObject(entry);
+    const int line = static_cast<int>(NumberField(e, "line"));
+    EXPECT_EQ(StringField(e, "row"), lines[line - 1]) << "the row is kept unchanged";
+    EXPECT_EQ(StringField(e, "input"), path);
+    reasons[line] = StringField(e, "reason");
   }
   EXPECT_THAT(reasons[2], HasSubstr(path + ":2: column 22: invalid JSON"));
   EXPECT_THAT(reasons[4], HasSubstr(path + ":4: raid.ringleaders_detained"));
@@ -510,11 +490,11 @@ TEST_F(ImportTest, RejectsCommitsGoodRowsAndRecordsEveryBadRowUnchangedWithItsRe
   // A re-run changes nothing and writes no entry twice.
   r = Ledger("import --json --batch 2 --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  out = Json(r.out);
-  EXPECT_EQ(Num(out, "appended"), 0);
-  EXPECT_EQ(Num(out, "duplicates"), 3);
-  EXPECT_EQ(Num(out, "rejected_earlier"), 4);
-  EXPECT_EQ(Num(out, "rejected_now"), 0);
+  out = ParseJsonObject(r.out);
+  EXPECT_EQ(NumberField(out, "appended"), 0);
+  EXPECT_EQ(NumberField(out, "duplicates"), 3);
+  EXPECT_EQ(NumberField(out, "rejected_earlier"), 4);
+  EXPECT_EQ(NumberField(out, "rejected_now"), 0);
   EXPECT_EQ(SplitLines(testing_support::ReadFileOrDie(rejects)).size(), 4u);
 }
 
@@ -525,15 +505,15 @@ TEST_F(ImportTest, RowDecidedAsRejectedStaysRejectedEvenIfItWouldNowPass) {
   const Event target = testing_support::RaidEvent("r2", "op1");
   const std::string path = Fixture(
       "in.ndjson",
-      Line(testing_support::CorrectionEvent("c1", "operation/op1", "r2",
+      NdjsonLine(testing_support::CorrectionEvent("c1", "operation/op1", "r2",
                                             testing_support::RaidEvent("x", "op1"))) +
-          Line(target));
+          NdjsonLine(target));
   const std::string rejects = dir_.Sub("rejects.ndjson");
   ASSERT_EQ(Ledger("import --batch 1 --rejects " + Quote(rejects) + " " + Quote(path)).exit_code, 0);
   ASSERT_EQ(TreeSize(), 1u);
   CommandResult r = Ledger("import --json --batch 1 --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Num(Json(r.out), "rejected_earlier"), 1);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "rejected_earlier"), 1);
   EXPECT_EQ(TreeSize(), 1u) << "a row is never both rejected and in the ledger";
 }
 
@@ -583,7 +563,7 @@ TEST_F(ImportTest, SummaryLineNamesReadAppendedDuplicatesAndRejected) {
 TEST_F(ImportTest, ThreadsOptionGivesTheSameLedger) {
   std::string input;
   for (int i = 0; i < 3000; ++i) {
-    input += Line(testing_support::ArrestEvent(absl::StrCat("e", i), absl::StrCat("s", i % 97)));
+    input += NdjsonLine(testing_support::ArrestEvent(absl::StrCat("e", i), absl::StrCat("s", i % 97)));
   }
   const std::string path = Fixture("many.ndjson", input);
   for (int threads : {1, 3, 8}) {

@@ -24,11 +24,11 @@
 
 namespace {
 
-using testing_support::Quote;
 using google::protobuf::Value;
 using testing::HasSubstr;
 using testing::Not;
 using testing_support::CommandResult;
+using testing_support::Quote;
 using testing_support::TempDir;
 
 constexpr char kMuse[] = "op-2024-muse-01";

@@ -24,11 +24,10 @@
 namespace ledger {
 namespace {
 
-using testing_support::Quote;
-using testing_support::Python;
-
 using testing::HasSubstr;
 using testing_support::CommandResult;
+using testing_support::Python;
+using testing_support::Quote;
 using testing_support::RaidEvent;
 using testing_support::ReadFileOrDie;
 using testing_support::WriteFileOrDie;

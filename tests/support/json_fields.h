@@ -1,0 +1,24 @@
+// JSON helpers for tests that run the CLI: an event as an NDJSON line, and
+// the fields of a JSON object the CLI printed (--json). Failures are gtest
+// failures (EXPECT), with a neutral value returned so that the test goes on.
+#ifndef ENFORCEMENT_TESTS_SUPPORT_JSON_FIELDS_H_
+#define ENFORCEMENT_TESTS_SUPPORT_JSON_FIELDS_H_
+
+#include <string>
+
+#include "enforcement/v1/event.pb.h"
+#include "google/protobuf/struct.pb.h"
+
+namespace testing_support {
+
+// The canonical proto3 JSON of `e`, then "\n".
+std::string NdjsonLine(const enforcement::v1::Event& e);
+// `text` parsed as a JSON object (empty on failure).
+google::protobuf::Struct ParseJsonObject(const std::string& text);
+// The number / string at top-level `key` of `s` (-1 / "" when missing).
+double NumberField(const google::protobuf::Struct& s, const std::string& key);
+std::string StringField(const google::protobuf::Struct& s, const std::string& key);
+
+}  // namespace testing_support
+
+#endif  // ENFORCEMENT_TESTS_SUPPORT_JSON_FIELDS_H_
