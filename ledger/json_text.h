@@ -34,6 +34,30 @@ inline bool Hex4(absl::string_view s, uint32_t* out) {
   return true;
 }
 
+// The character a one-letter JSON escape (the letter after '\\') stands
+// for, appended to `out`; false if `e` is not one of " \\ / b f n r t
+// (\\u is handled by the caller).
+inline bool AppendSimpleEscape(char e, std::string* out) {
+  switch (e) {
+    case '"': out->push_back('"'); return true;
+    case '\\': out->push_back('\\'); return true;
+    case '/': out->push_back('/'); return true;
+    case 'b': out->push_back('\b'); return true;
+    case 'f': out->push_back('\f'); return true;
+    case 'n': out->push_back('\n'); return true;
+    case 'r': out->push_back('\r'); return true;
+    case 't': out->push_back('\t'); return true;
+    default: return false;
+  }
+}
+
+inline bool IsHighSurrogate(uint32_t u) { return u >= 0xD800 && u <= 0xDBFF; }
+inline bool IsLowSurrogate(uint32_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
+// The code point of a surrogate pair. REQUIRES: IsHighSurrogate(hi), IsLowSurrogate(lo).
+inline uint32_t CombineSurrogates(uint32_t hi, uint32_t lo) {
+  return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
 // Appends the UTF-8 encoding of code point `cp` (REQUIRES: cp <= 0x10FFFF,
 // not a surrogate).
 inline void AppendUtf8(uint32_t cp, std::string* out) {

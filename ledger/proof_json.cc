@@ -188,32 +188,19 @@ class Parser {
       if (AtEnd()) return Error("unterminated escape");
       const char e = Peek();
       ++pos_;
-      switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          uint32_t cp;
-          if (!Hex4(&cp)) return Error("bad \\u escape");
-          if (cp >= 0xDC00 && cp <= 0xDFFF) return Error("lone low surrogate");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t lo;
-            if (s_.substr(pos_, 2) != "\\u") return Error("lone high surrogate");
-            pos_ += 2;
-            if (!Hex4(&lo) || lo < 0xDC00 || lo > 0xDFFF) return Error("bad surrogate pair");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          json_text::AppendUtf8(cp, out);
-          break;
-        }
-        default:
-          return Error("unknown escape");
+      if (json_text::AppendSimpleEscape(e, out)) continue;
+      if (e != 'u') return Error("unknown escape");
+      uint32_t cp;
+      if (!Hex4(&cp)) return Error("bad \\u escape");
+      if (json_text::IsLowSurrogate(cp)) return Error("lone low surrogate");
+      if (json_text::IsHighSurrogate(cp)) {
+        uint32_t lo;
+        if (s_.substr(pos_, 2) != "\\u") return Error("lone high surrogate");
+        pos_ += 2;
+        if (!Hex4(&lo) || !json_text::IsLowSurrogate(lo)) return Error("bad surrogate pair");
+        cp = json_text::CombineSurrogates(cp, lo);
       }
+      json_text::AppendUtf8(cp, out);
     }
     if (!IsValidUtf8(s_.substr(start, pos_ - 1 - start))) {
       return Error("string is not valid UTF-8");

@@ -23,6 +23,8 @@
 namespace cli {
 namespace {
 
+namespace json_text = ledger::json_text;
+
 using google::protobuf::Descriptor;
 using google::protobuf::EnumValueDescriptor;
 using google::protobuf::FieldDescriptor;
@@ -137,7 +139,7 @@ class Parser {
 
   bool Hex4(uint32_t* v) {
     if (end_ - p_ < 4) return Fail("truncated \\u escape");
-    if (!ledger::json_text::Hex4(absl::string_view(p_, 4), v)) {
+    if (!json_text::Hex4(absl::string_view(p_, 4), v)) {
       return Fail("invalid \\u escape: expected 4 hex digits");
     }
     p_ += 4;
@@ -167,38 +169,25 @@ class Parser {
       ++p_;
       if (p_ == end_) return FailAt(open, "unterminated string");
       const char e = *p_++;
-      switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          const char* at = p_ - 2;
-          uint32_t cp = 0;
-          if (!Hex4(&cp)) return false;
-          if (cp >= 0xDC00 && cp <= 0xDFFF) return FailAt(at, "lone low surrogate in \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t lo = 0;
-            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
-              return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
-            }
-            p_ += 2;
-            if (!Hex4(&lo)) return false;
-            if (lo < 0xDC00 || lo > 0xDFFF) {
-              return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          ledger::json_text::AppendUtf8(cp, out);
-          break;
+      if (json_text::AppendSimpleEscape(e, out)) continue;
+      if (e != 'u') return FailAt(p_ - 2, "invalid escape in a string");
+      const char* at = p_ - 2;
+      uint32_t cp = 0;
+      if (!Hex4(&cp)) return false;
+      if (json_text::IsLowSurrogate(cp)) return FailAt(at, "lone low surrogate in \\u escape");
+      if (json_text::IsHighSurrogate(cp)) {
+        uint32_t lo = 0;
+        if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
+          return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
         }
-        default:
-          return FailAt(p_ - 2, "invalid escape in a string");
+        p_ += 2;
+        if (!Hex4(&lo)) return false;
+        if (!json_text::IsLowSurrogate(lo)) {
+          return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
+        }
+        cp = json_text::CombineSurrogates(cp, lo);
       }
+      json_text::AppendUtf8(cp, out);
     }
   }
 
