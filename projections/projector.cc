@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/record_coding.h"
+#include "projections/views_internal.h"
 
 namespace projections::internal {
 
@@ -14,13 +15,6 @@ using enforcement::v1::LedgerRecord;
 
 namespace {
 
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  const std::string msg = absl::StrCat("views store: ", context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(msg);
-  return absl::InternalError(msg);
-}
 
 bool IsFact(Event::BodyCase k) {
   return k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
@@ -43,7 +37,7 @@ absl::Status Projector::GetCommitted(Cf c, const std::string& key, std::string* 
     return absl::OkStatus();
   }
   *found = s.ok();
-  return FromRocks(s, "read");
+  return ViewsFromRocks(s, "read");
 }
 
 void Projector::Put(Cf c, std::string key, std::string value) {
@@ -341,7 +335,7 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind, bool
         break;
       }
     }
-    if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
+    if (absl::Status s = ViewsFromRocks(it->status(), "reading members"); !s.ok()) return s;
     if (scan) it->Seek(seek);
   }
   if (scan) {
@@ -353,7 +347,7 @@ absl::Status Projector::ReadMembers(Cf c, const std::string& id, char kind, bool
         return s;
       }
     }
-    if (absl::Status s = FromRocks(it->status(), "reading members"); !s.ok()) return s;
+    if (absl::Status s = ViewsFromRocks(it->status(), "reading members"); !s.ok()) return s;
   }
   // ... plus those the batch wrote.
   return AddBatchMembers(delta, take, out);
@@ -507,12 +501,12 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
       if (next.cf == w.cf && next.key == w.key) continue;  // overwritten later in the batch
     }
     rocksdb::Status s = w.del ? batch.Delete(cf(w.cf), w.key) : batch.Put(cf(w.cf), w.key, w.value);
-    if (!s.ok()) return FromRocks(s, "building a batch");
+    if (!s.ok()) return ViewsFromRocks(s, "building a batch");
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync && !no_wal;
   wo.disableWAL = no_wal;
-  if (absl::Status s = FromRocks(db_->Write(wo, &batch), "writing a batch"); !s.ok()) return s;
+  if (absl::Status s = ViewsFromRocks(db_->Write(wo, &batch), "writing a batch"); !s.ok()) return s;
   writes_.clear();
   pending_bytes_ = 0;
   states_.clear();

@@ -4,21 +4,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "projections/views_internal.h"
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_writer.h"
 
 namespace projections::internal {
-
-namespace {
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  const std::string msg = absl::StrCat("views store: ", context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  return absl::InternalError(msg);
-}
-
-}  // namespace
 
 SortedRun::SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir,
                      size_t max_bytes)
@@ -41,7 +31,8 @@ absl::Status SortedRun::Ingest() {
   const rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf_));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf_);
   const std::string path = absl::StrCat(tmp_dir_, "/run-", cf_->GetName(), "-", files_++, ".sst");
-  if (absl::Status s = FromRocks(writer.Open(path), absl::StrCat("creating ", path)); !s.ok()) {
+  if (absl::Status s = ViewsFromRocks(writer.Open(path), absl::StrCat("creating ", path));
+      !s.ok()) {
     return s;
   }
   for (size_t i = 0; i < entries_.size(); ++i) {
@@ -50,14 +41,14 @@ absl::Status SortedRun::Ingest() {
     const rocksdb::Slice key(KeyOf(e).data(), e.key_size);
     rocksdb::Status s = e.del ? writer.Delete(key)
                               : writer.Put(key, rocksdb::Slice(ValueOf(e).data(), e.value_size));
-    if (absl::Status st = FromRocks(s, absl::StrCat("writing ", path)); !st.ok()) return st;
+    if (absl::Status st = ViewsFromRocks(s, absl::StrCat("writing ", path)); !st.ok()) return st;
   }
-  if (absl::Status s = FromRocks(writer.Finish(), absl::StrCat("finishing ", path)); !s.ok()) {
+  if (absl::Status s = ViewsFromRocks(writer.Finish(), absl::StrCat("finishing ", path)); !s.ok()) {
     return s;
   }
   rocksdb::IngestExternalFileOptions ingest;
   ingest.move_files = true;
-  if (absl::Status s = FromRocks(db_->IngestExternalFile(cf_, {path}, ingest),
+  if (absl::Status s = ViewsFromRocks(db_->IngestExternalFile(cf_, {path}, ingest),
                                  absl::StrCat("ingesting ", path));
       !s.ok()) {
     return s;

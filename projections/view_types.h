@@ -10,6 +10,7 @@
 #ifndef ENFORCEMENT_PROJECTIONS_VIEW_TYPES_H_
 #define ENFORCEMENT_PROJECTIONS_VIEW_TYPES_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -93,6 +94,10 @@ struct SuspectView {
   std::vector<Contributor> events;  // arrests, handovers, sentencings, releases; timeline order
   bool operator==(const SuspectView&) const = default;
 };
+
+// Every status a SuspectView can have (see its `status`).
+inline constexpr std::array<const char*, 4> kSuspectStatuses = {"detained", "handed_over",
+                                                                 "sentenced", "released"};
 
 struct SuspectFilter {
   std::string status, nationality, operation_id, custody_country;  // "" = any

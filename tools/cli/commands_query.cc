@@ -9,9 +9,10 @@
 //
 // Output: aligned tables for people, or with --json the stable shapes of
 // docs/PROJECTIONS.md §10 (projections' ToJson), one JSON value and a newline.
-#include <iostream>
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -265,11 +266,11 @@ int RunSuspects(const Invocation& inv) {
   size_t limit = 0;
   if (!GetLimit(inv, 100, &limit, &code)) return code;
   const std::string status = inv.args.GetOr("status", "");
-  if (!status.empty() && status != "detained" && status != "handed_over" &&
-      status != "sentenced" && status != "released") {
-    return inv.UsageError(absl::StrCat("--status: \"", status,
-                                       "\" is not a status (detained, handed_over, sentenced, "
-                                       "released)"));
+  const auto& statuses = projections::kSuspectStatuses;
+  if (!status.empty() &&
+      std::find(statuses.begin(), statuses.end(), status) == statuses.end()) {
+    return inv.UsageError(absl::StrCat("--status: \"", status, "\" is not a status (",
+                                       absl::StrJoin(statuses, ", "), ")"));
   }
   QueryContext ctx;
   if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
