@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/record_coding.h"
+#include "projections/entity_build.h"
 #include "projections/views_internal.h"
 
 namespace projections::internal {
@@ -15,6 +17,9 @@ using enforcement::v1::LedgerRecord;
 
 namespace {
 
+// A bulk build merges its counters into the store when they take about its
+// memory budget (a counter: a key and its hash-table entry, ~64 bytes).
+constexpr size_t kCounterBytes = 64;
 
 bool IsFact(Event::BodyCase k) {
   return k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
@@ -41,19 +46,22 @@ absl::Status Projector::GetCommitted(Cf c, const std::string& key, std::string* 
 }
 
 void Projector::Put(Cf c, std::string key, std::string value) {
-  if (runs_[c] != nullptr) return runs_[c]->Put(key, value);
+  if (bulk_ != nullptr) return bulk_->Put(c, key, value);
   pending_bytes_ += key.size() + value.size() + 16;
   writes_.push_back(PendingWrite{c, false, std::move(key), std::move(value)});
 }
 
 void Projector::Delete(Cf c, std::string key) {
-  if (runs_[c] != nullptr) return runs_[c]->Delete(key);
+  if (bulk_ != nullptr) return bulk_->Delete(c, key);
   pending_bytes_ += key.size() + 16;
   writes_.push_back(PendingWrite{c, true, std::move(key), std::string()});
 }
 
 absl::Status Projector::GetState(uint64_t position, EventState* s) {
   if (auto it = states_.find(position); it != states_.end()) {
+    return DecodeEventState(it->second, s);
+  }
+  if (auto it = draining_states_.find(position); it != draining_states_.end()) {
     return DecodeEventState(it->second, s);
   }
   bool found;
@@ -67,7 +75,11 @@ absl::Status Projector::GetState(uint64_t position, EventState* s) {
   return DecodeEventState(value_, s);
 }
 
-void Projector::PutState(const EventState& s) { states_[s.position] = EncodeEventState(s); }
+void Projector::PutState(const EventState& s) {
+  std::string& v = states_[s.position];
+  v = EncodeEventState(s);
+  states_bytes_ += v.size() + 32;
+}
 
 absl::Status Projector::EffectiveOf(const EventState& s, Event* out) {
   if (!ParseEvent(s.effective.empty() ? s.event : s.effective, out)) {
@@ -266,12 +278,13 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
   Contribution oc, nc;
   if (old_effective != nullptr) ComputeContribution(*old_effective, position, &oc);
   if (new_effective != nullptr) ComputeContribution(*new_effective, position, &nc);
+  // (Bulk builds build every entity at the end: nothing to mark.)
   for (const MemberRef& m : oc.members) {
-    auto& delta = members_[m.cf][m.entity];  // marks the entity for recomputation
+    MemberDelta* delta = bulk_ ? nullptr : &members_[m.cf][m.entity];  // marks the entity
     if (std::find(nc.members.begin(), nc.members.end(), m) == nc.members.end()) {
       std::string key = MemberKey(m.entity, m.kind, position);
       Delete(m.cf, key);
-      delta[std::move(key)] = std::nullopt;
+      if (delta != nullptr) (*delta)[std::move(key)] = std::nullopt;
     }
   }
   // The members that need the event carry it (MemberValue), so that an
@@ -282,7 +295,8 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
     std::string key = MemberKey(m.entity, m.kind, position);
     const bool carries = !(m.cf == kOperationsCf && m.kind != kRaidMember);
     Put(m.cf, key, carries ? value : std::string());
-    members_[m.cf][m.entity][std::move(key)] = carries ? value : std::string();
+    if (bulk_ && m.cf == kSuspectsCf) suspect_sample_.Add(key);
+    if (!bulk_) members_[m.cf][m.entity][std::move(key)] = carries ? value : std::string();
   }
   for (const CounterDelta& c : oc.counters) AddCounter(c.cf, c.key, -c.value);
   for (const CounterDelta& c : nc.counters) AddCounter(c.cf, c.key, c.value);
@@ -378,16 +392,14 @@ absl::Status Projector::RecomputeSuspect(const std::string& id,
   if (found) {
     SuspectView old;
     if (absl::Status s = DecodeSuspect(value_, &old); !s.ok()) return s;
-    AddCounter(kTotalsCf, TotalsCounterKey("suspects"), -1);
-    AddCounter(kTotalsCf, TotalsCounterKey(absl::StrCat("suspects_by_status/", old.status)), -1);
+    AddSuspectTotals(old, -1, &counters_[kTotalsCf]);
   }
   if (members.empty()) {
     if (found) Delete(kSuspectsCf, key);
     return absl::OkStatus();
   }
   const SuspectView v = BuildSuspect(id, members);
-  AddCounter(kTotalsCf, TotalsCounterKey("suspects"), 1);
-  AddCounter(kTotalsCf, TotalsCounterKey(absl::StrCat("suspects_by_status/", v.status)), 1);
+  AddSuspectTotals(v, 1, &counters_[kTotalsCf]);
   Put(kSuspectsCf, key, EncodeSuspect(v));
   return absl::OkStatus();
 }
@@ -403,12 +415,12 @@ absl::Status Projector::RecomputeOperation(const std::string& id,
       !s.ok()) {
     return s;
   }
-  if (found) AddCounter(kTotalsCf, TotalsCounterKey("operations"), -1);
+  if (found) AddOperationTotals(-1, &counters_[kTotalsCf]);
   if (!any) {
     if (found) Delete(kOperationsCf, key);
     return absl::OkStatus();
   }
-  AddCounter(kTotalsCf, TotalsCounterKey("operations"), 1);
+  AddOperationTotals(1, &counters_[kTotalsCf]);
   Put(kOperationsCf, key, EncodeOperationCore(BuildOperationCore(id, raids)));
   return absl::OkStatus();
 }
@@ -423,26 +435,17 @@ absl::Status Projector::RecomputeCase(const std::string& id,
   if (absl::Status s = ReadMembers(kCasesCf, id, 0, found, delta, &members, &any); !s.ok()) {
     return s;
   }
-  auto account = [&](const CaseView& v, int64_t sign) {
-    AddCounter(kTotalsCf, TotalsCounterKey("cases"), sign);
-    AddCounter(kTotalsCf, TotalsCounterKey("victims"), sign * v.victims);
-    AddCounter(kTotalsCf, TotalsCounterKey("prison_months"), sign * v.prison_months_total);
-    for (const MoneyView& m : v.amounts_defrauded) {
-      AddCounter(kTotalsCf, TotalsCounterKey(absl::StrCat("amount_defrauded/", m.currency)),
-                 sign * m.minor_units);
-    }
-  };
   if (found) {
     CaseView old;
     if (absl::Status s = DecodeCase(value_, &old); !s.ok()) return s;
-    account(old, -1);
+    AddCaseTotals(old, -1, &counters_[kTotalsCf]);
   }
   if (members.empty()) {
     if (found) Delete(kCasesCf, key);
     return absl::OkStatus();
   }
   const CaseView v = BuildCase(id, members);
-  account(v, 1);
+  AddCaseTotals(v, 1, &counters_[kTotalsCf]);
   Put(kCasesCf, key, EncodeCase(v));
   return absl::OkStatus();
 }
@@ -516,6 +519,97 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
   }
   pending_records_ = 0;
   return absl::OkStatus();
+}
+
+void Projector::StartBulk(BulkWriter* writer, std::string tmp_dir, size_t memory_bytes) {
+  bulk_ = writer;
+  bulk_tmp_dir_ = std::move(tmp_dir);
+  bulk_memory_bytes_ = memory_bytes;
+}
+
+absl::Status Projector::BulkDrain() {
+  for (auto& [pos, value] : states_) bulk_->Put(kEventsCf, PosKey(pos), value);
+  if (absl::Status s = bulk_->Drain(); !s.ok()) return s;
+  // The previous drain is ingested: its states are readable from the store.
+  draining_states_ = std::move(states_);
+  states_.clear();
+  states_bytes_ = 0;
+  return absl::OkStatus();
+}
+
+absl::Status Projector::MergeCounters(
+    const std::vector<std::pair<std::string, std::string>>& meta) {
+  rocksdb::WriteBatch batch;
+  for (int c = 0; c < kNumCfs; ++c) {
+    for (const auto& [key, delta] : counters_[c]) {
+      if (delta == 0) continue;
+      bool found;
+      if (absl::Status s = GetCommitted(static_cast<Cf>(c), key, &value_, &found); !s.ok()) {
+        return s;
+      }
+      int64_t current = 0;
+      if (found && !DecodeCounter(value_, &current)) {
+        return absl::DataLossError("views store: malformed counter value");
+      }
+      const int64_t next = current + delta;
+      rocksdb::Status s = next == 0 ? batch.Delete(cf(static_cast<Cf>(c)), key)
+                                    : batch.Put(cf(static_cast<Cf>(c)), key, EncodeCounter(next));
+      if (!s.ok()) return ViewsFromRocks(s, "building a batch");
+    }
+    counters_[c].clear();
+  }
+  for (const auto& [key, value] : meta) {
+    if (rocksdb::Status s = batch.Put(cf(kMetaCf), key, value); !s.ok()) {
+      return ViewsFromRocks(s, "building a batch");
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  return ViewsFromRocks(db_->Write(wo, &batch), "writing counters");
+}
+
+absl::Status Projector::BulkStep() {
+  pending_records_ = 0;
+  if (bulk_->bytes() + states_bytes_ >= bulk_memory_bytes_) {
+    if (absl::Status s = BulkDrain(); !s.ok()) return s;
+  }
+  size_t counters = 0;
+  for (const auto& m : counters_) counters += m.size();
+  if (counters * kCounterBytes >= bulk_memory_bytes_) return MergeCounters({});
+  return absl::OkStatus();
+}
+
+absl::Status Projector::BulkFinish(const Checkpoint& checkpoint, const std::string& origin) {
+  if (absl::Status s = BulkDrain(); !s.ok()) return s;
+  if (absl::Status s = bulk_->Wait(); !s.ok()) return s;
+  draining_states_.clear();
+  // Every member is in the store: build the entities on two threads, the
+  // suspects (the largest family) split between them at a sampled key.
+  std::string split = suspect_sample_.Quantile(0.6);
+  split.resize(split.size() > 9 ? split.size() - 9 : 0);  // the entity's member prefix
+  CounterMap suspect_totals;
+  absl::Status suspects;
+  std::thread worker([&] {
+    suspects = BuildEntityViews(db_, cf(kSuspectsCf), kSuspectsCf, "", split, bulk_tmp_dir_,
+                                "views-a", &suspect_totals);
+  });
+  absl::Status others;
+  if (!split.empty()) {
+    others = BuildEntityViews(db_, cf(kSuspectsCf), kSuspectsCf, split, "", bulk_tmp_dir_,
+                              "views-b", &counters_[kTotalsCf]);
+  }
+  for (Cf c : {kOperationsCf, kCasesCf}) {
+    if (others.ok()) {
+      others = BuildEntityViews(db_, cf(c), c, "", "", bulk_tmp_dir_, "views",
+                                &counters_[kTotalsCf]);
+    }
+  }
+  worker.join();
+  if (!suspects.ok()) return suspects;
+  if (!others.ok()) return others;
+  for (const auto& [key, delta] : suspect_totals) AddCounter(kTotalsCf, key, delta);
+  pending_records_ = 0;
+  return MergeCounters({{kOriginKey, origin}, {kCheckpointKey, EncodeCheckpoint(checkpoint)}});
 }
 
 }  // namespace projections::internal

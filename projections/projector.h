@@ -32,8 +32,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "enforcement/v1/ledger_record.pb.h"
+#include "projections/bulk_writer.h"
+#include "projections/entity_build.h"
 #include "projections/rules.h"
-#include "projections/sorted_run.h"
 #include "projections/store_coding.h"
 #include "rocksdb/db.h"
 
@@ -61,10 +62,22 @@ class Projector {
   // `sync` fsyncs the WAL; `no_wal` skips it (scratch stores, never reopened).
   absl::Status Commit(const Checkpoint& checkpoint, bool sync, bool no_wal = false);
 
-  // Sends every later write to family `c` to `run` instead of the batch
-  // (bulk builds; null = back to the batch). Only for families that Apply
-  // and Commit never read. `run` must outlive its use.
-  void SetSortedRun(Cf c, SortedRun* run) { runs_[c] = run; }
+  // --- bulk builds: a store built from position 0 --------------------------
+  // From now on, every write except event states and counters goes to
+  // `writer` (which must outlive its use), event states stay in memory until
+  // the writer drains them, counters accumulate in memory, and entity views
+  // are not recomputed record by record: BulkFinish builds each once. Call
+  // BulkStep between records (say every few thousand) and BulkFinish at the
+  // end; never Commit. REQUIRES: the store is empty. Run files go under
+  // `tmp_dir`; about `memory_bytes` of writes are held before a drain.
+  void StartBulk(BulkWriter* writer, std::string tmp_dir, size_t memory_bytes);
+  // Drains the writer and merges the counters into the store when they hold
+  // more than their budgets; bounds memory.
+  absl::Status BulkStep();
+  // Writes everything, builds every entity view (two threads), merges the
+  // counters and writes the meta entries and `checkpoint`, without the WAL:
+  // the store then holds the state after `checkpoint.applied` records.
+  absl::Status BulkFinish(const Checkpoint& checkpoint, const std::string& origin);
 
   // Adds a meta-family entry to the pending batch.
   void PutMeta(const std::string& key, const std::string& value) { Put(kMetaCf, key, value); }
@@ -84,6 +97,11 @@ class Projector {
   absl::Status EffectiveOf(const EventState& s, enforcement::v1::Event* out);
   absl::Status CorrectionEvent(uint64_t position, enforcement::v1::Event* out);
   void AddCounter(Cf c, const std::string& key, int64_t delta);
+  // Bulk builds: hands the event states to the writer and drains it.
+  absl::Status BulkDrain();
+  // Merges the counter deltas into the store (one WriteBatch, no WAL) and
+  // clears them; `meta` entries are written in the same batch.
+  absl::Status MergeCounters(const std::vector<std::pair<std::string, std::string>>& meta);
 
   absl::Status ApplyFact(EventState& st, const enforcement::v1::Event& e);
   absl::Status ApplyFix(EventState& st, const enforcement::v1::Event& e);
@@ -124,7 +142,6 @@ class Projector {
   };
   std::vector<PendingWrite> writes_;
   std::vector<uint32_t> order_;  // scratch of Commit: indices of writes_, sorted
-  SortedRun* runs_[kNumCfs] = {};
   size_t pending_bytes_ = 0;
   // Event states written since the last Commit, encoded, by position.
   absl::flat_hash_map<uint64_t, std::string> states_;
@@ -136,6 +153,14 @@ class Projector {
   // One iterator per entity family, over the committed store, during Commit.
   std::unique_ptr<rocksdb::Iterator> member_it_[kNumCfs];
   size_t pending_records_ = 0;
+  // Bulk builds (null otherwise).
+  BulkWriter* bulk_ = nullptr;
+  std::string bulk_tmp_dir_;
+  size_t bulk_memory_bytes_ = 0;
+  size_t states_bytes_ = 0;  // of states_, roughly
+  // The states of the drain in flight: readable until it is ingested.
+  absl::flat_hash_map<uint64_t, std::string> draining_states_;
+  KeySample suspect_sample_;  // of suspects' member keys, to split their build
   // Scratch, reused.
   std::string value_;
 };

@@ -28,9 +28,11 @@ namespace projections::internal {
 
 class SortedRun {
  public:
-  // Files are written under `tmp_dir` (in the store's Env) before ingestion.
+  // Files are written under `tmp_dir` (in the store's Env) before ingestion,
+  // named <name>-<family>-<n>.sst: runs of one family that may exist at once
+  // need different names.
   SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir,
-            size_t max_bytes);
+            size_t max_bytes, std::string name = "run");
 
   void Put(absl::string_view key, absl::string_view value) { Add(key, value, false); }
   void Delete(absl::string_view key) { Add(key, {}, true); }
@@ -42,6 +44,13 @@ class SortedRun {
   // Writes the run as one SST and ingests it into the family; the run is
   // then empty. A no-op when empty. Errors: kInternal / kDataLoss (I/O).
   absl::Status Ingest();
+
+  // Exchanges the collected writes (not the family or the file names) with
+  // `other`'s.
+  void SwapContents(SortedRun& other) {
+    arena_.swap(other.arena_);
+    entries_.swap(other.entries_);
+  }
 
  private:
   struct Entry {
@@ -63,6 +72,7 @@ class SortedRun {
   rocksdb::ColumnFamilyHandle* cf_;
   std::string tmp_dir_;
   size_t max_bytes_;
+  std::string name_;
   std::string arena_;
   std::vector<Entry> entries_;
   uint64_t files_ = 0;

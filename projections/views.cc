@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "ledger/file_io.h"
 #include "projections/projector.h"
-#include "projections/sorted_run.h"
+#include "projections/bulk_writer.h"
 #include "projections/views_internal.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -44,8 +44,6 @@ constexpr uint64_t kFlushAfterRecords = 10000;
 // mid-build and is emptied when opened. Outside RocksDB, so that snapshots
 // taken during the build do not carry it.
 constexpr char kBuildingFileName[] = "BUILDING";
-// The most memory a bulk build's sorted run of timeline keys takes.
-constexpr size_t kSortedRunBytes = size_t{64} << 20;
 
 // One block cache for every family of every views store of the process.
 std::shared_ptr<rocksdb::Cache> BlockCache() {
@@ -286,6 +284,7 @@ absl::StatusOr<std::unique_ptr<Views>> Views::OpenScratch(const ScratchOptions& 
   auto impl = std::make_unique<Impl>();
   impl->scratch = true;
   impl->options.batch_records = options.batch_records;
+  impl->options.bulk_memory_bytes = options.bulk_memory_bytes;
   if (options.in_memory) {
     impl->mem_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     impl->dir = options.dir.empty() ? "/ledger-views-scratch" : options.dir;
@@ -383,6 +382,114 @@ absl::Status TakeSnapshot(Views::Impl& im, uint64_t size) {
   return PruneSnapshots(im, im.options.max_snapshots);
 }
 
+absl::Status Flush(Views::Impl& im) {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return ViewsFromRocks(im.db->Flush(fo, im.cfs), "flushing");
+}
+
+void Progress(const CatchUpOptions& options, uint64_t from, uint64_t next, uint64_t total) {
+  if (options.progress) options.progress(next - from, total);
+}
+
+// Builds an empty store's views from records [0, end) in two passes
+// (docs/PROJECTIONS.md, "Bulk builds"): the records are applied with every
+// write going to sorted runs ingested in the background (only event states
+// are read back, for corrections and retractions), then every entity view is
+// built once from its members. Without the WAL: a persistent store is
+// marked BUILDING until everything is flushed. `total` is for progress.
+absl::Status BulkBuild(Views::Impl& im, const ledger::Ledger& ledger, uint64_t end,
+                       const std::string& origin, const CatchUpOptions& options, uint64_t total) {
+  if (end == 0) return absl::OkStatus();
+  if (!im.scratch) {
+    if (absl::Status s = CreateBuildingMarker(im.dir); !s.ok()) return s;
+  }
+  internal::Projector projector(im.db.get(), im.cfs,
+                                [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
+  internal::BulkWriter writer(im.db.get(), im.cfs, im.dir);
+  projector.StartBulk(&writer, im.dir, std::max<size_t>(1, im.options.bulk_memory_bytes));
+  const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
+  uint64_t next = 0;
+  absl::Status s = ledger.Scan(0, end, [&](const ledger::StoredRecord& r) {
+    if (r.record.position() != next) {
+      return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
+                                              " where ", next, " was expected"));
+    }
+    if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
+    ++next;
+    if (projector.pending_records() >= batch_records) {
+      if (absl::Status b = projector.BulkStep(); !b.ok()) return b;
+      Progress(options, 0, next, total);
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (next != end) {
+    return absl::DataLossError(
+        absl::StrCat("the log ended at record ", next, " before tree size ", end));
+  }
+  absl::StatusOr<merkle::Hash> root = ledger.RootAt(end);
+  if (!root.ok()) return root.status();
+  const Checkpoint c{end, HashBytes(*root)};
+  if (absl::Status f = projector.BulkFinish(c, origin); !f.ok()) return f;
+  if (absl::Status w = writer.Wait(); !w.ok()) return w;
+  im.applied = c.applied;
+  im.root = c.root;
+  im.origin = origin;
+  Progress(options, 0, end, total);
+  if (im.scratch) return absl::OkStatus();
+  if (absl::Status f = Flush(im); !f.ok()) return f;
+  return RemoveBuildingMarker(im.dir);
+}
+
+// Applies records [im.applied, size) one batch at a time, each committed with
+// its checkpoint; takes snapshots at multiples of snapshot_every.
+absl::Status Replay(Views::Impl& im, const ledger::Ledger& ledger, uint64_t size,
+                    const std::string& origin, const CatchUpOptions& options, uint64_t from,
+                    uint64_t total) {
+  if (im.applied >= size) return absl::OkStatus();
+  internal::Projector projector(im.db.get(), im.cfs,
+                                [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
+  const bool no_wal = im.scratch;
+  uint64_t next = im.applied;
+  auto commit = [&]() -> absl::Status {
+    absl::StatusOr<merkle::Hash> root = ledger.RootAt(next);
+    if (!root.ok()) return root.status();
+    Checkpoint c{next, HashBytes(*root)};
+    if (im.origin.empty()) projector.PutMeta(internal::kOriginKey, origin);
+    if (absl::Status s = projector.Commit(c, im.options.sync, no_wal); !s.ok()) return s;
+    im.applied = c.applied;
+    im.root = c.root;
+    im.origin = origin;
+    Progress(options, from, next, total);
+    return absl::OkStatus();
+  };
+  const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
+  const uint64_t snapshot_every = im.scratch ? 0 : im.options.snapshot_every;
+  absl::Status s = ledger.Scan(im.applied, size, [&](const ledger::StoredRecord& r) {
+    if (r.record.position() != next) {
+      return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
+                                              " where ", next, " was expected"));
+    }
+    if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
+    ++next;
+    const bool snapshot = snapshot_every != 0 && next % snapshot_every == 0;
+    if (projector.pending_records() >= batch_records ||
+        projector.pending_bytes() >= kMaxBatchBytes || snapshot) {
+      if (absl::Status c = commit(); !c.ok()) return c;
+    }
+    if (snapshot) return TakeSnapshot(im, next);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (next != size) {
+    return absl::DataLossError(
+        absl::StrCat("the log ended at record ", next, " before tree size ", size));
+  }
+  if (projector.pending_records() > 0) return commit();
+  return absl::OkStatus();
+}
+
 // The catch-up shared by CatchUp, CatchUpTo and Rebuild. `size` is the tree
 // size to reach; with `allow_ahead`, a store past it is left alone.
 absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger& ledger,
@@ -431,85 +538,31 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
     return result;
   }
 
-  internal::Projector projector(im.db.get(), im.cfs,
-                                [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
-  // A store built from position 0 is built in bulk: no WAL (a persistent
-  // store is marked as building until everything is flushed), and the
-  // timelines, which nothing reads during the build, go to sorted runs
-  // ingested as SST files instead of through the memtables.
-  const bool bulk = im.applied == 0;
-  const bool no_wal = im.scratch || bulk;
-  std::unique_ptr<internal::SortedRun> run;
-  if (bulk) {
-    if (!im.scratch) {
-      if (absl::Status s = CreateBuildingMarker(im.dir); !s.ok()) return s;
-    }
-    run = std::make_unique<internal::SortedRun>(im.db.get(), im.cf(internal::kTimelinesCf),
-                                                im.dir, kSortedRunBytes);
-    projector.SetSortedRun(internal::kTimelinesCf, run.get());
-  }
-  uint64_t next = im.applied;
   const uint64_t total = size - im.applied;
-  auto commit = [&]() -> absl::Status {
-    absl::StatusOr<merkle::Hash> root = ledger.RootAt(next);
-    if (!root.ok()) return root.status();
-    Checkpoint c{next, HashBytes(*root)};
-    if (im.origin.empty()) projector.PutMeta(internal::kOriginKey, head.origin);
-    if (absl::Status s = projector.Commit(c, im.options.sync, no_wal); !s.ok()) return s;
-    if (run && run->full()) {
-      if (absl::Status s = run->Ingest(); !s.ok()) return s;
+  if (im.applied == 0) {
+    // A store built from position 0 is built in bulk (BulkBuild). Snapshots
+    // need the store complete at their size, which a bulk build is only at
+    // its end: it stops at the last multiple of snapshot_every (if any) and
+    // leaves the rest to the record-by-record path below.
+    const uint64_t every = im.scratch ? 0 : im.options.snapshot_every;
+    const uint64_t end = every != 0 && size >= every ? size / every * every : size;
+    if (absl::Status s = BulkBuild(im, ledger, end, head.origin, options, total); !s.ok()) {
+      return s;
     }
-    im.applied = c.applied;
-    im.root = c.root;
-    im.origin = head.origin;
-    if (options.progress) options.progress(next - result.from, total);
-    return absl::OkStatus();
-  };
-  const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
-  const uint64_t snapshot_every = im.scratch ? 0 : im.options.snapshot_every;
-  absl::Status s = ledger.Scan(im.applied, size, [&](const ledger::StoredRecord& r) {
-    if (r.record.position() != next) {
-      return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
-                                              " where ", next, " was expected"));
+    if (every != 0 && end > 0 && end % every == 0) {
+      if (absl::Status s = TakeSnapshot(im, end); !s.ok()) return s;
     }
-    if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
-    ++next;
-    const bool snapshot = snapshot_every != 0 && next % snapshot_every == 0;
-    if (projector.pending_records() >= batch_records ||
-        projector.pending_bytes() >= kMaxBatchBytes || snapshot) {
-      if (absl::Status c = commit(); !c.ok()) return c;
-    }
-    if (snapshot) {
-      if (run) {
-        if (absl::Status i = run->Ingest(); !i.ok()) return i;
-      }
-      return TakeSnapshot(im, next);
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  if (next != size) {
-    return absl::DataLossError(
-        absl::StrCat("the log ended at record ", next, " before tree size ", size));
   }
-  if (projector.pending_records() > 0) {
-    if (absl::Status c = commit(); !c.ok()) return c;
-  }
-  if (run) {
-    if (absl::Status i = run->Ingest(); !i.ok()) return i;
+  if (absl::Status s = Replay(im, ledger, size, head.origin, options, result.from, total);
+      !s.ok()) {
+    return s;
   }
   result.to = im.applied;
   result.applied = result.to - result.from;
-  if (!im.scratch && (bulk || result.applied >= kFlushAfterRecords)) {
-    // Persist the memtables now: a bulk build wrote them without the WAL;
-    // after a big catch-up, the next Open need not replay (and flush) a large
-    // WAL: the process that did the big catch-up pays.
-    rocksdb::FlushOptions fo;
-    fo.wait = true;
-    if (absl::Status f = ViewsFromRocks(im.db->Flush(fo, im.cfs), "flushing"); !f.ok()) return f;
-    if (bulk) {
-      if (absl::Status m = RemoveBuildingMarker(im.dir); !m.ok()) return m;
-    }
+  if (!im.scratch && result.applied >= kFlushAfterRecords) {
+    // After a big catch-up, the next Open need not replay (and flush) a
+    // large WAL: the process that did the big catch-up pays.
+    if (absl::Status f = Flush(im); !f.ok()) return f;
   }
   return result;
 }

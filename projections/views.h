@@ -61,6 +61,11 @@ struct ViewsOptions {
   // the store's files of its time: in the worst case the snapshots take
   // several times the store's size on disk.
   size_t max_snapshots = 8;
+  // A build from position 0 (a bulk build, docs/PROJECTIONS.md §8) holds
+  // about this many bytes of writes in memory before it sorts and ingests
+  // them (in the background, so up to twice this at once). Smaller: less
+  // memory, more and smaller files.
+  size_t bulk_memory_bytes = size_t{64} << 20;
 };
 
 // Where a scratch store (as-of, verification) lives.
@@ -72,6 +77,7 @@ struct ScratchOptions {
   // disk: faster, but memory grows with the records replayed.
   bool in_memory = false;
   size_t batch_records = 4096;
+  size_t bulk_memory_bytes = size_t{64} << 20;  // as ViewsOptions::bulk_memory_bytes
 };
 
 // What a catch-up did.

@@ -630,6 +630,8 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
   // Snapshots for Views::AsOf in some logs (they cost a flush each).
   vo.snapshot_every = gen.Chance(40) ? gen.Uniform(8, 30) : 0;
   vo.max_snapshots = gen.Uniform(2, 4);
+  // Bulk builds that drain (and merge counters) every few records, in some logs.
+  if (gen.Chance(50)) vo.bulk_memory_bytes = gen.Uniform(1, 20000);
   auto views_or = Views::Open(db, vo);
   if (!views_or.ok()) return views_or.status().ToString();
   std::unique_ptr<Views> views = *std::move(views_or);
@@ -698,6 +700,7 @@ std::string RunLog(uint64_t seed, const Budget& budget, Stats* stats) {
   ScratchOptions mem;
   mem.in_memory = true;
   mem.batch_records = gen.Uniform(1, 64);
+  if (gen.Chance(50)) mem.bulk_memory_bytes = gen.Uniform(1, 20000);
   for (int i = 0; i < budget.as_of_checks; ++i) {
     const uint64_t n = gen.Uniform(0, static_cast<int>(all.size()));
     // Half from position 0 (in memory), half from the views' snapshots.
