@@ -1,14 +1,18 @@
 // The write side of a bulk build of the views store (a build from position
-// 0): every write goes to a sorted run of its column family (SortedRun), and
-// full runs are sorted, written as SST files and ingested by a background
-// thread while the build goes on. Nothing written here can be read back
-// until Wait() returns: only families that the build never reads go here.
+// 0), an external sort: every write goes to a sorted run of its column
+// family (SortedRun); full runs are sorted and written out by a background
+// thread while the build goes on, and Finish merges each family's runs once
+// into SST files ingested into the family's last level (run_merge.h),
+// building the entity views on the way. Event states are the exception:
+// their runs are ingested as they are drained (the build reads them back),
+// and mostly lie in position order already.
 //
-// Order: runs are ingested in the order Drain is called, each on top of
-// everything before it, so a later write of a key wins over an earlier one.
+// Order: a later write of a key wins over an earlier one, across runs too.
+// Nothing written here is readable before Finish, except event states once
+// Wait() has returned after their drain.
 //
 // Memory: the runs being filled plus, during a drain, the runs being
-// ingested; the caller bounds the first with bytes() and Drain.
+// written; the caller bounds the first with bytes() and Drain.
 //
 // Thread-compatible: one thread calls every method; the background thread
 // only touches the runs handed to it.
@@ -23,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "projections/entity_build.h"
 #include "projections/sorted_run.h"
 #include "projections/store_coding.h"
 #include "rocksdb/db.h"
@@ -31,12 +36,15 @@ namespace projections::internal {
 
 class BulkWriter {
  public:
-  // `db` and `cfs` (indexed by Cf) must outlive the writer; run files are
-  // written under `tmp_dir` (in the store's Env) before ingestion.
+  // `db` and `cfs` (indexed by Cf) must outlive the writer; its temporary
+  // files live in `tmp_dir` (in the store's Env), which Open empties.
   BulkWriter(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-             const std::string& tmp_dir);
+             std::string tmp_dir);
   // Waits for a drain in flight (its error is lost: call Wait() first).
   ~BulkWriter();
+
+  // Creates (or empties) the temporary directory.
+  absl::Status Open();
 
   void Put(Cf c, absl::string_view key, absl::string_view value) { active_[c]->Put(key, value); }
   void Delete(Cf c, absl::string_view key) { active_[c]->Delete(key); }
@@ -45,13 +53,26 @@ class BulkWriter {
   size_t bytes() const;
 
   // Waits for the previous drain, then hands every non-empty run to a
-  // background thread that ingests them. Returns the previous drain's error.
+  // background thread. Returns the previous drain's error.
   absl::Status Drain();
   // Waits for the drain in flight; its error, if any.
   absl::Status Wait();
 
+  // Drains what is left, then merges every family's runs into the store on
+  // two threads, building the views of suspects, operations and cases from
+  // their members, and adds their totals to `totals`; removes the temporary
+  // files. Nothing may be written after.
+  absl::Status Finish(CounterMap* totals);
+
  private:
+  absl::Status MergeFamily(Cf c, CounterMap* totals);
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  std::string tmp_dir_;
   std::vector<std::unique_ptr<SortedRun>> active_, draining_;  // indexed by Cf
+  // Raw run files per family, oldest first (written by the drains).
+  std::vector<std::vector<std::string>> raw_files_;
   std::future<absl::Status> in_flight_;
 };
 

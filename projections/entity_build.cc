@@ -1,21 +1,12 @@
 #include "projections/entity_build.h"
 
-#include <algorithm>
-#include <memory>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "projections/rules.h"
-#include "projections/sorted_run.h"
-#include "projections/views_internal.h"
 
 namespace projections::internal {
 
 namespace {
-
-// The most memory one family's run of entity views takes before ingestion.
-constexpr size_t kViewRunBytes = size_t{32} << 20;
 
 void Add(CounterMap* totals, const std::string& key, int64_t delta) {
   if (delta != 0) (*totals)[key] += delta;
@@ -42,107 +33,68 @@ void AddCaseTotals(const CaseView& v, int64_t sign, CounterMap* totals) {
   }
 }
 
-void KeySample::Add(absl::string_view key) {
-  if (seen_++ % stride_ != 0) return;
-  keys_.emplace_back(key);
-  if (keys_.size() < 4096) return;
-  // Keep every other key, and take half as many from now on.
-  for (size_t i = 0; 2 * i < keys_.size(); ++i) keys_[i] = std::move(keys_[2 * i]);
-  keys_.resize((keys_.size() + 1) / 2);
-  stride_ *= 2;
-}
+EntityBuilder::EntityBuilder(Cf family, CounterMap* totals, Emit emit)
+    : family_(family), totals_(totals), emit_(std::move(emit)) {}
 
-std::string KeySample::Quantile(double q) const {
-  if (keys_.empty()) return "";
-  std::vector<std::string> sorted = keys_;
-  const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
-  std::nth_element(sorted.begin(), sorted.begin() + i, sorted.end());
-  return sorted[i];
-}
-
-absl::Status BuildEntityViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Cf family,
-                              absl::string_view begin, absl::string_view end,
-                              const std::string& tmp_dir, const std::string& name,
-                              CounterMap* totals) {
-  SortedRun views(db, cf, tmp_dir, kViewRunBytes, name);
-  // The entity being collected: its member prefix ('m' ordered(id)) and its
-  // contributing events (operations: its raids only), parsed into pool[0,
-  // used): the messages are reused from entity to entity.
-  std::string prefix, id;
-  std::vector<MemberEvent> pool, members;
-  size_t used = 0;
-  bool have = false;
-  auto finish = [&]() -> absl::Status {
-    if (!have) return absl::OkStatus();
-    absl::string_view in(prefix);
-    in.remove_prefix(1);
-    if (!GetOrdered(&in, &id) || !in.empty()) {
-      return absl::DataLossError("views store: malformed member key");
-    }
-    members.clear();
-    for (size_t i = 0; i < used; ++i) members.push_back(std::move(pool[i]));
-    SortTimelineOrder(&members);
-    auto give_back = [&] {
-      for (size_t i = 0; i < used; ++i) pool[i] = std::move(members[i]);
-    };
-    std::string key(1, kViewTag);
-    key.append(prefix, 1, std::string::npos);
-    switch (family) {
-      case kSuspectsCf: {
-        const SuspectView v = BuildSuspect(id, members);
-        AddSuspectTotals(v, 1, totals);
-        views.Put(key, EncodeSuspect(v));
-        break;
-      }
-      case kOperationsCf:
-        AddOperationTotals(1, totals);
-        views.Put(key, EncodeOperationCore(BuildOperationCore(id, members)));
-        break;
-      default: {
-        const CaseView v = BuildCase(id, members);
-        AddCaseTotals(v, 1, totals);
-        views.Put(key, EncodeCase(v));
-        break;
-      }
-    }
-    give_back();
-    used = 0;
-    have = false;
-    if (views.full()) return views.Ingest();
-    return absl::OkStatus();
-  };
-
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  ro.readahead_size = size_t{2} << 20;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
-  const std::string members_tag(1, kMemberTag);
-  const absl::string_view first = begin.empty() ? absl::string_view(members_tag) : begin;
-  for (it->Seek(rocksdb::Slice(first.data(), first.size()));
-       it->Valid() && it->key().starts_with(members_tag); it->Next()) {
-    const absl::string_view k(it->key().data(), it->key().size());
-    if (!end.empty() && k >= end) break;
-    if (k.size() < 1 + 2 + 9) return absl::DataLossError("views store: malformed member key");
-    const absl::string_view p = k.substr(0, k.size() - 9);
-    if (!have || p != prefix) {
-      if (absl::Status s = finish(); !s.ok()) return s;
-      prefix.assign(p.data(), p.size());
-      have = true;
-    }
-    const char kind = k[k.size() - 9];
-    if (family == kOperationsCf && kind != kRaidMember) continue;  // counted, not read
-    if (used == pool.size()) pool.emplace_back();
-    MemberEvent& m = pool[used];
-    m.position = GetFixed64BE(k.data() + k.size() - 8);
-    if (!m.event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("views store: malformed member value");
-    }
-    m.occurred = OccurredOf(m.event);
-    ++used;
+absl::Status EntityBuilder::AddMember(absl::string_view key, absl::string_view value) {
+  if (key.size() < 1 + 2 + 9 || key[0] != kMemberTag) {
+    return absl::DataLossError("views store: malformed member key");
   }
-  if (absl::Status s = ViewsFromRocks(it->status(), "reading members"); !s.ok()) return s;
-  if (absl::Status s = finish(); !s.ok()) return s;
-  return views.Ingest();
+  const absl::string_view prefix = key.substr(0, key.size() - 9);
+  if (!have_ || prefix != prefix_) {
+    if (absl::Status s = BuildCurrent(); !s.ok()) return s;
+    prefix_.assign(prefix.data(), prefix.size());
+    have_ = true;
+  }
+  const char kind = key[key.size() - 9];
+  if (family_ == kOperationsCf && kind != kRaidMember) return absl::OkStatus();  // counted
+  if (used_ == pool_.size()) pool_.emplace_back();
+  MemberEvent& m = pool_[used_];
+  m.position = GetFixed64BE(key.data() + key.size() - 8);
+  if (!m.event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError("views store: malformed member value");
+  }
+  m.occurred = OccurredOf(m.event);
+  ++used_;
+  return absl::OkStatus();
+}
+
+absl::Status EntityBuilder::Finish() { return BuildCurrent(); }
+
+absl::Status EntityBuilder::BuildCurrent() {
+  if (!have_) return absl::OkStatus();
+  have_ = false;
+  absl::string_view in(prefix_);
+  in.remove_prefix(1);
+  if (!GetOrdered(&in, &id_) || !in.empty()) {
+    return absl::DataLossError("views store: malformed member key");
+  }
+  members_.clear();
+  for (size_t i = 0; i < used_; ++i) members_.push_back(std::move(pool_[i]));
+  SortTimelineOrder(&members_);
+  std::string key(1, kViewTag), value;
+  key.append(prefix_, 1, std::string::npos);
+  switch (family_) {
+    case kSuspectsCf: {
+      const SuspectView v = BuildSuspect(id_, members_);
+      AddSuspectTotals(v, 1, totals_);
+      value = EncodeSuspect(v);
+      break;
+    }
+    case kOperationsCf:
+      AddOperationTotals(1, totals_);
+      value = EncodeOperationCore(BuildOperationCore(id_, members_));
+      break;
+    default: {
+      const CaseView v = BuildCase(id_, members_);
+      AddCaseTotals(v, 1, totals_);
+      value = EncodeCase(v);
+      break;
+    }
+  }
+  for (size_t i = 0; i < used_; ++i) pool_[i] = std::move(members_[i]);  // reused
+  used_ = 0;
+  return emit_(key, value);
 }
 
 }  // namespace projections::internal

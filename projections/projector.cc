@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -295,7 +294,6 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
     std::string key = MemberKey(m.entity, m.kind, position);
     const bool carries = !(m.cf == kOperationsCf && m.kind != kRaidMember);
     Put(m.cf, key, carries ? value : std::string());
-    if (bulk_ && m.cf == kSuspectsCf) suspect_sample_.Add(key);
     if (!bulk_) members_[m.cf][m.entity][std::move(key)] = carries ? value : std::string();
   }
   for (const CounterDelta& c : oc.counters) AddCounter(c.cf, c.key, -c.value);
@@ -521,9 +519,8 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
   return absl::OkStatus();
 }
 
-void Projector::StartBulk(BulkWriter* writer, std::string tmp_dir, size_t memory_bytes) {
+void Projector::StartBulk(BulkWriter* writer, size_t memory_bytes) {
   bulk_ = writer;
-  bulk_tmp_dir_ = std::move(tmp_dir);
   bulk_memory_bytes_ = memory_bytes;
 }
 
@@ -581,33 +578,10 @@ absl::Status Projector::BulkStep() {
 
 absl::Status Projector::BulkFinish(const Checkpoint& checkpoint, const std::string& origin) {
   if (absl::Status s = BulkDrain(); !s.ok()) return s;
-  if (absl::Status s = bulk_->Wait(); !s.ok()) return s;
+  // The writer merges every family and builds the entities (their totals
+  // join the counters).
+  if (absl::Status s = bulk_->Finish(&counters_[kTotalsCf]); !s.ok()) return s;
   draining_states_.clear();
-  // Every member is in the store: build the entities on two threads, the
-  // suspects (the largest family) split between them at a sampled key.
-  std::string split = suspect_sample_.Quantile(0.6);
-  split.resize(split.size() > 9 ? split.size() - 9 : 0);  // the entity's member prefix
-  CounterMap suspect_totals;
-  absl::Status suspects;
-  std::thread worker([&] {
-    suspects = BuildEntityViews(db_, cf(kSuspectsCf), kSuspectsCf, "", split, bulk_tmp_dir_,
-                                "views-a", &suspect_totals);
-  });
-  absl::Status others;
-  if (!split.empty()) {
-    others = BuildEntityViews(db_, cf(kSuspectsCf), kSuspectsCf, split, "", bulk_tmp_dir_,
-                              "views-b", &counters_[kTotalsCf]);
-  }
-  for (Cf c : {kOperationsCf, kCasesCf}) {
-    if (others.ok()) {
-      others = BuildEntityViews(db_, cf(c), c, "", "", bulk_tmp_dir_, "views",
-                                &counters_[kTotalsCf]);
-    }
-  }
-  worker.join();
-  if (!suspects.ok()) return suspects;
-  if (!others.ok()) return others;
-  for (const auto& [key, delta] : suspect_totals) AddCounter(kTotalsCf, key, delta);
   pending_records_ = 0;
   return MergeCounters({{kOriginKey, origin}, {kCheckpointKey, EncodeCheckpoint(checkpoint)}});
 }

@@ -69,14 +69,15 @@ class Projector {
   // are not recomputed record by record: BulkFinish builds each once. Call
   // BulkStep between records (say every few thousand) and BulkFinish at the
   // end; never Commit. REQUIRES: the store is empty. Run files go under
-  // `tmp_dir`; about `memory_bytes` of writes are held before a drain.
-  void StartBulk(BulkWriter* writer, std::string tmp_dir, size_t memory_bytes);
+  // About `memory_bytes` of writes are held before a drain.
+  void StartBulk(BulkWriter* writer, size_t memory_bytes);
   // Drains the writer and merges the counters into the store when they hold
   // more than their budgets; bounds memory.
   absl::Status BulkStep();
-  // Writes everything, builds every entity view (two threads), merges the
-  // counters and writes the meta entries and `checkpoint`, without the WAL:
-  // the store then holds the state after `checkpoint.applied` records.
+  // Writes everything (BulkWriter::Finish: the runs merged, every entity
+  // view built), merges the counters and writes the meta entries and
+  // `checkpoint`, without the WAL: the store then holds the state after
+  // `checkpoint.applied` records.
   absl::Status BulkFinish(const Checkpoint& checkpoint, const std::string& origin);
 
   // Adds a meta-family entry to the pending batch.
@@ -155,12 +156,10 @@ class Projector {
   size_t pending_records_ = 0;
   // Bulk builds (null otherwise).
   BulkWriter* bulk_ = nullptr;
-  std::string bulk_tmp_dir_;
   size_t bulk_memory_bytes_ = 0;
   size_t states_bytes_ = 0;  // of states_, roughly
   // The states of the drain in flight: readable until it is ingested.
   absl::flat_hash_map<uint64_t, std::string> draining_states_;
-  KeySample suspect_sample_;  // of suspects' member keys, to split their build
   // Scratch, reused.
   std::string value_;
 };

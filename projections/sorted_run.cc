@@ -1,10 +1,13 @@
 #include "projections/sorted_run.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "projections/run_merge.h"
 #include "projections/views_internal.h"
+#include "rocksdb/env.h"
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_writer.h"
 
@@ -23,12 +26,16 @@ void SortedRun::Add(absl::string_view key, absl::string_view value, bool del) {
   arena_.append(value.data(), value.size());
 }
 
-absl::Status SortedRun::Ingest() {
-  if (entries_.empty()) return absl::OkStatus();
+void SortedRun::Sort() {
   std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
     const int c = KeyOf(a).compare(KeyOf(b));
     return c != 0 ? c < 0 : a.seq < b.seq;
   });
+}
+
+absl::Status SortedRun::Ingest() {
+  if (entries_.empty()) return absl::OkStatus();
+  Sort();
   const rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf_));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf_);
   const std::string path = absl::StrCat(tmp_dir_, "/", name_, "-", cf_->GetName(), "-", files_++, ".sst");
@@ -37,8 +44,8 @@ absl::Status SortedRun::Ingest() {
     return s;
   }
   for (size_t i = 0; i < entries_.size(); ++i) {
+    if (Overwritten(i)) continue;
     const Entry& e = entries_[i];
-    if (i + 1 < entries_.size() && KeyOf(entries_[i + 1]) == KeyOf(e)) continue;  // overwritten
     const rocksdb::Slice key(KeyOf(e).data(), e.key_size);
     rocksdb::Status s = e.del ? writer.Delete(key)
                               : writer.Put(key, rocksdb::Slice(ValueOf(e).data(), e.value_size));
@@ -54,8 +61,21 @@ absl::Status SortedRun::Ingest() {
       !s.ok()) {
     return s;
   }
-  arena_.clear();
-  entries_.clear();
+  Clear();
+  return absl::OkStatus();
+}
+
+absl::Status SortedRun::WriteRaw(const std::string& path) {
+  Sort();
+  RawRunWriter out(db_->GetEnv());
+  if (absl::Status s = out.Open(path); !s.ok()) return s;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (Overwritten(i)) continue;
+    const Entry& e = entries_[i];
+    if (absl::Status s = out.Add(KeyOf(e), ValueOf(e), e.del); !s.ok()) return s;
+  }
+  if (absl::Status s = out.Close(); !s.ok()) return s;
+  Clear();
   return absl::OkStatus();
 }
 

@@ -1,15 +1,15 @@
 // A sorted run: writes to one column family collected in memory, then
-// written as one SST file (rocksdb::SstFileWriter) and ingested into the
-// store, bypassing the memtable, the WAL and the compactions that random
-// keys would otherwise cost. Used by bulk builds of the views store (a store
-// built from position 0) for families that nothing reads while the build
-// runs (the timelines).
+// sorted and either written as one SST file (rocksdb::SstFileWriter) and
+// ingested into the store, or written as a raw run file for a later merge
+// (run_merge.h). Either way the writes bypass the memtable, the WAL and the
+// compactions that random keys would otherwise cost. Used by bulk builds of
+// the views store (a store built from position 0).
 //
-// Order: within a run the last write of a key wins; runs are ingested in the
-// order they are written, each on top of everything before it, so a run's
-// writes override earlier runs' and earlier batches'.
+// Order: within a run the last write of a key wins; runs are ingested (or
+// merged) in the order they are written, each on top of everything before
+// it, so a run's writes override earlier runs' and earlier batches'.
 //
-// Memory is bounded by the caller: Ingest when full().
+// Memory is bounded by the caller: Ingest or WriteRaw when full().
 //
 // Not thread-safe: one thread, and `db` / `cf` must outlive the run.
 #ifndef ENFORCEMENT_PROJECTIONS_SORTED_RUN_H_
@@ -45,6 +45,11 @@ class SortedRun {
   // then empty. A no-op when empty. Errors: kInternal / kDataLoss (I/O).
   absl::Status Ingest();
 
+  // Writes the run, sorted, the last write of each key only, as a raw run
+  // file at `path` (run_merge.h reads it; deletions are kept as such); the
+  // run is then empty. Errors: kInternal / kDataLoss (I/O).
+  absl::Status WriteRaw(const std::string& path);
+
   // Exchanges the collected writes (not the family or the file names) with
   // `other`'s.
   void SwapContents(SortedRun& other) {
@@ -61,11 +66,21 @@ class SortedRun {
     bool del;
   };
   void Add(absl::string_view key, absl::string_view value, bool del);
+  // Sorts entries_ by (key, seq).
+  void Sort();
+  // Whether entries_[i] (sorted) is overwritten by the next entry.
+  bool Overwritten(size_t i) const {
+    return i + 1 < entries_.size() && KeyOf(entries_[i + 1]) == KeyOf(entries_[i]);
+  }
   absl::string_view KeyOf(const Entry& e) const {
     return absl::string_view(arena_.data() + e.offset, e.key_size);
   }
   absl::string_view ValueOf(const Entry& e) const {
     return absl::string_view(arena_.data() + e.offset + e.key_size, e.value_size);
+  }
+  void Clear() {
+    arena_.clear();
+    entries_.clear();
   }
 
   rocksdb::DB* db_;

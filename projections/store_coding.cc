@@ -101,11 +101,14 @@ bool DecodeCounter(absl::string_view v, int64_t* out) {
 }
 
 void Encoder::U64(uint64_t v) {
+  char buf[10];  // one append, not a push_back per byte
+  size_t n = 0;
   while (v >= 0x80) {
-    out_->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  out_->push_back(static_cast<char>(v));
+  buf[n++] = static_cast<char>(v);
+  out_->append(buf, n);
 }
 
 void Encoder::I64(int64_t v) {
@@ -301,6 +304,9 @@ bool DecodeSentence(Decoder& d, SentenceInfo* s) {
 
 std::string EncodeEventState(const EventState& s) {
   std::string out;
+  size_t size = 96 + s.event.size() + s.effective.size() + 64 * s.tree.size();
+  for (const std::string& scope : s.scopes) size += scope.size() + 2;
+  out.reserve(size);
   Encoder e(&out);
   e.U64(s.position);
   e.I64(s.recorded_seconds);

@@ -44,6 +44,8 @@ constexpr uint64_t kFlushAfterRecords = 10000;
 // mid-build and is emptied when opened. Outside RocksDB, so that snapshots
 // taken during the build do not carry it.
 constexpr char kBuildingFileName[] = "BUILDING";
+// A bulk build's temporary files (runs, SST files before ingestion).
+constexpr char kBulkDirName[] = "bulk";
 
 // One block cache for every family of every views store of the process.
 std::shared_ptr<rocksdb::Cache> BlockCache() {
@@ -388,6 +390,15 @@ absl::Status Flush(Views::Impl& im) {
   return ViewsFromRocks(im.db->Flush(fo, im.cfs), "flushing");
 }
 
+absl::Status SetAutoCompactions(Views::Impl& im, bool on) {
+  for (rocksdb::ColumnFamilyHandle* h : im.cfs) {
+    rocksdb::Status s =
+        im.db->SetOptions(h, {{"disable_auto_compactions", on ? "false" : "true"}});
+    if (!s.ok()) return ViewsFromRocks(s, "setting the store's options");
+  }
+  return absl::OkStatus();
+}
+
 void Progress(const CatchUpOptions& options, uint64_t from, uint64_t next, uint64_t total) {
   if (options.progress) options.progress(next - from, total);
 }
@@ -406,8 +417,17 @@ absl::Status BulkBuild(Views::Impl& im, const ledger::Ledger& ledger, uint64_t e
   }
   internal::Projector projector(im.db.get(), im.cfs,
                                 [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
-  internal::BulkWriter writer(im.db.get(), im.cfs, im.dir);
-  projector.StartBulk(&writer, im.dir, std::max<size_t>(1, im.options.bulk_memory_bytes));
+  // No compactions while the runs pile up in level 0 (they would compete
+  // with the build for the CPU); they resume when the build ends, however it
+  // ends.
+  if (absl::Status a = SetAutoCompactions(im, false); !a.ok()) return a;
+  struct Resume {
+    Views::Impl& im;
+    ~Resume() { (void)SetAutoCompactions(im, true); }
+  } resume{im};
+  internal::BulkWriter writer(im.db.get(), im.cfs, absl::StrCat(im.dir, "/", kBulkDirName));
+  if (absl::Status o = writer.Open(); !o.ok()) return o;
+  projector.StartBulk(&writer, std::max<size_t>(1, im.options.bulk_memory_bytes));
   const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
   uint64_t next = 0;
   absl::Status s = ledger.Scan(0, end, [&](const ledger::StoredRecord& r) {
