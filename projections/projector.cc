@@ -525,7 +525,30 @@ void Projector::StartBulk(BulkWriter* writer, size_t memory_bytes) {
 }
 
 absl::Status Projector::BulkDrain() {
-  for (auto& [pos, value] : states_) bulk_->Put(kEventsCf, PosKey(pos), value);
+  // New states go to the writer: positions only grow, so their files land
+  // in the last level. States of earlier records (fix targets) are written
+  // to the store directly, once the previous drain is ingested (an ingested
+  // file must not bring back an older version of them): a few small files.
+  rocksdb::WriteBatch updates;
+  uint64_t next_new = bulk_next_new_;
+  for (auto& [pos, value] : states_) {
+    if (pos >= bulk_next_new_) {
+      bulk_->Put(kEventsCf, PosKey(pos), value);
+      next_new = std::max(next_new, pos + 1);
+    } else if (rocksdb::Status s = updates.Put(cf(kEventsCf), PosKey(pos), value); !s.ok()) {
+      return ViewsFromRocks(s, "building a batch");
+    }
+  }
+  bulk_next_new_ = next_new;
+  if (absl::Status s = bulk_->Wait(); !s.ok()) return s;
+  if (updates.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;
+    if (absl::Status s = ViewsFromRocks(db_->Write(wo, &updates), "writing event states");
+        !s.ok()) {
+      return s;
+    }
+  }
   if (absl::Status s = bulk_->Drain(); !s.ok()) return s;
   // The previous drain is ingested: its states are readable from the store.
   draining_states_ = std::move(states_);

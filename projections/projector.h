@@ -157,6 +157,7 @@ class Projector {
   // Bulk builds (null otherwise).
   BulkWriter* bulk_ = nullptr;
   size_t bulk_memory_bytes_ = 0;
+  uint64_t bulk_next_new_ = 0;  // states of records below it were handed to the writer
   size_t states_bytes_ = 0;  // of states_, roughly
   // The states of the drain in flight: readable until it is ingested.
   absl::flat_hash_map<uint64_t, std::string> draining_states_;
