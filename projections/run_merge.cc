@@ -13,7 +13,8 @@ namespace projections::internal {
 
 namespace {
 
-constexpr size_t kBufferBytes = size_t{1} << 20;
+// Per reader and writer: a merge reads every run of a family at once.
+constexpr size_t kBufferBytes = size_t{256} << 10;
 constexpr uint32_t kDeletionBit = uint32_t{1} << 31;
 
 void PutFixed32LE(std::string* dst, uint32_t v) {

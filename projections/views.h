@@ -65,7 +65,7 @@ struct ViewsOptions {
   // about this many bytes of writes in memory before it sorts and ingests
   // them (in the background, so up to twice this at once). Smaller: less
   // memory, more and smaller files.
-  size_t bulk_memory_bytes = size_t{64} << 20;
+  size_t bulk_memory_bytes = size_t{32} << 20;
 };
 
 // Where a scratch store (as-of, verification) lives.
@@ -77,7 +77,7 @@ struct ScratchOptions {
   // disk: faster, but memory grows with the records replayed.
   bool in_memory = false;
   size_t batch_records = 4096;
-  size_t bulk_memory_bytes = size_t{64} << 20;  // as ViewsOptions::bulk_memory_bytes
+  size_t bulk_memory_bytes = size_t{32} << 20;  // as ViewsOptions::bulk_memory_bytes
 };
 
 // What a catch-up did.
