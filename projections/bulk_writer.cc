@@ -14,9 +14,9 @@ BulkWriter::BulkWriter(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyH
     : db_(db), cfs_(cfs), tmp_dir_(std::move(tmp_dir)), raw_files_(kNumCfs) {
   for (int c = 0; c < kNumCfs; ++c) {
     // No size limit of their own: the caller drains on bytes().
-    active_.push_back(std::make_unique<SortedRun>(db, cfs[c], tmp_dir_, ~size_t{0}));
+    active_.push_back(std::make_unique<SortedRun>(db, cfs[c], tmp_dir_));
     // Only these write files, so their names never collide.
-    draining_.push_back(std::make_unique<SortedRun>(db, cfs[c], tmp_dir_, ~size_t{0}));
+    draining_.push_back(std::make_unique<SortedRun>(db, cfs[c], tmp_dir_));
   }
 }
 
@@ -113,13 +113,13 @@ absl::Status BulkWriter::Finish(CounterMap* totals) {
   if (absl::Status s = Drain(); !s.ok()) return s;
   if (absl::Status s = Wait(); !s.ok()) return s;
   // Suspects (the most member keys, and the entity views) on one thread,
-  // the other families on this one.
+  // the other families on this one (event states are in the store already).
   CounterMap suspect_totals;
   absl::Status suspects;
   std::thread worker([&] { suspects = MergeFamily(kSuspectsCf, &suspect_totals); });
   absl::Status others;
-  for (Cf c : {kTimelinesCf, kOperationsCf, kCasesCf, kTotalsCf, kFlowsCf}) {
-    if (others.ok()) others = MergeFamily(c, totals);
+  for (int c = 0; c < kNumCfs && others.ok(); ++c) {
+    if (c != kSuspectsCf && c != kEventsCf) others = MergeFamily(static_cast<Cf>(c), totals);
   }
   worker.join();
   if (!suspects.ok()) return suspects;

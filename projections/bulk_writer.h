@@ -4,18 +4,18 @@
 // thread while the build goes on, and Finish merges each family's runs once
 // into SST files ingested into the family's last level (run_merge.h),
 // building the entity views on the way. Event states are the exception:
-// their runs are ingested as they are drained (the build reads them back),
-// and mostly lie in position order already.
+// their runs are ingested as they are drained (the build reads them back).
 //
 // Order: a later write of a key wins over an earlier one, across runs too.
 // Nothing written here is readable before Finish, except event states once
-// Wait() has returned after their drain.
+// the drain that took them has been waited for (Wait, or the next Drain).
 //
 // Memory: the runs being filled plus, during a drain, the runs being
 // written; the caller bounds the first with bytes() and Drain.
 //
-// Thread-compatible: one thread calls every method; the background thread
-// only touches the runs handed to it.
+// Thread-compatible: one thread calls every method. The background thread
+// works on the runs handed to it, the list of raw run files and the store;
+// the caller's thread touches the first two only after waiting for it.
 #ifndef ENFORCEMENT_PROJECTIONS_BULK_WRITER_H_
 #define ENFORCEMENT_PROJECTIONS_BULK_WRITER_H_
 
@@ -42,10 +42,14 @@ class BulkWriter {
              std::string tmp_dir);
   // Waits for a drain in flight (its error is lost: call Wait() first).
   ~BulkWriter();
+  BulkWriter(const BulkWriter&) = delete;  // the background thread holds `this`
+  BulkWriter& operator=(const BulkWriter&) = delete;
 
   // Creates (or empties) the temporary directory.
   absl::Status Open();
 
+  // Event states (kEventsCf) must be of records after every state of earlier
+  // drains, so that their files do not overlap.
   void Put(Cf c, absl::string_view key, absl::string_view value) { active_[c]->Put(key, value); }
   void Delete(Cf c, absl::string_view key) { active_[c]->Delete(key); }
 

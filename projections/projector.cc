@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/record_coding.h"
 #include "projections/entity_build.h"

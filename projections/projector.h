@@ -15,6 +15,9 @@
 // Memory is bounded by the batch (the caller commits every few thousand
 // records), never by the number of suspects, operations or cases.
 //
+// A bulk build (StartBulk) applies the same rules but writes differently:
+// see there and bulk_writer.h.
+//
 // Not thread-safe: one Projector per store, used by one thread, and nothing
 // else may write the store meanwhile.
 #ifndef ENFORCEMENT_PROJECTIONS_PROJECTOR_H_
@@ -64,12 +67,14 @@ class Projector {
 
   // --- bulk builds: a store built from position 0 --------------------------
   // From now on, every write except event states and counters goes to
-  // `writer` (which must outlive its use), event states stay in memory until
-  // the writer drains them, counters accumulate in memory, and entity views
-  // are not recomputed record by record: BulkFinish builds each once. Call
+  // `writer` (which must outlive its use); event states stay in memory until
+  // a drain hands the new ones to the writer and writes the rewritten older
+  // ones to the store; counters accumulate in memory; entity views are not
+  // recomputed record by record (the writer's Finish builds each once). Call
   // BulkStep between records (say every few thousand) and BulkFinish at the
-  // end; never Commit. REQUIRES: the store is empty. Run files go under
-  // About `memory_bytes` of writes are held before a drain.
+  // end; never Commit. About `memory_bytes` of writes are held before a
+  // drain. REQUIRES: the store is empty. On an error the store is partly
+  // written and must be emptied.
   void StartBulk(BulkWriter* writer, size_t memory_bytes);
   // Drains the writer and merges the counters into the store when they hold
   // more than their budgets; bounds memory.
@@ -159,7 +164,8 @@ class Projector {
   size_t bulk_memory_bytes_ = 0;
   uint64_t bulk_next_new_ = 0;  // states of records below it were handed to the writer
   size_t states_bytes_ = 0;  // of states_, roughly
-  // The states of the drain in flight: readable until it is ingested.
+  // The states handed to the writer by the last drain: read from here until
+  // the next drain (they are ingested by then).
   absl::flat_hash_map<uint64_t, std::string> draining_states_;
   // Scratch, reused.
   std::string value_;

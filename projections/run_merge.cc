@@ -1,5 +1,6 @@
 #include "projections/run_merge.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <queue>

@@ -1,7 +1,6 @@
 #include "projections/sorted_run.h"
 
 #include <algorithm>
-#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,10 +12,8 @@
 
 namespace projections::internal {
 
-SortedRun::SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir,
-                     size_t max_bytes, std::string name)
-    : db_(db), cf_(cf), tmp_dir_(std::move(tmp_dir)), max_bytes_(max_bytes),
-      name_(std::move(name)) {}
+SortedRun::SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir)
+    : db_(db), cf_(cf), tmp_dir_(std::move(tmp_dir)) {}
 
 void SortedRun::Add(absl::string_view key, absl::string_view value, bool del) {
   entries_.push_back(Entry{arena_.size(), static_cast<uint32_t>(key.size()),
@@ -38,7 +35,7 @@ absl::Status SortedRun::Ingest() {
   Sort();
   const rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf_));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf_);
-  const std::string path = absl::StrCat(tmp_dir_, "/", name_, "-", cf_->GetName(), "-", files_++, ".sst");
+  const std::string path = absl::StrCat(tmp_dir_, "/run-", cf_->GetName(), "-", files_++, ".sst");
   if (absl::Status s = ViewsFromRocks(writer.Open(path), absl::StrCat("creating ", path));
       !s.ok()) {
     return s;

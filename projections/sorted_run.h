@@ -9,7 +9,7 @@
 // merged) in the order they are written, each on top of everything before
 // it, so a run's writes override earlier runs' and earlier batches'.
 //
-// Memory is bounded by the caller: Ingest or WriteRaw when full().
+// Memory is bounded by the caller (bytes()).
 //
 // Not thread-safe: one thread, and `db` / `cf` must outlive the run.
 #ifndef ENFORCEMENT_PROJECTIONS_SORTED_RUN_H_
@@ -28,17 +28,14 @@ namespace projections::internal {
 
 class SortedRun {
  public:
-  // Files are written under `tmp_dir` (in the store's Env) before ingestion,
-  // named <name>-<family>-<n>.sst: runs of one family that may exist at once
-  // need different names.
-  SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir,
-            size_t max_bytes, std::string name = "run");
+  // SST files are written under `tmp_dir` (in the store's Env) before
+  // ingestion, named run-<family>-<n>.sst.
+  SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir);
 
   void Put(absl::string_view key, absl::string_view value) { Add(key, value, false); }
   void Delete(absl::string_view key) { Add(key, {}, true); }
 
   size_t bytes() const { return arena_.size() + entries_.size() * sizeof(Entry); }
-  bool full() const { return bytes() >= max_bytes_; }
   bool empty() const { return entries_.empty(); }
 
   // Writes the run as one SST and ingests it into the family; the run is
@@ -86,8 +83,6 @@ class SortedRun {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
   std::string tmp_dir_;
-  size_t max_bytes_;
-  std::string name_;
   std::string arena_;
   std::vector<Entry> entries_;
   uint64_t files_ = 0;

@@ -17,8 +17,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "ledger/file_io.h"
-#include "projections/projector.h"
 #include "projections/bulk_writer.h"
+#include "projections/projector.h"
 #include "projections/views_internal.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -403,28 +403,32 @@ void Progress(const CatchUpOptions& options, uint64_t from, uint64_t next, uint6
   if (options.progress) options.progress(next - from, total);
 }
 
-// Builds an empty store's views from records [0, end) in two passes
-// (docs/PROJECTIONS.md, "Bulk builds"): the records are applied with every
-// write going to sorted runs ingested in the background (only event states
-// are read back, for corrections and retractions), then every entity view is
-// built once from its members. Without the WAL: a persistent store is
-// marked BUILDING until everything is flushed. `total` is for progress.
-absl::Status BulkBuild(Views::Impl& im, const ledger::Ledger& ledger, uint64_t end,
-                       const std::string& origin, const CatchUpOptions& options, uint64_t total) {
-  if (end == 0) return absl::OkStatus();
+// Builds an empty store's views from records [0, end) as an external sort
+// (docs/PROJECTIONS.md §8): the records are applied with every write going
+// to sorted runs written out in the background (only event states are read
+// back, for corrections and retractions), then each family's runs are merged
+// once into its last level, every entity view built on the way. Without the
+// WAL: a persistent store is marked BUILDING until everything is flushed.
+// `total` is for progress. On an error the store is left partly written:
+// the caller must empty it (CatchUpImpl does).
+absl::Status BulkBuildInto(Views::Impl& im, const ledger::Ledger& ledger, uint64_t end,
+                           const std::string& origin, const CatchUpOptions& options,
+                           uint64_t total) {
   if (!im.scratch) {
     if (absl::Status s = CreateBuildingMarker(im.dir); !s.ok()) return s;
   }
   internal::Projector projector(im.db.get(), im.cfs,
                                 [&ledger](absl::string_view id) { return ledger.FindEvent(id); });
-  // No compactions while the runs pile up in level 0 (they would compete
-  // with the build for the CPU); they resume when the build ends, however it
-  // ends.
-  if (absl::Status a = SetAutoCompactions(im, false); !a.ok()) return a;
+  // No compactions during the build (the few level-0 files it leaves would
+  // compete with it for the CPU); they resume when it ends, however it ends.
   struct Resume {
     Views::Impl& im;
-    ~Resume() { (void)SetAutoCompactions(im, true); }
+    bool done = false;
+    ~Resume() {
+      if (!done) (void)SetAutoCompactions(im, true);
+    }
   } resume{im};
+  if (absl::Status a = SetAutoCompactions(im, false); !a.ok()) return a;
   internal::BulkWriter writer(im.db.get(), im.cfs, absl::StrCat(im.dir, "/", kBulkDirName));
   if (absl::Status o = writer.Open(); !o.ok()) return o;
   projector.StartBulk(&writer, std::max<size_t>(1, im.options.bulk_memory_bytes));
@@ -452,14 +456,32 @@ absl::Status BulkBuild(Views::Impl& im, const ledger::Ledger& ledger, uint64_t e
   if (!root.ok()) return root.status();
   const Checkpoint c{end, HashBytes(*root)};
   if (absl::Status f = projector.BulkFinish(c, origin); !f.ok()) return f;
-  if (absl::Status w = writer.Wait(); !w.ok()) return w;
+  resume.done = true;
+  if (absl::Status a = SetAutoCompactions(im, true); !a.ok()) return a;
+  if (!im.scratch) {
+    if (absl::Status f = Flush(im); !f.ok()) return f;
+    if (absl::Status m = RemoveBuildingMarker(im.dir); !m.ok()) return m;
+  }
   im.applied = c.applied;
   im.root = c.root;
   im.origin = origin;
   Progress(options, 0, end, total);
-  if (im.scratch) return absl::OkStatus();
-  if (absl::Status f = Flush(im); !f.ok()) return f;
-  return RemoveBuildingMarker(im.dir);
+  return absl::OkStatus();
+}
+
+// BulkBuildInto, and on an error the store emptied again (so that a later
+// catch-up starts from an empty store, as a bulk build requires).
+absl::Status BulkBuild(Views::Impl& im, const ledger::Ledger& ledger, uint64_t end,
+                       const std::string& origin, const CatchUpOptions& options, uint64_t total) {
+  if (end == 0) return absl::OkStatus();
+  absl::Status s = BulkBuildInto(im, ledger, end, origin, options, total);
+  if (s.ok()) return s;
+  if (absl::Status w = im.Wipe(); !w.ok()) {
+    return absl::Status(s.code(), absl::StrCat(s.message(), "; then emptying the views failed: ",
+                                               w.message()));
+  }
+  if (!im.scratch) (void)RemoveBuildingMarker(im.dir);
+  return s;
 }
 
 // Applies records [im.applied, size) one batch at a time, each committed with

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
@@ -119,7 +120,9 @@ Event Retract(const std::string& id, const Event& target) {
 
 class ViewsTest : public testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { OpenLedger(); }
+
+  void OpenLedger() {
     ledger::OpenOptions o;
     o.create_if_missing = true;
     o.origin = "projections-test.example/log";
@@ -713,6 +716,65 @@ TEST_F(ViewsTest, StateSurvivesARestartAndIsNotReapplied) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->applied, 0u);
   EXPECT_FALSE(r->rebuilt);
+}
+
+// Rewrites the value of record `position` underneath the (closed) ledger;
+// returns the old value.
+std::string ReplaceRecord(const std::string& db, uint64_t position, const std::string& value) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), db, &names).ok());
+  for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db, cfs, &handles, &raw).ok());
+  rocksdb::ColumnFamilyHandle* records = nullptr;
+  for (auto* h : handles) {
+    if (h->GetName() == ledger::kRecordsFamily) records = h;
+  }
+  std::string old;
+  EXPECT_NE(records, nullptr);
+  if (records != nullptr) {
+    EXPECT_TRUE(raw->Get(rocksdb::ReadOptions(), records, ledger::RecordKey(position), &old).ok());
+    EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), records, ledger::RecordKey(position), value).ok());
+  }
+  for (auto* h : handles) EXPECT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+  delete raw;
+  return old;
+}
+
+TEST_F(ViewsTest, AFailedBulkBuildLeavesAnEmptyStoreThatTheNextCatchUpBuildsWhole) {
+  LoadShippedData();
+  for (int i = 0; i < 30; ++i) {
+    Append({Arrest(absl::StrCat("ab", i), absl::StrCat("sb", i % 7), "op-2024-muse-01")});
+  }
+  const Event h = Handover("hb", "MM", "CN", 5);
+  Event fixed = h;
+  fixed.mutable_handover()->set_suspects_count(6);
+  Append({h, Correct("cb", h, fixed), Arrest("ab-last", "sb1", "op-2024-muse-01")});
+  const uint64_t size = ledger_->GetHead().tree_size;
+  auto expected = BuildAsOf(*ledger_, size);
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  // The last record stops parsing: the build fails after many drains.
+  ledger_.reset();
+  const std::string good = ReplaceRecord(db(), size - 1, std::string("\x01\x0a\xff", 3));
+  OpenLedger();
+  ViewsOptions o;
+  o.bulk_memory_bytes = 1;  // a drain (and a merge of counters) after every batch
+  o.batch_records = 2;
+  o.snapshot_every = 0;
+  auto views = OpenViews(o);
+  auto failed = views->CatchUp(*ledger_);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kDataLoss) << failed.status();
+  EXPECT_EQ(views->checkpoint(), 0u);
+  // Repaired, the next catch-up builds everything once: nothing of the
+  // failed build is left to be counted twice.
+  ledger_.reset();
+  ReplaceRecord(db(), size - 1, good);
+  OpenLedger();
+  auto r = views->CatchUp(*ledger_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*views->Digests(), *(*expected)->Digests());
 }
 
 TEST_F(ViewsTest, RebuildReachesTheIncrementalStateDigestForDigest) {
