@@ -461,24 +461,16 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
     }
     member_it_[c].reset();
   }
-  for (int c = 0; c < kNumCfs; ++c) {
-    for (const auto& [key, delta] : counters_[c]) {
-      if (delta == 0) continue;
-      bool found;
-      if (absl::Status s = GetCommitted(static_cast<Cf>(c), key, &value_, &found); !s.ok()) {
-        return s;
-      }
-      int64_t current = 0;
-      if (found && !DecodeCounter(value_, &current)) {
-        return absl::DataLossError("views store: malformed counter value");
-      }
-      const int64_t next = current + delta;
-      if (next == 0) {
-        Delete(static_cast<Cf>(c), key);
-      } else {
-        Put(static_cast<Cf>(c), key, EncodeCounter(next));
-      }
-    }
+  if (absl::Status s = ForEachMergedCounter([this](Cf c, const std::string& key, int64_t next) {
+        if (next == 0) {
+          Delete(c, key);
+        } else {
+          Put(c, key, EncodeCounter(next));
+        }
+        return absl::OkStatus();
+      });
+      !s.ok()) {
+    return s;
   }
   for (auto& [pos, value] : states_) Put(kEventsCf, PosKey(pos), std::move(value));
   Put(kMetaCf, kCheckpointKey, EncodeCheckpoint(checkpoint));
@@ -556,9 +548,8 @@ absl::Status Projector::BulkDrain() {
   return absl::OkStatus();
 }
 
-absl::Status Projector::MergeCounters(
-    const std::vector<std::pair<std::string, std::string>>& meta) {
-  rocksdb::WriteBatch batch;
+absl::Status Projector::ForEachMergedCounter(
+    const std::function<absl::Status(Cf, const std::string&, int64_t)>& write) {
   for (int c = 0; c < kNumCfs; ++c) {
     for (const auto& [key, delta] : counters_[c]) {
       if (delta == 0) continue;
@@ -570,13 +561,24 @@ absl::Status Projector::MergeCounters(
       if (found && !DecodeCounter(value_, &current)) {
         return absl::DataLossError("views store: malformed counter value");
       }
-      const int64_t next = current + delta;
-      rocksdb::Status s = next == 0 ? batch.Delete(cf(static_cast<Cf>(c)), key)
-                                    : batch.Put(cf(static_cast<Cf>(c)), key, EncodeCounter(next));
-      if (!s.ok()) return ViewsFromRocks(s, "building a batch");
+      if (absl::Status s = write(static_cast<Cf>(c), key, current + delta); !s.ok()) return s;
     }
-    counters_[c].clear();
   }
+  return absl::OkStatus();
+}
+
+absl::Status Projector::MergeCounters(
+    const std::vector<std::pair<std::string, std::string>>& meta) {
+  rocksdb::WriteBatch batch;
+  if (absl::Status s = ForEachMergedCounter([&](Cf c, const std::string& key, int64_t next) {
+        return ViewsFromRocks(next == 0 ? batch.Delete(cf(c), key)
+                                        : batch.Put(cf(c), key, EncodeCounter(next)),
+                              "building a batch");
+      });
+      !s.ok()) {
+    return s;
+  }
+  for (auto& counters : counters_) counters.clear();
   for (const auto& [key, value] : meta) {
     if (rocksdb::Status s = batch.Put(cf(kMetaCf), key, value); !s.ok()) {
       return ViewsFromRocks(s, "building a batch");

@@ -103,6 +103,10 @@ class Projector {
   absl::Status EffectiveOf(const EventState& s, enforcement::v1::Event* out);
   absl::Status CorrectionEvent(uint64_t position, enforcement::v1::Event* out);
   void AddCounter(Cf c, const std::string& key, int64_t delta);
+  // Calls `write` with the new value (0: gone) of every counter the batch
+  // changed: the committed value plus the delta.
+  absl::Status ForEachMergedCounter(
+      const std::function<absl::Status(Cf, const std::string&, int64_t)>& write);
   // Bulk builds: hands the event states to the writer and drains it.
   absl::Status BulkDrain();
   // Merges the counter deltas into the store (one WriteBatch, no WAL) and
