@@ -61,6 +61,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
     t.block_cache = BlockCache();
     if (i == internal::kEventsCf || i == internal::kMetaCf) {
       o.write_buffer_size = 16 << 20;  // keyed by position: appended in order
+    } else if (i == internal::kTimelinesCf) {
+      // Random keys, but only ever scanned: bloom filters would never be
+      // read (and cost the writes a hash per key).
+      o.write_buffer_size = 4 << 20;
     } else {
       // Random keys: small memtables keep their skiplists in cache (the
       // effect LIMITS.md measures on the ledger's index families), and bloom
