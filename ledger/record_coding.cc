@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "ledger/key_coding.h"
 
 namespace ledger {
@@ -81,6 +82,28 @@ absl::StatusOr<absl::string_view> RecordBytesFromValue(absl::string_view value,
                                             absl::Hex(static_cast<uint8_t>(value[0]))));
   }
   return value.substr(1);
+}
+
+bool EventBytesOfRecord(absl::string_view record_bytes, absl::string_view* event_bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(record_bytes.data()), static_cast<int>(record_bytes.size()));
+  *event_bytes = absl::string_view();
+  bool seen = false;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag != Tag(4, kLengthDelimited)) {
+      if (!WireFormatLite::SkipField(&in, tag)) return false;
+      continue;
+    }
+    // A parse would merge repeated occurrences; this ledger writes one.
+    uint32_t size;
+    if (seen || !in.ReadVarint32(&size)) return false;
+    const size_t at = static_cast<size_t>(in.CurrentPosition());
+    if (size > record_bytes.size() - at || !in.Skip(static_cast<int>(size))) return false;
+    *event_bytes = record_bytes.substr(at, size);
+    seen = true;
+  }
+  return in.ConsumedEntireMessage();
 }
 
 bool SerializeEventDeterministic(const enforcement::v1::Event& event, std::string* out) {

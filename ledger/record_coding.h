@@ -29,6 +29,13 @@ std::string EncodeRecordValue(absl::string_view record_bytes);
 absl::StatusOr<absl::string_view> RecordBytesFromValue(absl::string_view value,
                                                        uint64_t position);
 
+// The bytes of field 4 (the Event) inside serialized LedgerRecord bytes, as
+// stored: for a record this ledger wrote, the Event's deterministic
+// serialization. A view into `record_bytes`. False when the bytes do not
+// parse as a LedgerRecord's wire format; an empty view when the record has no
+// event field.
+bool EventBytesOfRecord(absl::string_view record_bytes, absl::string_view* event_bytes);
+
 // Deterministic serialization of an Event (map entries sorted), the form
 // hashed into records and compared for idempotency.
 bool SerializeEventDeterministic(const enforcement::v1::Event& event, std::string* out);

@@ -101,14 +101,20 @@ void Projector::AddCounter(Cf c, const std::string& key, int64_t delta) {
   if (delta != 0) counters_[c][key] += delta;
 }
 
-absl::Status Projector::Apply(const LedgerRecord& record) {
+absl::Status Projector::Apply(const ledger::StoredRecord& stored) {
+  const LedgerRecord& record = stored.record;
   const Event& e = record.event();
   EventState st;
   st.position = record.position();
   st.recorded_seconds = record.recorded_at().seconds();
   st.recorded_nanos = record.recorded_at().nanos();
   st.kind = e.body_case();
-  if (!ledger::SerializeEventDeterministic(e, &st.event)) {
+  // The event's bytes as the record holds them (this ledger writes them
+  // deterministically), else a fresh deterministic serialization.
+  absl::string_view event_bytes;
+  if (ledger::EventBytesOfRecord(stored.bytes, &event_bytes)) {
+    st.event.assign(event_bytes.data(), event_bytes.size());
+  } else if (!ledger::SerializeEventDeterministic(e, &st.event)) {
     return absl::InternalError(
         absl::StrCat("cannot serialize the event of record ", record.position()));
   }
@@ -123,7 +129,7 @@ absl::Status Projector::ApplyFact(EventState& st, const Event& e) {
   const Date occ = OccurredOf(e);
   st.scopes = ScopesOf(e);
   for (const std::string& s : st.scopes) Put(kTimelinesCf, TimelineKey(s, occ, st.position), "");
-  ApplyContribution(st.position, nullptr, &e);
+  ApplyContribution(st.position, nullptr, &e, st.event);
   PutState(st);
   return absl::OkStatus();
 }
@@ -264,7 +270,8 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
            ledger::SerializeEventDeterministic(new_eff, &new_bytes) && old_bytes == new_bytes;
   }
   if (!same) {
-    ApplyContribution(root, old_live ? &old_eff : nullptr, new_live ? &new_eff : nullptr);
+    ApplyContribution(root, old_live ? &old_eff : nullptr, new_live ? &new_eff : nullptr,
+                      rst.effective.empty() ? rst.event : rst.effective);
   }
   PutState(rst);
   AddCounter(kTotalsCf, TotalsCounterKey(is_correction ? "corrections" : "retractions"), 1);
@@ -272,7 +279,7 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
 }
 
 void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
-                                  const Event* new_effective) {
+                                  const Event* new_effective, absl::string_view new_bytes) {
   Contribution oc, nc;
   if (old_effective != nullptr) ComputeContribution(*old_effective, position, &oc);
   if (new_effective != nullptr) ComputeContribution(*new_effective, position, &nc);
@@ -288,7 +295,9 @@ void Projector::ApplyContribution(uint64_t position, const Event* old_effective,
   // The members that need the event carry it (MemberValue), so that an
   // entity is recomputed from one scan of its members.
   std::string value;
-  if (!nc.members.empty()) value = MemberValue(*new_effective);
+  if (!nc.members.empty() && !MemberValueFromBytes(new_bytes, &value)) {
+    value = MemberValue(*new_effective);
+  }
   for (const MemberRef& m : nc.members) {
     std::string key = MemberKey(m.entity, m.kind, position);
     const bool carries = !(m.cf == kOperationsCf && m.kind != kRaidMember);

@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "enforcement/v1/ledger_record.pb.h"
+#include "ledger/ledger.h"
 #include "projections/bulk_writer.h"
 #include "projections/entity_build.h"
 #include "projections/rules.h"
@@ -57,7 +58,7 @@ class Projector {
 
   // Applies one record. REQUIRES: records come in position order, starting at
   // the store's checkpoint.
-  absl::Status Apply(const enforcement::v1::LedgerRecord& record);
+  absl::Status Apply(const ledger::StoredRecord& record);
 
   // Recomputes dirty entities, merges counters and writes everything applied
   // since the last Commit together with `checkpoint` in one WriteBatch.
@@ -116,9 +117,11 @@ class Projector {
   absl::Status ApplyFix(EventState& st, const enforcement::v1::Event& e);
   // Records a fix whose target is unknown or of the wrong kind: no effect.
   void ApplyOrphan(EventState& st, const enforcement::v1::Event& e);
-  // Replaces the contribution of the fact at `position` (old -> new; null = none).
+  // Replaces the contribution of the fact at `position` (old -> new; null =
+  // none). `new_bytes`: the deterministic serialization of *new_effective.
   void ApplyContribution(uint64_t position, const enforcement::v1::Event* old_effective,
-                         const enforcement::v1::Event* new_effective);
+                         const enforcement::v1::Event* new_effective,
+                         absl::string_view new_bytes);
 
   // Reads the contributing events of an entity (kind 0 = all kinds), in
   // timeline order; `any_member` says whether it has members of any kind.

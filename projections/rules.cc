@@ -10,6 +10,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "ledger/record_coding.h"
 
 namespace projections::internal {
@@ -191,6 +193,67 @@ std::vector<std::string> ScopesOf(const Event& e) {
       break;
   }
   return std::vector<std::string>(s.begin(), s.end());
+}
+
+namespace {
+
+// Field numbers (proto/enforcement/v1/event.proto) a member value leaves out.
+constexpr int kEventSourceField = 5;
+constexpr int kEventRecordedByField = 6;
+constexpr int kEventHandoverField = 12;
+constexpr int kHandoverSuspectIdsField = 5;
+
+// What FilterFields leaves out of a message: fields `drop` (0: none), and,
+// inside the message field `descend` (if not 0), what `inner` says.
+struct FieldFilter {
+  int drop[2] = {0, 0};
+  int descend = 0;
+  const FieldFilter* inner = nullptr;
+};
+
+// Copies the encoded message `in` to `out` without what `filter` leaves
+// out. A deterministic encoding stays deterministic: the fields kept keep
+// their order, and a message field that is descended into gets its new
+// length.
+bool FilterFields(absl::string_view in, const FieldFilter& filter, std::string* out) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream cin(reinterpret_cast<const uint8_t*>(in.data()),
+                                             static_cast<int>(in.size()));
+  while (uint32_t tag = cin.ReadTag()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const size_t start = static_cast<size_t>(cin.CurrentPosition()) -
+                         google::protobuf::io::CodedOutputStream::VarintSize32(tag);
+    if (field == filter.descend && filter.descend != 0 &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t size;
+      if (!cin.ReadVarint32(&size)) return false;
+      const size_t at = static_cast<size_t>(cin.CurrentPosition());
+      if (size > in.size() - at || !cin.Skip(static_cast<int>(size))) return false;
+      std::string inner;
+      if (!FilterFields(in.substr(at, size), *filter.inner, &inner)) return false;
+      uint8_t head[10];
+      uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(tag, head);
+      end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+          static_cast<uint32_t>(inner.size()), end);
+      out->append(reinterpret_cast<const char*>(head), end - head);
+      out->append(inner);
+      continue;
+    }
+    if (!WireFormatLite::SkipField(&cin, tag)) return false;
+    if (field == filter.drop[0] || field == filter.drop[1]) continue;
+    out->append(in.data() + start, static_cast<size_t>(cin.CurrentPosition()) - start);
+  }
+  return cin.ConsumedEntireMessage();
+}
+
+}  // namespace
+
+bool MemberValueFromBytes(absl::string_view event_bytes, std::string* out) {
+  static const FieldFilter kHandover{{kHandoverSuspectIdsField, 0}};
+  static const FieldFilter kEvent{{kEventSourceField, kEventRecordedByField},
+                                  kEventHandoverField, &kHandover};
+  out->clear();
+  return FilterFields(event_bytes, kEvent, out);
 }
 
 std::string MemberValue(const Event& effective) {

@@ -88,6 +88,10 @@ void ComputeContribution(const enforcement::v1::Event& effective, uint64_t posit
 // view reads (source, recorded_by, a handover's suspect_ids), serialized
 // deterministically.
 std::string MemberValue(const enforcement::v1::Event& effective);
+// The same from the effective event's deterministic serialization, by
+// copying its wire format without those fields (no parse, no copy of the
+// message). False when `event_bytes` is not a well-formed Event encoding.
+bool MemberValueFromBytes(absl::string_view event_bytes, std::string* out);
 
 // Totals counter key for `name` ("raids", "detained_by_nationality/CN", ...).
 std::string TotalsCounterKey(absl::string_view name);

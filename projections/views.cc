@@ -443,7 +443,7 @@ absl::Status BulkBuildInto(Views::Impl& im, const ledger::Ledger& ledger, uint64
       return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
                                               " where ", next, " was expected"));
     }
-    if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
+    if (absl::Status a = projector.Apply(r); !a.ok()) return a;
     ++next;
     if (projector.pending_records() >= batch_records) {
       if (absl::Status b = projector.BulkStep(); !b.ok()) return b;
@@ -517,7 +517,7 @@ absl::Status Replay(Views::Impl& im, const ledger::Ledger& ledger, uint64_t size
       return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
                                               " where ", next, " was expected"));
     }
-    if (absl::Status a = projector.Apply(r.record); !a.ok()) return a;
+    if (absl::Status a = projector.Apply(r); !a.ok()) return a;
     ++next;
     const bool snapshot = snapshot_every != 0 && next % snapshot_every == 0;
     if (projector.pending_records() >= batch_records ||

@@ -95,6 +95,34 @@ TEST(FormatTest, HandComposedRecordEqualsProtobufSerialization) {
   }
 }
 
+TEST(FormatTest, EventBytesOfARecordAreItsEventsDeterministicBytes) {
+  std::string event_bytes;
+  ASSERT_TRUE(SerializeEventDeterministic(GoldenEvent(), &event_bytes));
+  for (uint64_t pos : {uint64_t{0}, uint64_t{1} << 40}) {
+    std::string record;
+    AppendRecordBytes(pos, absl::FromUnixSeconds(1711929600), 3, event_bytes, &record);
+    absl::string_view got;
+    ASSERT_TRUE(EventBytesOfRecord(record, &got));
+    EXPECT_EQ(Hex(got), Hex(event_bytes));
+    // Truncated anywhere: refused, never a shorter event.
+    for (size_t cut = 1; cut < record.size(); ++cut) {
+      absl::string_view part;
+      if (EventBytesOfRecord(absl::string_view(record).substr(0, cut), &part)) {
+        EXPECT_NE(part.size(), event_bytes.size()) << "cut " << cut;
+        EXPECT_TRUE(part.empty()) << "cut " << cut;  // only cuts before the event field parse
+      }
+    }
+    // Two event fields (a parse would merge them): refused.
+    std::string twice = record;
+    twice.append(record.substr(record.size() - event_bytes.size() - 2));
+    absl::string_view none;
+    EXPECT_FALSE(EventBytesOfRecord(twice, &none));
+  }
+  absl::string_view empty;
+  ASSERT_TRUE(EventBytesOfRecord("", &empty));
+  EXPECT_TRUE(empty.empty());
+}
+
 TEST(FormatTest, StoredValueWithUnknownTagIsDataLoss) {
   auto r = RecordBytesFromValue(std::string("\x02xyz", 4), 9);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
