@@ -616,7 +616,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
 }
 
 absl::Status Ledger::Scan(uint64_t from, uint64_t to,
-                          const std::function<absl::Status(const StoredRecord&)>& fn) const {
+                          const std::function<absl::Status(StoredRecord&)>& fn) const {
   Impl& im = *impl_;
   to = std::min(to, GetHead().tree_size);
   if (from >= to) return absl::OkStatus();

@@ -161,9 +161,11 @@ class Ledger {
   // Reads one record. kOutOfRange if position >= tree size.
   absl::StatusOr<StoredRecord> ReadOne(uint64_t position) const;
   // Calls `fn` for every record in [from, to) in order; stops early and
-  // returns fn's error if it returns one. Reads a consistent snapshot.
+  // returns fn's error if it returns one. Reads a consistent snapshot. `fn`
+  // may take the record's contents (e.g. swap them out): the next record
+  // overwrites whatever it leaves.
   absl::Status Scan(uint64_t from, uint64_t to,
-                    const std::function<absl::Status(const StoredRecord&)>& fn) const;
+                    const std::function<absl::Status(StoredRecord&)>& fn) const;
 
   // Positions of a stream's events, versions [from_version, ...), at most limit.
   absl::StatusOr<std::vector<uint64_t>> StreamPositions(

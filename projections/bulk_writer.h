@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "projections/entity_build.h"
+#include "projections/run_merge.h"
 #include "projections/sorted_run.h"
 #include "projections/store_coding.h"
 #include "rocksdb/db.h"
@@ -37,9 +38,11 @@ namespace projections::internal {
 class BulkWriter {
  public:
   // `db` and `cfs` (indexed by Cf) must outlive the writer; its temporary
-  // files live in `tmp_dir` (in the store's Env), which Open empties.
+  // files live in `tmp_dir` (in the store's Env), which Open empties. The
+  // merge's key ranges hold at least about `min_range_bytes` of run data
+  // (an eighth of a run is a good size).
   BulkWriter(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-             std::string tmp_dir);
+             std::string tmp_dir, size_t min_range_bytes);
   // Waits for a drain in flight (its error is lost: call Wait() first).
   ~BulkWriter();
   BulkWriter(const BulkWriter&) = delete;  // the background thread holds `this`
@@ -62,21 +65,30 @@ class BulkWriter {
   // Waits for the drain in flight; its error, if any.
   absl::Status Wait();
 
-  // Drains what is left, then merges every family's runs into the store on
-  // two threads, building the views of suspects, operations and cases from
-  // their members, and adds their totals to `totals`; removes the temporary
-  // files. Nothing may be written after.
-  absl::Status Finish(CounterMap* totals);
+  // Drains what is left, then merges every family's runs into the store,
+  // building the views of suspects, operations and cases from their
+  // members, and adds their totals to `totals`; removes the temporary files.
+  // The merge is cut into key ranges of about equal size (entities never
+  // split), taken by `threads` threads, largest first; each family's files
+  // are ingested at once at the end. Nothing may be written after.
+  absl::Status Finish(CounterMap* totals, int threads = 2);
 
  private:
-  absl::Status MergeFamily(Cf c, CounterMap* totals);
+  struct MergeTask;
+  std::vector<MergeTask> PlanMerge() const;
+  // Merges one range of a family into SST files: its keys' files, then its
+  // entity views' files, appended to *key_files and *view_files.
+  absl::Status MergeRange(const MergeTask& task, CounterMap* totals,
+                          std::vector<std::string>* key_files,
+                          std::vector<std::string>* view_files);
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   std::string tmp_dir_;
+  size_t min_range_bytes_;
   std::vector<std::unique_ptr<SortedRun>> active_, draining_;  // indexed by Cf
   // Raw run files per family, oldest first (written by the drains).
-  std::vector<std::vector<std::string>> raw_files_;
+  std::vector<std::vector<RawRun>> raw_runs_;
   std::future<absl::Status> in_flight_;
 };
 

@@ -35,9 +35,15 @@ class RawRunReader {
  public:
   RawRunReader(rocksdb::Env* env, std::string path) : env_(env), path_(std::move(path)) {}
 
-  absl::Status Open() {
-    return ViewsFromRocks(env_->NewSequentialFile(path_, &file_, rocksdb::EnvOptions()),
-                          absl::StrCat("opening ", path_));
+  // Opens the file, to be read from byte `offset` (an entry's start).
+  absl::Status Open(uint64_t offset = 0) {
+    if (absl::Status s = ViewsFromRocks(
+            env_->NewSequentialFile(path_, &file_, rocksdb::EnvOptions()),
+            absl::StrCat("opening ", path_));
+        !s.ok() || offset == 0) {
+      return s;
+    }
+    return ViewsFromRocks(file_->Skip(offset), absl::StrCat("reading ", path_));
   }
 
   // Moves to the next entry; false at the end (or on an error: see status()).
@@ -102,13 +108,20 @@ class RawRunReader {
 }  // namespace
 
 absl::Status RawRunWriter::Open(const std::string& path) {
-  path_ = path;
+  run_ = RawRun();
+  run_.path = path;
+  flushed_ = next_sample_ = 0;
   buffer_.reserve(kBufferBytes + 4096);
   return ViewsFromRocks(env_->NewWritableFile(path, &file_, rocksdb::EnvOptions()),
                         absl::StrCat("creating ", path));
 }
 
 absl::Status RawRunWriter::Add(absl::string_view key, absl::string_view value, bool del) {
+  const uint64_t offset = flushed_ + buffer_.size();
+  if (offset >= next_sample_) {
+    run_.samples.emplace_back(std::string(key), offset);
+    next_sample_ = offset + kRawRunSampleBytes;
+  }
   PutFixed32LE(&buffer_, static_cast<uint32_t>(key.size()));
   PutFixed32LE(&buffer_, static_cast<uint32_t>(value.size()) | (del ? kDeletionBit : 0));
   buffer_.append(key.data(), key.size());
@@ -120,22 +133,30 @@ absl::Status RawRunWriter::Add(absl::string_view key, absl::string_view value, b
 absl::Status RawRunWriter::FlushBuffer() {
   if (buffer_.empty()) return absl::OkStatus();
   rocksdb::Status s = file_->Append(rocksdb::Slice(buffer_));
+  flushed_ += buffer_.size();
   buffer_.clear();
-  return ViewsFromRocks(s, absl::StrCat("writing ", path_));
+  return ViewsFromRocks(s, absl::StrCat("writing ", run_.path));
 }
 
 absl::Status RawRunWriter::Close() {
   if (absl::Status s = FlushBuffer(); !s.ok()) return s;
-  return ViewsFromRocks(file_->Close(), absl::StrCat("closing ", path_));
+  run_.bytes = flushed_;
+  return ViewsFromRocks(file_->Close(), absl::StrCat("closing ", run_.path));
 }
 
 absl::Status MergeRawRuns(
-    rocksdb::Env* env, const std::vector<std::string>& paths,
+    rocksdb::Env* env, const std::vector<const RawRun*>& runs_in, const KeyRange& range,
     const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn) {
   std::vector<std::unique_ptr<RawRunReader>> runs;
-  for (const std::string& p : paths) {
-    runs.push_back(std::make_unique<RawRunReader>(env, p));
-    if (absl::Status s = runs.back()->Open(); !s.ok()) return s;
+  for (const RawRun* run : runs_in) {
+    // Start at the last sample at or below range.lo.
+    uint64_t offset = 0;
+    for (const auto& [key, at] : run->samples) {
+      if (key > range.lo) break;
+      offset = at;
+    }
+    runs.push_back(std::make_unique<RawRunReader>(env, run->path));
+    if (absl::Status s = runs.back()->Open(offset); !s.ok()) return s;
   }
   // A min-heap of runs by (key, newest first).
   auto after = [&runs](size_t a, size_t b) {
@@ -144,14 +165,17 @@ absl::Status MergeRawRuns(
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(after)> heap(after);
   for (size_t i = 0; i < runs.size(); ++i) {
-    if (runs[i]->Next()) heap.push(i);
+    bool more = runs[i]->Next();
+    while (more && range.Below(runs[i]->key())) more = runs[i]->Next();
     if (!runs[i]->status().ok()) return runs[i]->status();
+    if (more) heap.push(i);
   }
   std::string key;
   while (!heap.empty()) {
     const size_t top = heap.top();
     heap.pop();
     RawRunReader& r = *runs[top];
+    if (range.Above(r.key())) break;
     key.assign(r.key().data(), r.key().size());
     if (!r.del()) {
       if (absl::Status s = fn(key, r.value()); !s.ok()) return s;
@@ -167,6 +191,18 @@ absl::Status MergeRawRuns(
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status MergeRawRuns(
+    rocksdb::Env* env, const std::vector<std::string>& paths,
+    const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn) {
+  std::vector<RawRun> runs(paths.size());
+  std::vector<const RawRun*> ptrs;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    runs[i].path = paths[i];
+    ptrs.push_back(&runs[i]);
+  }
+  return MergeRawRuns(env, ptrs, KeyRange(), fn);
 }
 
 SstSink::SstSink(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string dir,
@@ -205,15 +241,25 @@ absl::Status SstSink::CloseFile() {
 }
 
 absl::Status SstSink::Finish() {
+  std::vector<std::string> files;
+  if (absl::Status s = Close(&files); !s.ok()) return s;
+  return IngestSstFiles(db_, cf_, files);
+}
+
+absl::Status SstSink::Close(std::vector<std::string>* files) {
   if (absl::Status s = CloseFile(); !s.ok()) return s;
-  if (files_.empty()) return absl::OkStatus();
+  files->insert(files->end(), files_.begin(), files_.end());
+  files_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status IngestSstFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                            const std::vector<std::string>& files) {
+  if (files.empty()) return absl::OkStatus();
   rocksdb::IngestExternalFileOptions ingest;
   ingest.move_files = true;
-  absl::Status s = ViewsFromRocks(db_->IngestExternalFile(cf_, files_, ingest),
-                                  absl::StrCat("ingesting ", files_.size(), " files into ",
-                                               cf_->GetName()));
-  files_.clear();
-  return s;
+  return ViewsFromRocks(db->IngestExternalFile(cf, files, ingest),
+                        absl::StrCat("ingesting ", files.size(), " files into ", cf->GetName()));
 }
 
 }  // namespace projections::internal

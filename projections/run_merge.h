@@ -26,6 +26,16 @@
 
 namespace projections::internal {
 
+// A written raw run file, with a sparse index for reading part of it.
+struct RawRun {
+  std::string path;
+  uint64_t bytes = 0;
+  // About every kRawRunSampleBytes: an entry's key and its offset in the
+  // file; keys increasing. The first entry is always sampled.
+  std::vector<std::pair<std::string, uint64_t>> samples;
+};
+inline constexpr uint64_t kRawRunSampleBytes = uint64_t{128} << 10;
+
 class RawRunWriter {
  public:
   explicit RawRunWriter(rocksdb::Env* env) : env_(env) {}
@@ -33,27 +43,45 @@ class RawRunWriter {
   // REQUIRES: keys strictly increasing.
   absl::Status Add(absl::string_view key, absl::string_view value, bool del);
   absl::Status Close();
+  // The run written (after Close).
+  RawRun& run() { return run_; }
 
  private:
   absl::Status FlushBuffer();
   rocksdb::Env* env_;
-  std::string path_;
   std::unique_ptr<rocksdb::WritableFile> file_;
   std::string buffer_;
+  uint64_t flushed_ = 0;      // bytes of the file before buffer_
+  uint64_t next_sample_ = 0;  // offset from which the next entry is sampled
+  RawRun run_;
 };
 
-// Calls `fn` for every key of the runs at `paths` (oldest first) in key
+// A range of keys: [lo, hi), or [lo, end) without `hi`.
+struct KeyRange {
+  std::string lo;
+  bool has_hi = false;
+  std::string hi;
+  bool Below(absl::string_view key) const { return key < lo; }
+  bool Above(absl::string_view key) const { return has_hi && key >= hi; }
+};
+
+// Calls `fn` for every key of `runs` (oldest first) within `range`, in key
 // order, with the value of the newest run that has the key; keys whose
 // newest entry is a deletion are skipped (the runs lie on an empty family).
+// Each run is read from its last sample at or below range.lo.
 // Errors: fn's, kDataLoss (a malformed run), kInternal (I/O).
+absl::Status MergeRawRuns(
+    rocksdb::Env* env, const std::vector<const RawRun*>& runs, const KeyRange& range,
+    const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn);
+// The same for whole run files.
 absl::Status MergeRawRuns(
     rocksdb::Env* env, const std::vector<std::string>& paths,
     const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn);
 
 // Writes keys in increasing order as SST files of about `max_file_bytes`
-// each, under `dir`, and ingests them all at once into `cf` (Finish). The
-// keys must not overlap anything else in the family (they then go to its
-// last level).
+// each, under `dir`, and ingests them all at once into `cf` (Finish), or
+// leaves them for the caller to ingest with others (Close). The keys must
+// not overlap anything else in the family (they then go to its last level).
 class SstSink {
  public:
   SstSink(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string dir, std::string name,
@@ -63,6 +91,9 @@ class SstSink {
   absl::Status Put(absl::string_view key, absl::string_view value);
   // Finishes the last file and ingests every file. A no-op without keys.
   absl::Status Finish();
+  // Finishes the last file and appends the paths of the files written to
+  // `files` (in key order), without ingesting them.
+  absl::Status Close(std::vector<std::string>* files);
 
  private:
   absl::Status CloseFile();
@@ -74,6 +105,11 @@ class SstSink {
   std::unique_ptr<rocksdb::SstFileWriter> writer_;
   std::vector<std::string> files_;
 };
+
+// Ingests SST files of disjoint key ranges, written by SstSinks, into `cf`
+// at once (moving them). A no-op without files.
+absl::Status IngestSstFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                            const std::vector<std::string>& files);
 
 }  // namespace projections::internal
 

@@ -62,7 +62,7 @@ absl::Status SortedRun::Ingest() {
   return absl::OkStatus();
 }
 
-absl::Status SortedRun::WriteRaw(const std::string& path) {
+absl::Status SortedRun::WriteRaw(const std::string& path, RawRun* written) {
   Sort();
   RawRunWriter out(db_->GetEnv());
   if (absl::Status s = out.Open(path); !s.ok()) return s;
@@ -72,6 +72,7 @@ absl::Status SortedRun::WriteRaw(const std::string& path) {
     if (absl::Status s = out.Add(KeyOf(e), ValueOf(e), e.del); !s.ok()) return s;
   }
   if (absl::Status s = out.Close(); !s.ok()) return s;
+  *written = std::move(out.run());
   Clear();
   return absl::OkStatus();
 }

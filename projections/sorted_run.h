@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "projections/run_merge.h"
 #include "rocksdb/db.h"
 
 namespace projections::internal {
@@ -43,9 +44,10 @@ class SortedRun {
   absl::Status Ingest();
 
   // Writes the run, sorted, the last write of each key only, as a raw run
-  // file at `path` (run_merge.h reads it; deletions are kept as such); the
-  // run is then empty. Errors: kInternal / kDataLoss (I/O).
-  absl::Status WriteRaw(const std::string& path);
+  // file at `path` (run_merge.h reads it; deletions are kept as such),
+  // described in *written; the run is then empty. Errors: kInternal /
+  // kDataLoss (I/O).
+  absl::Status WriteRaw(const std::string& path, RawRun* written);
 
   // Exchanges the collected writes (not the family or the file names) with
   // `other`'s.

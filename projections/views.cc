@@ -19,6 +19,7 @@
 #include "ledger/file_io.h"
 #include "projections/bulk_writer.h"
 #include "projections/projector.h"
+#include "projections/scan_ahead.h"
 #include "projections/views_internal.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -433,12 +434,14 @@ absl::Status BulkBuildInto(Views::Impl& im, const ledger::Ledger& ledger, uint64
     }
   } resume{im};
   if (absl::Status a = SetAutoCompactions(im, false); !a.ok()) return a;
-  internal::BulkWriter writer(im.db.get(), im.cfs, absl::StrCat(im.dir, "/", kBulkDirName));
+  const size_t memory = std::max<size_t>(1, im.options.bulk_memory_bytes);
+  internal::BulkWriter writer(im.db.get(), im.cfs, absl::StrCat(im.dir, "/", kBulkDirName),
+                              memory / 8);
   if (absl::Status o = writer.Open(); !o.ok()) return o;
-  projector.StartBulk(&writer, std::max<size_t>(1, im.options.bulk_memory_bytes));
+  projector.StartBulk(&writer, memory);
   const size_t batch_records = std::max<size_t>(1, im.options.batch_records);
   uint64_t next = 0;
-  absl::Status s = ledger.Scan(0, end, [&](const ledger::StoredRecord& r) {
+  absl::Status s = internal::ScanAhead(ledger, 0, end, [&](const ledger::StoredRecord& r) {
     if (r.record.position() != next) {
       return absl::DataLossError(absl::StrCat("the log gave record ", r.record.position(),
                                               " where ", next, " was expected"));
