@@ -589,17 +589,15 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
 
   const uint64_t total = size - im.applied;
   if (im.applied == 0) {
-    // A store built from position 0 is built in bulk (BulkBuild). Snapshots
-    // need the store complete at their size, which a bulk build is only at
-    // its end: it stops at the last multiple of snapshot_every (if any) and
-    // leaves the rest to the record-by-record path below.
+    // A store built from position 0 is built in bulk (BulkBuild), to the
+    // end; then it takes one snapshot (a store complete at its size), unless
+    // it is smaller than the snapshot interval.
     const uint64_t every = im.scratch ? 0 : im.options.snapshot_every;
-    const uint64_t end = every != 0 && size >= every ? size / every * every : size;
-    if (absl::Status s = BulkBuild(im, ledger, end, head.origin, options, total); !s.ok()) {
+    if (absl::Status s = BulkBuild(im, ledger, size, head.origin, options, total); !s.ok()) {
       return s;
     }
-    if (every != 0 && end > 0 && end % every == 0) {
-      if (absl::Status s = TakeSnapshot(im, end); !s.ok()) return s;
+    if (every != 0 && size >= every) {
+      if (absl::Status s = TakeSnapshot(im, size); !s.ok()) return s;
     }
   }
   if (absl::Status s = Replay(im, ledger, size, head.origin, options, result.from, total);

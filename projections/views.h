@@ -54,7 +54,8 @@ struct ViewsOptions {
   bool sync = false;
   // Keep a snapshot of the store (a RocksDB checkpoint: hard links, cheap)
   // whenever the checkpoint reaches a multiple of this many records, so that
-  // Views::AsOf replays at most this many records. 0 = no snapshots.
+  // Views::AsOf replays at most this many records, and at the end of a build
+  // from position 0 of at least this many. 0 = no snapshots.
   uint64_t snapshot_every = 65536;
   // At most this many snapshots are kept; older ones are thinned out
   // evenly (the first and the latest are always kept). Each snapshot pins
