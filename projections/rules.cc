@@ -136,11 +136,12 @@ std::string YearText(const Date& d) {
 // --- contributions ------------------------------------------------------------------
 
 std::vector<std::string> ScopesOf(const Event& e) {
-  std::set<std::string> s;
+  std::vector<std::string> s;
+  s.reserve(6);
   auto add = [&](TimelineKind k, const std::string& key) {
-    if (!key.empty()) s.insert(ScopeKey(k, key));
+    if (!key.empty()) s.push_back(ScopeKey(k, key));
   };
-  s.insert(ScopeKey(TimelineKind::kGlobal, ""));
+  s.push_back(ScopeKey(TimelineKind::kGlobal, ""));
   switch (e.body_case()) {
     case Event::kRaid: {
       const auto& r = e.raid();
@@ -192,55 +193,86 @@ std::vector<std::string> ScopesOf(const Event& e) {
     default:
       break;
   }
-  return std::vector<std::string>(s.begin(), s.end());
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
 }
 
 namespace {
 
-// Field numbers (proto/enforcement/v1/event.proto) a member value leaves out.
-constexpr int kEventSourceField = 5;
-constexpr int kEventRecordedByField = 6;
-constexpr int kEventHandoverField = 12;
-constexpr int kHandoverSuspectIdsField = 5;
-
-// What FilterFields leaves out of a message: fields `drop` (0: none), and,
-// inside the message field `descend` (if not 0), what `inner` says.
+// What a member value keeps of a message: the fields listed (by number,
+// increasing), each whole or, with `inner`, filtered in turn; a message
+// field that is kept stays present even if nothing of it is kept. Field
+// numbers: proto/enforcement/v1/event.proto.
 struct FieldFilter {
-  int drop[2] = {0, 0};
-  int descend = 0;
-  const FieldFilter* inner = nullptr;
+  struct Kept {
+    int field;
+    const FieldFilter* inner;  // null: the field whole
+  };
+  std::vector<Kept> kept;
+  const Kept* Find(int field) const {
+    for (const Kept& k : kept) {
+      if (k.field == field) return &k;
+    }
+    return nullptr;
+  }
 };
 
-// Copies the encoded message `in` to `out` without what `filter` leaves
-// out. A deterministic encoding stays deterministic: the fields kept keep
-// their order, and a message field that is descended into gets its new
-// length.
+// What the entity views read of their members' events (BuildSuspect,
+// BuildOperationCore, BuildCase, ContributorOf, OccurredOf): raids,
+// sentencings and releases whole; of an arrest its suspect's name,
+// nationality and role, its operation and its location's and agency's
+// countries; of a handover its destination, nationality and operation.
+const FieldFilter& MemberFilter() {
+  static const FieldFilter* const filter = [] {
+    static const FieldFilter suspect{{{2, nullptr}, {3, nullptr}, {4, nullptr}}};  // name, nat., role
+    static const FieldFilter country_of_location{{{3, nullptr}}};
+    static const FieldFilter country_of_agency{{{2, nullptr}}};
+    static const FieldFilter arrest{
+        {{1, &suspect}, {2, nullptr}, {3, &country_of_location}, {4, &country_of_agency}}};
+    static const FieldFilter handover{{{2, nullptr}, {8, nullptr}, {9, nullptr}}};
+    return new FieldFilter{{{1, nullptr},    // event_id
+                            {3, nullptr},    // occurred_at
+                            {4, nullptr},    // occurred_precision
+                            {10, nullptr},   // raid
+                            {11, &arrest},   // arrest
+                            {12, &handover}, // handover
+                            {13, nullptr},   // sentencing
+                            {17, nullptr}}}; // release
+  }();
+  return *filter;
+}
+
+// Copies to `out` what `filter` keeps of the encoded message `in`. A
+// deterministic encoding stays deterministic: the fields kept keep their
+// order, and a filtered message field gets its new length.
 bool FilterFields(absl::string_view in, const FieldFilter& filter, std::string* out) {
   using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
   google::protobuf::io::CodedInputStream cin(reinterpret_cast<const uint8_t*>(in.data()),
                                              static_cast<int>(in.size()));
+  std::string inner;
   while (uint32_t tag = cin.ReadTag()) {
-    const int field = WireFormatLite::GetTagFieldNumber(tag);
     const size_t start = static_cast<size_t>(cin.CurrentPosition()) -
-                         google::protobuf::io::CodedOutputStream::VarintSize32(tag);
-    if (field == filter.descend && filter.descend != 0 &&
+                         CodedOutputStream::VarintSize32(tag);
+    const FieldFilter::Kept* kept = filter.Find(WireFormatLite::GetTagFieldNumber(tag));
+    if (kept != nullptr && kept->inner != nullptr &&
         WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
       uint32_t size;
       if (!cin.ReadVarint32(&size)) return false;
       const size_t at = static_cast<size_t>(cin.CurrentPosition());
       if (size > in.size() - at || !cin.Skip(static_cast<int>(size))) return false;
-      std::string inner;
-      if (!FilterFields(in.substr(at, size), *filter.inner, &inner)) return false;
+      inner.clear();
+      if (!FilterFields(in.substr(at, size), *kept->inner, &inner)) return false;
       uint8_t head[10];
-      uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(tag, head);
-      end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-          static_cast<uint32_t>(inner.size()), end);
+      uint8_t* end = CodedOutputStream::WriteVarint32ToArray(tag, head);
+      end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(inner.size()), end);
       out->append(reinterpret_cast<const char*>(head), end - head);
       out->append(inner);
       continue;
     }
     if (!WireFormatLite::SkipField(&cin, tag)) return false;
-    if (field == filter.drop[0] || field == filter.drop[1]) continue;
+    if (kept == nullptr) continue;
     out->append(in.data() + start, static_cast<size_t>(cin.CurrentPosition()) - start);
   }
   return cin.ConsumedEntireMessage();
@@ -249,18 +281,49 @@ bool FilterFields(absl::string_view in, const FieldFilter& filter, std::string* 
 }  // namespace
 
 bool MemberValueFromBytes(absl::string_view event_bytes, std::string* out) {
-  static const FieldFilter kHandover{{kHandoverSuspectIdsField, 0}};
-  static const FieldFilter kEvent{{kEventSourceField, kEventRecordedByField},
-                                  kEventHandoverField, &kHandover};
   out->clear();
-  return FilterFields(event_bytes, kEvent, out);
+  return FilterFields(event_bytes, MemberFilter(), out);
 }
 
 std::string MemberValue(const Event& effective) {
-  Event e = effective;
-  e.clear_source();
-  e.clear_recorded_by();
-  if (e.has_handover()) e.mutable_handover()->clear_suspect_ids();
+  Event e;
+  e.set_event_id(effective.event_id());
+  if (effective.has_occurred_at()) *e.mutable_occurred_at() = effective.occurred_at();
+  e.set_occurred_precision(effective.occurred_precision());
+  switch (effective.body_case()) {
+    case Event::kRaid:
+      *e.mutable_raid() = effective.raid();
+      break;
+    case Event::kArrest: {
+      const auto& a = effective.arrest();
+      auto* out = e.mutable_arrest();
+      if (a.has_suspect()) {
+        out->mutable_suspect()->set_name(a.suspect().name());
+        out->mutable_suspect()->set_nationality(a.suspect().nationality());
+        out->mutable_suspect()->set_role(a.suspect().role());
+      }
+      out->set_operation_id(a.operation_id());
+      if (a.has_location()) out->mutable_location()->set_country(a.location().country());
+      if (a.has_agency()) out->mutable_agency()->set_country(a.agency().country());
+      break;
+    }
+    case Event::kHandover: {
+      const auto& h = effective.handover();
+      auto* out = e.mutable_handover();
+      out->set_to_country(h.to_country());
+      out->set_nationality(h.nationality());
+      out->set_operation_id(h.operation_id());
+      break;
+    }
+    case Event::kSentencing:
+      *e.mutable_sentencing() = effective.sentencing();
+      break;
+    case Event::kRelease:
+      *e.mutable_release() = effective.release();
+      break;
+    default:
+      break;
+  }
   std::string out;
   ledger::SerializeEventDeterministic(e, &out);
   return out;

@@ -84,13 +84,17 @@ struct Contribution {
 void ComputeContribution(const enforcement::v1::Event& effective, uint64_t position,
                          Contribution* out);
 
-// The value of a member key: the effective event, trimmed of what no entity
-// view reads (source, recorded_by, a handover's suspect_ids), serialized
-// deterministically.
+// The value of a member key: the effective event with only what the entity
+// views read of it (event id, occurred time and precision; raids,
+// sentencings and releases whole; of an arrest the suspect's name,
+// nationality and role, the operation, the location's and the agency's
+// country; of a handover to_country, nationality and operation), serialized
+// deterministically. Built field by field: the reference for the next.
 std::string MemberValue(const enforcement::v1::Event& effective);
 // The same from the effective event's deterministic serialization, by
-// copying its wire format without those fields (no parse, no copy of the
-// message). False when `event_bytes` is not a well-formed Event encoding.
+// copying what is kept of its wire format (no parse, no copy of the
+// message): the path every apply takes. False when `event_bytes` is not a
+// well-formed Event encoding.
 bool MemberValueFromBytes(absl::string_view event_bytes, std::string* out);
 
 // Totals counter key for `name` ("raids", "detained_by_nationality/CN", ...).

@@ -35,12 +35,15 @@ std::string PosKey(uint64_t position) {
 }
 
 void PutOrdered(std::string* dst, absl::string_view s) {
-  for (char c : s) {
-    dst->push_back(c);
-    if (c == '\0') dst->push_back('\xFF');
+  if (s.find('\0') == absl::string_view::npos) {  // the usual case: one append
+    dst->append(s.data(), s.size());
+  } else {
+    for (char c : s) {
+      dst->push_back(c);
+      if (c == '\0') dst->push_back('\xFF');
+    }
   }
-  dst->push_back('\0');
-  dst->push_back('\x01');
+  dst->append("\0\x01", 2);
 }
 
 bool GetOrdered(absl::string_view* in, std::string* out) {
@@ -313,22 +316,22 @@ std::string EncodeEventState(const EventState& s) {
   e.U64(static_cast<uint32_t>(s.recorded_nanos));
   e.U64(static_cast<uint64_t>(s.kind));
   e.Str(s.event);
-  e.U64(s.target);
-  e.U64(s.root);
-  e.U64(s.retracted_by);
+  e.OptPos(s.target);
+  e.OptPos(s.root);
+  e.OptPos(s.retracted_by);
   e.U64(s.tree.size());
   for (const TreeNode& n : s.tree) {
     e.U64(n.position);
     e.U64(n.target);
     e.Bool(n.retraction);
-    e.U64(n.retracted_by);
+    e.OptPos(n.retracted_by);
     e.Bool(n.has_date);
     e.DateV(n.occurred);
     e.Str(n.event_id);
   }
   EncodeStrings(e, s.scopes);
-  e.U64(s.winner);
-  e.U64(s.date_from);
+  e.OptPos(s.winner);
+  e.OptPos(s.date_from);
   e.Str(s.effective);
   return out;
 }
@@ -337,7 +340,8 @@ absl::Status DecodeEventState(absl::string_view v, EventState* s) {
   Decoder d(v);
   uint64_t nanos, kind, n;
   if (!d.U64(&s->position) || !d.I64(&s->recorded_seconds) || !d.U64(&nanos) || !d.U64(&kind) ||
-      !d.Str(&s->event) || !d.U64(&s->target) || !d.U64(&s->root) || !d.U64(&s->retracted_by) ||
+      !d.Str(&s->event) || !d.OptPos(&s->target) || !d.OptPos(&s->root) ||
+      !d.OptPos(&s->retracted_by) ||
       !d.U64(&n)) {
     return Malformed("events");
   }
@@ -346,12 +350,12 @@ absl::Status DecodeEventState(absl::string_view v, EventState* s) {
   s->tree.assign(n, TreeNode{});
   for (TreeNode& t : s->tree) {
     if (!d.U64(&t.position) || !d.U64(&t.target) || !d.Bool(&t.retraction) ||
-        !d.U64(&t.retracted_by) || !d.Bool(&t.has_date) || !d.DateV(&t.occurred) ||
+        !d.OptPos(&t.retracted_by) || !d.Bool(&t.has_date) || !d.DateV(&t.occurred) ||
         !d.Str(&t.event_id)) {
       return Malformed("events");
     }
   }
-  if (!DecodeStrings(d, &s->scopes) || !d.U64(&s->winner) || !d.U64(&s->date_from) ||
+  if (!DecodeStrings(d, &s->scopes) || !d.OptPos(&s->winner) || !d.OptPos(&s->date_from) ||
       !d.Str(&s->effective) || !d.done()) {
     return Malformed("events");
   }
@@ -373,7 +377,10 @@ std::string MemberPrefix(absl::string_view id) {
 }
 
 std::string MemberKey(absl::string_view id, char kind, uint64_t position) {
-  std::string k = MemberPrefix(id);
+  std::string k;
+  k.reserve(id.size() + 12);
+  k.push_back(kMemberTag);
+  PutOrdered(&k, id);
   k.push_back(kind);
   PutFixed64BE(&k, position);
   return k;
@@ -588,7 +595,9 @@ bool DecodeDatedFact(absl::string_view in, DatedFact* f) {
 }
 
 std::string DatedKey(char metric, const Date& occurred, uint64_t position) {
-  std::string k(1, kDatedTag);
+  std::string k;
+  k.reserve(22);
+  k.push_back(kDatedTag);
   k.push_back(metric);
   PutOcc(&k, occurred.seconds, occurred.nanos);
   PutFixed64BE(&k, position);
@@ -620,13 +629,17 @@ char ScopeTag(TimelineKind kind) {
 }
 
 std::string ScopeKey(TimelineKind kind, absl::string_view key) {
-  std::string k(1, ScopeTag(kind));
+  std::string k;
+  k.reserve(key.size() + 3);
+  k.push_back(ScopeTag(kind));
   PutOrdered(&k, kind == TimelineKind::kGlobal ? absl::string_view() : key);
   return k;
 }
 
 std::string TimelineKey(absl::string_view scope, const Date& occurred, uint64_t position) {
-  std::string k(scope);
+  std::string k;
+  k.reserve(scope.size() + 20);
+  k.append(scope.data(), scope.size());
   PutOcc(&k, occurred.seconds, occurred.nanos);
   PutFixed64BE(&k, position);
   return k;

@@ -17,7 +17,7 @@ namespace projections::internal {
 
 // The format of the views store this code writes. A store of another format
 // is rebuilt from the log.
-inline constexpr char kViewsFormatVersion[] = "1";
+inline constexpr char kViewsFormatVersion[] = "2";
 
 // Column families, in the order they are opened.
 enum Cf {
@@ -72,6 +72,8 @@ class Encoder {
  public:
   explicit Encoder(std::string* out) : out_(out) {}
   void U64(uint64_t v);
+  // A position or kNone: v + 1, kNone as 0 (one byte, not ten).
+  void OptPos(uint64_t v) { U64(v == kNone ? 0 : v + 1); }
   void I64(int64_t v);
   void Bool(bool b) { U64(b ? 1 : 0); }
   void Str(absl::string_view s);
@@ -85,6 +87,11 @@ class Decoder {
  public:
   explicit Decoder(absl::string_view in) : in_(in) {}
   bool U64(uint64_t* v);
+  bool OptPos(uint64_t* v) {
+    if (!U64(v)) return false;
+    *v = *v == 0 ? kNone : *v - 1;
+    return true;
+  }
   bool I64(int64_t* v);
   bool I32(int32_t* v);
   bool Bool(bool* b);
