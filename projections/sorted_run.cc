@@ -15,9 +15,22 @@ namespace projections::internal {
 SortedRun::SortedRun(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string tmp_dir)
     : db_(db), cf_(cf), tmp_dir_(std::move(tmp_dir)) {}
 
+namespace {
+
+// Bytes [from, from + 8) of `key` as a big-endian number, zero-padded.
+uint64_t HeadWord(absl::string_view key, size_t from) {
+  uint64_t w = 0;
+  for (size_t i = from; i < from + 8; ++i) {
+    w = (w << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
+  }
+  return w;
+}
+
+}  // namespace
+
 void SortedRun::Add(absl::string_view key, absl::string_view value, bool del) {
-  entries_.push_back(Entry{arena_.size(), static_cast<uint32_t>(key.size()),
-                           static_cast<uint32_t>(value.size()),
+  entries_.push_back(Entry{HeadWord(key, 0), HeadWord(key, 8), arena_.size(),
+                           static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()),
                            static_cast<uint32_t>(entries_.size()), del});
   arena_.append(key.data(), key.size());
   arena_.append(value.data(), value.size());
@@ -25,6 +38,9 @@ void SortedRun::Add(absl::string_view key, absl::string_view value, bool del) {
 
 void SortedRun::Sort() {
   std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
+    if (a.head0 != b.head0) return a.head0 < b.head0;
+    if (a.head1 != b.head1) return a.head1 < b.head1;
+    // Equal heads: the keys decide (zero padding cannot tell "a" from "a\0").
     const int c = KeyOf(a).compare(KeyOf(b));
     return c != 0 ? c < 0 : a.seq < b.seq;
   });
