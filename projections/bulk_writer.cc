@@ -183,7 +183,8 @@ absl::Status BulkWriter::MergeRange(const MergeTask& task, CounterMap* totals,
   return s;
 }
 
-absl::Status BulkWriter::Finish(CounterMap* totals, int threads) {
+absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::Status()>& side_job,
+                                int threads) {
   if (absl::Status s = Drain(); !s.ok()) return s;
   if (absl::Status s = Wait(); !s.ok()) return s;
   const std::vector<MergeTask> tasks = PlanMerge();
@@ -193,23 +194,26 @@ absl::Status BulkWriter::Finish(CounterMap* totals, int threads) {
   std::atomic<size_t> next{0};
   std::mutex mu;
   absl::Status failed;
-  auto work = [&] {
+  auto fail = [&](const absl::Status& s) {
+    std::lock_guard<std::mutex> l(mu);
+    if (failed.ok()) failed = s;
+  };
+  auto work = [&](bool side) {
+    if (side && side_job) {
+      if (absl::Status s = side_job(); !s.ok()) return fail(s);
+    }
     for (size_t i; (i = next.fetch_add(1)) < tasks.size();) {
       {
         std::lock_guard<std::mutex> l(mu);
         if (!failed.ok()) return;
       }
       absl::Status s = MergeRange(tasks[i], &task_totals[i], &key_files[i], &view_files[i]);
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> l(mu);
-        if (failed.ok()) failed = s;
-        return;
-      }
+      if (!s.ok()) return fail(s);
     }
   };
   std::vector<std::thread> helpers;
-  for (int t = 1; t < threads; ++t) helpers.emplace_back(work);
-  work();
+  for (int t = 1; t < threads; ++t) helpers.emplace_back(work, t == 1);
+  work(threads <= 1);
   for (std::thread& t : helpers) t.join();
   if (!failed.ok()) return failed;
   for (int c = 0; c < kNumCfs; ++c) {

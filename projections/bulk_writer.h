@@ -20,6 +20,7 @@
 #define ENFORCEMENT_PROJECTIONS_BULK_WRITER_H_
 
 #include <cstddef>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -70,8 +71,11 @@ class BulkWriter {
   // members, and adds their totals to `totals`; removes the temporary files.
   // The merge is cut into key ranges of about equal size (entities never
   // split), taken by `threads` threads, largest first; each family's files
-  // are ingested at once at the end. Nothing may be written after.
-  absl::Status Finish(CounterMap* totals, int threads = 2);
+  // are ingested at once at the end. `side_job` (if any) runs on one of the
+  // threads meanwhile, first; it must not touch the runs' key ranges.
+  // Nothing may be written after.
+  absl::Status Finish(CounterMap* totals, const std::function<absl::Status()>& side_job = {},
+                      int threads = 2);
 
  private:
   struct MergeTask;

@@ -611,11 +611,17 @@ absl::Status Projector::BulkStep() {
 
 absl::Status Projector::BulkFinish(const Checkpoint& checkpoint, const std::string& origin) {
   if (absl::Status s = BulkDrain(); !s.ok()) return s;
-  // The writer merges every family and builds the entities (their totals
-  // join the counters).
-  if (absl::Status s = bulk_->Finish(&counters_[kTotalsCf]); !s.ok()) return s;
+  // The writer merges every family and builds the entities, while one of its
+  // threads merges the counters of the records into the store (other keys
+  // than the runs'); then the entities' totals join them.
+  CounterMap entity_totals;
+  if (absl::Status s = bulk_->Finish(&entity_totals, [this] { return MergeCounters({}); });
+      !s.ok()) {
+    return s;
+  }
   draining_states_.clear();
   pending_records_ = 0;
+  for (const auto& [key, delta] : entity_totals) AddCounter(kTotalsCf, key, delta);
   return MergeCounters({{kOriginKey, origin}, {kCheckpointKey, EncodeCheckpoint(checkpoint)}});
 }
 
