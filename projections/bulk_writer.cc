@@ -184,7 +184,7 @@ absl::Status BulkWriter::MergeRange(const MergeTask& task, CounterMap* totals,
 }
 
 absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::Status()>& side_job,
-                                int threads) {
+                                const std::function<void(double)>& progress, int threads) {
   if (absl::Status s = Drain(); !s.ok()) return s;
   if (absl::Status s = Wait(); !s.ok()) return s;
   const std::vector<MergeTask> tasks = PlanMerge();
@@ -194,6 +194,9 @@ absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::St
   std::atomic<size_t> next{0};
   std::mutex mu;
   absl::Status failed;
+  uint64_t planned = 0, merged = 0;  // run bytes, estimated
+  for (const MergeTask& t : tasks) planned += t.bytes;
+  if (progress) progress(0.0);
   auto fail = [&](const absl::Status& s) {
     std::lock_guard<std::mutex> l(mu);
     if (failed.ok()) failed = s;
@@ -209,6 +212,11 @@ absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::St
       }
       absl::Status s = MergeRange(tasks[i], &task_totals[i], &key_files[i], &view_files[i]);
       if (!s.ok()) return fail(s);
+      if (progress) {
+        std::lock_guard<std::mutex> l(mu);
+        merged += tasks[i].bytes;
+        progress(planned > 0 ? static_cast<double>(merged) / static_cast<double>(planned) : 1.0);
+      }
     }
   };
   std::vector<std::thread> helpers;
@@ -216,6 +224,7 @@ absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::St
   work(threads <= 1);
   for (std::thread& t : helpers) t.join();
   if (!failed.ok()) return failed;
+  if (progress && tasks.empty()) progress(1.0);
   for (int c = 0; c < kNumCfs; ++c) {
     // A family's files in key order: its ranges' files in range order, then
     // (entity views: 'v' keys sort after every member key) their views'.

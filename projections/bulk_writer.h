@@ -73,9 +73,10 @@ class BulkWriter {
   // split), taken by `threads` threads, largest first; each family's files
   // are ingested at once at the end. `side_job` (if any) runs on one of the
   // threads meanwhile, first; it must not touch the runs' key ranges.
-  // Nothing may be written after.
+  // `progress` (if any) is called with the fraction of the run data merged,
+  // from 0 to 1, one call at a time. Nothing may be written after.
   absl::Status Finish(CounterMap* totals, const std::function<absl::Status()>& side_job = {},
-                      int threads = 2);
+                      const std::function<void(double)>& progress = {}, int threads = 2);
 
  private:
   struct MergeTask;

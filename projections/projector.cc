@@ -609,13 +609,15 @@ absl::Status Projector::BulkStep() {
   return absl::OkStatus();
 }
 
-absl::Status Projector::BulkFinish(const Checkpoint& checkpoint, const std::string& origin) {
+absl::Status Projector::BulkFinish(const Checkpoint& checkpoint, const std::string& origin,
+                                   const std::function<void(double)>& merging) {
   if (absl::Status s = BulkDrain(); !s.ok()) return s;
   // The writer merges every family and builds the entities, while one of its
   // threads merges the counters of the records into the store (other keys
   // than the runs'); then the entities' totals join them.
   CounterMap entity_totals;
-  if (absl::Status s = bulk_->Finish(&entity_totals, [this] { return MergeCounters({}); });
+  if (absl::Status s =
+          bulk_->Finish(&entity_totals, [this] { return MergeCounters({}); }, merging);
       !s.ok()) {
     return s;
   }

@@ -83,7 +83,9 @@ class Projector {
   // view built), merges the counters and writes the meta entries and
   // `checkpoint`, without the WAL: the store then holds the state after
   // `checkpoint.applied` records.
-  absl::Status BulkFinish(const Checkpoint& checkpoint, const std::string& origin);
+  // `merging` (if any) follows the merge (BulkWriter::Finish's progress).
+  absl::Status BulkFinish(const Checkpoint& checkpoint, const std::string& origin,
+                          const std::function<void(double)>& merging = {});
 
   // Adds a meta-family entry to the pending batch.
   void PutMeta(const std::string& key, const std::string& value) { Put(kMetaCf, key, value); }

@@ -475,7 +475,7 @@ absl::Status BulkBuildInto(Views::Impl& im, const ledger::Ledger& ledger, uint64
   absl::StatusOr<merkle::Hash> root = ledger.RootAt(end);
   if (!root.ok()) return root.status();
   const Checkpoint c{end, HashBytes(*root)};
-  if (absl::Status f = projector.BulkFinish(c, origin); !f.ok()) return f;
+  if (absl::Status f = projector.BulkFinish(c, origin, options.merging); !f.ok()) return f;
   resume.done = true;
   if (absl::Status a = SetAutoCompactions(im, true); !a.ok()) return a;
   if (!im.scratch) {

@@ -95,6 +95,12 @@ struct CatchUpResult {
 struct CatchUpOptions {
   // Called now and then with (records done, records to do). May be empty.
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // A catch-up from an empty store (a bulk build, docs/PROJECTIONS.md §8)
+  // applies every record, then merges what they wrote into the store (about
+  // a third of its time, during which `progress` stands still): called as
+  // that merge goes, with the fraction done, from 0 to 1. Called from the
+  // build's threads, one call at a time. May be empty.
+  std::function<void(double fraction)> merging;
 };
 
 // What VerifyViews found.

@@ -1,6 +1,7 @@
 // Behaviour of projections::Views: the views of SPEC §5 over the shipped data
 // of SPEC §1, the correction and retraction rules, no double counting,
 // precision, as-of, restart, rebuild and verification.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -798,6 +799,29 @@ TEST_F(ViewsTest, RebuildReachesTheIncrementalStateDigestForDigest) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->rebuilt);
   EXPECT_EQ(*views->Digests(), *incremental);
+}
+
+TEST_F(ViewsTest, ABulkBuildReportsItsMergeFromZeroToOneAndARecordByRecordCatchUpDoesNot) {
+  LoadShippedData();
+  ViewsOptions o;
+  o.bulk_memory_bytes = 2000;  // several runs, several merge ranges
+  auto views = OpenViews(o);
+  std::vector<double> fractions;
+  uint64_t last_done = 0;
+  CatchUpOptions options;
+  options.progress = [&](uint64_t done, uint64_t) { last_done = done; };
+  options.merging = [&](double f) { fractions.push_back(f); };
+  auto r = views->CatchUp(*ledger_, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(last_done, r->applied);
+  ASSERT_GE(fractions.size(), 3u);
+  EXPECT_EQ(fractions.front(), 0.0);
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  fractions.clear();
+  Append({Arrest("a-late", "s-late", "op-2024-muse-01")});
+  ASSERT_TRUE(views->CatchUp(*ledger_, options).ok());
+  EXPECT_TRUE(fractions.empty());
 }
 
 TEST_F(ViewsTest, VerifyReportsTheViewWhoseStoredStateWasAltered) {

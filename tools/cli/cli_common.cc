@@ -364,6 +364,19 @@ void ProgressMeter::Update(uint64_t count, double fraction) {
   Draw(count, fraction);
 }
 
+void ProgressMeter::Stage(const std::string& stage, double fraction) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (drawn_ && now - last_ < std::chrono::milliseconds(200) && fraction < 1.0) return;
+  if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return;  // quick jobs: no flicker
+  last_ = now;
+  std::string text = absl::StrCat("\r\033[K", label_, ": ", stage);
+  absl::StrAppendFormat(&text, "  %.0f%%", std::clamp(fraction, 0.0, 1.0) * 100);
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
 void ProgressMeter::Draw(uint64_t count, double fraction) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

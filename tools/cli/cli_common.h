@@ -214,6 +214,9 @@ class ProgressMeter {
   bool enabled() const { return enabled_; }
   // `count` items done; `fraction` in [0,1] or negative when unknown.
   void Update(uint64_t count, double fraction);
+  // A stage of the work that counts no items (e.g. "merging"), `fraction`
+  // of it done. Thread-compatible with Update: one call at a time.
+  void Stage(const std::string& stage, double fraction);
   // Erases the meter line.
   void Finish();
 

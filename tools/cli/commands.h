@@ -10,7 +10,16 @@
 #include "absl/types/span.h"
 #include "tools/cli/cli_common.h"
 
+namespace projections {
+struct CatchUpOptions;
+}
+
 namespace cli {
+
+// commands_query.cc: catch-up options that show a catch-up's progress on
+// `progress` (records applied, then a bulk build's merge). `progress` must
+// outlive the catch-up.
+projections::CatchUpOptions CatchUpProgress(ProgressMeter* progress);
 
 // commands_write.cc
 int RunInit(const Invocation& inv);

@@ -31,6 +31,19 @@
 #include "tools/cli/commands.h"
 
 namespace cli {
+
+projections::CatchUpOptions CatchUpProgress(ProgressMeter* progress) {
+  projections::CatchUpOptions options;
+  options.progress = [progress](uint64_t done, uint64_t total) {
+    progress->Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
+                                     : -1.0);
+  };
+  options.merging = [progress](double fraction) {
+    progress->Stage("merging into the views store", fraction);
+  };
+  return options;
+}
+
 namespace {
 
 using projections::Views;
@@ -47,15 +60,6 @@ struct QueryContext {
   std::optional<uint64_t> as_of_size;
   const Views& answer() const { return as_of ? *as_of : *views; }
 };
-
-projections::CatchUpOptions WithProgress(ProgressMeter* progress) {
-  projections::CatchUpOptions options;
-  options.progress = [progress](uint64_t done, uint64_t total) {
-    progress->Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
-                                     : -1.0);
-  };
-  return options;
-}
 
 int FailViews(const Invocation& inv, const absl::Status& s, absl::string_view what) {
   if (s.code() == absl::StatusCode::kUnavailable) {
@@ -81,7 +85,7 @@ int OpenViews(const Invocation& inv, QueryContext* ctx, bool catch_up = true) {
   if (!catch_up) return kExitOk;
   ProgressMeter progress("catch-up", "records");
   absl::StatusOr<projections::CatchUpResult> r =
-      ctx->views->CatchUp(*ctx->ledger, WithProgress(&progress));
+      ctx->views->CatchUp(*ctx->ledger, CatchUpProgress(&progress));
   progress.Finish();
   if (!r.ok()) return FailViews(inv, r.status(), "cannot bring the views up to date");
   if (r->rebuilt) {
@@ -127,7 +131,7 @@ int OpenForQuery(const Invocation& inv, QueryContext* ctx) {
   if (*size == ctx->views->checkpoint()) return kExitOk;  // the current views are that state
   ProgressMeter progress("as-of", "records");
   absl::StatusOr<std::unique_ptr<Views>> past =
-      ctx->views->AsOf(*ctx->ledger, *size, {}, WithProgress(&progress));
+      ctx->views->AsOf(*ctx->ledger, *size, {}, CatchUpProgress(&progress));
   progress.Finish();
   if (!past.ok()) return FailViews(inv, past.status(), "cannot build the views as of that point");
   ctx->as_of = *std::move(past);
@@ -703,7 +707,7 @@ int RunRebuild(const Invocation& inv) {
   if (int c = OpenViews(inv, &ctx, /*catch_up=*/false); c != kExitOk) return c;
   ProgressMeter progress("rebuild", "records");
   absl::StatusOr<projections::CatchUpResult> r =
-      ctx.views->Rebuild(*ctx.ledger, WithProgress(&progress));
+      ctx.views->Rebuild(*ctx.ledger, CatchUpProgress(&progress));
   progress.Finish();
   if (!r.ok()) return FailViews(inv, r.status(), "rebuild failed");
   absl::StatusOr<std::vector<projections::ViewDigest>> digests = ctx.views->Digests();

@@ -35,12 +35,8 @@ ViewsCheck CheckViews(const Invocation& inv, const ledger::Ledger& db) {
   }
   {
     ProgressMeter progress("verify views: catch-up", "records");
-    projections::CatchUpOptions options;
-    options.progress = [&progress](uint64_t done, uint64_t total) {
-      progress.Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
-                                      : -1.0);
-    };
-    absl::StatusOr<projections::CatchUpResult> r = (*views)->CatchUp(db, options);
+    absl::StatusOr<projections::CatchUpResult> r =
+        (*views)->CatchUp(db, CatchUpProgress(&progress));
     if (!r.ok()) {
       check.error = absl::StrCat("cannot bring the views up to date: ", r.status().message());
       check.failed = r.status().code() == absl::StatusCode::kDataLoss;
