@@ -31,9 +31,10 @@ absl::StatusOr<absl::string_view> RecordBytesFromValue(absl::string_view value,
 
 // The bytes of field 4 (the Event) inside serialized LedgerRecord bytes, as
 // stored: for a record this ledger wrote, the Event's deterministic
-// serialization. A view into `record_bytes`. False when the bytes do not
-// parse as a LedgerRecord's wire format; an empty view when the record has no
-// event field.
+// serialization. A view into `record_bytes`. False when the bytes are not a
+// well-formed message, or hold field 4 more than once (a parse would merge
+// the occurrences; this ledger never writes that); an empty view when the
+// record has no event field.
 bool EventBytesOfRecord(absl::string_view record_bytes, absl::string_view* event_bytes);
 
 // Deterministic serialization of an Event (map entries sorted), the form

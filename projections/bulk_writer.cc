@@ -1,7 +1,13 @@
 #include "projections/bulk_writer.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "projections/run_merge.h"
@@ -103,15 +109,16 @@ bool HasEntities(Cf c) { return c == kSuspectsCf || c == kOperationsCf || c == k
 // The member prefix ('m' ordered(id)) of a member key: every member of that
 // entity sorts at or after it, every member of an earlier one before it.
 std::string EntityBoundary(absl::string_view member_key) {
+  if (member_key.empty()) return std::string();
   absl::string_view in = member_key.substr(1);
   std::string id;
-  if (member_key.empty() || !GetOrdered(&in, &id)) return std::string(member_key);
+  if (!GetOrdered(&in, &id)) return std::string(member_key);
   return std::string(member_key.substr(0, member_key.size() - in.size()));
 }
 
 }  // namespace
 
-std::vector<BulkWriter::MergeTask> BulkWriter::PlanMerge() const {
+std::vector<BulkWriter::MergeTask> BulkWriter::PlanMerge(int threads) const {
   uint64_t total = 0;
   for (int c = 0; c < kNumCfs; ++c) {
     for (const RawRun& r : raw_runs_[c]) total += r.bytes;
@@ -119,7 +126,9 @@ std::vector<BulkWriter::MergeTask> BulkWriter::PlanMerge() const {
   // About eight ranges per thread: small enough to even out the threads'
   // shares, large enough that each range's fixed costs (opening every run,
   // a file of its own) stay small.
-  const uint64_t target = std::max<uint64_t>(total / 16, min_range_bytes_);
+  const uint64_t target =
+      std::max<uint64_t>(total / (8 * static_cast<uint64_t>(std::max(threads, 1))),
+                         min_range_bytes_);
   std::vector<MergeTask> tasks;
   for (int c = 0; c < kNumCfs; ++c) {
     if (c == kEventsCf || raw_runs_[c].empty()) continue;
@@ -138,13 +147,21 @@ std::vector<BulkWriter::MergeTask> BulkWriter::PlanMerge() const {
       if (HasEntities(static_cast<Cf>(c))) p = EntityBoundary(p);
       if (!p.empty() && (pivots.empty() || p > pivots.back())) pivots.push_back(std::move(p));
     }
+    // A range's size: the family's bytes in proportion to its samples.
+    auto samples_below = [&samples](absl::string_view key) {
+      return static_cast<uint64_t>(std::lower_bound(samples.begin(), samples.end(), key) -
+                                   samples.begin());
+    };
+    uint64_t below_lo = 0;
     for (size_t i = 0; i <= pivots.size(); ++i) {
       MergeTask t;
       t.family = static_cast<Cf>(c);
       t.range.lo = i == 0 ? std::string() : pivots[i - 1];
       t.range.has_hi = i < pivots.size();
       if (t.range.has_hi) t.range.hi = pivots[i];
-      t.bytes = bytes / (pivots.size() + 1);
+      const uint64_t below_hi = t.range.has_hi ? samples_below(t.range.hi) : samples.size();
+      t.bytes = samples.empty() ? bytes : bytes * (below_hi - below_lo) / samples.size();
+      below_lo = below_hi;
       t.index = static_cast<int>(i);
       tasks.push_back(std::move(t));
     }
@@ -187,13 +204,14 @@ absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::St
                                 const std::function<void(double)>& progress, int threads) {
   if (absl::Status s = Drain(); !s.ok()) return s;
   if (absl::Status s = Wait(); !s.ok()) return s;
-  const std::vector<MergeTask> tasks = PlanMerge();
+  const std::vector<MergeTask> tasks = PlanMerge(threads);
   // Per task: its files and its entities' totals, gathered in key order.
   std::vector<std::vector<std::string>> key_files(tasks.size()), view_files(tasks.size());
   std::vector<CounterMap> task_totals(tasks.size());
   std::atomic<size_t> next{0};
-  std::mutex mu;
+  std::mutex mu;  // guards `failed`
   absl::Status failed;
+  std::mutex progress_mu;  // one progress call at a time, fractions increasing
   uint64_t planned = 0, merged = 0;  // run bytes, estimated
   for (const MergeTask& t : tasks) planned += t.bytes;
   if (progress) progress(0.0);
@@ -213,7 +231,7 @@ absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::St
       absl::Status s = MergeRange(tasks[i], &task_totals[i], &key_files[i], &view_files[i]);
       if (!s.ok()) return fail(s);
       if (progress) {
-        std::lock_guard<std::mutex> l(mu);
+        std::lock_guard<std::mutex> l(progress_mu);
         merged += tasks[i].bytes;
         progress(planned > 0 ? static_cast<double>(merged) / static_cast<double>(planned) : 1.0);
       }

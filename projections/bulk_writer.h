@@ -16,6 +16,9 @@
 // Thread-compatible: one thread calls every method. The background thread
 // works on the runs handed to it, the list of raw run files and the store;
 // the caller's thread touches the first two only after waiting for it.
+// Finish runs the merge on the caller's thread and others it starts and
+// joins (each range on one thread, the side job on one), which share only
+// the task list, the error and the progress, under locks.
 #ifndef ENFORCEMENT_PROJECTIONS_BULK_WRITER_H_
 #define ENFORCEMENT_PROJECTIONS_BULK_WRITER_H_
 
@@ -80,7 +83,8 @@ class BulkWriter {
 
  private:
   struct MergeTask;
-  std::vector<MergeTask> PlanMerge() const;
+  // The merge's ranges, largest first, for `threads` threads.
+  std::vector<MergeTask> PlanMerge(int threads) const;
   // Merges one range of a family into SST files: its keys' files, then its
   // entity views' files, appended to *key_files and *view_files.
   absl::Status MergeRange(const MergeTask& task, CounterMap* totals,

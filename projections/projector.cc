@@ -112,7 +112,8 @@ absl::Status Projector::Apply(const ledger::StoredRecord& stored) {
   // The event's bytes as the record holds them (this ledger writes them
   // deterministically), else a fresh deterministic serialization.
   absl::string_view event_bytes;
-  if (ledger::EventBytesOfRecord(stored.bytes, &event_bytes)) {
+  if (ledger::EventBytesOfRecord(stored.bytes, &event_bytes) &&
+      (!event_bytes.empty() || !record.has_event())) {
     st.event.assign(event_bytes.data(), event_bytes.size());
   } else if (!ledger::SerializeEventDeterministic(e, &st.event)) {
     return absl::InternalError(

@@ -57,7 +57,8 @@ class Projector {
             Resolver resolve);
 
   // Applies one record. REQUIRES: records come in position order, starting at
-  // the store's checkpoint.
+  // the store's checkpoint; record.bytes are the bytes record.record was
+  // parsed from (as Ledger::Scan gives them).
   absl::Status Apply(const ledger::StoredRecord& record);
 
   // Recomputes dirty entities, merges counters and writes everything applied

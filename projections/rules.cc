@@ -252,9 +252,9 @@ bool FilterFields(absl::string_view in, const FieldFilter& filter, std::string* 
   google::protobuf::io::CodedInputStream cin(reinterpret_cast<const uint8_t*>(in.data()),
                                              static_cast<int>(in.size()));
   std::string inner;
-  while (uint32_t tag = cin.ReadTag()) {
-    const size_t start = static_cast<size_t>(cin.CurrentPosition()) -
-                         CodedOutputStream::VarintSize32(tag);
+  for (size_t start = 0;; start = static_cast<size_t>(cin.CurrentPosition())) {
+    const uint32_t tag = cin.ReadTag();
+    if (tag == 0) break;
     const FieldFilter::Kept* kept = filter.Find(WireFormatLite::GetTagFieldNumber(tag));
     if (kept != nullptr && kept->inner != nullptr &&
         WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {

@@ -104,7 +104,8 @@ std::string OperationCounterKey(absl::string_view operation_id, absl::string_vie
 
 // --- entity views ---------------------------------------------------------------------
 
-// A contributing event in its effective version.
+// A contributing event in its effective version, as its member value holds
+// it (MemberValue: only the fields the entity views read).
 struct MemberEvent {
   uint64_t position = 0;
   enforcement::v1::Event event;

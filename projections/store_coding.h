@@ -142,7 +142,9 @@ absl::Status DecodeEventState(absl::string_view v, EventState* s);
 // --- entity families ---------------------------------------------------------------
 // Within kSuspectsCf, kOperationsCf and kCasesCf:
 //   'v' ordered(id)                      -> the entity's view
-//   'm' ordered(id) kind(1) position(8)  -> "" (a contributing event)
+//   'm' ordered(id) kind(1) position(8)  -> a contributing event: MemberValue
+//                                           (rules.h); "" for an operation's
+//                                           arrests and handovers
 //   'c' ordered(id) name                 -> counter (operations only)
 inline constexpr char kViewTag = 'v';
 inline constexpr char kMemberTag = 'm';

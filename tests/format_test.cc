@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "gtest/gtest.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
@@ -114,7 +115,12 @@ TEST(FormatTest, EventBytesOfARecordAreItsEventsDeterministicBytes) {
     }
     // Two event fields (a parse would merge them): refused.
     std::string twice = record;
-    twice.append(record.substr(record.size() - event_bytes.size() - 2));
+    twice.push_back(static_cast<char>(0x22));  // field 4, length-delimited
+    uint8_t len[5];
+    const uint8_t* len_end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+        static_cast<uint32_t>(event_bytes.size()), len);
+    twice.append(reinterpret_cast<const char*>(len), len_end - len);
+    twice.append(event_bytes);
     absl::string_view none;
     EXPECT_FALSE(EventBytesOfRecord(twice, &none));
   }

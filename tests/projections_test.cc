@@ -13,10 +13,10 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
+#include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
 
 namespace projections {
@@ -719,30 +719,6 @@ TEST_F(ViewsTest, StateSurvivesARestartAndIsNotReapplied) {
   EXPECT_FALSE(r->rebuilt);
 }
 
-// Rewrites the value of record `position` underneath the (closed) ledger;
-// returns the old value.
-std::string ReplaceRecord(const std::string& db, uint64_t position, const std::string& value) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), db, &names).ok());
-  for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db, cfs, &handles, &raw).ok());
-  rocksdb::ColumnFamilyHandle* records = nullptr;
-  for (auto* h : handles) {
-    if (h->GetName() == ledger::kRecordsFamily) records = h;
-  }
-  std::string old;
-  EXPECT_NE(records, nullptr);
-  if (records != nullptr) {
-    EXPECT_TRUE(raw->Get(rocksdb::ReadOptions(), records, ledger::RecordKey(position), &old).ok());
-    EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), records, ledger::RecordKey(position), value).ok());
-  }
-  for (auto* h : handles) EXPECT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-  delete raw;
-  return old;
-}
 
 TEST_F(ViewsTest, AFailedBulkBuildLeavesAnEmptyStoreThatTheNextCatchUpBuildsWhole) {
   LoadShippedData();
@@ -758,7 +734,7 @@ TEST_F(ViewsTest, AFailedBulkBuildLeavesAnEmptyStoreThatTheNextCatchUpBuildsWhol
   ASSERT_TRUE(expected.ok()) << expected.status();
   // The last record stops parsing: the build fails after many drains.
   ledger_.reset();
-  const std::string good = ReplaceRecord(db(), size - 1, std::string("\x01\x0a\xff", 3));
+  const std::string good = testing_support::ReplaceRecord(db(), size - 1, std::string("\x01\x0a\xff", 3));
   OpenLedger();
   ViewsOptions o;
   o.bulk_memory_bytes = 1;  // a drain (and a merge of counters) after every batch
@@ -771,7 +747,7 @@ TEST_F(ViewsTest, AFailedBulkBuildLeavesAnEmptyStoreThatTheNextCatchUpBuildsWhol
   // Repaired, the next catch-up builds everything once: nothing of the
   // failed build is left to be counted twice.
   ledger_.reset();
-  ReplaceRecord(db(), size - 1, good);
+  testing_support::ReplaceRecord(db(), size - 1, good);
   OpenLedger();
   auto r = views->CatchUp(*ledger_);
   ASSERT_TRUE(r.ok()) << r.status();
