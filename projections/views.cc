@@ -762,10 +762,12 @@ absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::st
 }
 
 absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, const Views& views,
-                                              const ScratchOptions& scratch) {
+                                              const ScratchOptions& scratch,
+                                              const CatchUpOptions& options) {
   ViewsVerifyReport report;
   report.checkpoint = views.checkpoint();
-  absl::StatusOr<std::unique_ptr<Views>> fresh = BuildAsOf(ledger, report.checkpoint, scratch);
+  absl::StatusOr<std::unique_ptr<Views>> fresh =
+      BuildAsOf(ledger, report.checkpoint, scratch, options);
   if (!fresh.ok()) return fresh.status();
   absl::StatusOr<std::vector<ViewDigest>> stored = views.Digests();
   if (!stored.ok()) return stored.status();

@@ -223,9 +223,11 @@ absl::StatusOr<uint64_t> SizeAsOfTime(const ledger::Ledger& ledger, absl::Time t
 absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::string& as_of);
 
 // Rebuilds the views from position 0 up to views.checkpoint() in a scratch
-// store and compares every view's digest with the stored one.
+// store and compares every view's digest with the stored one. `options`
+// reports the rebuild's progress.
 absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, const Views& views,
-                                              const ScratchOptions& scratch = {});
+                                              const ScratchOptions& scratch = {},
+                                              const CatchUpOptions& options = {});
 
 // The default views directory of a ledger: <ledger_dir>/views.
 std::string DefaultViewsDir(const std::string& ledger_dir);

@@ -43,7 +43,10 @@ ViewsCheck CheckViews(const Invocation& inv, const ledger::Ledger& db) {
       return check;
     }
   }
-  absl::StatusOr<projections::ViewsVerifyReport> report = projections::VerifyViews(db, **views);
+  ProgressMeter progress("verify views: rebuild", "records");
+  absl::StatusOr<projections::ViewsVerifyReport> report =
+      projections::VerifyViews(db, **views, {}, CatchUpProgress(&progress));
+  progress.Finish();
   if (!report.ok()) {
     check.error = absl::StrCat("cannot rebuild the views: ", report.status().message());
     check.failed = report.status().code() == absl::StatusCode::kDataLoss;
