@@ -183,9 +183,7 @@ absl::Status BulkWriter::MergeRange(const MergeTask& task, CounterMap* totals,
   EntityBuilder builder(c, totals, [&views](absl::string_view k, absl::string_view v) {
     return views.Put(k, v);
   });
-  std::vector<const RawRun*> runs;
-  for (const RawRun& r : raw_runs_[c]) runs.push_back(&r);
-  absl::Status s = MergeRawRuns(db_->GetEnv(), runs, task.range,
+  absl::Status s = MergeRawRuns(db_->GetEnv(), raw_runs_[c], task.range,
                                 [&](absl::string_view k, absl::string_view v) -> absl::Status {
                                   if (entities && !k.empty() && k[0] == kMemberTag) {
                                     if (absl::Status b = builder.AddMember(k, v); !b.ok()) {
@@ -260,11 +258,7 @@ absl::Status BulkWriter::Finish(CounterMap* totals, const std::function<absl::St
     }
     if (absl::Status s = IngestSstFiles(db_, cfs_[c], family_files); !s.ok()) return s;
   }
-  for (const CounterMap& m : task_totals) {
-    for (const auto& [key, delta] : m) {
-      if (delta != 0) (*totals)[key] += delta;
-    }
-  }
+  for (const CounterMap& m : task_totals) AddCounters(m, totals);
   for (auto& runs : raw_runs_) {
     for (const RawRun& r : runs) (void)db_->GetEnv()->DeleteFile(r.path);
     runs.clear();

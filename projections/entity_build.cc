@@ -14,6 +14,10 @@ void Add(CounterMap* totals, const std::string& key, int64_t delta) {
 
 }  // namespace
 
+void AddCounters(const CounterMap& from, CounterMap* to) {
+  for (const auto& [key, delta] : from) Add(to, key, delta);
+}
+
 void AddSuspectTotals(const SuspectView& v, int64_t sign, CounterMap* totals) {
   Add(totals, TotalsCounterKey("suspects"), sign);
   Add(totals, TotalsCounterKey(absl::StrCat("suspects_by_status/", v.status)), sign);

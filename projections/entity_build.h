@@ -23,6 +23,9 @@ namespace projections::internal {
 // Totals-family counter deltas, by key.
 using CounterMap = absl::flat_hash_map<std::string, int64_t>;
 
+// Adds every non-zero delta of `from` to `to`.
+void AddCounters(const CounterMap& from, CounterMap* to);
+
 // What an entity view adds to the totals counters (sign +1), or removes
 // (sign -1).
 void AddSuspectTotals(const SuspectView& v, int64_t sign, CounterMap* totals);

@@ -24,7 +24,14 @@ bool IsFact(Event::BodyCase k) {
          k == Event::kSentencing || k == Event::kReportedFigure || k == Event::kRelease;
 }
 
-bool ParseEvent(const std::string& bytes, Event* e) { return e->ParseFromString(bytes); }
+bool ParseEvent(absl::string_view bytes, Event* e) {
+  return e->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+// The deterministic serialization of a fact's effective version.
+absl::string_view EffectiveBytes(const EventState& s) {
+  return s.effective.empty() ? s.event : s.effective;
+}
 
 }  // namespace
 
@@ -80,7 +87,7 @@ void Projector::PutState(const EventState& s) {
 }
 
 absl::Status Projector::EffectiveOf(const EventState& s, Event* out) {
-  if (!ParseEvent(s.effective.empty() ? s.event : s.effective, out)) {
+  if (!ParseEvent(EffectiveBytes(s), out)) {
     return absl::DataLossError(
         absl::StrCat("views store: event state of record ", s.position, " does not parse"));
   }
@@ -187,6 +194,7 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
 
   Event old_eff;
   if (absl::Status s = EffectiveOf(rst, &old_eff); !s.ok()) return s;
+  const std::string old_bytes(EffectiveBytes(rst));
   const bool old_live = rst.retracted_by == kNone;
   const Date old_occ = OccurredOf(old_eff);
 
@@ -264,15 +272,11 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
     Put(kTimelinesCf, TimelineKey(s, node.occurred, st.position), "");
 
   // Views: subtract the old effective contribution, add the new one.
-  std::string old_bytes, new_bytes;
-  bool same = old_live == new_live;
-  if (same && old_live) {
-    same = ledger::SerializeEventDeterministic(old_eff, &old_bytes) &&
-           ledger::SerializeEventDeterministic(new_eff, &new_bytes) && old_bytes == new_bytes;
-  }
+  const absl::string_view new_bytes = EffectiveBytes(rst);
+  const bool same = old_live == new_live && (!old_live || old_bytes == new_bytes);
   if (!same) {
     ApplyContribution(root, old_live ? &old_eff : nullptr, new_live ? &new_eff : nullptr,
-                      rst.effective.empty() ? rst.event : rst.effective);
+                      new_bytes);
   }
   PutState(rst);
   AddCounter(kTotalsCf, TotalsCounterKey(is_correction ? "corrections" : "retractions"), 1);
@@ -624,7 +628,7 @@ absl::Status Projector::BulkFinish(const Checkpoint& checkpoint, const std::stri
   }
   draining_states_.clear();
   pending_records_ = 0;
-  for (const auto& [key, delta] : entity_totals) AddCounter(kTotalsCf, key, delta);
+  AddCounters(entity_totals, &counters_[kTotalsCf]);
   return MergeCounters({{kOriginKey, origin}, {kCheckpointKey, EncodeCheckpoint(checkpoint)}});
 }
 

@@ -145,17 +145,17 @@ absl::Status RawRunWriter::Close() {
 }
 
 absl::Status MergeRawRuns(
-    rocksdb::Env* env, const std::vector<const RawRun*>& runs_in, const KeyRange& range,
+    rocksdb::Env* env, absl::Span<const RawRun> runs_in, const KeyRange& range,
     const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn) {
   std::vector<std::unique_ptr<RawRunReader>> runs;
-  for (const RawRun* run : runs_in) {
+  for (const RawRun& run : runs_in) {
     // Start at the last sample at or below range.lo.
     uint64_t offset = 0;
-    for (const auto& [key, at] : run->samples) {
+    for (const auto& [key, at] : run.samples) {
       if (key > range.lo) break;
       offset = at;
     }
-    runs.push_back(std::make_unique<RawRunReader>(env, run->path));
+    runs.push_back(std::make_unique<RawRunReader>(env, run.path));
     if (absl::Status s = runs.back()->Open(offset); !s.ok()) return s;
   }
   // A min-heap of runs by (key, newest first).
@@ -193,18 +193,6 @@ absl::Status MergeRawRuns(
   return absl::OkStatus();
 }
 
-absl::Status MergeRawRuns(
-    rocksdb::Env* env, const std::vector<std::string>& paths,
-    const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn) {
-  std::vector<RawRun> runs(paths.size());
-  std::vector<const RawRun*> ptrs;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    runs[i].path = paths[i];
-    ptrs.push_back(&runs[i]);
-  }
-  return MergeRawRuns(env, ptrs, KeyRange(), fn);
-}
-
 SstSink::SstSink(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string dir,
                  std::string name, size_t max_file_bytes)
     : db_(db), cf_(cf), dir_(std::move(dir)), name_(std::move(name)),
@@ -238,12 +226,6 @@ absl::Status SstSink::CloseFile() {
   rocksdb::Status s = writer_->Finish();
   writer_.reset();
   return ViewsFromRocks(s, absl::StrCat("finishing ", files_.back()));
-}
-
-absl::Status SstSink::Finish() {
-  std::vector<std::string> files;
-  if (absl::Status s = Close(&files); !s.ok()) return s;
-  return IngestSstFiles(db_, cf_, files);
 }
 
 absl::Status SstSink::Close(std::vector<std::string>* files) {

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 
@@ -71,17 +72,13 @@ struct KeyRange {
 // Each run is read from its last sample at or below range.lo.
 // Errors: fn's, kDataLoss (a malformed run), kInternal (I/O).
 absl::Status MergeRawRuns(
-    rocksdb::Env* env, const std::vector<const RawRun*>& runs, const KeyRange& range,
-    const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn);
-// The same for whole run files.
-absl::Status MergeRawRuns(
-    rocksdb::Env* env, const std::vector<std::string>& paths,
+    rocksdb::Env* env, absl::Span<const RawRun> runs, const KeyRange& range,
     const std::function<absl::Status(absl::string_view key, absl::string_view value)>& fn);
 
 // Writes keys in increasing order as SST files of about `max_file_bytes`
-// each, under `dir`, and ingests them all at once into `cf` (Finish), or
-// leaves them for the caller to ingest with others (Close). The keys must
-// not overlap anything else in the family (they then go to its last level).
+// each, under `dir`, for the caller to ingest (IngestSstFiles), with the
+// files of other sinks of disjoint ranges. The keys must not overlap
+// anything else in the family (they then go to its last level).
 class SstSink {
  public:
   SstSink(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string dir, std::string name,
@@ -89,8 +86,6 @@ class SstSink {
   ~SstSink();
   // REQUIRES: keys strictly increasing.
   absl::Status Put(absl::string_view key, absl::string_view value);
-  // Finishes the last file and ingests every file. A no-op without keys.
-  absl::Status Finish();
   // Finishes the last file and appends the paths of the files written to
   // `files` (in key order), without ingesting them.
   absl::Status Close(std::vector<std::string>* files);

@@ -30,19 +30,18 @@ struct Entry {
   bool del = false;
 };
 
-std::string WriteRun(const testing_support::TempDir& dir, const std::string& name,
-                     const std::vector<Entry>& entries) {
-  const std::string path = dir.Sub(name);
+RawRun WriteRun(const testing_support::TempDir& dir, const std::string& name,
+                const std::vector<Entry>& entries) {
   RawRunWriter w(rocksdb::Env::Default());
-  EXPECT_TRUE(w.Open(path).ok());
+  EXPECT_TRUE(w.Open(dir.Sub(name)).ok());
   for (const Entry& e : entries) EXPECT_TRUE(w.Add(e.key, e.value, e.del).ok());
   EXPECT_TRUE(w.Close().ok());
-  return path;
+  return w.run();
 }
 
-absl::StatusOr<std::vector<KV>> Merge(const std::vector<std::string>& paths) {
+absl::StatusOr<std::vector<KV>> Merge(const std::vector<RawRun>& runs) {
   std::vector<KV> out;
-  absl::Status s = MergeRawRuns(rocksdb::Env::Default(), paths,
+  absl::Status s = MergeRawRuns(rocksdb::Env::Default(), runs, KeyRange(),
                                 [&out](absl::string_view k, absl::string_view v) {
                                   out.emplace_back(std::string(k), std::string(v));
                                   return absl::OkStatus();
@@ -53,9 +52,9 @@ absl::StatusOr<std::vector<KV>> Merge(const std::vector<std::string>& paths) {
 
 TEST(RunMergeTest, MergeGivesEveryKeyOnceInOrderWithTheNewestRunsValue) {
   testing_support::TempDir dir;
-  const std::string a = WriteRun(dir, "a", {{"k1", "old"}, {"k3", "a3"}, {"k5", "old"}});
-  const std::string b = WriteRun(dir, "b", {{"k1", "new"}, {"k2", "b2"}});
-  const std::string c = WriteRun(dir, "c", {{"k4", "c4"}, {"k5", "newest"}});
+  const RawRun a = WriteRun(dir, "a", {{"k1", "old"}, {"k3", "a3"}, {"k5", "old"}});
+  const RawRun b = WriteRun(dir, "b", {{"k1", "new"}, {"k2", "b2"}});
+  const RawRun c = WriteRun(dir, "c", {{"k4", "c4"}, {"k5", "newest"}});
   auto merged = Merge({a, b, c});
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_THAT(*merged, ElementsAre(Pair("k1", "new"), Pair("k2", "b2"), Pair("k3", "a3"),
@@ -64,8 +63,8 @@ TEST(RunMergeTest, MergeGivesEveryKeyOnceInOrderWithTheNewestRunsValue) {
 
 TEST(RunMergeTest, ANewerDeletionRemovesTheKeyAndAnOlderOneDoesNot) {
   testing_support::TempDir dir;
-  const std::string a = WriteRun(dir, "a", {{"gone", "x"}, {"kept", "", true}});
-  const std::string b = WriteRun(dir, "b", {{"gone", "", true}, {"kept", "back"}});
+  const RawRun a = WriteRun(dir, "a", {{"gone", "x"}, {"kept", "", true}});
+  const RawRun b = WriteRun(dir, "b", {{"gone", "", true}, {"kept", "back"}});
   auto merged = Merge({a, b});
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_THAT(*merged, ElementsAre(Pair("kept", "back")));
@@ -75,7 +74,7 @@ TEST(RunMergeTest, KeysAndValuesMayHoldAnyBytesAndBeLargerThanTheReadBuffer) {
   testing_support::TempDir dir;
   const std::string big(3 << 20, '\xff');  // larger than the reader's 1 MiB buffer
   const std::string zero("a\0b", 3);
-  const std::string a = WriteRun(dir, "a", {{zero, big}, {"z", ""}});
+  const RawRun a = WriteRun(dir, "a", {{zero, big}, {"z", ""}});
   auto merged = Merge({a});
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_THAT(*merged, ElementsAre(Pair(zero, big), Pair("z", "")));
@@ -83,22 +82,22 @@ TEST(RunMergeTest, KeysAndValuesMayHoldAnyBytesAndBeLargerThanTheReadBuffer) {
 
 TEST(RunMergeTest, ATruncatedRunIsDataLoss) {
   testing_support::TempDir dir;
-  const std::string a = WriteRun(dir, "a", {{"k1", "v1"}, {"k2", "value two"}});
+  const RawRun a = WriteRun(dir, "a", {{"k1", "v1"}, {"k2", "value two"}});
   std::string bytes;
   {
-    std::ifstream in(a, std::ios::binary);
+    std::ifstream in(a.path, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  std::ofstream(a, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 3);
+  std::ofstream(a.path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 3);
   auto merged = Merge({a});
   EXPECT_EQ(merged.status().code(), absl::StatusCode::kDataLoss) << merged.status();
 }
 
 TEST(RunMergeTest, AnErrorOfTheCallbackStopsTheMerge) {
   testing_support::TempDir dir;
-  const std::string a = WriteRun(dir, "a", {{"k1", "v1"}, {"k2", "v2"}});
+  const RawRun a = WriteRun(dir, "a", {{"k1", "v1"}, {"k2", "v2"}});
   int calls = 0;
-  absl::Status s = MergeRawRuns(rocksdb::Env::Default(), {a},
+  absl::Status s = MergeRawRuns(rocksdb::Env::Default(), {a}, KeyRange(),
                                 [&calls](absl::string_view, absl::string_view) {
                                   ++calls;
                                   return absl::AbortedError("enough");
@@ -131,10 +130,9 @@ TEST(RunMergeTest, MergingKeyRangesFromTheSamplesGivesTheWholeMergeInPieces) {
     ASSERT_GT(runs[r].samples.size(), 10u) << "runs must be sampled more than once";
     EXPECT_EQ(runs[r].samples.front().second, 0u);
   }
-  std::vector<const RawRun*> ptrs = {&runs[0], &runs[1], &runs[2]};
   auto merge = [&](const KeyRange& range) {
     std::vector<KV> out;
-    absl::Status s = MergeRawRuns(rocksdb::Env::Default(), ptrs, range,
+    absl::Status s = MergeRawRuns(rocksdb::Env::Default(), runs, range,
                                   [&out](absl::string_view k, absl::string_view v) {
                                     out.emplace_back(std::string(k), std::string(v));
                                     return absl::OkStatus();

@@ -355,21 +355,21 @@ ProgressMeter::ProgressMeter(std::string label, std::string unit)
 
 ProgressMeter::~ProgressMeter() { Finish(); }
 
-void ProgressMeter::Update(uint64_t count, double fraction) {
-  if (!enabled_) return;
+bool ProgressMeter::Due(bool last) {
+  if (!enabled_) return false;
   const auto now = std::chrono::steady_clock::now();
-  if (drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
-  if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return;  // quick jobs: no flicker
+  if (drawn_ && now - last_ < std::chrono::milliseconds(200) && !last) return false;
+  if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return false;  // quick jobs: no flicker
   last_ = now;
-  Draw(count, fraction);
+  return true;
+}
+
+void ProgressMeter::Update(uint64_t count, double fraction) {
+  if (Due(/*last=*/false)) Draw(count, fraction);
 }
 
 void ProgressMeter::Stage(const std::string& stage, double fraction) {
-  if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (drawn_ && now - last_ < std::chrono::milliseconds(200) && fraction < 1.0) return;
-  if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return;  // quick jobs: no flicker
-  last_ = now;
+  if (!Due(/*last=*/fraction >= 1.0)) return;
   std::string text = absl::StrCat("\r\033[K", label_, ": ", stage);
   absl::StrAppendFormat(&text, "  %.0f%%", std::clamp(fraction, 0.0, 1.0) * 100);
   std::fputs(text.c_str(), stderr);

@@ -221,6 +221,9 @@ class ProgressMeter {
   void Finish();
 
  private:
+  // Whether to draw now: at most every 200 ms (`last` draws anyway), and not
+  // in the first 300 ms.
+  bool Due(bool last);
   void Draw(uint64_t count, double fraction);
   std::string label_, unit_;
   bool enabled_;
