@@ -26,6 +26,10 @@ inline constexpr char kRetractedFamily[] = "retracted";
 inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kOriginKey[] = "origin";
 inline constexpr char kHeadKey[] = "head";
+// Present (value "1") once the ledger keeps a HIGH_WATER_MARK file beside
+// the database (ledger/high_water_mark.h): from then on a missing mark file
+// is damage, not an old ledger.
+inline constexpr char kHighWaterMarkKey[] = "high_water_mark";
 
 // The storage format this code writes and reads.
 inline constexpr char kFormatVersion[] = "1";

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,11 +16,15 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/record_coding.h"
+#include "ledger/rocks_log_capture.h"
 #include "ledger/validate.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -126,6 +131,114 @@ absl::StatusOr<std::string> MakeReaderDir(const std::string& ledger_path) {
   return tmpl;
 }
 
+// Refuses to create a ledger where one seems to have lived: RocksDB files or
+// a high-water mark above 0 without CURRENT is a damaged ledger, not an
+// empty directory.
+absl::Status CheckNoLedgerRemains(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return absl::OkStatus();
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "MANIFEST-") || absl::EndsWith(name, ".sst") ||
+        absl::EndsWith(name, ".log")) {
+      return absl::DataLossError(absl::StrCat(
+          path, "/CURRENT is missing but ", name,
+          " is there: the ledger's database is damaged (restore it from a backup)"));
+    }
+  }
+  absl::StatusOr<HighWaterMark> mark = ReadHighWaterMark(path);
+  if (mark.ok() && mark->tree_size == 0) return absl::OkStatus();  // an interrupted init
+  if (absl::IsNotFound(mark.status())) return absl::OkStatus();
+  if (!mark.ok()) return mark.status();
+  return absl::DataLossError(absl::StrCat(
+      path, "/CURRENT is missing but ", kHighWaterMarkFileName, " says the ledger acknowledged ",
+      mark->tree_size, " records: the ledger's database is gone or damaged"));
+}
+
+// An error from RocksDB's open, with the code and words of what it means.
+absl::Status OpenError(const std::string& path, const rocksdb::Status& s,
+                       const RocksLogCapture& log) {
+  std::string text = s.ToString();
+  if (const std::string named = log.FileMessages(); !named.empty()) {
+    absl::StrAppend(&text, " [RocksDB: ", named, "]");
+  }
+  if (absl::StrContains(absl::AsciiStrToLower(text), "column famil")) {
+    return absl::DataLossError(absl::StrCat(path, " is not a ledger of this format: ", text));
+  }
+  if (s.IsCorruption()) {
+    return absl::DataLossError(absl::StrCat("opening ", path, ": ", text,
+                                            " (a damaged write-ahead log, MANIFEST or table "
+                                            "file; nothing was changed)"));
+  }
+  if (s.IsPathNotFound() || s.IsTryAgain() ||
+      (s.IsIOError() && absl::StrContains(text, "No such file"))) {
+    // CURRENT names a MANIFEST that is gone, or the MANIFEST lists a file
+    // that is gone.
+    return absl::DataLossError(
+        absl::StrCat("opening ", path, ": a file of the database is missing: ", text));
+  }
+  return FromRocks(s, absl::StrCat("opening ", path));
+}
+
+uint32_t FormatVersionNumber() {
+  uint32_t v = 0;
+  for (const char* c = kFormatVersion; *c != '\0'; ++c) v = v * 10 + static_cast<uint32_t>(*c - '0');
+  return v;
+}
+
+HighWaterMark InitialMark(absl::string_view origin) {
+  HighWaterMark m;
+  m.format_version = FormatVersionNumber();
+  m.origin_hash = OriginHash(origin);
+  m.tree_size = 0;
+  m.root = merkle::EmptyRoot();
+  return m;
+}
+
+// The mark of an init that crashed before its first batch: reused when it
+// is for the same origin and still at size 0.
+absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> ReopenEmptyMark(const std::string& path,
+                                                                     absl::string_view origin) {
+  absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> w = HighWaterMarkWriter::Open(path);
+  if (!w.ok()) return w.status();
+  const HighWaterMark& m = (*w)->current();
+  if (m.tree_size != 0 || m.origin_hash != OriginHash(origin)) {
+    return absl::DataLossError(absl::StrCat(path, "/", kHighWaterMarkFileName,
+                                            " belongs to another ledger; refusing to create one "
+                                            "here"));
+  }
+  return w;
+}
+
+// The newest issued checkpoints, as their file names say (docs/FORMAT.md:
+// <size, 20 digits>-<root, 16 hex>-<key hash, 8 hex>.ckpt): the largest size
+// and the root prefixes of every checkpoint of that size.
+struct NewestCheckpoints {
+  uint64_t size = 0;
+  std::vector<std::pair<std::string, std::string>> files_and_roots;  // (file, 16 hex)
+};
+
+NewestCheckpoints ScanCheckpointNames(const std::string& ledger_dir) {
+  NewestCheckpoints out;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(ledger_dir + "/checkpoints", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != 20 + 1 + 16 + 1 + 8 + 5 || name[0] == '.' ||
+        !absl::EndsWith(name, ".ckpt") || name[20] != '-' || name[37] != '-') {
+      continue;
+    }
+    uint64_t size = 0;
+    if (!absl::SimpleAtoi(absl::string_view(name).substr(0, 20), &size)) continue;
+    if (size < out.size) continue;
+    if (size > out.size) out.files_and_roots.clear();
+    out.size = size;
+    out.files_and_roots.emplace_back(name, absl::AsciiStrToLower(name.substr(21, 16)));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
@@ -205,6 +318,109 @@ absl::Status Ledger::Impl::LoadHead() {
   return absl::OkStatus();
 }
 
+absl::Status Ledger::Impl::CheckHighWaterMarks(const HighWaterMark* m) const {
+  const Head h = [&] {
+    std::lock_guard<std::mutex> l(mu);
+    return head;
+  }();
+  auto root_at = [&](uint64_t size) -> absl::StatusOr<merkle::Hash> {
+    if (size == h.tree_size) return h.root;
+    return merkle::RootAt(*node_reader, size);
+  };
+  const std::string mark_path = absl::StrCat(path, "/", kHighWaterMarkFileName);
+  if (m != nullptr) {
+    if (m->format_version != FormatVersionNumber()) {
+      return absl::DataLossError(absl::StrCat(mark_path, " is for storage format ",
+                                              m->format_version, ", the database is format ",
+                                              kFormatVersion));
+    }
+    if (m->origin_hash != OriginHash(h.origin)) {
+      return absl::DataLossError(absl::StrCat(
+          mark_path, " belongs to a ledger of another origin than \"", absl::CHexEscape(h.origin),
+          "\": the mark or the database was swapped in from another ledger"));
+    }
+    if (h.tree_size < m->tree_size) {
+      return absl::DataLossError(absl::StrCat(
+          "the log at ", path, " ends at tree size ", h.tree_size, ", but the ledger acknowledged ",
+          m->tree_size, " records (", kHighWaterMarkFileName, "): records ", h.tree_size, "..",
+          m->tree_size - 1,
+          " are lost — a damaged, truncated, deleted or older write-ahead log (*.log) or table "
+          "file. Nothing was changed; restore from a backup or an export"));
+    }
+    absl::StatusOr<merkle::Hash> root = root_at(m->tree_size);
+    if (!root.ok()) return root.status();
+    if (*root != m->root) {
+      return absl::DataLossError(absl::StrCat(
+          "the log at ", path, " has root ", merkle::ToHex(*root), " at tree size ", m->tree_size,
+          ", but the ledger acknowledged root ", merkle::ToHex(m->root), " at that size (",
+          kHighWaterMarkFileName, "): a file of another ledger or an older copy was swapped in"));
+    }
+  }
+  const NewestCheckpoints newest = ScanCheckpointNames(path);
+  if (newest.files_and_roots.empty()) return absl::OkStatus();
+  if (newest.size > h.tree_size) {
+    return absl::DataLossError(absl::StrCat(
+        "the log at ", path, " ends at tree size ", h.tree_size, ", but checkpoints/",
+        newest.files_and_roots.front().first, " was issued at tree size ", newest.size,
+        ": records ", h.tree_size, "..", newest.size - 1, " are lost"));
+  }
+  absl::StatusOr<merkle::Hash> root = root_at(newest.size);
+  if (!root.ok()) return root.status();
+  const std::string prefix = merkle::ToHex(*root).substr(0, 16);
+  for (const auto& [file, root_prefix] : newest.files_and_roots) {
+    if (root_prefix != prefix) {
+      return absl::DataLossError(absl::StrCat(
+          "the log at ", path, " has root ", merkle::ToHex(*root), " at tree size ", newest.size,
+          ", but checkpoints/", file, " was issued for a root starting ", root_prefix,
+          ": the log was rewritten or swapped"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Ledger::Impl::CheckMarkNotRequired() const {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf(kMeta), kHighWaterMarkKey, &value);
+  if (s.IsNotFound()) return absl::OkStatus();
+  if (!s.ok()) return FromRocks(s, "reading the high_water_mark key");
+  return absl::DataLossError(absl::StrCat(path, "/", kHighWaterMarkFileName,
+                                          " is missing, but this ledger has kept one since it "
+                                          "was created: the directory is damaged"));
+}
+
+absl::Status Ledger::Impl::OpenWriterMark() {
+  absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> w = HighWaterMarkWriter::Open(path);
+  if (w.ok()) {
+    if (absl::Status s = CheckHighWaterMarks(&(*w)->current()); !s.ok()) return s;
+    mark = *std::move(w);
+    return absl::OkStatus();
+  }
+  if (!absl::IsNotFound(w.status())) return w.status();
+  if (absl::Status s = CheckMarkNotRequired(); !s.ok()) return s;
+  if (absl::Status s = CheckHighWaterMarks(nullptr); !s.ok()) return s;
+  // A ledger from before high-water marks: its mark starts at the head it
+  // has now (docs/FORMAT.md), and from then on it is required.
+  HighWaterMark m;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    m = InitialMark(head.origin);
+    m.tree_size = head.tree_size;
+    m.root = head.root;
+  }
+  absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> created =
+      HighWaterMarkWriter::Create(path, m);
+  if (!created.ok()) return created.status();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (absl::Status s = FromRocks(db->Put(wo, cf(kMeta), kHighWaterMarkKey, "1"),
+                                 "recording the high-water mark");
+      !s.ok()) {
+    return s;
+  }
+  mark = *std::move(created);
+  return absl::OkStatus();
+}
+
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
 
@@ -221,6 +437,12 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
 
   std::error_code ec;
   const bool exists = std::filesystem::exists(path + "/CURRENT", ec);
+  if (!exists) {
+    // Without CURRENT RocksDB would create a new, empty database over the old
+    // files (and delete them as obsolete): refuse when anything says a ledger
+    // lived here.
+    if (absl::Status s = CheckNoLedgerRemains(path); !s.ok()) return s;
+  }
   if (exists && options.error_if_exists) {
     return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", path));
   }
@@ -236,9 +458,21 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     std::filesystem::create_directories(path, ec);
     if (ec) return absl::InternalError(absl::StrCat("cannot create ", path, ": ", ec.message()));
     const std::string lock_path = path + "/" + kLockFileName;
-    impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: a symlink planted as WRITER.lock must not make the
+    // writer truncate its target.
+    impl->lock_fd =
+        ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (impl->lock_fd < 0) {
+      if (errno == ELOOP) {
+        return absl::DataLossError(absl::StrCat(
+            lock_path, " is a symbolic link; refusing to use it as the writer lock"));
+      }
       return absl::InternalError(absl::StrCat("cannot open ", lock_path, ": ", strerror(errno)));
+    }
+    struct stat lock_st;
+    if (fstat(impl->lock_fd, &lock_st) != 0 || !S_ISREG(lock_st.st_mode)) {
+      return absl::DataLossError(
+          absl::StrCat(lock_path, " is not a regular file; refusing to use it as the writer lock"));
     }
     if (flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
       char buf[32] = {0};
@@ -265,6 +499,24 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   // readers do not replay gigabytes of WAL on open after a bulk import.
   dbo.max_total_wal_size = 64 << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Only an incomplete last WAL record (a write cut by a crash, never
+  // acknowledged) may be dropped; any other damage to the WAL refuses to
+  // open instead of silently recovering to an earlier point (RocksDB's
+  // default, kPointInTimeRecovery). docs/FORMAT.md "Recovery".
+  dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // Recovery keeps the WAL instead of flushing what it recovered into new
+  // table files: a log found behind its high-water mark below is refused
+  // with its files as they were.
+  dbo.avoid_flush_during_recovery = true;
+  // RocksDB names the damaged file in its info log, not always in the
+  // status it returns: keep its warnings for the error messages.
+  impl->log_capture = std::make_shared<RocksLogCapture>();
+  dbo.info_log = impl->log_capture;
+  // A reader reads the mark before it opens the database, so that a writer
+  // moving both on meanwhile cannot make the log look behind its mark.
+  absl::StatusOr<HighWaterMark> reader_mark = absl::NotFoundError("");
+  if (options.read_only) reader_mark = ReadHighWaterMark(path);
+  if (!reader_mark.ok() && !absl::IsNotFound(reader_mark.status())) return reader_mark.status();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -280,22 +532,23 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   } else {
     s = rocksdb::DB::Open(dbo, path, FamilyDescriptors(), &handles, &raw);
   }
-  if (!s.ok()) {
-    if (s.ToString().find("Column famil") != std::string::npos ||
-        s.ToString().find("column famil") != std::string::npos) {
-      return absl::DataLossError(
-          absl::StrCat(path, " is not a ledger of this format: ", s.ToString()));
-    }
-    return FromRocks(s, absl::StrCat("opening ", path));
-  }
+  if (!s.ok()) return OpenError(path, s, *impl->log_capture);
   impl->db.reset(raw);
   impl->handles = std::move(handles);
   impl->node_reader = std::make_unique<RocksNodeReader>(impl->db.get(), impl->cf(Impl::kMerkle));
 
   if (!exists) {
+    // The mark first: a crash before the batch below leaves a mark of size 0
+    // and a database without format_version, which the next init reuses.
+    absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> mark =
+        HighWaterMarkWriter::Create(path, InitialMark(options.origin));
+    if (absl::IsAlreadyExists(mark.status())) mark = ReopenEmptyMark(path, options.origin);
+    if (!mark.ok()) return mark.status();
+    impl->mark = *std::move(mark);
     rocksdb::WriteBatch b;
     b.Put(impl->cf(Impl::kMeta), kFormatVersionKey, kFormatVersion);
     b.Put(impl->cf(Impl::kMeta), kOriginKey, options.origin);
+    b.Put(impl->cf(Impl::kMeta), kHighWaterMarkKey, "1");
     b.Put(impl->cf(Impl::kMeta), kHeadKey, EncodeHead(HeadValue{0, merkle::EmptyRoot(), 0}));
     rocksdb::WriteOptions wo;
     wo.sync = true;
@@ -309,10 +562,22 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   }
   if (!s.ok()) return FromRocks(s, "reading format_version");
   if (version != kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " has storage format ", version, "; this program reads format ", kFormatVersion));
+    return absl::UnimplementedError(absl::StrCat(
+        path, " has storage format \"", absl::CHexEscape(version),
+        "\"; this program reads format ", kFormatVersion, " only (a newer program wrote it?)"));
   }
   if (absl::Status st = impl->LoadHead(); !st.ok()) return st;
+  if (options.read_only) {
+    if (absl::Status st = impl->CheckHighWaterMarks(reader_mark.ok() ? &*reader_mark : nullptr);
+        !st.ok()) {
+      return st;
+    }
+    if (!reader_mark.ok()) {
+      if (absl::Status st = impl->CheckMarkNotRequired(); !st.ok()) return st;
+    }
+  } else if (!impl->mark) {
+    if (absl::Status st = impl->OpenWriterMark(); !st.ok()) return st;
+  }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
 
@@ -327,14 +592,22 @@ Head Ledger::GetHead() const {
 
 absl::Status Ledger::TryCatchUp() {
   if (!read_only()) return absl::OkStatus();
+  // The mark first (see Open): the writer only moves it past records that
+  // are durable, so the caught-up log must reach it.
+  absl::StatusOr<HighWaterMark> mark = ReadHighWaterMark(impl_->path);
+  if (!mark.ok() && !absl::IsNotFound(mark.status())) return mark.status();
   rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
   if (!s.ok()) return FromRocks(s, "catching up with the writer");
-  return impl_->LoadHead();
+  if (absl::Status st = impl_->LoadHead(); !st.ok()) return st;
+  return impl_->CheckHighWaterMarks(mark.ok() ? &*mark : nullptr);
 }
 
 absl::Status Ledger::Flush() {
   if (read_only()) return absl::FailedPreconditionError("the ledger is open read-only");
-  return FromRocks(impl_->db->SyncWAL(), "syncing the WAL");
+  Impl& im = *impl_;
+  std::lock_guard<std::mutex> lock(im.mu);
+  if (absl::Status s = FromRocks(im.db->SyncWAL(), "syncing the WAL"); !s.ok()) return s;
+  return im.mark->Advance(im.head.tree_size, im.head.root);
 }
 
 absl::StatusOr<AppendResult> Ledger::Append(absl::string_view stream, ExpectedVersion expected,
@@ -612,6 +885,19 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   fill_duplicates();
   result.appended = new_count;
   result.tree_size = im.head.tree_size;
+  if (im.options.durability == Durability::kSync) {
+    // The batch is durable: move the mark outside RocksDB to it. On failure
+    // the records stay written (a retry finds them as duplicates) but the
+    // append is not reported as acknowledged.
+    if (absl::Status ms = im.mark->Advance(im.head.tree_size, root); !ms.ok()) {
+      return absl::Status(ms.code(), absl::StrCat("the batch was written at positions ",
+                                                  im.head.tree_size - new_count, "..",
+                                                  im.head.tree_size - 1,
+                                                  ", but the high-water mark could not be "
+                                                  "synced: ",
+                                                  ms.message()));
+    }
+  }
   return result;
 }
 

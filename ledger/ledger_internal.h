@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
+#include "ledger/rocks_log_capture.h"
 #include "rocksdb/db.h"
 
 namespace ledger {
@@ -44,7 +46,12 @@ class Ledger::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   int lock_fd = -1;
   std::string secondary_dir;  // read-only instances: RocksDB secondary path
+  // RocksDB's info log: its last warnings, for naming damaged files.
+  std::shared_ptr<RocksLogCapture> log_capture;
   std::unique_ptr<RocksNodeReader> node_reader;
+  // The writer's high-water mark (null for readers); advanced under `mu`
+  // after every durable append (kSync) or Flush (kBulk).
+  std::unique_ptr<HighWaterMarkWriter> mark;
 
   // Guards everything below and serializes appends.
   mutable std::mutex mu;
@@ -59,6 +66,15 @@ class Ledger::Impl {
 
   // Reloads head and compact range from storage (open and catch-up).
   absl::Status LoadHead();
+  // kDataLoss unless the loaded head is consistent with `mark` (same format
+  // and origin, at least its size, the same root at its size) and with the
+  // newest issued checkpoint (not past the head, same root prefix).
+  absl::Status CheckHighWaterMarks(const HighWaterMark* mark) const;
+  // kDataLoss if the database says it keeps a mark file (which is absent).
+  absl::Status CheckMarkNotRequired() const;
+  // Writer open: opens and checks the mark file, or for a ledger from before
+  // marks creates it at the current head.
+  absl::Status OpenWriterMark();
 };
 
 }  // namespace ledger

@@ -588,8 +588,14 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
   result.from = im.applied;
   if (im.applied > size) {
     if (allow_ahead && im.applied > head.tree_size) {
-      result.to = im.applied;
-      return result;  // another process saw a newer head; we reflect more already
+      // Views past the log's head: records the views were built from are
+      // gone from the log (SPEC §8), or the caller's read-only ledger is
+      // older than the process that advanced the views (catch it up and
+      // retry). Never answer from them.
+      return absl::DataLossError(absl::StrCat(
+          "the views are at tree size ", im.applied, ", ahead of the log's head (tree size ",
+          head.tree_size, "): the log lost records the views were built from, or this reader "
+          "is behind the writer"));
     }
     return absl::FailedPreconditionError(absl::StrCat("the views are at tree size ", im.applied,
                                                       ", past ", size,

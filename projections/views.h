@@ -137,8 +137,10 @@ class Views {
   // see the writer's latest appends). Afterwards, queries reflect every
   // event appended before the call. If the store was built from another log
   // or in another format, it is rebuilt first (CatchUpResult says so). If the
-  // store is ahead of `ledger` (another process caught up with a newer
-  // head), nothing is applied: it already reflects more.
+  // store is ahead of `ledger`'s head: kDataLoss, nothing applied and no
+  // answer may be given from it — either the log lost records the views
+  // were built from, or `ledger` is a reader older than the process that
+  // advanced the views (call its TryCatchUp() and retry once).
   absl::StatusOr<CatchUpResult> CatchUp(const ledger::Ledger& ledger,
                                         const CatchUpOptions& options = {});
   // Same, up to tree size `size` (<= head) only. kFailedPrecondition if the

@@ -86,6 +86,14 @@ int OpenViews(const Invocation& inv, QueryContext* ctx, bool catch_up = true) {
   ProgressMeter progress("catch-up", "records");
   absl::StatusOr<projections::CatchUpResult> r =
       ctx->views->CatchUp(*ctx->ledger, CatchUpProgress(&progress));
+  if (absl::IsDataLoss(r.status())) {
+    // Views ahead of the head we opened may only mean that the writer moved
+    // on and another process caught the views up meanwhile: look again once.
+    if (absl::Status s = ctx->ledger->TryCatchUp(); !s.ok()) {
+      return inv.Fail(s, StatusContext::kRead, "cannot catch up with the writer");
+    }
+    r = ctx->views->CatchUp(*ctx->ledger, CatchUpProgress(&progress));
+  }
   progress.Finish();
   if (!r.ok()) return FailViews(inv, r.status(), "cannot bring the views up to date");
   if (r->rebuilt) {
