@@ -181,6 +181,36 @@ absl::Status OpenError(const std::string& path, const rocksdb::Status& s,
   return FromRocks(s, absl::StrCat("opening ", path));
 }
 
+// A RocksDB secondary instance silently leaves out a table file it cannot
+// open (it expects the primary to delete files under it), which would show
+// a reader a log with holes and an index without entries. So a reader first
+// checks every file the MANIFEST lists — present, of its recorded size, a
+// table whose footer and identity match — with a strict read-only open that
+// stops before replaying the WAL (error_if_wal_file_exists), a few ms.
+// A writer's compaction may replace files between the MANIFEST read and the
+// check: a failure is believed only when it repeats.
+absl::Status CheckTableFilesForReader(const std::string& path, rocksdb::DBOptions options,
+                                      const RocksLogCapture& log) {
+  options.max_open_files = -1;
+  options.paranoid_checks = true;
+  rocksdb::Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) usleep(20000);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    s = rocksdb::DB::OpenForReadOnly(options, path, FamilyDescriptors(), &handles, &raw,
+                                     /*error_if_wal_file_exists=*/true);
+    if (s.ok()) {
+      for (auto* h : handles) raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+      raw->Close().PermitUncheckedError();
+      delete raw;
+      return absl::OkStatus();
+    }
+    if (absl::StrContains(s.ToString(), "error_if_wal_file_exists")) return absl::OkStatus();
+  }
+  return OpenError(path, s, log);
+}
+
 uint32_t FormatVersionNumber() {
   uint32_t v = 0;
   for (const char* c = kFormatVersion; *c != '\0'; ++c) v = v * 10 + static_cast<uint32_t>(*c - '0');
@@ -249,6 +279,19 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   return absl::InternalError(msg);
+}
+
+std::string MissingRecordText(uint64_t expect, absl::string_view after,
+                              const rocksdb::Iterator& it, const RocksLogCapture* log) {
+  std::string text = absl::StrCat("record ", expect, " is missing (", after, ")");
+  if (!it.status().ok()) {
+    absl::StrAppend(&text, ": ", it.status().ToString());
+  } else if (log != nullptr) {
+    if (const std::string named = log->FileMessages(); !named.empty()) {
+      absl::StrAppend(&text, " [RocksDB: ", named, "]");
+    }
+  }
+  return text;
 }
 
 absl::StatusOr<merkle::Hash> RocksNodeReader::GetNode(int level, uint64_t index) const {
@@ -524,6 +567,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     // A secondary instance follows the writer's WAL (TryCatchUp) and needs all
     // files open up front so the writer's compactions cannot pull them away.
     dbo.max_open_files = -1;
+    if (absl::Status st = CheckTableFilesForReader(path, dbo, *impl->log_capture); !st.ok()) {
+      return st;
+    }
     absl::StatusOr<std::string> dir = MakeReaderDir(path);
     if (!dir.ok()) return dir.status();
     impl->secondary_dir = *dir;
@@ -577,6 +623,16 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     }
   } else if (!impl->mark) {
     if (absl::Status st = impl->OpenWriterMark(); !st.ok()) return st;
+    // The log is whole: now move what recovery replayed from the WALs into
+    // table files, as RocksDB would have done during recovery, so that the
+    // WALs do not pile up for readers to replay.
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    if (absl::Status st = FromRocks(impl->db->Flush(fo, impl->handles),
+                                    "flushing what was recovered from the WAL");
+        !st.ok()) {
+      return st;
+    }
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
@@ -921,8 +977,8 @@ absl::Status Ledger::Scan(uint64_t from, uint64_t to,
     }
     const uint64_t pos = DecodeFixed64BE(it->key().data());
     if (pos != expect) {
-      return absl::DataLossError(absl::StrCat("record ", expect, " is missing (next stored is ",
-                                              pos, ")"));
+      return absl::DataLossError(MissingRecordText(
+          expect, absl::StrCat("next stored is ", pos), *it, im.log_capture.get()));
     }
     absl::Status s = ParseRecord(absl::string_view(it->value().data(), it->value().size()), pos,
                                  &rec);
@@ -933,8 +989,8 @@ absl::Status Ledger::Scan(uint64_t from, uint64_t to,
   }
   if (absl::Status s = FromRocks(it->status(), "reading records"); !s.ok()) return s;
   if (expect != to) {
-    return absl::DataLossError(absl::StrCat("record ", expect, " is missing (tree size ",
-                                            GetHead().tree_size, ")"));
+    return absl::DataLossError(MissingRecordText(
+        expect, absl::StrCat("tree size ", GetHead().tree_size), *it, im.log_capture.get()));
   }
   return absl::OkStatus();
 }
@@ -964,7 +1020,11 @@ absl::StatusOr<StoredRecord> Ledger::ReadOne(uint64_t position) const {
   rocksdb::Status s =
       impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(Impl::kRecords), RecordKey(position), &value);
   if (s.IsNotFound()) {
-    return absl::DataLossError(absl::StrCat("record ", position, " is missing"));
+    std::string text = absl::StrCat("record ", position, " is missing");
+    if (const std::string named = impl_->log_capture->FileMessages(); !named.empty()) {
+      absl::StrAppend(&text, " [RocksDB: ", named, "]");
+    }
+    return absl::DataLossError(text);
   }
   if (!s.ok()) return FromRocks(s, absl::StrCat("reading record ", position));
   StoredRecord rec;

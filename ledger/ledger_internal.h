@@ -35,6 +35,14 @@ class RocksNodeReader : public merkle::NodeReader {
 // Maps a RocksDB status to an absl::Status with `context` prefixed.
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context);
 
+// "record <expect> is missing (<after>)", followed by what RocksDB knows of
+// the cause: the iterator's error (a table file that cannot be opened or
+// read, named by RocksDB) or, failing that, the last warning RocksDB logged
+// about a file. A merging iterator skips a level whose file it cannot read,
+// so a gap in the records is often the only symptom of a damaged file.
+std::string MissingRecordText(uint64_t expect, absl::string_view after,
+                              const rocksdb::Iterator& it, const RocksLogCapture* log);
+
 class Ledger::Impl {
  public:
   ~Impl();

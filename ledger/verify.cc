@@ -604,6 +604,7 @@ struct Store {
   rocksdb::ColumnFamilyHandle* event_ids = nullptr;
   rocksdb::ColumnFamilyHandle* merkle = nullptr;
   rocksdb::ColumnFamilyHandle* retracted = nullptr;
+  const RocksLogCapture* log_capture = nullptr;  // may be null
 };
 
 // ===========================================================================
@@ -765,7 +766,8 @@ class FastVerifier {
         Found(std::min(expect, head_.tree_size),
               expect >= head_.tree_size
                   ? std::string("a record is stored past the head")
-                  : absl::StrCat("record ", expect, " is missing (next stored is ", pos, ")"));
+                  : MissingRecordText(expect, absl::StrCat("next stored is ", pos), *it,
+                                      st_.log_capture));
         break;
       }
       if (!batch) {
@@ -794,8 +796,8 @@ class FastVerifier {
       if (absl::Status s = FromRocks(it->status(), "reading records"); !s.ok()) {
         FoundError(s);
       } else if (expect != head_.tree_size) {
-        Found(expect,
-              absl::StrCat("record ", expect, " is missing (tree size ", head_.tree_size, ")"));
+        Found(expect, MissingRecordText(expect, absl::StrCat("tree size ", head_.tree_size), *it,
+                                        st_.log_capture));
       }
     }
     queue_.FinishWriting();
@@ -1258,7 +1260,8 @@ absl::StatusOr<VerifyReport> Ledger::Verify(
   }
   const Store st{im.db.get(),           im.cf(Impl::kRecords),
                  im.cf(Impl::kStreams), im.cf(Impl::kEventIds),
-                 im.cf(Impl::kMerkle),  im.cf(Impl::kRetracted)};
+                 im.cf(Impl::kMerkle),  im.cf(Impl::kRetracted),
+                 im.log_capture.get()};
   VerifyReport report;
   report.tree_size = head.tree_size;
   FastFinding finding;
