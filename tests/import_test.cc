@@ -157,6 +157,11 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
           ",\"correction\":{\"targetEventId\":\"n1\",\"reason\":\"r\",\"replacement\":{"
           "\"occurredAt\":\"2024-03-02T00:00:00Z\",\"occurredPrecision\":\"PRECISION_DAY\","
           "\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":\"9223372036854775807\"}}}}",
+      // fractions and exponents whose exact decimal value is an integer of at most 2^53
+      "{\"eventId\":\"n6\"," + base +
+          ",\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":9007199254740992.0,"
+          "\"ringleadersDetained\":12.50e1,\"detainedByNationality\":{\"CN\":1.0E+2,"
+          "\"MM\":100e-2,\"LA\":-0.0e-7}}}",
   };
   std::string input;
   for (const std::string& l : lines) input += l + "\n";
@@ -165,9 +170,9 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
       "LEDGER_IMPORT_CROSSCHECK=1 ", Quote(testing_support::LedgerBinary()), " --db ", Quote(db_),
       " import --json ", Quote(path)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 5);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 6);
   std::vector<Event> events = Events();
-  ASSERT_EQ(events.size(), 5u);
+  ASSERT_EQ(events.size(), 6u);
   EXPECT_EQ(events[0].raid().suspects_detained(), 807);
   EXPECT_EQ(events[0].raid().ringleaders_detained(), 21);
   EXPECT_EQ(events[1].source().published_at().seconds(), 1711929600 + 5 * 3600);
@@ -175,6 +180,11 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
   EXPECT_EQ(events[2].raid().note(),
             std::string("\"q\" \\ / \b\f\n\r\t \u00e9 \U0001F600 ") + std::string(1, '\0') +
                 " M\u00fcnchen \u2013");
+  EXPECT_EQ(events[5].raid().suspects_detained(), int64_t{1} << 53);
+  EXPECT_EQ(events[5].raid().ringleaders_detained(), 125);
+  EXPECT_EQ(events[5].raid().detained_by_nationality().at("CN"), 100);
+  EXPECT_EQ(events[5].raid().detained_by_nationality().at("MM"), 1);
+  EXPECT_EQ(events[5].raid().detained_by_nationality().at("LA"), 0);
 }
 
 TEST_F(ImportTest, TenMegabyteLineIsRefusedWithoutHoldingItAndRejectsKeepItsHash) {
