@@ -157,6 +157,11 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
           ",\"correction\":{\"targetEventId\":\"n1\",\"reason\":\"r\",\"replacement\":{"
           "\"occurredAt\":\"2024-03-02T00:00:00Z\",\"occurredPrecision\":\"PRECISION_DAY\","
           "\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":\"9223372036854775807\"}}}}",
+      // fractions and exponents whose exact decimal value is an integer of at most 2^53
+      "{\"eventId\":\"n6\"," + base +
+          ",\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":9007199254740992.0,"
+          "\"ringleadersDetained\":12.50e1,\"detainedByNationality\":{\"CN\":1.0E+2,"
+          "\"MM\":100e-2,\"LA\":-0.0e-7}}}",
   };
   std::string input;
   for (const std::string& l : lines) input += l + "\n";
@@ -165,9 +170,9 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
       "LEDGER_IMPORT_CROSSCHECK=1 ", Quote(testing_support::LedgerBinary()), " --db ", Quote(db_),
       " import --json ", Quote(path)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 5);
+  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 6);
   std::vector<Event> events = Events();
-  ASSERT_EQ(events.size(), 5u);
+  ASSERT_EQ(events.size(), 6u);
   EXPECT_EQ(events[0].raid().suspects_detained(), 807);
   EXPECT_EQ(events[0].raid().ringleaders_detained(), 21);
   EXPECT_EQ(events[1].source().published_at().seconds(), 1711929600 + 5 * 3600);
@@ -175,6 +180,11 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
   EXPECT_EQ(events[2].raid().note(),
             std::string("\"q\" \\ / \b\f\n\r\t \u00e9 \U0001F600 ") + std::string(1, '\0') +
                 " M\u00fcnchen \u2013");
+  EXPECT_EQ(events[5].raid().suspects_detained(), int64_t{1} << 53);
+  EXPECT_EQ(events[5].raid().ringleaders_detained(), 125);
+  EXPECT_EQ(events[5].raid().detained_by_nationality().at("CN"), 100);
+  EXPECT_EQ(events[5].raid().detained_by_nationality().at("MM"), 1);
+  EXPECT_EQ(events[5].raid().detained_by_nationality().at("LA"), 0);
 }
 
 TEST_F(ImportTest, TenMegabyteLineIsRefusedWithoutHoldingItAndRejectsKeepItsHash) {
@@ -402,6 +412,114 @@ TEST_F(ImportTest, MappingProblemsAreUsageErrorsNamingTheMappingLine) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_THAT(r.err, HasSubstr("--mapping: " + map + c.expected));
   }
+}
+
+// True when `text` holds a control character other than the line ends
+// between messages.
+bool HasControlCharacterInALine(absl::string_view text) {
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// Input echoed in a mapping, header or row error is escaped (\xNN), so that
+// it cannot forge lines or send terminal escapes (found by the csv fuzzer:
+// tests/fuzz/regressions/csv/field-path-control-chars-in-mapping-error).
+TEST_F(ImportTest, MappingHeaderAndRowErrorsEscapeControlCharactersOfTheirInput) {
+  Init();
+  const std::string path = Fixture("in.csv", "id,name,role,when,place,comment\n");
+  struct Case {
+    std::string mapping;
+    std::string expected;
+  };
+  const std::string nul(1, '\0');
+  const std::vector<Case> cases = {
+      {std::string(kMapping) + "occurred_sent\x03" + nul + "cing.court = column name\n",
+       ":10: field path occurred_sent\\x03\\x00cing.court: no field \"occurred_sent\\x03\\x00cing\" "
+       "in enforcement.v1.Event"},
+      {std::string(kMapping) + "arrest.suspect.role.x\x1b[2J = column name\n",
+       ":10: field path arrest.suspect.role.x\\x1b[2J: role has no fields"},
+      {std::string(kMapping) + "raid.note[k\x01x = column name\n",
+       ":10: bad field path raid.note[k\\x01x"},
+      {std::string(kMapping) + "raid.note = \x1b]0;title\x07 x\n",
+       ":10: unknown source \"\\x1b]0;title\\x07\"; use column, const, template, list or date"},
+      {std::string(kMapping) + "date_format %Y da\x7fy\n",
+       ":10: date_format precision must be exact, day, month or year, not \"da\\x7fy\""},
+      {std::string(kMapping) + "raid.detained_by_nationality[C\x01N] = const 1\n"
+                               "raid.detained_by_nationality[C\x01N] = const 2\n",
+       ":11: raid.detained_by_nationality[C\\x01N] is mapped twice"},
+      {std::string(kMapping) + "raid.detained_by_nationality[C\x01N] = const many\n",
+       ":10: const of raid.detained_by_nationality[C\\x01N] (mapping line 10): \"many\" is not "
+       "an integer (digits only, no separators)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::CHexEscape(c.mapping));
+    const std::string map = Fixture("m.mapping", c.mapping);
+    CommandResult r = Ledger("import " + Quote(path) + " --mapping " + Quote(map));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--mapping: " + map + c.expected + "\n"));
+    EXPECT_FALSE(HasControlCharacterInALine(r.err)) << absl::CHexEscape(r.err);
+  }
+
+  // A header naming a column twice.
+  const std::string twice = Fixture("twice.csv", "id,a\x1b[1m,a\x1b[1m\n");
+  CommandResult r = Ledger("import " + Quote(twice) + " --mapping " + Quote(Fixture("m.mapping", kMapping)));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(twice + ":1: header: column \"a\\x1b[1m\" is named twice\n"));
+  EXPECT_FALSE(HasControlCharacterInALine(r.err)) << absl::CHexEscape(r.err);
+
+  // A row error naming a rule whose path holds a control character.
+  const std::string rows = Fixture(
+      "rows.csv", "id,name,role,when,place,comment\ns1,B,member,2024,many,\n");
+  const std::string map = Fixture(
+      "rows.mapping",
+      "event_id = column id\nstream = template op/{id}\noccurred_at = date when\n"
+      "source.publisher = const X\nraid.operation_id = const op\n"
+      "raid.detained_by_nationality[C\x01N] = column place\n"
+      "ignore name\nignore role\nignore comment\n");
+  r = Ledger("import " + Quote(rows) + " --mapping " + Quote(map));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(rows + ":2: column \"place\" (raid.detained_by_nationality[C\\x01N]): "
+                                      "\"many\" is not an integer"));
+  EXPECT_FALSE(HasControlCharacterInALine(r.err)) << absl::CHexEscape(r.err);
+}
+
+// A template is sized before it is expanded: 5,000 references to a 1 MB
+// cell would be 5 GB (it was: std::bad_alloc). Text copied by several rules
+// is bounded too. The row is refused naming its line and the field.
+TEST_F(ImportTest, TextBeyondAnEventIsRefusedBeforeItIsBuilt) {
+  Init();
+  const std::string big(1000000, 'x');
+  std::string refs;
+  for (int i = 0; i < 5000; ++i) refs += "{big}";
+  const std::string path = Fixture("big.csv", "id,big,when\ns1," + big + ",2024\n");
+  const std::string map = Fixture(
+      "big.mapping", "stream = template suspect/" + refs +
+                         "\noccurred_at = date when\nsource.publisher = const X\n"
+                         "arrest.suspect.suspect_id = column id\nignore big\n");
+  CommandResult r = Ledger("import " + Quote(path) + " --mapping " + Quote(map));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(path + ":2: template of stream expands to 5000000008 bytes, more "
+                                      "than an event holds (1048576 bytes)\n"));
+  EXPECT_EQ(TreeSize(), 0u);
+
+  // Two rules copying one 600,000-byte cell: the second is refused (the
+  // count includes the other text: "suspect/s1", "X", "s1").
+  const std::string path2 =
+      Fixture("big2.csv", "id,big,when\ns1," + std::string(600000, 'y') + ",2024\n");
+  const std::string map2 = Fixture(
+      "big2.mapping",
+      "stream = template suspect/{id}\noccurred_at = date when\nsource.publisher = const X\n"
+      "arrest.suspect.suspect_id = column id\narrest.suspect.name = column big\n"
+      "arrest.location.place = column big\n");
+  r = Ledger("import " + Quote(path2) + " --mapping " + Quote(map2));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(path2 + ":2: column \"big\" (arrest.location.place): the row's text "
+                                       "fields would hold 1200013 bytes with this value, more "
+                                       "than an event holds (1048576 bytes)\n"));
+  EXPECT_EQ(TreeSize(), 0u);
 }
 
 TEST_F(ImportTest, CsvWithoutMappingIsAUsageError) {

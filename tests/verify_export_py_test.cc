@@ -2,6 +2,7 @@
 // C++ side produces: an export of a real ledger, checkpoints signed with
 // ledger/checkpoint.h, proofs written with ledger/proof_json.h; then on
 // tampered copies of each, where it must exit 1 and name the position.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -358,6 +359,44 @@ TEST_F(VerifyExportPyTest, GoSignedNotesVerify) {
           Quote(fixtures + "peter_neumann.verifier"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("tree size 20852163"));
+}
+
+// Hostile JSON (a proof, a vector file) ends in one "FAIL:" line and exit 1,
+// never in a Python traceback: nesting that would exhaust the json module's
+// recursion, and integers beyond int()'s 4300-digit limit.
+TEST_F(VerifyExportPyTest, DeeplyNestedOrHugeNumberJsonFailsInOneLineWithoutATraceback) {
+  std::string deep_object;
+  for (int i = 0; i < 100000; ++i) deep_object += "{\"a\":";
+  struct Case {
+    std::string command;
+    std::string file;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"inclusion", std::string(100000, '['), "JSON nested deeper than 8 levels (at character 9)"},
+      {"consistency", deep_object, "JSON nested deeper than 8 levels (at character 41)"},
+      {"inclusion", "{\"leafIdx\":" + std::string(5000, '7') + "}",
+       "a number of 5000 digits is not a 64-bit integer"},
+      // Brackets inside strings do not count.
+      {"inclusion", "{\"desc\":\"" + std::string(100000, '[') + "\"}", "missing key \"leafIdx\""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.file.substr(0, 40));
+    WriteFileOrDie(Path("hostile.json"), c.file);
+    CommandResult r = Run(c.command + " " + Quote(Path("hostile.json")));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(r.err, "FAIL: " + Path("hostile.json") + ": " + c.expected + "\n");
+  }
+
+  // A vector file too deep to read its wantErr is a failed vector, not a crash.
+  const std::string vectors = Path("vectors");
+  ASSERT_EQ(mkdir(vectors.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((vectors + "/inclusion").c_str(), 0755), 0);
+  WriteFileOrDie(vectors + "/inclusion/deep.json", std::string(100000, '['));
+  CommandResult r = Run("vectors " + Quote(vectors));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL: inclusion/deep.json: no wantErr\n"));
+  EXPECT_EQ(r.err, "");
 }
 
 TEST_F(VerifyExportPyTest, UsageErrorsExitTwo) {

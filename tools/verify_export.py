@@ -39,6 +39,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 import sys
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -256,13 +257,39 @@ def json_kind(v):
     return "an object"
 
 
+# Nesting deeper than this (objects plus arrays, the outer object included)
+# is refused before parsing: a proof is 2 levels deep, and Python's json
+# module recurses once per level (RecursionError near 1000).
+MAX_JSON_DEPTH = 8
+
+# A JSON string (skipped whole, so brackets inside it do not count) or a
+# bracket.
+_JSON_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+
+
+def check_json_depth(text, what):
+    """Failure if `text` nests objects and arrays deeper than MAX_JSON_DEPTH."""
+    depth = 0
+    for m in _JSON_STRING_OR_BRACKET.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise Failure("%s: JSON nested deeper than %d levels (at character %d)"
+                              % (what, MAX_JSON_DEPTH, m.start() + 1))
+        elif c in "]}":
+            depth -= 1
+
+
 def parse_json_strictly(data, what):
-    """One JSON object: UTF-8, no duplicate keys, no NaN/Infinity, nothing
-    after it but white space."""
+    """One JSON object: UTF-8, no duplicate keys, no NaN/Infinity, no nesting
+    deeper than MAX_JSON_DEPTH, integers of at most 20 digits, nothing after
+    it but white space."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise Failure("%s: not UTF-8 (%s)" % (what, e)) from None
+    check_json_depth(text, what)
 
     def no_duplicates(pairs):
         out = {}
@@ -278,7 +305,14 @@ def parse_json_strictly(data, what):
     def integer(digits):
         # "-0" would become 0: keep negative numbers as text so that they are
         # refused where a non-negative integer is wanted.
-        return digits if digits.startswith("-") else int(digits)
+        if digits.startswith("-"):
+            return digits
+        # 2^64 has 20 digits. Longer ones are refused here, before int(),
+        # which raises ValueError beyond 4300 digits (Python 3.11+).
+        if len(digits) > 20:
+            raise Failure("%s: a number of %d digits is not a 64-bit integer"
+                          % (what, len(digits)))
+        return int(digits)
 
     try:
         doc = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants,
@@ -931,7 +965,7 @@ def cmd_vectors(args):
                 rel = os.path.relpath(path, args.dir)
                 try:
                     want_err = json.loads(read_file(path).decode("utf-8"))["wantErr"]
-                except (ValueError, KeyError, TypeError):
+                except (ValueError, KeyError, TypeError, RecursionError):
                     want_err = None
                 accepted, reason = check_vector(path, kind)
                 if args.verbose:

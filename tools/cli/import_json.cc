@@ -1,6 +1,7 @@
 #include "tools/cli/import_json.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -272,28 +273,85 @@ class Parser {
       }
       return true;
     }
-    // 1.0 or 1e3: accepted when exactly an integer that a double holds exactly.
+    // 1.0 or 1e3: accepted when its exact decimal value is an integer of
+    // magnitude at most 2^53, which a double holds exactly (so protobuf's
+    // parser, which goes through a double, reads the same value). Decided on
+    // the digits, never on a rounded double: 9007199254740993.0 and
+    // 1.00000000000000000001 would round to an integer.
     double d;
     if (!absl::SimpleAtod(tok, &d) || !std::isfinite(d)) {
       return FailAt(at, absl::StrCat(shown, " is out of range"));
     }
-    if (d != std::floor(d)) return FailAt(at, absl::StrCat(shown, " is not an integer"));
-    constexpr double kExact = 9007199254740992.0;  // 2^53
-    if (std::fabs(d) > kExact) {
-      return FailAt(at, absl::StrCat(shown, " is too large to be exact; write it without a "
-                                            "fraction or exponent"));
+    uint64_t magnitude = 0;
+    switch (ExactInteger(tok, &magnitude)) {
+      case Exactness::kNotInteger:
+        return FailAt(at, absl::StrCat(shown, " is not an integer"));
+      case Exactness::kAbove2To53:
+        return FailAt(at, absl::StrCat(shown, " is too large to be exact; write it without a "
+                                              "fraction or exponent"));
+      case Exactness::kExact:
+        break;
     }
+    const bool negative = tok[0] == '-' && magnitude != 0;
     if (is_unsigned) {
-      if (d < 0) return FailAt(at, absl::StrCat(shown, " is negative; the field is unsigned"));
-      *uv = static_cast<uint64_t>(d);
+      if (negative) return FailAt(at, absl::StrCat(shown, " is negative; the field is unsigned"));
+      *uv = magnitude;
       if (*uv > hi) return FailAt(at, absl::StrCat(shown, " is out of range (at most ", hi, ")"));
       return true;
     }
-    *sv = static_cast<int64_t>(d);
+    *sv = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
     if (*sv < lo || (*sv > 0 && static_cast<uint64_t>(*sv) > hi)) {
       return FailAt(at, absl::StrCat(shown, " is out of range [", lo, ", ", hi, "]"));
     }
     return true;
+  }
+
+  enum class Exactness { kExact, kNotInteger, kAbove2To53 };
+
+  // The exact value of a JSON number token with a fraction or an exponent
+  // (RFC 8259 grammar, already checked): kExact with its magnitude when it is
+  // an integer of magnitude at most 2^53. Works on the decimal digits, so no
+  // rounding can turn a fraction or a number beyond 2^53 into an integer.
+  static Exactness ExactInteger(absl::string_view tok, uint64_t* magnitude) {
+    size_t i = tok[0] == '-' ? 1 : 0;
+    // The significant digits (integer and fraction parts) and the power of
+    // ten that scales them: value = digits * 10^scale.
+    std::string digits;
+    int64_t scale = 0;
+    for (; i < tok.size() && tok[i] >= '0' && tok[i] <= '9'; ++i) digits.push_back(tok[i]);
+    if (i < tok.size() && tok[i] == '.') {
+      for (++i; i < tok.size() && tok[i] >= '0' && tok[i] <= '9'; ++i) {
+        digits.push_back(tok[i]);
+        --scale;
+      }
+    }
+    if (i < tok.size() && (tok[i] == 'e' || tok[i] == 'E')) {
+      ++i;
+      const bool minus = tok[i] == '-';
+      if (tok[i] == '+' || tok[i] == '-') ++i;
+      // Saturates: a line holds at most 2 MiB of digits, so 10^9 decides.
+      int64_t e = 0;
+      for (; i < tok.size(); ++i) e = std::min<int64_t>(e * 10 + (tok[i] - '0'), 1000000000);
+      scale += minus ? -e : e;
+    }
+    const size_t first = digits.find_first_not_of('0');
+    if (first == std::string::npos) {
+      *magnitude = 0;  // 0.0, -0e5
+      return Exactness::kExact;
+    }
+    size_t last = digits.find_last_not_of('0');
+    scale += static_cast<int64_t>(digits.size() - 1 - last);
+    const absl::string_view significant =
+        absl::string_view(digits).substr(first, last - first + 1);
+    if (scale < 0) return Exactness::kNotInteger;  // the last significant digit is a fraction
+    // 2^53 = 9007199254740992 has 16 digits.
+    if (static_cast<int64_t>(significant.size()) + scale > 16) return Exactness::kAbove2To53;
+    uint64_t v = 0;
+    for (char c : significant) v = v * 10 + static_cast<uint64_t>(c - '0');
+    for (int64_t k = 0; k < scale; ++k) v *= 10;
+    if (v > (uint64_t{1} << 53)) return Exactness::kAbove2To53;
+    *magnitude = v;
+    return Exactness::kExact;
   }
 
   static bool Digits(absl::string_view s, size_t pos, size_t n, int* out) {

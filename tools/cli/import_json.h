@@ -42,7 +42,9 @@ struct JsonParseError {
 //
 // Accepted: exactly one JSON object (RFC 8259; whitespace around it is
 // fine) whose keys are Event field names, lowerCamelCase or as in the
-// .proto; int64/int32 values as JSON integers or decimal strings; enums by
+// .proto; int64/int32 values as JSON integers or decimal strings, or as
+// numbers with a fraction or exponent whose exact decimal value (never a
+// rounded double) is an integer of magnitude at most 2^53; enums by
 // name or known number; Timestamps as RFC 3339 strings (uppercase T and Z,
 // or a numeric offset; years 0001-9999); maps as objects; repeated fields
 // as arrays; null for a field means "not set".

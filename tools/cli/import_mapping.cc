@@ -19,6 +19,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "ledger/validate.h"
 #include "tools/cli/ndjson.h"
 
 namespace cli {
@@ -285,8 +286,13 @@ absl::StatusOr<std::unique_ptr<CsvMapping>> CsvMapping::Parse(
   std::vector<bool> used(header.size(), false);
   absl::flat_hash_set<std::string> paths;
   int line_no = 0;
+  // Every message may quote the mapping's text (a field path, a source, a
+  // precision, a column name): its control characters are escaped, so that
+  // it cannot forge lines or send terminal escapes. Escaping is idempotent,
+  // so parts escaped already are unchanged.
   auto error = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ":", line_no, ": ", what));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ":", line_no, ": ", EscapeControlCharacters(what)));
   };
   auto column = [&](absl::string_view col, int* index) -> absl::Status {
     auto it = column_index.find(col);
@@ -498,8 +504,18 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
     const Rule* rule;
   };
   std::vector<OneofOwner> owners;
-  std::vector<std::string> list;
   std::string value;
+  // Every message names the rule's field path and column, which may hold
+  // control characters (a map key, a header name): escaped here, once.
+  auto fail = [error](absl::string_view message) {
+    *error = EscapeControlCharacters(message);
+    return false;
+  };
+  // The bytes of text put into string fields so far. The event serializes to
+  // at least as many, so beyond kMaxEventBytes the row is refused before any
+  // more is copied: a template of 5,000 references to a 1 MB cell, or many
+  // rules copying one big cell, cannot make a multi-gigabyte event.
+  uint64_t text_bytes = 0;
   for (const Rule& rule : rules_) {
     auto source = [&]() -> std::string {
       switch (rule.kind) {
@@ -508,9 +524,16 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
         case Kind::kTemplate:
           return absl::StrCat("template of ", rule.path);
         default:
-          return absl::StrCat("column \"", EscapeControlCharacters(header_[rule.column]), "\" (",
-                              rule.path, ")");
+          return absl::StrCat("column \"", header_[rule.column], "\" (", rule.path, ")");
       }
+    };
+    // Counts `text` into text_bytes; false when that is too much.
+    auto count_text = [&](absl::string_view text) {
+      text_bytes += text.size();
+      if (text_bytes <= ledger::kMaxEventBytes) return true;
+      return fail(absl::StrCat(source(), ": the row's text fields would hold ", text_bytes,
+                               " bytes with this value, more than an event holds (",
+                               ledger::kMaxEventBytes, " bytes)"));
     };
     absl::string_view cell;
     switch (rule.kind) {
@@ -518,23 +541,32 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
         cell = rule.constant;
         break;
       case Kind::kTemplate: {
-        value.clear();
-        bool any = false;
+        // The expanded size first, then the expansion: nothing is allocated
+        // for a template that would not fit in an event.
+        uint64_t expanded = 0;
         for (size_t i = 0; i < rule.pieces.size(); ++i) {
-          value += rule.pieces[i];
+          expanded += rule.pieces[i].size();
           if (i < rule.columns.size()) {
             const std::string& c = fields[rule.columns[i]];
             if (c.empty()) {
-              *error = absl::StrCat("column \"", EscapeControlCharacters(header_[rule.columns[i]]),
-                                       "\" is empty but the ",
-                                    "template of ", rule.path, " needs it");
-              return false;
+              return fail(absl::StrCat("column \"", header_[rule.columns[i]],
+                                       "\" is empty but the template of ", rule.path,
+                                       " needs it"));
             }
-            any = true;
-            value += c;
+            expanded += c.size();
           }
         }
-        (void)any;
+        if (expanded > ledger::kMaxEventBytes) {
+          return fail(absl::StrCat("template of ", rule.path, " expands to ", expanded,
+                                   " bytes, more than an event holds (", ledger::kMaxEventBytes,
+                                   " bytes)"));
+        }
+        value.clear();
+        value.reserve(expanded);
+        for (size_t i = 0; i < rule.pieces.size(); ++i) {
+          value += rule.pieces[i];
+          if (i < rule.columns.size()) value += fields[rule.columns[i]];
+        }
         cell = value;
         break;
       }
@@ -543,6 +575,10 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
         break;
     }
     if (cell.empty()) continue;
+    const FieldDescriptor* target = rule.steps.back().field;
+    const bool text = (target->is_map() ? target->message_type()->map_value() : target)
+                          ->cpp_type() == FieldDescriptor::CPPTYPE_STRING;
+    if (text && rule.kind != Kind::kList && !count_text(cell)) return false;
     // Walk to the message holding the target field.
     Message* m = event;
     for (size_t i = 0; i < rule.steps.size(); ++i) {
@@ -562,12 +598,11 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
                   ? absl::StrCat("const of ", first->path)
                   : first->kind == Kind::kTemplate
                       ? absl::StrCat("template of ", first->path)
-                      : absl::StrCat("column \"", EscapeControlCharacters(header_[first->column]),
-                                     "\" (", first->path, ")");
-          *error = absl::StrCat(source(), " and ", other, " fill two members of oneof ",
-                                o->name(), " (", f->name(), " and ", set->name(),
-                                "); a row fills exactly one");
-          return false;
+                      : absl::StrCat("column \"", header_[first->column], "\" (", first->path,
+                                     ")");
+          return fail(absl::StrCat(source(), " and ", other, " fill two members of oneof ",
+                                   o->name(), " (", f->name(), " and ", set->name(),
+                                   "); a row fills exactly one"));
         }
         if (set == nullptr) owners.push_back({m, o, &rule});
       }
@@ -609,6 +644,7 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
         for (absl::string_view item : absl::StrSplit(cell, ';')) {
           item = absl::StripAsciiWhitespace(item);
           if (item.empty()) continue;
+          if (text && !count_text(item)) return false;
           if (!SetScalar(m, f, item, true, &why)) {
             ok = false;
             cell = item;
@@ -622,8 +658,7 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
       ok = SetScalar(m, f, cell, false, &why);
     }
     if (!ok) {
-      *error = absl::StrCat(source(), ": ", CellText(cell), " ", why);
-      return false;
+      return fail(absl::StrCat(source(), ": ", CellText(cell), " ", why));
     }
   }
   return true;

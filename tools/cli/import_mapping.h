@@ -55,7 +55,11 @@ class CsvMapping {
   // Builds *event (cleared first) from one record's fields (as many as the
   // header). On failure returns false and sets *error to
   // `column "NAME" (field.path): "cell" <rule>` (or, for a conflict between
-  // body kinds, names both columns).
+  // body kinds, names both columns). A row whose string fields would hold
+  // more than ledger::kMaxEventBytes of text together (a template's size is
+  // computed before it is expanded) is refused before that text is built.
+  // Messages of Load, Parse and Apply write the input's control characters
+  // as \xNN.
   bool Apply(const std::vector<std::string>& fields, enforcement::v1::Event* event,
              std::string* error) const;
 

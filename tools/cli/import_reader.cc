@@ -415,7 +415,7 @@ absl::StatusOr<std::unique_ptr<CsvRows>> CsvRows::Open(std::unique_ptr<InputFile
     }
     if (!seen.insert(name).second) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, "column \"", name, "\" is named twice"));
+          absl::StrCat(where, "column \"", EscapeControlCharacters(name), "\" is named twice"));
     }
   }
   rows->header_ = header.fields;
