@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "gtest/gtest.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "ledger/record_coding.h"
@@ -53,6 +54,29 @@ TEST(FormatTest, KeysHaveTheirDocumentedBytes) {
   h.root.fill(0xab);
   h.last_recorded_at_nanos = 1711929600123456789;
   EXPECT_EQ(Hex(EncodeHead(h)), Golden("head_value"));
+}
+
+TEST(FormatTest, HighWaterMarkSlotHasItsDocumentedBytes) {
+  HighWaterMark m;
+  m.format_version = 1;
+  m.sequence = 5;
+  m.tree_size = 7;
+  m.root.fill(0xab);
+  m.origin_hash = OriginHash("enforcement-ledger.example/log");
+  const std::string slot = EncodeHighWaterMarkSlot(m);
+  EXPECT_EQ(Hex(slot), Golden("high_water_mark_slot"));
+  absl::StatusOr<HighWaterMark> back = DecodeHighWaterMarkSlot(slot);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->sequence, 5u);
+  EXPECT_EQ(back->tree_size, 7u);
+  EXPECT_EQ(back->root, m.root);
+  EXPECT_EQ(back->origin_hash, m.origin_hash);
+  // Every single-byte change is refused (magic or checksum).
+  for (size_t i = 0; i < slot.size(); ++i) {
+    std::string bad = slot;
+    bad[i] = static_cast<char>(bad[i] ^ 1);
+    EXPECT_EQ(DecodeHighWaterMarkSlot(bad).status().code(), absl::StatusCode::kDataLoss) << i;
+  }
 }
 
 TEST(FormatTest, RecordBytesAreGolden) {
