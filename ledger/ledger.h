@@ -107,7 +107,11 @@ struct StoredRecord {
 struct VerifyReport {
   uint64_t records_checked = 0;
   uint64_t tree_size = 0;
+  // The root recomputed from every stored record; meaningful only when
+  // root_computed (a check that stops at the first difference may not reach
+  // the end of the log).
   merkle::Hash root{};
+  bool root_computed = false;
   // First problem found, if any.
   std::optional<uint64_t> first_bad_position;
   std::string problem;  // empty when ok

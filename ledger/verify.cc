@@ -1127,6 +1127,7 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
     }
   }
   report.root = range.Root();
+  report.root_computed = true;
   if (report.root != head.root) {
     return fail(std::nullopt,
                 absl::StrCat("recomputed root ", merkle::ToHex(report.root),
@@ -1273,6 +1274,7 @@ absl::StatusOr<VerifyReport> Ledger::Verify(
   }
   if (snapshot != nullptr) im.db->ReleaseSnapshot(snapshot);
   if (finding.ok) {
+    report.root_computed = true;
     report.records_checked = checked;
     if (progress) progress(checked, head.tree_size);
     return report;

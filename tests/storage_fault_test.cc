@@ -24,6 +24,7 @@
 #include "rocksdb/db.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/json_fields.h"
+#include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
 
 namespace ledger {
@@ -686,6 +687,35 @@ TEST_F(StorageFaultTest, WriterLockThatIsASymlinkIsRefusedAndItsTargetUntouched)
   EXPECT_FALSE(db.ok());
   EXPECT_TRUE(absl::StrContains(db.status().message(), "symbolic link")) << db.status();
   EXPECT_EQ(testing_support::ReadFileOrDie(victim), "precious\n");
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+TEST(VerifyReportTest, FailedVerifyPrintsNoMadeUpRoot) {
+  testing_support::TempDir t;
+  const std::string db = t.Sub("db");
+  {
+    OpenOptions o;
+    o.create_if_missing = true;
+    o.origin = "faults.example/log";
+    absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(db, o);
+    ASSERT_TRUE(l.ok()) << l.status();
+    ASSERT_TRUE((*l)->AppendEvents(Events("v", 0, 20)).ok());
+  }
+  testing_support::ReplaceRecord(db, 5, std::string("\x01garbage", 8));
+  const std::string zeros(64, '0');
+  testing_support::CommandResult text = RunCommand(Cli(db) + "verify");
+  EXPECT_EQ(text.exit_code, 1) << text.err;
+  EXPECT_FALSE(absl::StrContains(text.out, zeros)) << text.out;
+  EXPECT_TRUE(absl::StrContains(text.out, "not computed")) << text.out;
+  testing_support::CommandResult json = RunCommand(Cli(db) + "--json verify");
+  EXPECT_EQ(json.exit_code, 1) << json.err;
+  EXPECT_FALSE(absl::StrContains(json.out, zeros)) << json.out;
+  EXPECT_TRUE(absl::StrContains(json.out, "\"root_hex\":null")) << json.out;
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 namespace cli {
 namespace {
 
+constexpr char kRootNotComputed[] = "not computed (the check stopped at the first difference)";
+
 // The views check (SPEC §4: verify recomputes the projections too): brings
 // the stored views (<db>/views) up to the log's head, rebuilds them from
 // position 0 in a scratch store and compares every view's digest.
@@ -124,9 +126,12 @@ int RunVerify(const Invocation& inv) {
     JsonObject o;
     o.Bool("ok", r.ok())
         .Num("records_checked", r.records_checked)
-        .Num("tree_size", r.tree_size)
-        .Str("root_hex", merkle::ToHex(r.root))
-        .Str("root_base64", merkle::ToBase64(r.root));
+        .Num("tree_size", r.tree_size);
+    if (r.root_computed) {
+      o.Str("root_hex", merkle::ToHex(r.root)).Str("root_base64", merkle::ToBase64(r.root));
+    } else {
+      o.Null("root_hex").Null("root_base64");
+    }
     if (r.first_bad_position) {
       o.Num("first_bad_position", *r.first_bad_position);
     } else {
@@ -147,8 +152,8 @@ int RunVerify(const Invocation& inv) {
     std::vector<std::pair<std::string, std::string>> rows = {
         {"records checked", absl::StrCat(r.records_checked)},
         {"tree size", absl::StrCat(r.tree_size)},
-        {"root (hex)", merkle::ToHex(r.root)},
-        {"root (base64)", merkle::ToBase64(r.root)},
+        {"root (hex)", r.root_computed ? merkle::ToHex(r.root) : kRootNotComputed},
+        {"root (base64)", r.root_computed ? merkle::ToBase64(r.root) : kRootNotComputed},
         {"checked", "leaf hashes from stored bytes, Merkle root and subtree hashes, "
                     "stream index, event-id index"},
     };
