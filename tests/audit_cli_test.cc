@@ -41,6 +41,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "tests/support/event_builders.h"
+#include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
 
 namespace {
@@ -1031,6 +1032,7 @@ class VerifyRecordBytesTest : public AuditCliTest {
     ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &b).ok());
     for (auto* handle : h) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
     delete db;
+    testing_support::ForgeHighWaterMark(db_, kRecords, range.Root());
   }
 
   ledger::VerifyReport VerifyNow() {

@@ -682,7 +682,7 @@ TEST_F(ViewsTest, QueryReflectsEveryEventAppendedBeforeItFromAReadOnlyProcess) {
   EXPECT_EQ(views->checkpoint(), 2u);
 }
 
-TEST_F(ViewsTest, ViewsAheadOfAStaleReaderAreLeftAsTheyAre) {
+TEST_F(ViewsTest, ViewsAheadOfTheLogAreRefusedUntilTheReaderCatchesUp) {
   Append({Handover("h1", "MM", "CN", 10)});
   ledger::OpenOptions ro;
   ro.read_only = true;
@@ -690,6 +690,13 @@ TEST_F(ViewsTest, ViewsAheadOfAStaleReaderAreLeftAsTheyAre) {
   ASSERT_TRUE(stale.ok());
   Append({Handover("h2", "MM", "CN", 5)});
   auto views = CaughtUp();  // with the writer: 2 records
+  // Ahead of the head this reader sees: lost records, as far as it can
+  // tell; nothing is applied and nothing may be answered (SPEC §8).
+  auto ahead = views->CatchUp(**stale);
+  EXPECT_EQ(ahead.status().code(), absl::StatusCode::kDataLoss) << ahead.status();
+  EXPECT_TRUE(absl::StrContains(ahead.status().message(), "ahead of the log")) << ahead.status();
+  EXPECT_EQ(views->checkpoint(), 2u);
+  ASSERT_TRUE((*stale)->TryCatchUp().ok());
   auto r = views->CatchUp(**stale);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->applied, 0u);

@@ -3,7 +3,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/key_coding.h"
+#include "tests/support/paths.h"
 #include "rocksdb/db.h"
 
 namespace testing_support {
@@ -29,6 +31,19 @@ std::string ReplaceRecord(const std::string& db, uint64_t position, const std::s
   for (auto* h : handles) EXPECT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
   delete raw;
   return old;
+}
+
+void ForgeHighWaterMark(const std::string& db, uint64_t tree_size, const merkle::Hash& root) {
+  absl::StatusOr<ledger::HighWaterMark> m = ledger::ReadHighWaterMark(db);
+  ASSERT_TRUE(m.ok()) << m.status();
+  m->tree_size = tree_size;
+  m->root = root;
+  std::string file(640, '\0');
+  m->sequence = 0;
+  file.replace(0, 128, ledger::EncodeHighWaterMarkSlot(*m));
+  m->sequence = 1;
+  file.replace(512, 128, ledger::EncodeHighWaterMarkSlot(*m));
+  WriteFileOrDie(db + "/" + ledger::kHighWaterMarkFileName, file);
 }
 
 }  // namespace testing_support
