@@ -17,9 +17,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/file_io.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/record_coding.h"
+#include "ledger/rocks_log.h"
 #include "ledger/validate.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -126,10 +128,39 @@ absl::StatusOr<std::string> MakeReaderDir(const std::string& ledger_path) {
   return tmpl;
 }
 
+// fsyncs the write-ahead log files in `dir` without RocksDB, whose WAL writer
+// must not be used again once a write through it failed: the batches
+// appended before the failure are in those files.
+absl::Status SyncWalFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".log") continue;
+    const std::string file = entry.path().string();
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;  // made obsolete meanwhile
+      return ErrnoStatus("cannot open the WAL file", file);
+    }
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) {
+      errno = err;
+      return ErrnoStatus("cannot sync the WAL file", file);
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat("cannot list ", dir, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("no space left on device while ", context, " (", s.ToString(), ")"));
+  }
   std::string msg = absl::StrCat(context, ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
@@ -265,6 +296,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   // readers do not replay gigabytes of WAL on open after a bulk import.
   dbo.max_total_wal_size = 64 << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (options.env) dbo.env = options.env.get();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -275,9 +307,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     absl::StatusOr<std::string> dir = MakeReaderDir(path);
     if (!dir.ok()) return dir.status();
     impl->secondary_dir = *dir;
+    dbo.info_log = NewInfoLog(impl->secondary_dir, dbo.info_log_level);
     s = rocksdb::DB::OpenAsSecondary(dbo, path, impl->secondary_dir, FamilyDescriptors(),
                                      &handles, &raw);
   } else {
+    dbo.info_log = NewInfoLog(path, dbo.info_log_level);
     s = rocksdb::DB::Open(dbo, path, FamilyDescriptors(), &handles, &raw);
   }
   if (!s.ok()) {
@@ -334,7 +368,11 @@ absl::Status Ledger::TryCatchUp() {
 
 absl::Status Ledger::Flush() {
   if (read_only()) return absl::FailedPreconditionError("the ledger is open read-only");
-  return FromRocks(impl_->db->SyncWAL(), "syncing the WAL");
+  std::lock_guard<std::mutex> l(impl_->mu);
+  if (!impl_->write_failure.ok()) return SyncWalFiles(impl_->path);
+  absl::Status s = FromRocks(impl_->db->SyncWAL(), "syncing the WAL");
+  if (!s.ok()) impl_->write_failure = s;
+  return s;
 }
 
 absl::StatusOr<AppendResult> Ledger::Append(absl::string_view stream, ExpectedVersion expected,
@@ -382,6 +420,11 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   }
 
   std::lock_guard<std::mutex> lock(im.mu);
+  if (!im.write_failure.ok()) {
+    return absl::Status(im.write_failure.code(),
+                        absl::StrCat("an earlier write failed (", im.write_failure.message(),
+                                     "); reopen the ledger to append again"));
+  }
   rocksdb::ReadOptions ro;
 
   // 2. Idempotency: existing ids (one MultiGet) and repeats inside the batch.
@@ -598,7 +641,10 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   rocksdb::WriteOptions wo;
   wo.sync = im.options.durability == Durability::kSync;
   rocksdb::Status s = im.db->Write(wo, &batch);
-  if (!s.ok()) return FromRocks(s, "writing the batch");
+  if (!s.ok()) {
+    im.write_failure = FromRocks(s, "writing the batch");
+    return im.write_failure;
+  }
 
   // 6. Only now, with the batch durable, move the in-memory head.
   im.range = std::move(range);

@@ -25,6 +25,10 @@
 #include "enforcement/v1/ledger_record.pb.h"
 #include "ledger/merkle.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ledger {
 
 // Status payload set on an Append/AppendEvents error that concerns one input
@@ -74,6 +78,9 @@ struct OpenOptions {
   Durability durability = Durability::kSync;
   // Clock for recorded_at; defaults to absl::Now. For tests.
   std::function<absl::Time()> clock;
+  // The RocksDB environment the ledger's files go through; null for the
+  // default one. For tests, e.g. one whose writes fail as on a full disk.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // The outcome for one event of an Append.
@@ -137,6 +144,13 @@ class Ledger {
   //  - An event_id already present with identical content: reported as
   //    duplicate with its original position, not written again. Same id with
   //    different content: kAlreadyExists.
+  //  - Storage failure: kResourceExhausted when the disk is full ("no space
+  //    left on device while ..."), kInternal for other I/O errors; nothing of
+  //    the batch is acknowledged (a batch whose write failed may reappear on
+  //    reopen only if the failure came after the data reached the disk, so
+  //    callers retry with the same event ids). Every acknowledged append
+  //    stays. After such a failure this Ledger accepts no more appends: they
+  //    fail with the same code; reopen it (with space again) to go on.
   absl::StatusOr<AppendResult> Append(absl::string_view stream,
                                       ExpectedVersion expected,
                                       absl::Span<const enforcement::v1::Event> events);
@@ -148,7 +162,9 @@ class Ledger {
       absl::Span<const enforcement::v1::Event> events);
 
   // Makes everything appended so far durable (fsync of the WAL). Useful in
-  // Durability::kBulk mode.
+  // Durability::kBulk mode. Also after a failed append (see Append), when
+  // it syncs the write-ahead log files directly; kResourceExhausted or
+  // kInternal if that fails.
   absl::Status Flush();
 
   // The current head.
