@@ -283,7 +283,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     std::string pid = absl::StrCat(getpid(), "\n");
     if (ftruncate(impl->lock_fd, 0) != 0 ||
         pwrite(impl->lock_fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-      return absl::InternalError(absl::StrCat("cannot write ", lock_path));
+      return ErrnoStatus("cannot write", lock_path);
     }
   }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -279,6 +280,26 @@ TEST_F(DiskFullCliTest, BulkImportExitsTenOnAFullDiskAndTheCommittedBatchesStay)
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("tree size 20000"));
   r = Run("verify");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(DiskFullCliTest, InitOnAFullDiskExitsTenAndLeavesNothingBehind) {
+  // Fill the file system to the last byte.
+  const std::string filler = dir_.Sub("small") + "/filler";
+  {
+    FILE* f = std::fopen(filler.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string chunk(4096, 'x');
+    while (std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size()) {
+    }
+    std::fclose(f);
+  }
+  CommandResult r = Run("init --origin disk-full.test/log");
+  ExpectDiskFull(r, "init");
+  EXPECT_FALSE(std::filesystem::exists(db_)) << "a failed init left " << db_;
+
+  ASSERT_TRUE(fs_->Resize("256m"));
+  r = Run("init --origin disk-full.test/log");
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
