@@ -126,7 +126,8 @@ class Ledger {
   // Opens (or with options.create_if_missing creates) the ledger at `path`.
   // Errors: kNotFound (no ledger at path), kFailedPrecondition (another
   // writer holds the lock; the message says so), kDataLoss (format or
-  // integrity problem on open), kInvalidArgument (bad options).
+  // integrity problem on open), kInvalidArgument (bad options),
+  // kResourceExhausted (a full disk: opening for writing needs some space).
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& path,
                                                       const OpenOptions& options);
 
@@ -144,13 +145,14 @@ class Ledger {
   //  - An event_id already present with identical content: reported as
   //    duplicate with its original position, not written again. Same id with
   //    different content: kAlreadyExists.
-  //  - Storage failure: kResourceExhausted when the disk is full ("no space
-  //    left on device while ..."), kInternal for other I/O errors; nothing of
-  //    the batch is acknowledged (a batch whose write failed may reappear on
-  //    reopen only if the failure came after the data reached the disk, so
-  //    callers retry with the same event ids). Every acknowledged append
-  //    stays. After such a failure this Ledger accepts no more appends: they
-  //    fail with the same code; reopen it (with space again) to go on.
+  //  - Storage failure: kResourceExhausted when the disk is full (the
+  //    message says "no space left on device while ..."), kInternal for
+  //    another I/O error. The batch is not acknowledged; should its bytes
+  //    have reached the log before the failure (e.g. only the fsync
+  //    failed), it is found after a reopen, so retry with the same event
+  //    ids (it is then a duplicate). Every acknowledged append stays. After
+  //    such a failure this Ledger accepts no more appends (they fail with
+  //    the same code, nothing written): reopen it, with space, to go on.
   absl::StatusOr<AppendResult> Append(absl::string_view stream,
                                       ExpectedVersion expected,
                                       absl::Span<const enforcement::v1::Event> events);
@@ -163,8 +165,8 @@ class Ledger {
 
   // Makes everything appended so far durable (fsync of the WAL). Useful in
   // Durability::kBulk mode. Also after a failed append (see Append), when
-  // it syncs the write-ahead log files directly; kResourceExhausted or
-  // kInternal if that fails.
+  // it syncs the write-ahead log files itself; kResourceExhausted or
+  // kUnavailable if that fails.
   absl::Status Flush();
 
   // The current head.
