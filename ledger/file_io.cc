@@ -14,6 +14,7 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   const int e = errno;
   std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(e));
   if (e == ENOENT) return absl::NotFoundError(msg);
+  if (e == ENOSPC || e == EDQUOT) return absl::ResourceExhaustedError(msg);
   return absl::UnavailableError(msg);
 }
 

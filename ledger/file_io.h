@@ -14,7 +14,8 @@
 namespace ledger {
 
 // "<what> <path>: <strerror(errno)>" as kNotFound when errno is ENOENT,
-// else kUnavailable. Call right after the failing system call.
+// kResourceExhausted when it is ENOSPC or EDQUOT (a full disk, as RocksDB's
+// NoSpace), else kUnavailable. Call right after the failing system call.
 absl::Status ErrnoStatus(absl::string_view what, const std::string& path);
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR. False on an

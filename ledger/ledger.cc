@@ -20,10 +20,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/file_io.h"
 #include "ledger/high_water_mark.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/record_coding.h"
+#include "ledger/rocks_log.h"
 #include "ledger/rocks_log_capture.h"
 #include "ledger/validate.h"
 #include "rocksdb/filter_policy.h"
@@ -269,10 +271,39 @@ NewestCheckpoints ScanCheckpointNames(const std::string& ledger_dir) {
   return out;
 }
 
+// fsyncs the write-ahead log files in `dir` without RocksDB, whose WAL writer
+// must not be used again once a write through it failed: the batches
+// appended before the failure are in those files.
+absl::Status SyncWalFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".log") continue;
+    const std::string file = entry.path().string();
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;  // made obsolete meanwhile
+      return ErrnoStatus("cannot open the WAL file", file);
+    }
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) {
+      errno = err;
+      return ErrnoStatus("cannot sync the WAL file", file);
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat("cannot list ", dir, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("no space left on device while ", context, " (", s.ToString(), ")"));
+  }
   std::string msg = absl::StrCat(context, ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
@@ -529,7 +560,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     std::string pid = absl::StrCat(getpid(), "\n");
     if (ftruncate(impl->lock_fd, 0) != 0 ||
         pwrite(impl->lock_fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-      return absl::InternalError(absl::StrCat("cannot write ", lock_path));
+      return ErrnoStatus("cannot write", lock_path);
     }
   }
 
@@ -560,6 +591,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   absl::StatusOr<HighWaterMark> reader_mark = absl::NotFoundError("");
   if (options.read_only) reader_mark = ReadHighWaterMark(path);
   if (!reader_mark.ok() && !absl::IsNotFound(reader_mark.status())) return reader_mark.status();
+  if (options.env) dbo.env = options.env.get();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -573,9 +605,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     absl::StatusOr<std::string> dir = MakeReaderDir(path);
     if (!dir.ok()) return dir.status();
     impl->secondary_dir = *dir;
+    impl->log_capture->set_target(NewInfoLog(impl->secondary_dir, dbo.info_log_level));
     s = rocksdb::DB::OpenAsSecondary(dbo, path, impl->secondary_dir, FamilyDescriptors(),
                                      &handles, &raw);
   } else {
+    impl->log_capture->set_target(NewInfoLog(path, dbo.info_log_level));
     s = rocksdb::DB::Open(dbo, path, FamilyDescriptors(), &handles, &raw);
   }
   if (!s.ok()) return OpenError(path, s, *impl->log_capture);
@@ -662,7 +696,12 @@ absl::Status Ledger::Flush() {
   if (read_only()) return absl::FailedPreconditionError("the ledger is open read-only");
   Impl& im = *impl_;
   std::lock_guard<std::mutex> lock(im.mu);
-  if (absl::Status s = FromRocks(im.db->SyncWAL(), "syncing the WAL"); !s.ok()) return s;
+  if (!im.write_failure.ok()) return SyncWalFiles(im.path);
+  absl::Status s = FromRocks(im.db->SyncWAL(), "syncing the WAL");
+  if (!s.ok()) {
+    im.write_failure = s;
+    return s;
+  }
   return im.mark->Advance(im.head.tree_size, im.head.root);
 }
 
@@ -711,6 +750,11 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   }
 
   std::lock_guard<std::mutex> lock(im.mu);
+  if (!im.write_failure.ok()) {
+    return absl::Status(im.write_failure.code(),
+                        absl::StrCat("an earlier write failed (", im.write_failure.message(),
+                                     "); reopen the ledger to append again"));
+  }
   rocksdb::ReadOptions ro;
 
   // 2. Idempotency: existing ids (one MultiGet) and repeats inside the batch.
@@ -927,7 +971,10 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   rocksdb::WriteOptions wo;
   wo.sync = im.options.durability == Durability::kSync;
   rocksdb::Status s = im.db->Write(wo, &batch);
-  if (!s.ok()) return FromRocks(s, "writing the batch");
+  if (!s.ok()) {
+    im.write_failure = FromRocks(s, "writing the batch");
+    return im.write_failure;
+  }
 
   // 6. Only now, with the batch durable, move the in-memory head.
   im.range = std::move(range);

@@ -25,6 +25,10 @@
 #include "enforcement/v1/ledger_record.pb.h"
 #include "ledger/merkle.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ledger {
 
 // Status payload set on an Append/AppendEvents error that concerns one input
@@ -74,6 +78,9 @@ struct OpenOptions {
   Durability durability = Durability::kSync;
   // Clock for recorded_at; defaults to absl::Now. For tests.
   std::function<absl::Time()> clock;
+  // The RocksDB environment the ledger's files go through; null for the
+  // default one. For tests, e.g. one whose writes fail as on a full disk.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // The outcome for one event of an Append.
@@ -123,7 +130,8 @@ class Ledger {
   // Opens (or with options.create_if_missing creates) the ledger at `path`.
   // Errors: kNotFound (no ledger at path), kFailedPrecondition (another
   // writer holds the lock; the message says so), kDataLoss (format or
-  // integrity problem on open), kInvalidArgument (bad options).
+  // integrity problem on open), kInvalidArgument (bad options),
+  // kResourceExhausted (a full disk: opening for writing needs some space).
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& path,
                                                       const OpenOptions& options);
 
@@ -141,6 +149,14 @@ class Ledger {
   //  - An event_id already present with identical content: reported as
   //    duplicate with its original position, not written again. Same id with
   //    different content: kAlreadyExists.
+  //  - Storage failure: kResourceExhausted when the disk is full (the
+  //    message says "no space left on device while ..."), kInternal for
+  //    another I/O error. The batch is not acknowledged; should its bytes
+  //    have reached the log before the failure (e.g. only the fsync
+  //    failed), it is found after a reopen, so retry with the same event
+  //    ids (it is then a duplicate). Every acknowledged append stays. After
+  //    such a failure this Ledger accepts no more appends (they fail with
+  //    the same code, nothing written): reopen it, with space, to go on.
   absl::StatusOr<AppendResult> Append(absl::string_view stream,
                                       ExpectedVersion expected,
                                       absl::Span<const enforcement::v1::Event> events);
@@ -152,7 +168,9 @@ class Ledger {
       absl::Span<const enforcement::v1::Event> events);
 
   // Makes everything appended so far durable (fsync of the WAL). Useful in
-  // Durability::kBulk mode.
+  // Durability::kBulk mode. Also after a failed append (see Append), when
+  // it syncs the write-ahead log files itself; kResourceExhausted or
+  // kUnavailable if that fails.
   absl::Status Flush();
 
   // The current head.

@@ -68,6 +68,10 @@ class Ledger::Impl {
   // Next stream_version of recently appended streams (writer only). Bounded:
   // cleared when it grows past kMaxCachedStreams.
   absl::flat_hash_map<std::string, uint64_t> next_stream_version;
+  // The first failed write of the batch or of the WAL sync, if any. RocksDB
+  // must not be asked to write again after one (its WAL writer asserts), so
+  // later appends fail with it and Flush syncs the WAL files itself.
+  absl::Status write_failure;
 
   enum Family { kMeta = 0, kRecords, kStreams, kEventIds, kMerkle, kRetracted, kNumFamilies };
   rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles[f]; }

@@ -13,6 +13,17 @@ void RocksLogCapture::Logv(const char* format, va_list ap) {
 }
 
 void RocksLogCapture::Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) {
+  std::shared_ptr<rocksdb::Logger> target;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    target = target_;
+  }
+  if (target) {
+    va_list copy;
+    va_copy(copy, ap);
+    target->Logv(level, format, copy);
+    va_end(copy);
+  }
   if (level < rocksdb::InfoLogLevel::WARN_LEVEL || level == rocksdb::InfoLogLevel::HEADER_LEVEL) {
     return;
   }

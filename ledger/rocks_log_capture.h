@@ -10,6 +10,7 @@
 
 #include <cstdarg>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -26,6 +27,13 @@ class RocksLogCapture : public rocksdb::Logger {
 
   RocksLogCapture() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
 
+  // Also passes every message to `target` (RocksDB's LOG file, ledger/rocks_log.h).
+  // Set before RocksDB is opened with this logger; may be null.
+  void set_target(std::shared_ptr<rocksdb::Logger> target) {
+    std::lock_guard<std::mutex> l(mu_);
+    target_ = std::move(target);
+  }
+
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override;
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override;
@@ -38,6 +46,7 @@ class RocksLogCapture : public rocksdb::Logger {
  private:
   mutable std::mutex mu_;
   std::deque<std::string> lines_;
+  std::shared_ptr<rocksdb::Logger> target_;
 };
 
 }  // namespace ledger

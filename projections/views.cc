@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "ledger/file_io.h"
+#include "ledger/rocks_log.h"
 #include "projections/bulk_writer.h"
 #include "projections/projector.h"
 #include "projections/scan_ahead.h"
@@ -168,6 +169,10 @@ std::string HashBytes(const merkle::Hash& h) {
 
 absl::Status ViewsFromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "views store: no space left on device while ", context, " (", s.ToString(), ")"));
+  }
   const std::string msg = absl::StrCat("views store: ", context, ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(msg);
   if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(msg);
@@ -203,7 +208,9 @@ void Views::Impl::CloseDb() {
 absl::Status Views::Impl::OpenDb() {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::DBOptions options = DbOptions(mem_env.get(), scratch);
+  rocksdb::DBOptions options = DbOptions(mem_env.get(), scratch);
+  // RocksDB's own LOG writer aborts after a failed write (ledger/rocks_log.h).
+  if (!mem_env) options.info_log = ledger::NewInfoLog(dir, options.info_log_level);
   rocksdb::Status s = rocksdb::DB::Open(options, dir, Descriptors(), &handles, &raw);
   if (!s.ok() && s.IsInvalidArgument()) {
     // A store with other column families (another format): start afresh.

@@ -107,6 +107,21 @@ int RunInit(const Invocation& inv) {
   options.origin = *origin;
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened = ledger::Ledger::Open(db, options);
   if (!opened.ok()) {
+    // After an I/O error (e.g. a full disk) leave nothing behind, so that the
+    // same init can run again: the directory was new or empty. (Not when
+    // another writer holds it: that one may be creating a ledger there.)
+    const absl::StatusCode code = opened.status().code();
+    const bool io_error = code == absl::StatusCode::kResourceExhausted ||
+                          code == absl::StatusCode::kUnavailable ||
+                          code == absl::StatusCode::kInternal;
+    if (io_error && !std::filesystem::exists(st)) {
+      std::filesystem::remove_all(db, ec);
+    } else if (io_error) {
+      for (const auto& entry : std::filesystem::directory_iterator(db, ec)) {
+        std::error_code ignored;
+        std::filesystem::remove_all(entry.path(), ignored);
+      }
+    }
     return inv.Fail(opened.status(), StatusContext::kOpen,
                     absl::StrCat("cannot create a ledger at ", db));
   }
