@@ -104,13 +104,6 @@ absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path, ledger
   ledger::ReadFileInfo info;
   absl::StatusOr<std::string> data = ReadWholeFile(path, ledger::kMaxSignerKeyFileBytes, &info);
   if (!data.ok()) return data.status();
-  if ((info.mode & 077) != 0) {
-    std::fill(data->begin(), data->end(), '\0');
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "the signer key %s is readable or writable by group or others (mode %04o): refused, "
-        "as ssh refuses such a private key; chmod 600 it (and consider it exposed)",
-        absl::Utf8SafeCHexEscape(path), static_cast<unsigned>(info.mode & 07777)));
-  }
   if (id != nullptr) *id = info.id;
   absl::string_view key = absl::StripAsciiWhitespace(*data);
   absl::StatusOr<ledger::NoteSigner> signer = ledger::NoteSigner::Parse(key);
@@ -122,6 +115,14 @@ absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path, ledger
                      " does not hold a signer key (PRIVATE+KEY+..., as written by "
                      "'ledger keygen'): ",
                      signer.status().message()));
+  }
+  // A secret that group or others can read (or replace) is refused, as ssh
+  // refuses such a private key: by the mode of the file read (fstat).
+  if ((info.mode & 077) != 0) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "the signer key %s is readable or writable by group or others (mode %04o): refused, "
+        "as ssh refuses such a private key; chmod 600 it (and consider it exposed)",
+        absl::Utf8SafeCHexEscape(path), static_cast<unsigned>(info.mode & 07777)));
   }
   return signer;
 }
