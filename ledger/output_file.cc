@@ -171,13 +171,23 @@ absl::Status OutputFile::Commit() {
   if (!existing_) {
     // The path was free: link(2) fails rather than replace whatever
     // appeared there meanwhile.
-    if (::link(tmp_.c_str(), path_.c_str()) != 0) {
-      if (errno == EEXIST) {
+    if (::link(tmp_.c_str(), path_.c_str()) == 0) {
+      ::unlink(tmp_.c_str());
+    } else if (errno == EEXIST) {
+      return Refused(rules, path_, "appeared while the output was being written");
+    } else if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOTSUP) {
+      // A file system without hard links: look again, then rename (the
+      // window between the two is as small as it gets there).
+      struct stat st;
+      if (::lstat(path_.c_str(), &st) == 0 || errno != ENOENT) {
         return Refused(rules, path_, "appeared while the output was being written");
       }
+      if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+        return ErrnoStatus("cannot rename a temporary file to", path_);
+      }
+    } else {
       return ErrnoStatus("cannot create", path_);
     }
-    ::unlink(tmp_.c_str());
   } else {
     struct stat st;
     if (::lstat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||

@@ -16,7 +16,8 @@
 //
 // Writing: a temporary file `.<name>.tmp-XXXXXX` beside the target, fsynced,
 // then, if the target was absent, link(2)ed to its name (which fails rather
-// than replace a file that appeared meanwhile), else renamed over it after
+// than replace a file that appeared meanwhile; on a file system without hard
+// links, renamed after looking again), else renamed over it after
 // checking that it is still the same regular file; then the directory is
 // fsynced. A temporary file is removed on every failure.
 //

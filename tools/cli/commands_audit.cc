@@ -11,7 +11,6 @@
 //                and re-verify everything from the stored bytes
 // The ledger is only ever opened read-only here (OpenMode::kRead), so all
 // of these work while a writer runs.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -414,7 +413,6 @@ int EmitProof(const Invocation& inv, ProveOutputs& outs, const std::string& json
 }
 
 int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs) {
-  if (int u = RejectOptions(inv, "inclusion", {"from", "to"}); u != kExitOk) return u;
   absl::StatusOr<std::optional<uint64_t>> pos_opt = inv.args.GetUint("position");
   absl::StatusOr<std::optional<uint64_t>> size_opt = inv.args.GetUint("size");
   if (!pos_opt.ok()) return inv.UsageError(pos_opt.status().message());
@@ -474,10 +472,6 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs
 }
 
 int ProveConsistency(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs) {
-  if (int u = RejectOptions(inv, "consistency", {"position", "event-id", "size", "record-out"});
-      u != kExitOk) {
-    return u;
-  }
   absl::StatusOr<std::optional<uint64_t>> from = inv.args.GetUint("from");
   absl::StatusOr<std::optional<uint64_t>> to_opt = inv.args.GetUint("to");
   if (!from.ok()) return inv.UsageError(from.status().message());
@@ -529,11 +523,13 @@ int RunProve(const Invocation& inv) {
     return inv.UsageError(
         absl::StrCat("prove what? want 'inclusion' or 'consistency', not \"", kind, "\""));
   }
-  if (kind == "consistency") {
-    if (int u = RejectOptions(inv, "consistency", {"position", "event-id", "size", "record-out"});
-        u != kExitOk) {
-      return u;
-    }
+  // Options of the other kind first, then the outputs: both before the
+  // ledger is opened or anything is written.
+  if (int u = kind == "inclusion"
+                  ? RejectOptions(inv, "inclusion", {"from", "to"})
+                  : RejectOptions(inv, "consistency", {"position", "event-id", "size", "record-out"});
+      u != kExitOk) {
+    return u;
   }
   ProveOutputs outs;
   if (int u = OpenProveOutputs(inv, &outs); u != kExitOk) return u;
