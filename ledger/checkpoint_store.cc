@@ -94,8 +94,9 @@ absl::StatusOr<std::unique_ptr<CheckpointStore::Lock>> CheckpointStore::Acquire(
         absl::StrCat("cannot create the checkpoints directory ", dir_, ": ", ec.message()));
   }
   const std::string path = absl::StrCat(dir_, "/", kLockName);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("cannot open", path);
+  absl::StatusOr<int> opened = OpenLockFile(path);  // never through a symlink
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     const absl::Status s = ErrnoError("cannot lock", path);
@@ -128,8 +129,16 @@ absl::StatusOr<std::vector<IssuedCheckpoint>> CheckpointStore::List() const {
   for (const std::string& name : names) {
     IssuedCheckpoint i;
     i.file = name;
-    absl::StatusOr<std::string> data = ReadWholeFile(absl::StrCat(dir_, "/", name));
-    if (!data.ok()) return data.status();
+    absl::StatusOr<std::string> data =
+        ReadWholeFile(absl::StrCat(dir_, "/", name), kMaxCheckpointFileBytes);
+    if (!data.ok()) {
+      if (data.status().code() != absl::StatusCode::kInvalidArgument) return data.status();
+      // Not a regular file (a FIFO, /dev/zero) or far too large: whatever
+      // it is, it is not a checkpoint this ledger issued.
+      return absl::DataLossError(absl::StrCat("checkpoints/", name,
+                                              " is not a well-formed checkpoint: ",
+                                              data.status().message()));
+    }
     i.signed_note = *std::move(data);
     absl::StatusOr<std::string> text = UnverifiedNoteText(i.signed_note);
     absl::StatusOr<Checkpoint> c =
@@ -217,6 +226,20 @@ absl::Status CheckpointStore::CheckConsistent(const Checkpoint& c, const merkle:
       return s;
     }
   }
+  // Every issued checkpoint, not only the neighbours, must still state the
+  // stored tree's root at its size: one edited in the directory after it was
+  // issued breaks the chain that the neighbour checks rely on, and anything
+  // inconsistent blocks signing (docs/TAMPER_EVIDENCE.md §10).
+  for (const IssuedCheckpoint& i : *issued) {
+    absl::StatusOr<merkle::Hash> stored = merkle::RootAt(nodes, i.checkpoint.size);
+    if (!stored.ok()) return stored.status();
+    if (*stored != i.checkpoint.root) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to sign: ", Describe(i), " does not match the ledger's tree, whose root at tree size ",
+          i.checkpoint.size, " is ", merkle::ToBase64(*stored),
+          " (the checkpoints directory was tampered with, or the log rewrote history)"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -226,7 +249,13 @@ absl::StatusOr<CheckpointStore::AddResult> CheckpointStore::Add(const Checkpoint
   AddResult result;
   result.file = FileName(c, key_hash);
   const std::string path = absl::StrCat(dir_, "/", result.file);
-  if (absl::StatusOr<std::string> existing = ReadWholeFile(path); existing.ok()) {
+  if (absl::StatusOr<std::string> existing = ReadWholeFile(path, kMaxCheckpointFileBytes);
+      existing.ok() || existing.status().code() != absl::StatusCode::kNotFound) {
+    if (!existing.ok()) {
+      return absl::AlreadyExistsError(absl::StrCat("checkpoints/", result.file,
+                                                   " already exists and is not this checkpoint (",
+                                                   existing.status().message(), "); not replaced"));
+    }
     if (*existing == signed_note) {
       result.already_issued = true;
       return result;

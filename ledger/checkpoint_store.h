@@ -80,13 +80,17 @@ class CheckpointStore {
     int fd_;
   };
   // Creates the directory if needed and takes the lock, waiting for another
-  // process that holds it. kUnavailable/kInternal on I/O errors (e.g. a
-  // ledger directory that is not writable).
+  // process that holds it. The LOCK file is opened with OpenLockFile: a
+  // symlink there is refused (kFailedPrecondition), never followed.
+  // kUnavailable/kInternal on I/O errors (e.g. a ledger directory that is
+  // not writable).
   absl::StatusOr<std::unique_ptr<Lock>> Acquire() const;
 
   // Every issued checkpoint, ordered by tree size, then file name. An absent
   // directory is an empty store. kDataLoss naming the file when a *.ckpt
-  // file is not a well-formed checkpoint note.
+  // file is not a well-formed checkpoint note, not a regular file (a FIFO,
+  // a link to /dev/zero) or larger than kMaxCheckpointFileBytes (each file
+  // is read bounded, and a FIFO is never waited on).
   absl::StatusOr<std::vector<IssuedCheckpoint>> List() const;
 
   // Whether `c` may be issued beside every checkpoint already issued, given
@@ -98,7 +102,9 @@ class CheckpointStore {
   //    earliest of size >= c.size: a consistency proof L -> c and c -> E,
   //    generated from `nodes` with merkle::ConsistencyProof, verifies with
   //    merkle::VerifyConsistency against the roots the checkpoints state
-  //    (from size 0 the root must be SHA-256("")).
+  //    (from size 0 the root must be SHA-256(""));
+  //  - every issued checkpoint states merkle::RootAt(nodes, its size) (one
+  //    edited after it was issued is caught even when not a neighbour).
   // Because each checkpoint was checked against its neighbours when issued,
   // the issued checkpoints then form one chain of consistent trees.
   // kFailedPrecondition "refusing to sign ..." naming the file and what

@@ -1,10 +1,16 @@
 // Small POSIX file helpers shared by the ledger, the views and the CLI: whole
-// writes, whole reads and directory syncs, with errors as absl::Status.
+// writes, bounded whole reads of regular files, lock files that are never
+// followed through a symlink, and directory syncs, with errors as
+// absl::Status. The rules for the files a user names (inputs and outputs)
+// are in docs/FILES.md; outputs are ledger/output_file.h's.
 // Thread-safe (no shared state).
 #ifndef ENFORCEMENT_LEDGER_FILE_IO_H_
 #define ENFORCEMENT_LEDGER_FILE_IO_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -26,10 +32,58 @@ bool WriteAllFd(int fd, absl::string_view data);
 // in it survive a power loss. kUnavailable if it cannot be opened or synced.
 absl::Status SyncDir(const std::string& dir);
 
-// The whole file at `path`. kNotFound if it does not exist, kUnavailable on
-// another I/O error, kInvalidArgument if it holds more than `max_bytes`.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
-                                          uint64_t max_bytes = ~uint64_t{0});
+// Size limits of the files read whole (docs/FILES.md, "Inputs"). Each is far
+// above what a genuine file of its kind holds and far below what would hurt.
+// (Proof JSON: kMaxProofJsonBytes in ledger/proof_json.h.)
+inline constexpr uint64_t kMaxSignerKeyFileBytes = 4096;          // PRIVATE+KEY+... (~100 B)
+inline constexpr uint64_t kMaxVerifierKeyFileBytes = 64 << 10;    // keys, one a line (~80 B each)
+inline constexpr uint64_t kMaxCheckpointFileBytes = 1 << 20;      // a signed note (~300 B)
+inline constexpr uint64_t kMaxRecordFileBytes = (1 << 20) + 1024; // a LedgerRecord: event <= 1 MiB
+inline constexpr uint64_t kMaxMappingFileBytes = 1 << 20;         // a CSV mapping (~2 KiB)
+
+// A file's identity: device and inode (what makes two names one file).
+struct FileId {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  friend bool operator==(const FileId& a, const FileId& b) {
+    return a.dev == b.dev && a.ino == b.ino;
+  }
+};
+// The identity of the file `path` names, symlinks followed; nullopt if it
+// cannot be stat(2)ed (absent, no permission).
+std::optional<FileId> IdentifyPath(const std::string& path);
+// The identity of the open file `fd`; nullopt if fstat(2) fails.
+std::optional<FileId> IdentifyFd(int fd);
+
+// "a FIFO", "a character device", "a directory", ... for messages.
+const char* DescribeFileType(mode_t mode);
+
+// What ReadWholeFile saw of the file it read (from fstat on the open file,
+// so it describes the bytes returned, whatever the path names now).
+struct ReadFileInfo {
+  FileId id;
+  mode_t mode = 0;  // st_mode
+};
+
+// The whole regular file at `path`, symlinks followed. The file is opened
+// with O_NONBLOCK and checked with fstat(2) before anything is read, so a
+// FIFO, a device (/dev/zero), a directory or a socket is refused at once:
+// kInvalidArgument "<path> is not a regular file (it is a FIFO)". A file of
+// more than `max_bytes` (by its size, or by what a read returns when it
+// grows) is kInvalidArgument "<path> is more than <max_bytes> bytes";
+// nothing beyond max_bytes + 1 bytes is ever read. kNotFound if it does not
+// exist, kUnavailable on another I/O error. `info`, if not null, receives
+// what fstat said of the file read.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes,
+                                          ReadFileInfo* info = nullptr);
+
+// Opens the lock file at `path` for flock(2), creating it (mode 0644) if
+// absent, with O_NOFOLLOW: a symlink planted there is never followed (nor
+// its target created or truncated), and anything but a regular file is
+// refused. Returns the descriptor (the caller closes it). kFailedPrecondition
+// "<path> is a symbolic link ..." / "... is not a regular file"; kUnavailable
+// on another I/O error.
+absl::StatusOr<int> OpenLockFile(const std::string& path);
 
 }  // namespace ledger
 

@@ -110,10 +110,9 @@ rocksdb::DBOptions DbOptions(rocksdb::Env* env, bool scratch) {
 
 absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_out) {
   const std::string path = absl::StrCat(dir, "/", kLockFileName);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
-  }
+  absl::StatusOr<int> opened = ledger::OpenLockFile(path);  // never through a symlink
+  if (!opened.ok()) return absl::InternalError(opened.status().message());
+  const int fd = *opened;
   const absl::Time deadline = absl::Now() + timeout;
   absl::Duration nap = absl::Milliseconds(2);
   while (flock(fd, LOCK_EX | LOCK_NB) != 0) {

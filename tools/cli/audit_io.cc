@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "enforcement/v1/ledger_record.pb.h"
@@ -40,33 +41,9 @@ struct FileCloser {
 
 // Largest record length accepted in an export: a record holds an event of
 // at most 1 MiB (SPEC §3) plus a few bytes of framing.
-constexpr uint64_t kMaxExportRecord = (uint64_t{1} << 20) + 1024;
+constexpr uint64_t kMaxExportRecord = ledger::kMaxRecordFileBytes;
 
 }  // namespace
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
-  return ledger::ReadWholeFile(path, max_bytes);
-}
-
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
-  const std::string dir = DirOf(path);
-  std::string tmp =
-      absl::StrCat(dir, "/.", std::filesystem::path(path).filename().string(), ".tmp-XXXXXX");
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return ErrnoStatus("cannot create a temporary file in", dir);
-  const bool ok = ::fchmod(fd, 0644) == 0 && ledger::WriteAllFd(fd, data) && ::fsync(fd) == 0;
-  absl::Status s = ok ? absl::OkStatus() : ErrnoStatus("cannot write", tmp);
-  if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("cannot write", tmp);
-  if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = ErrnoStatus("cannot rename a temporary file to", path);
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  ledger::SyncDir(dir).IgnoreError();  // the file itself is synced; best effort
-  return absl::OkStatus();
-}
 
 absl::Status CreateFileExclusively(const std::string& path, absl::string_view data, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
@@ -95,7 +72,7 @@ absl::StatusOr<std::vector<ledger::NoteVerifier>> LoadVerifierKeys(const std::st
   const bool is_file_ref = absl::StartsWith(arg, "@");
   const std::string path = is_file_ref ? arg.substr(1) : arg;
   if (is_file_ref || (std::filesystem::is_regular_file(path, ec) && !path.empty())) {
-    absl::StatusOr<std::string> data = ReadWholeFile(path, 1 << 20);
+    absl::StatusOr<std::string> data = ReadWholeFile(path, ledger::kMaxVerifierKeyFileBytes);
     if (!data.ok()) return data.status();
     text = *std::move(data);
     source = path;
@@ -123,9 +100,11 @@ absl::StatusOr<std::vector<ledger::NoteVerifier>> LoadVerifierKeys(const std::st
   return out;
 }
 
-absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path) {
-  absl::StatusOr<std::string> data = ReadWholeFile(path, 4096);
+absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path, ledger::FileId* id) {
+  ledger::ReadFileInfo info;
+  absl::StatusOr<std::string> data = ReadWholeFile(path, ledger::kMaxSignerKeyFileBytes, &info);
   if (!data.ok()) return data.status();
+  if (id != nullptr) *id = info.id;
   absl::string_view key = absl::StripAsciiWhitespace(*data);
   absl::StatusOr<ledger::NoteSigner> signer = ledger::NoteSigner::Parse(key);
   // Wipe our copy of the secret.
@@ -136,6 +115,14 @@ absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path) {
                      " does not hold a signer key (PRIVATE+KEY+..., as written by "
                      "'ledger keygen'): ",
                      signer.status().message()));
+  }
+  // A secret that group or others can read (or replace) is refused, as ssh
+  // refuses such a private key: by the mode of the file read (fstat).
+  if ((info.mode & 077) != 0) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "the signer key %s is readable or writable by group or others (mode %04o): refused, "
+        "as ssh refuses such a private key; chmod 600 it (and consider it exposed)",
+        absl::Utf8SafeCHexEscape(path), static_cast<unsigned>(info.mode & 07777)));
   }
   return signer;
 }

@@ -1,7 +1,8 @@
 // File handling shared by the tamper-evidence commands of `ledger`
 // (keygen, checkpoint, checkpoints, prove, check, audit; commands_audit.cc):
-// reading the files an auditor hands over, loading keys, writing outputs
-// atomically or exclusively, and walking a delimited export.
+// reading the files an auditor hands over, loading keys, creating key files
+// exclusively, and walking a delimited export. Outputs are written with
+// ledger/output_file.h.
 //
 // None of these functions opens a ledger: `ledger check` uses them to verify
 // proofs, checkpoints and exports from files alone.
@@ -24,19 +25,17 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ledger/file_io.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 
 namespace cli {
 
-// The whole file at `path` (binary). At most `max_bytes`: a larger file is
-// kInvalidArgument (hostile inputs are expected).
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
-                                          uint64_t max_bytes = uint64_t{1} << 40);
-
-// Writes `data` to `path` atomically: a temporary file in the same
-// directory, fsynced, renamed over `path`, directory fsynced.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
+// The whole regular file at `path` (binary), at most `max_bytes`: see
+// ledger::ReadWholeFile (a FIFO, a device or a larger file is
+// kInvalidArgument; hostile inputs are expected). The limits of each kind
+// of file are in ledger/file_io.h and docs/FILES.md.
+using ledger::ReadWholeFile;
 
 // Creates `path` with open(O_CREAT | O_EXCL, mode), so that an existing file
 // (or a symlink planted there) is never overwritten or followed, writes
@@ -49,8 +48,13 @@ absl::Status CreateFileExclusively(const std::string& path, absl::string_view da
 absl::StatusOr<std::vector<ledger::NoteVerifier>> LoadVerifierKeys(const std::string& arg);
 
 // The signer key in the file at `path` (what `ledger keygen` writes to
-// PREFIX.key): "PRIVATE+KEY+..." on one line.
-absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path);
+// PREFIX.key): "PRIVATE+KEY+..." on one line, in a regular file of at most
+// ledger::kMaxSignerKeyFileBytes. A file readable or writable by group or
+// others is kPermissionDenied, as ssh refuses such a private key (checked
+// with fstat on the file read). `id`, if not null, receives the file's
+// identity, so that no output of the command can replace it.
+absl::StatusOr<ledger::NoteSigner> LoadSignerKey(const std::string& path,
+                                                 ledger::FileId* id = nullptr);
 
 // A delimited export (varint length, then LedgerRecord bytes, repeated),
 // walked record by record. Checks the framing and that each record is a

@@ -74,7 +74,11 @@ const std::vector<CommandSpec>& Table() {
           "is. With --rejects FILE it commits the good rows and appends every bad\n"
           "row, unchanged, with its reason, to FILE (NDJSON), synced before the\n"
           "next batch is committed: every row ends up in the ledger or in FILE,\n"
-          "also after a kill; re-run the same command to resume.\n"
+          "also after a kill; re-run the same command to resume. FILE must be\n"
+          "absent, empty or a rejects file: other content, a symlink, a device or\n"
+          "FIFO, a file inside a ledger directory or the input itself (by device\n"
+          "and inode) is refused, untouched. MAP is a regular file of at most\n"
+          "1 MiB; the input may be a pipe (docs/FILES.md).\n"
           "--dry-run parses and validates everything and writes nothing (no ledger\n"
           "needed; checks needing the ledger's state, like a correction's target,\n"
           "are not made). --bulk skips the per-batch fsync and syncs once at the\n"
@@ -112,7 +116,9 @@ const std::vector<CommandSpec>& Table() {
           "CSV that data/generated.mapping maps (ledger import FILE --mapping\n"
           "data/generated.mapping). Event ids are gen-S-<n>; with --no-ids there\n"
           "are none and the importer derives them (corrections then target the\n"
-          "derived ids). --out FILE is written atomically; default stdout.",
+          "derived ids). --out FILE is written atomically over nothing or a\n"
+          "regular file (a device, FIFO, symlink, directory or a file inside a\n"
+          "ledger directory is refused; docs/FILES.md); default stdout.",
           {{"events", "N", "how many events (required)"},
            {"seed", "S", "the random seed (required)"},
            {"format", "F", "ndjson (default) or csv"},
@@ -173,8 +179,11 @@ const std::vector<CommandSpec>& Table() {
           "never re-serialized). ndjson: one LedgerRecord per line in canonical\n"
           "proto3 JSON. An export from position 0 plus a checkpoint is a complete,\n"
           "verifiable audit copy. --out FILE is written atomically (a temporary\n"
-          "file renamed into place); without it, or with -, to standard output\n"
-          "(binary output to a terminal is refused). Opens the ledger read-only.",
+          "file renamed into place) over nothing or a regular file: a device,\n"
+          "FIFO, symlink, directory, signer key or a file inside a ledger\n"
+          "directory is refused (docs/FILES.md). Without it, or with -, to\n"
+          "standard output (binary output to a terminal is refused). Opens the\n"
+          "ledger read-only.",
           {{"format", "F", "delimited or ndjson (required)"},
            {"out", "FILE", "write to FILE atomically; - for standard output (default)"},
            {"from", "N", "first position (default 0)"},
@@ -380,7 +389,8 @@ const std::vector<CommandSpec>& Table() {
           "C2SP signed-note. Writes PREFIX.key, the signer key\n"
           "(PRIVATE+KEY+NAME+HASH+BASE64; secret: created with mode 0600), and\n"
           "PREFIX.pub, the verifier key (NAME+HASH+BASE64; give it to auditors),\n"
-          "and prints the verifier key. Refuses (exit 4) if either file exists.\n"
+          "and prints the verifier key. Refuses (exit 4) if either file exists,\n"
+          "and (exit 2) a PREFIX inside a ledger directory (docs/FILES.md).\n"
           "PREFIX defaults to NAME with every character other than letters,\n"
           "digits, '.', '_' and '-' replaced by '_'. Needs no ledger.",
           {{"name", "NAME", "the key name, e.g. the log's origin (required)"},
@@ -402,10 +412,16 @@ const std::vector<CommandSpec>& Table() {
           "(append-only; see docs/TAMPER_EVIDENCE.md). The ledger never signs two\n"
           "checkpoints that are not consistent: before signing, consistency\n"
           "proofs from the stored tree are verified against the latest issued\n"
-          "checkpoint of size <= T and the earliest of size >= T, and a different\n"
-          "root at an issued size is refused (exit 1, naming the file). Signing\n"
-          "the same checkpoint again with the same key is idempotent. Opens the\n"
-          "ledger read-only; sign after an import has finished.",
+          "checkpoint of size <= T and the earliest of size >= T, and every issued\n"
+          "checkpoint must state the stored root at its size: anything\n"
+          "inconsistent is refused (exit 1, naming the file). Signing the same\n"
+          "checkpoint again with the same key is idempotent. FILE must be a\n"
+          "regular file that only its owner can read or write (mode 0600 or\n"
+          "0400): like ssh, a signer key open to group or others is refused\n"
+          "(exit 2). --out is written atomically, never over FILE itself, a\n"
+          "device, FIFO, symlink or a file inside a ledger directory\n"
+          "(docs/FILES.md). Opens the ledger read-only; sign after an import has\n"
+          "finished.",
           {{"key", "FILE", "the signer key file written by 'ledger keygen' (required)"},
            {"size", "T", "sign the tree of the first T records (default: the head)"},
            {"out", "FILE", "also write the checkpoint to FILE (atomically)"}},
@@ -445,7 +461,10 @@ const std::vector<CommandSpec>& Table() {
           "RFC 9162 order. Built from O(log n) stored subtree hashes and checked\n"
           "before it is printed. --record-out FILE writes the record's exact\n"
           "bytes, so that 'ledger check inclusion' or tools/verify_export.py can\n"
-          "check it offline. Opens the ledger read-only.",
+          "check it offline. --out and --record-out are two files, each written\n"
+          "atomically over nothing or a regular file (a device, FIFO, symlink,\n"
+          "signer key or a file inside a ledger directory is refused;\n"
+          "docs/FILES.md). Opens the ledger read-only.",
           {{"position", "N", "inclusion: the record's position"},
            {"event-id", "ID", "inclusion: the record of event ID"},
            {"size", "T", "inclusion: the tree size (default: the head)"},
@@ -475,7 +494,9 @@ const std::vector<CommandSpec>& Table() {
           "'ledger export --format delimited' file), that its framing and record\n"
           "positions are intact (naming the first bad position) and the root of\n"
           "its first T records is the signed one. VKEY is a verifier key, a file\n"
-          "holding one (PREFIX.pub) or @FILE. Exit 0 when every check passes, 1\n"
+          "holding one (PREFIX.pub) or @FILE. Proofs, records, checkpoints and key\n"
+          "files must be regular files within a size limit (docs/FILES.md; a\n"
+          "FIFO or device is refused, exit 2). Exit 0 when every check passes, 1\n"
           "with a message naming what failed.",
           {{"proof", "P.json", "the proof written by 'ledger prove'"},
            {"record", "R.bin", "inclusion: the record's bytes (prove --record-out)"},
@@ -503,8 +524,9 @@ const std::vector<CommandSpec>& Table() {
           "storage and verified. Then recomputes everything from the stored bytes\n"
           "(as 'ledger verify') and compares every checkpoint in\n"
           "DIR/checkpoints/ with the tree. Prints a report of what was checked\n"
-          "(--json: one object); exits 1 if anything fails. Opens the ledger\n"
-          "read-only; progress on stderr when it is a terminal.",
+          "(--json: one object); exits 1 if anything fails. OLD and a key file\n"
+          "must be regular files within a size limit (docs/FILES.md). Opens the\n"
+          "ledger read-only; progress on stderr when it is a terminal.",
           {{"checkpoint", "OLD", "an earlier signed checkpoint of this log (required)"},
            {"key", "VKEY", "the log's verifier key, a file holding it, or @FILE (required)"}},
           0,

@@ -11,7 +11,6 @@
 //                and re-verify everything from the stored bytes
 // The ledger is only ever opened read-only here (OpenMode::kRead), so all
 // of these work while a writer runs.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +31,7 @@
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/output_file.h"
 #include "ledger/proof_json.h"
 #include "tools/cli/audit_io.h"
 #include "tools/cli/cli_common.h"
@@ -46,6 +46,16 @@ using ledger::NoteVerifier;
 // A failed file read is the caller's mistake (wrong path): a usage error.
 int FileError(const Invocation& inv, const absl::Status& s) {
   return inv.Fail(kExitUsage, s.message());
+}
+
+// An output that could not be written: a refusal by the output-file policy
+// (docs/FILES.md) or a missing directory is the caller's mistake (exit 2);
+// anything else is an I/O error.
+int OutputError(const Invocation& inv, const absl::Status& s) {
+  const absl::StatusCode c = s.code();
+  const bool usage = c == absl::StatusCode::kFailedPrecondition ||
+                     c == absl::StatusCode::kInvalidArgument || c == absl::StatusCode::kNotFound;
+  return inv.Fail(usage ? kExitUsage : kExitInternal, s.message());
 }
 
 // Rejects options that belong to another KIND of a multi-kind command.
@@ -77,7 +87,7 @@ std::string SignedBy(const ledger::Note& note) {
 absl::StatusOr<ledger::VerifiedCheckpoint> OpenCheckpointFile(const std::string& path,
                                                               const std::vector<NoteVerifier>& keys,
                                                               int* usage) {
-  absl::StatusOr<std::string> note = ReadWholeFile(path, 1 << 20);
+  absl::StatusOr<std::string> note = ReadWholeFile(path, ledger::kMaxCheckpointFileBytes);
   if (!note.ok()) {
     *usage = 1;
     return note.status();
@@ -142,6 +152,13 @@ int RunKeygen(const Invocation& inv) {
                                                   "key (choose another --out PREFIX)"));
     }
   }
+  for (const std::string& p : {key_path, pub_path}) {
+    // Free names (checked above); the policy still refuses a ledger directory.
+    if (absl::StatusOr<ledger::OutputTarget> t = ledger::CheckOutputPath(p, {"--out", {}});
+        !t.ok()) {
+      return OutputError(inv, t.status());
+    }
+  }
   absl::StatusOr<ledger::NoteKeyPair> pair = ledger::GenerateNoteKey(*name);
   if (!pair.ok()) {
     if (pair.status().code() == absl::StatusCode::kInvalidArgument) {
@@ -194,14 +211,17 @@ int RunCheckpoint(const Invocation& inv) {
     return inv.UsageError("--key FILE (a signer key from 'ledger keygen') is required");
   absl::StatusOr<std::optional<uint64_t>> size_opt = inv.args.GetUint("size");
   if (!size_opt.ok()) return inv.UsageError(size_opt.status().message());
-  absl::StatusOr<ledger::NoteSigner> signer = LoadSignerKey(*key_path);
+  ledger::FileId key_id;
+  absl::StatusOr<ledger::NoteSigner> signer = LoadSignerKey(*key_path, &key_id);
   if (!signer.ok()) return inv.Fail(kExitUsage, signer.status().message());
-  struct stat st;
-  if (stat(key_path->c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    std::fprintf(stderr,
-                 "ledger: checkpoint: warning: the signer key %s is readable by other users "
-                 "(mode %03o); chmod 600 it\n",
-                 key_path->c_str(), static_cast<unsigned>(st.st_mode & 0777));
+  // --out is checked (and its temporary file created) before anything is
+  // signed: a refused output leaves the store as it was.
+  std::unique_ptr<ledger::OutputFile> out_file;
+  if (const std::optional<std::string> out = inv.args.Get("out"); out && *out != "-") {
+    absl::StatusOr<std::unique_ptr<ledger::OutputFile>> created = ledger::OutputFile::Create(
+        *out, {"--out", {{key_id, "the signer key file (--key)"}}});
+    if (!created.ok()) return OutputError(inv, created.status());
+    out_file = *std::move(created);
   }
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
@@ -233,9 +253,14 @@ int RunCheckpoint(const Invocation& inv) {
         added.status().message());
   }
   lock->reset();
-  if (const std::optional<std::string> out = inv.args.Get("out"); out && *out != "-") {
-    if (absl::Status s = WriteFileAtomically(*out, *note); !s.ok()) {
-      return inv.Fail(kExitInternal, s.message());
+  if (out_file) {
+    absl::Status s = out_file->Write(*note);
+    if (s.ok()) s = out_file->Commit();
+    if (!s.ok()) {
+      return OutputError(inv, absl::Status(s.code(), absl::StrCat(s.message(),
+                                                                  " (the checkpoint was issued "
+                                                                  "and is kept in ",
+                                                                  store.dir(), ")")));
     }
   }
   const std::string file = absl::StrCat(store.dir(), "/", added->file);
@@ -331,22 +356,63 @@ int RunCheckpoints(const Invocation& inv) {
 
 namespace {
 
-// Writes a proof to --out FILE (atomically) or stdout.
-int EmitProof(const Invocation& inv, const std::string& json, const std::string& summary) {
+// The output files of `prove`, checked (and their temporary files created)
+// before any proof is built, so that a refused --out or --record-out leaves
+// everything as it was.
+struct ProveOutputs {
+  std::unique_ptr<ledger::OutputFile> proof;   // --out, unless stdout
+  std::unique_ptr<ledger::OutputFile> record;  // --record-out
+};
+
+// Opens --out and --record-out under the output-file policy; a non-OK exit
+// status on a refusal.
+int OpenProveOutputs(const Invocation& inv, ProveOutputs* outs) {
   const std::string out = inv.args.GetOr("out", "-");
-  if (out == "-") {
-    WriteStdout(json);
-    return kExitOk;
+  const std::optional<std::string> rec_out = inv.args.Get("record-out");
+  if (out != "-" && rec_out) {
+    std::error_code e1, e2;
+    const std::filesystem::path a = std::filesystem::weakly_canonical(out, e1);
+    const std::filesystem::path b = std::filesystem::weakly_canonical(*rec_out, e2);
+    const std::optional<ledger::FileId> ia = ledger::IdentifyPath(out);
+    const std::optional<ledger::FileId> ib = ledger::IdentifyPath(*rec_out);
+    if ((!e1 && !e2 && a == b) || (ia && ib && *ia == *ib)) {
+      return inv.UsageError("--out and --record-out name the same file; give two files");
+    }
   }
-  if (absl::Status s = WriteFileAtomically(out, json); !s.ok()) {
-    return inv.Fail(kExitInternal, s.message());
+  if (out != "-") {
+    absl::StatusOr<std::unique_ptr<ledger::OutputFile>> f =
+        ledger::OutputFile::Create(out, {"--out", {}});
+    if (!f.ok()) return OutputError(inv, f.status());
+    outs->proof = *std::move(f);
   }
-  WriteStdout(absl::StrCat(summary, " to ", out, "\n"));
+  if (rec_out) {
+    absl::StatusOr<std::unique_ptr<ledger::OutputFile>> f =
+        ledger::OutputFile::Create(*rec_out, {"--record-out", {}});
+    if (!f.ok()) return OutputError(inv, f.status());
+    outs->record = *std::move(f);
+  }
   return kExitOk;
 }
 
-int ProveInclusion(const Invocation& inv, ledger::Ledger& db) {
-  if (int u = RejectOptions(inv, "inclusion", {"from", "to"}); u != kExitOk) return u;
+// Writes `data` to `file` and commits it.
+absl::Status WriteAndCommit(ledger::OutputFile& file, absl::string_view data) {
+  if (absl::Status s = file.Write(data); !s.ok()) return s;
+  return file.Commit();
+}
+
+// Writes a proof to --out FILE (atomically) or stdout.
+int EmitProof(const Invocation& inv, ProveOutputs& outs, const std::string& json,
+              const std::string& summary) {
+  if (!outs.proof) {
+    WriteStdout(json);
+    return kExitOk;
+  }
+  if (absl::Status s = WriteAndCommit(*outs.proof, json); !s.ok()) return OutputError(inv, s);
+  WriteStdout(absl::StrCat(summary, " to ", outs.proof->path(), "\n"));
+  return kExitOk;
+}
+
+int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs) {
   absl::StatusOr<std::optional<uint64_t>> pos_opt = inv.args.GetUint("position");
   absl::StatusOr<std::optional<uint64_t>> size_opt = inv.args.GetUint("size");
   if (!pos_opt.ok()) return inv.UsageError(pos_opt.status().message());
@@ -395,21 +461,17 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db) {
     return inv.Fail(kExitInternal, absl::StrCat("the stored tree does not agree with record ",
                                                 position, " (run 'ledger verify'): ", v.message()));
   }
-  if (const std::optional<std::string> rec_out = inv.args.Get("record-out")) {
-    if (absl::Status s = WriteFileAtomically(*rec_out, rec->bytes); !s.ok()) {
-      return inv.Fail(kExitInternal, s.message());
+  if (outs.record) {
+    if (absl::Status s = WriteAndCommit(*outs.record, rec->bytes); !s.ok()) {
+      return OutputError(inv, s);
     }
   }
-  return EmitProof(inv, ledger::EncodeInclusionProof(p),
+  return EmitProof(inv, outs, ledger::EncodeInclusionProof(p),
                    absl::StrCat("wrote the inclusion proof of position ", position,
                                 " in the tree of size ", size));
 }
 
-int ProveConsistency(const Invocation& inv, ledger::Ledger& db) {
-  if (int u = RejectOptions(inv, "consistency", {"position", "event-id", "size", "record-out"});
-      u != kExitOk) {
-    return u;
-  }
+int ProveConsistency(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs) {
   absl::StatusOr<std::optional<uint64_t>> from = inv.args.GetUint("from");
   absl::StatusOr<std::optional<uint64_t>> to_opt = inv.args.GetUint("to");
   if (!from.ok()) return inv.UsageError(from.status().message());
@@ -449,7 +511,7 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db) {
                                                 v.message()));
   }
   return EmitProof(
-      inv, ledger::EncodeConsistencyProof(p),
+      inv, outs, ledger::EncodeConsistencyProof(p),
       absl::StrCat("wrote the consistency proof from tree size ", size1, " to tree size ", size2));
 }
 
@@ -461,9 +523,20 @@ int RunProve(const Invocation& inv) {
     return inv.UsageError(
         absl::StrCat("prove what? want 'inclusion' or 'consistency', not \"", kind, "\""));
   }
+  // Options of the other kind first, then the outputs: both before the
+  // ledger is opened or anything is written.
+  if (int u = kind == "inclusion"
+                  ? RejectOptions(inv, "inclusion", {"from", "to"})
+                  : RejectOptions(inv, "consistency", {"position", "event-id", "size", "record-out"});
+      u != kExitOk) {
+    return u;
+  }
+  ProveOutputs outs;
+  if (int u = OpenProveOutputs(inv, &outs); u != kExitOk) return u;
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
   if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
-  return kind == "inclusion" ? ProveInclusion(inv, **db) : ProveConsistency(inv, **db);
+  return kind == "inclusion" ? ProveInclusion(inv, **db, outs)
+                             : ProveConsistency(inv, **db, outs);
 }
 
 // ---------------------------------------------------------------------------
@@ -491,7 +564,7 @@ int CheckInclusion(const Invocation& inv) {
   }
   absl::StatusOr<std::string> proof_text = ReadWholeFile(*proof_path, ledger::kMaxProofJsonBytes);
   if (!proof_text.ok()) return FileError(inv, proof_text.status());
-  absl::StatusOr<std::string> record = ReadWholeFile(*record_path, 64 << 20);
+  absl::StatusOr<std::string> record = ReadWholeFile(*record_path, ledger::kMaxRecordFileBytes);
   if (!record.ok()) return FileError(inv, record.status());
 
   JsonObject details;
@@ -735,7 +808,7 @@ int RunAudit(const Invocation& inv) {
   }
   absl::StatusOr<std::vector<NoteVerifier>> keys = LoadVerifierKeys(*key);
   if (!keys.ok()) return inv.UsageError(keys.status().message());
-  absl::StatusOr<std::string> note = ReadWholeFile(*cp_path, 1 << 20);
+  absl::StatusOr<std::string> note = ReadWholeFile(*cp_path, ledger::kMaxCheckpointFileBytes);
   if (!note.ok()) return FileError(inv, note.status());
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened = OpenLedger(inv.global, OpenMode::kRead);

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
+#include "ledger/output_file.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/ndjson.h"
@@ -82,65 +83,6 @@ void AppendVarint(std::string* out, uint64_t v) {
   }
   out->push_back(static_cast<char>(v));
 }
-
-// An output file written atomically: a temporary file next to the target,
-// fsynced and renamed over it on Commit(); removed if not committed.
-class AtomicFile {
- public:
-  static absl::StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& path) {
-    std::filesystem::path target(path);
-    std::string tmpl =
-        (target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path()) /
-        absl::StrCat(".", target.filename().string(), ".tmp-XXXXXX");
-    const int fd = mkstemp(tmpl.data());
-    if (fd < 0) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot create a temporary file for ", path, ": ", std::strerror(errno)));
-    }
-    FILE* f = fdopen(fd, "wb");
-    if (f == nullptr) {
-      close(fd);
-      unlink(tmpl.c_str());
-      return absl::InternalError("fdopen failed");
-    }
-    return std::unique_ptr<AtomicFile>(new AtomicFile(path, tmpl, f));
-  }
-  ~AtomicFile() {
-    if (f_ != nullptr) std::fclose(f_);
-    if (!committed_) unlink(tmp_.c_str());
-  }
-  FILE* file() { return f_; }
-  absl::Status Commit() {
-    if (std::fflush(f_) != 0 || fsync(fileno(f_)) != 0) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", tmp_, ": ", std::strerror(errno)));
-    }
-    const int rc = std::fclose(f_);
-    f_ = nullptr;
-    if (rc != 0) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", tmp_, ": ", std::strerror(errno)));
-    }
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot rename ", tmp_, " to ", path_, ": ", std::strerror(errno)));
-    }
-    committed_ = true;
-    // Make the rename durable.
-    std::filesystem::path dir = std::filesystem::path(path_).parent_path();
-    if (dir.empty()) dir = ".";
-    if (int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY); dfd >= 0) {
-      fsync(dfd);
-      close(dfd);
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  AtomicFile(std::string path, std::string tmp, FILE* f)
-      : path_(std::move(path)), tmp_(std::move(tmp)), f_(f) {}
-  std::string path_, tmp_;
-  FILE* f_;
-  bool committed_ = false;
-};
 
 }  // namespace
 
@@ -295,11 +237,21 @@ int RunExport(const Invocation& inv) {
     return inv.Fail(s, StatusContext::kRead);
   }
 
-  std::unique_ptr<AtomicFile> file;
+  // Written under the output-file policy (docs/FILES.md): a temporary file
+  // beside the target, renamed over it only when the export is complete.
+  std::unique_ptr<ledger::OutputFile> file;
   FILE* out = stdout;
   if (!to_stdout) {
-    absl::StatusOr<std::unique_ptr<AtomicFile>> created = AtomicFile::Create(out_path);
-    if (!created.ok()) return inv.Fail(kExitInternal, created.status().message());
+    absl::StatusOr<std::unique_ptr<ledger::OutputFile>> created =
+        ledger::OutputFile::Create(out_path, {"--out", {}});
+    if (!created.ok()) {
+      const absl::StatusCode c = created.status().code();
+      return inv.Fail(c == absl::StatusCode::kFailedPrecondition ||
+                              c == absl::StatusCode::kNotFound
+                          ? kExitUsage
+                          : kExitInternal,
+                      created.status().message());
+    }
     file = *std::move(created);
     out = file->file();
   }
@@ -341,7 +293,10 @@ int RunExport(const Invocation& inv) {
                               : absl::StrCat("export failed; ", out_path, " was not written"));
   }
   if (file) {
-    if (absl::Status c = file->Commit(); !c.ok()) return inv.Fail(kExitInternal, c.message());
+    if (absl::Status c = file->Commit(); !c.ok()) {
+      return inv.Fail(c.code() == absl::StatusCode::kFailedPrecondition ? kExitUsage : kExitInternal,
+                      c.message());
+    }
   } else {
     if (std::fflush(stdout) != 0) return inv.Fail(kExitInternal, "cannot write to standard output");
     return kExitOk;  // stdout carries the data: no summary

@@ -15,7 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "ledger/file_io.h"
 #include "ledger/ledger.h"
+#include "ledger/output_file.h"
 #include "ledger/validate.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
@@ -298,9 +300,6 @@ int RunImport(const Invocation& inv) {
   if (dry_run && rejects_path) {
     return inv.UsageError("--dry-run writes nothing, not even rejects; drop --rejects or --dry-run");
   }
-  if (rejects_path && *rejects_path == input) {
-    return inv.UsageError("--rejects must name another file than the input");
-  }
   std::string lower_input = input;
   for (char& c : lower_input) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!mapping_path && absl::EndsWith(lower_input, ".csv")) {
@@ -372,13 +371,28 @@ int RunImport(const Invocation& inv) {
 
   std::unique_ptr<RejectsFile> rejects;
   if (rejects_path) {
+    // The rejects file must not be the input (standard input redirected
+    // from it counts) nor the mapping: compared by device and inode.
+    ledger::OutputRules rules{"--rejects", {}};
+    const std::optional<ledger::FileId> input_id =
+        input == "-" ? ledger::IdentifyFd(STDIN_FILENO) : ledger::IdentifyPath(input);
+    if (input_id) rules.inputs.push_back({*input_id, "the input"});
+    if (mapping_path) {
+      if (std::optional<ledger::FileId> id = ledger::IdentifyPath(*mapping_path)) {
+        rules.inputs.push_back({*id, "the mapping (--mapping)"});
+      }
+    }
     absl::StatusOr<std::unique_ptr<RejectsFile>> opened =
-        RejectsFile::Open(*rejects_path, source->input().name());
+        RejectsFile::Open(*rejects_path, source->input().name(), rules);
     if (!opened.ok()) {
-      return inv.Fail(opened.status().code() == absl::StatusCode::kInvalidArgument
-                          ? kExitInvalidInput
-                          : kExitInternal,
-                      absl::StrCat("--rejects: ", opened.status().message(), "\nnothing was written"));
+      const absl::StatusCode c = opened.status().code();
+      return inv.Fail(c == absl::StatusCode::kInvalidArgument        ? kExitInvalidInput
+                      : c == absl::StatusCode::kFailedPrecondition ? kExitUsage
+                                                                   : kExitInternal,
+                      c == absl::StatusCode::kFailedPrecondition
+                          ? absl::StrCat(opened.status().message(), "\nnothing was written")
+                          : absl::StrCat("--rejects: ", opened.status().message(),
+                                         "\nnothing was written"));
     }
     rejects = *std::move(opened);
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
+#include "ledger/output_file.h"
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "tools/cli/event_id.h"
@@ -664,13 +666,22 @@ int RunGen(const Invocation& inv) {
   }
   const std::string out_path = inv.args.GetOr("out", "-");
   FILE* out = stdout;
-  std::string tmp;
+  // --out FILE: under the output-file policy (docs/FILES.md), written to a
+  // temporary file beside it and renamed over it when complete.
+  std::unique_ptr<ledger::OutputFile> file;
   if (out_path != "-") {
-    tmp = absl::StrCat(out_path, ".tmp-", getpid());
-    out = std::fopen(tmp.c_str(), "wb");
-    if (out == nullptr) {
-      return inv.Fail(kExitInternal, absl::StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
+    absl::StatusOr<std::unique_ptr<ledger::OutputFile>> created =
+        ledger::OutputFile::Create(out_path, {"--out", {}});
+    if (!created.ok()) {
+      const absl::StatusCode c = created.status().code();
+      return inv.Fail(c == absl::StatusCode::kFailedPrecondition ||
+                              c == absl::StatusCode::kNotFound
+                          ? kExitUsage
+                          : kExitInternal,
+                      created.status().message());
     }
+    file = *std::move(created);
+    out = file->file();
   }
   EventGenerator gen(**seed, !inv.args.Has("no-ids"));
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
@@ -697,17 +708,11 @@ int RunGen(const Invocation& inv) {
     }
     ok = WriteTo(out, line);
   }
-  if (out != stdout) {
-    ok = std::fflush(out) == 0 && fsync(fileno(out)) == 0 && ok;
-    ok = std::fclose(out) == 0 && ok;
-    if (ok) {
-      std::error_code ec;
-      std::filesystem::rename(tmp, out_path, ec);
-      ok = !ec;
-    }
-    if (!ok) {
-      std::remove(tmp.c_str());
-      return inv.Fail(kExitInternal, absl::StrCat("cannot write ", out_path));
+  if (file) {
+    if (!ok) return inv.Fail(kExitInternal, absl::StrCat("cannot write ", out_path));
+    if (absl::Status c = file->Commit(); !c.ok()) {
+      return inv.Fail(c.code() == absl::StatusCode::kFailedPrecondition ? kExitUsage : kExitInternal,
+                      c.message());
     }
   } else if (!ok) {
     if (StdoutClosed()) return kExitOk;

@@ -1,7 +1,5 @@
 #include "tools/cli/import_mapping.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,6 +17,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "ledger/file_io.h"
 #include "ledger/validate.h"
 #include "tools/cli/ndjson.h"
 
@@ -270,11 +269,11 @@ std::string CellText(absl::string_view cell) {
 
 absl::StatusOr<std::unique_ptr<CsvMapping>> CsvMapping::Load(
     const std::string& path, const std::vector<std::string>& header) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the mapping file ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path, header);
+  // Bounded, regular files only: --mapping /dev/zero or a FIFO is refused
+  // at once (docs/FILES.md).
+  absl::StatusOr<std::string> text = ledger::ReadWholeFile(path, ledger::kMaxMappingFileBytes);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path, header);
 }
 
 absl::StatusOr<std::unique_ptr<CsvMapping>> CsvMapping::Parse(

@@ -41,7 +41,10 @@ namespace cli {
 class CsvMapping {
  public:
   // Loads the mapping at `path` for a CSV file whose header is `header`.
-  // kNotFound if the file cannot be read; kInvalidArgument naming
+  // The file is read with ledger::ReadWholeFile: a regular file of at most
+  // ledger::kMaxMappingFileBytes (else kInvalidArgument, at once, without
+  // waiting on a FIFO or reading a device). kNotFound if it does not exist,
+  // kUnavailable if it cannot be read; kInvalidArgument naming
   // "<path>:<line>: <problem>" for a bad rule, an unknown field path or
   // column, or a column of the header that is neither used nor ignored.
   static absl::StatusOr<std::unique_ptr<CsvMapping>> Load(const std::string& path,

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -18,6 +19,9 @@
 
 namespace cli {
 namespace {
+
+// How every entry starts (Add writes "input" first).
+constexpr char kEntryStart[] = "{\"input\":";
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
   const int err = errno;
@@ -41,9 +45,15 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RejectsFile>> RejectsFile::Open(const std::string& path,
-                                                               const std::string& input_name) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot open the rejects file", path);
+                                                               const std::string& input_name,
+                                                               const ledger::OutputRules& rules) {
+  absl::StatusOr<int> opened = ledger::OpenOutputInPlace(path, rules);
+  if (!opened.ok()) {
+    if (opened.status().code() == absl::StatusCode::kFailedPrecondition) return opened.status();
+    return absl::UnavailableError(
+        absl::StrCat("cannot open the rejects file: ", opened.status().message()));
+  }
+  const int fd = *opened;
   std::unique_ptr<RejectsFile> f(new RejectsFile(fd, path, input_name));
   // Read what is there.
   std::string content;
@@ -78,9 +88,11 @@ absl::StatusOr<std::unique_ptr<RejectsFile>> RejectsFile::Open(const std::string
     const google::protobuf::Value* h = s.ok() ? field("row_sha256") : nullptr;
     if (l == nullptr || h == nullptr || l->kind_case() != google::protobuf::Value::kNumberValue ||
         h->kind_case() != google::protobuf::Value::kStringValue) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", line_no, ": not a rejects entry (with \"line\" and \"row_sha256\"); is ",
-          path, " really the rejects file of an import?"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line_no,
+                       ": not a rejects entry (with \"line\" and \"row_sha256\"): not a rejects "
+                       "file; refused untouched (name a new file, or the rejects file of this "
+                       "import)"));
     }
     f->entries_[static_cast<uint64_t>(l->number_value())].insert(h->string_value());
     ++f->entries_at_open_;
@@ -88,6 +100,20 @@ absl::StatusOr<std::unique_ptr<RejectsFile>> RejectsFile::Open(const std::string
     keep = start;
   }
   if (keep != content.size()) {
+    // Text after the last line end. Only a torn entry of ours may be cut:
+    // every entry starts with kEntryStart, and a kill while writing leaves
+    // some prefix of one. Anything else (a note without a final line end)
+    // is not a rejects file, and is left untouched.
+    const absl::string_view tail = absl::string_view(content).substr(keep);
+    const absl::string_view start(kEntryStart);
+    const bool torn_entry = absl::StartsWith(tail, start) || absl::StartsWith(start, tail);
+    if (!torn_entry) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", line_no + 1,
+          ": not a rejects entry (a last line without a line end that does not start like one, ",
+          start, "): not a rejects file; refused untouched (name a new file, or the rejects "
+          "file of this import)"));
+    }
     // The process was killed while writing the last entry, before its
     // fsync: that entry never counted. Cut it; it is written again.
     if (::ftruncate(fd, static_cast<off_t>(keep)) != 0) {

@@ -31,17 +31,25 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ledger/output_file.h"
 #include "tools/cli/import_reader.h"
 
 namespace cli {
 
 class RejectsFile {
  public:
-  // Opens or creates `path` for the rejects of input `input_name`. Errors:
-  // kInvalidArgument if an existing line other than a torn last one is not
-  // a rejects entry; kUnavailable/kPermissionDenied on I/O problems.
+  // Opens or creates `path` for the rejects of input `input_name`, under
+  // the output-file policy (ledger::OpenOutputInPlace with `rules`, which
+  // name the import's input and mapping): a symlink, a device, a FIFO, a
+  // file inside a ledger directory or the input itself (by device and
+  // inode) is kFailedPrecondition, untouched. Then the content must be
+  // rejects entries, the last one possibly torn (a prefix of an entry,
+  // which starts with {"input":, without its line end): anything else is
+  // kInvalidArgument ("not a rejects file"), and the file is left exactly as
+  // it was. kUnavailable/kPermissionDenied on I/O problems.
   static absl::StatusOr<std::unique_ptr<RejectsFile>> Open(const std::string& path,
-                                                           const std::string& input_name);
+                                                           const std::string& input_name,
+                                                           const ledger::OutputRules& rules);
   ~RejectsFile();
   RejectsFile(const RejectsFile&) = delete;
   RejectsFile& operator=(const RejectsFile&) = delete;
