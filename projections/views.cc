@@ -3,6 +3,7 @@
 #include "projections/views.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -141,9 +142,16 @@ std::string BuildingMarker(const std::string& dir) {
 // Durably marks the store as being built.
 absl::Status CreateBuildingMarker(const std::string& dir) {
   const std::string path = BuildingMarker(dir);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // An empty marker: no O_TRUNC, and O_NOFOLLOW so that a symlink planted
+  // there never has its target created or changed.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
     return absl::InternalError(absl::StrCat("cannot create ", path, ": ", strerror(errno)));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return absl::DataLossError(absl::StrCat(path, " is not a regular file"));
   }
   const int rc = fsync(fd);
   const int err = errno;
