@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -69,22 +70,31 @@ void AppendAll(Ledger& db, const std::vector<Event>& events) {
   }
 }
 
-// Moves every memtable of the (closed) ledger at `dir` into table files.
-void FlushToTableFiles(const std::string& dir) {
+// Runs `fn` on the (closed) ledger at `dir` opened with RocksDB directly,
+// every family in the ledger's order (default = meta first).
+void WithRawDb(const std::string& dir,
+               const std::function<void(rocksdb::DB&,
+                                        const std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : {"default", "records", "streams", "event_ids", "merkle", "retracted"}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
-  rocksdb::DBOptions o;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(o, dir, families, &handles, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &raw);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  s = raw->Flush(rocksdb::FlushOptions(), handles);
-  EXPECT_TRUE(s.ok()) << s.ToString();
+  fn(*raw, handles);
   for (auto* h : handles) EXPECT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
   EXPECT_TRUE(raw->Close().ok());
   delete raw;
+}
+
+// Moves every memtable of the (closed) ledger at `dir` into table files.
+void FlushToTableFiles(const std::string& dir) {
+  WithRawDb(dir, [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+    rocksdb::Status s = db.Flush(rocksdb::FlushOptions(), cfs);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  });
 }
 
 // A ledger with kFlushed events in table files and kInWal more in its WAL.
@@ -518,19 +528,9 @@ TEST_F(StorageFaultTest, LedgerFromBeforeMarksGetsOneAtItsFirstWriterOpen) {
   // An old ledger: no mark file and no high_water_mark key.
   const std::string dir = FreshCopy();
   fs::remove(dir + "/" + kHighWaterMarkFileName);
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "records", "streams", "event_ids", "merkle", "retracted"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &raw).ok());
-    ASSERT_TRUE(raw->Delete(rocksdb::WriteOptions(), handles[0], "high_water_mark").ok());
-    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    ASSERT_TRUE(raw->Close().ok());
-    delete raw;
-  }
+  WithRawDb(dir, [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+    EXPECT_TRUE(db.Delete(rocksdb::WriteOptions(), cfs[0], "high_water_mark").ok());
+  });
   OpenOptions ro;
   ro.read_only = true;
   EXPECT_TRUE(Ledger::Open(dir, ro).ok()) << "a reader of an old ledger";
@@ -687,19 +687,9 @@ TEST_F(StorageFaultTest, CliMissingManifestIsDataLossNotAConflict) {
 
 TEST_F(StorageFaultTest, CliUnknownFormatVersionIsNotReportedAsALock) {
   const std::string dir = FreshCopy();
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "records", "streams", "event_ids", "merkle", "retracted"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &raw).ok());
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "format_version", "7").ok());
-    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    ASSERT_TRUE(raw->Close().ok());
-    delete raw;
-  }
+  WithRawDb(dir, [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+    EXPECT_TRUE(db.Put(rocksdb::WriteOptions(), cfs[0], "format_version", "7").ok());
+  });
   for (const char* cmd : {"head", "append --stream operation/x -"}) {
     testing_support::CommandResult r = RunCommand(Cli(dir) + cmd, "");
     EXPECT_EQ(r.exit_code, 10) << cmd << ": " << r.err;

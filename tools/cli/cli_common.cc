@@ -96,6 +96,13 @@ int Invocation::Fail(const absl::Status& status, StatusContext context,
   return Fail(ExitCodeFor(status, context), msg);
 }
 
+int OutputError(const Invocation& inv, const absl::Status& s) {
+  const absl::StatusCode c = s.code();
+  const bool usage = c == absl::StatusCode::kFailedPrecondition ||
+                     c == absl::StatusCode::kInvalidArgument || c == absl::StatusCode::kNotFound;
+  return inv.Fail(usage ? kExitUsage : kExitInternal, s.message());
+}
+
 int Invocation::UsageError(absl::string_view message) const {
   Fail(kExitUsage, message);
   std::fprintf(stderr, "Run 'ledger help %s' for usage.\n", command.c_str());

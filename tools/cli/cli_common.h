@@ -173,6 +173,11 @@ class TablePrinter {
 void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows,
                     FILE* out = stdout);
 
+// Reports an output file that could not be created or written: a refusal by
+// the output-file policy (docs/FILES.md) or a missing directory is the
+// caller's mistake (exit 2); anything else is an I/O error (exit 10).
+int OutputError(const Invocation& inv, const absl::Status& s);
+
 // Writes `data` to stdout; false on a write error (e.g. a closed pipe).
 bool WriteStdout(absl::string_view data);
 // Writes `data` to `out`, remembering a closed pipe on stdout (EPIPE).

@@ -48,16 +48,6 @@ int FileError(const Invocation& inv, const absl::Status& s) {
   return inv.Fail(kExitUsage, s.message());
 }
 
-// An output that could not be written: a refusal by the output-file policy
-// (docs/FILES.md) or a missing directory is the caller's mistake (exit 2);
-// anything else is an I/O error.
-int OutputError(const Invocation& inv, const absl::Status& s) {
-  const absl::StatusCode c = s.code();
-  const bool usage = c == absl::StatusCode::kFailedPrecondition ||
-                     c == absl::StatusCode::kInvalidArgument || c == absl::StatusCode::kNotFound;
-  return inv.Fail(usage ? kExitUsage : kExitInternal, s.message());
-}
-
 // Rejects options that belong to another KIND of a multi-kind command.
 int RejectOptions(const Invocation& inv, const std::string& kind,
                   std::initializer_list<const char*> names) {

@@ -672,14 +672,7 @@ int RunGen(const Invocation& inv) {
   if (out_path != "-") {
     absl::StatusOr<std::unique_ptr<ledger::OutputFile>> created =
         ledger::OutputFile::Create(out_path, {"--out", {}});
-    if (!created.ok()) {
-      const absl::StatusCode c = created.status().code();
-      return inv.Fail(c == absl::StatusCode::kFailedPrecondition ||
-                              c == absl::StatusCode::kNotFound
-                          ? kExitUsage
-                          : kExitInternal,
-                      created.status().message());
-    }
+    if (!created.ok()) return OutputError(inv, created.status());
     file = *std::move(created);
     out = file->file();
   }
