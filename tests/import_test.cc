@@ -302,7 +302,7 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   Init();
   const std::string csv =
       "\xEF\xBB\xBFid,name,role,when,place,comment\r\n"
-      "s1,\"Li, \"\"Boss\"\" Wei\",ringleader,2024-03,\"Muse\nShan State\",x\r\n"
+      "s1,\"Li, \"\"Boss\"\" Wei\",ringleader,2024-03,Muse,\"x\nShan State\"\r\n"
       "\r\n"
       "s2,Wang Ming,ROLE_MEMBER,2024-03-31,Myawaddy,\"a \"\"quoted\"\", comment\"\r\n"
       "s3,Zhao,member,2020,Boten,";  // no line end at the end of the file
@@ -318,7 +318,7 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   EXPECT_EQ(events[0].stream(), "suspect/s1");
   EXPECT_EQ(events[0].arrest().suspect().name(), "Li, \"Boss\" Wei");
   EXPECT_EQ(events[0].arrest().suspect().role(), enforcement::v1::ROLE_RINGLEADER);
-  EXPECT_EQ(events[0].arrest().location().place(), "Muse\nShan State");
+  EXPECT_EQ(events[0].arrest().location().place(), "Muse");  // the line break: in `comment`
   EXPECT_EQ(events[0].occurred_precision(), enforcement::v1::PRECISION_MONTH);
   EXPECT_EQ(events[1].occurred_precision(), enforcement::v1::PRECISION_DAY);
   EXPECT_EQ(events[2].occurred_precision(), enforcement::v1::PRECISION_YEAR);

@@ -4,7 +4,10 @@
 #define ENFORCEMENT_TESTS_SUPPORT_LEDGER_SURGERY_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include "enforcement/v1/event.pb.h"
 
 namespace testing_support {
 
@@ -12,6 +15,14 @@ namespace testing_support {
 // database at `db`; returns the old value. Fails the current test (gtest
 // expectations) if the database or the record cannot be opened or written.
 std::string ReplaceRecord(const std::string& db, uint64_t position, const std::string& value);
+
+// Rewrites the event of record `position` in the (closed) ledger database at
+// `db` with `edit`, keeping its position, recorded_at and stream version:
+// the record an older ledger, with laxer validation, would have written
+// (only the Merkle leaf, computed at append, no longer matches). Used to
+// put values that today's validation refuses into a log.
+void RewriteEvent(const std::string& db, uint64_t position,
+                  const std::function<void(enforcement::v1::Event*)>& edit);
 
 }  // namespace testing_support
 
