@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -48,10 +49,27 @@ bool IsUnprintable(uint32_t cp) {
          cp == 0x2029;
 }
 
+// Whether the 8 bytes of `w` are all printable ASCII (0x20..0x7E): no byte
+// below 0x20 and none above 0x7E (the "hasless"/"hasmore" bit tricks).
+inline bool PlainAscii(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  const uint64_t below = (w - kOnes * 0x20) & ~w & kHigh;
+  const uint64_t above = ((w + kOnes) | w) & kHigh;
+  return (below | above) == 0;
+}
+
 template <bool kBidi>
 TextFault Find(absl::string_view s) {
   const size_t n = s.size();
   for (size_t i = 0; i < n; ++i) {
+    // The common case, clean ASCII text, eight bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!PlainAscii(w)) break;
+      i += 8;
+    }
+    if (i >= n) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x7F) continue;  // the common case
     if (c < 0x20 || c == 0x7F) return TextFault{i, c, false};
