@@ -10,7 +10,15 @@
 // field order. The first failure is returned.
 //
 // Choices where SPEC and the proto are silent:
-// - Control characters are C0, DEL and C1 (U+0080..U+009F); other UTF-8 is fine.
+// - Control characters are C0, DEL and C1 (U+0080..U+009F); other UTF-8 is
+//   fine. No text field holds one (SPEC §8), also in a correction's
+//   replacement, whose envelope is otherwise ignored.
+// - Identifiers (event_id, stream, target_event_id, suspect, operation and
+//   case ids, a figure's metric) hold no bidirectional control either
+//   (ledger/text.h): an id must display as the bytes it is. Free text may
+//   (right-to-left scripts use them); printing escapes them.
+// - Counts and amounts have upper bounds (validate.h, docs/DATA_MODEL.md), so
+//   that no sum over a log can be mistaken for, or wrap to, another figure.
 // - Timestamps anywhere (also source.published_at) must lie in years
 //   1900..9999 with nanos in 0..999999999.
 // - A precision without its timestamp (e.g. offence_to_precision without
@@ -25,20 +33,19 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <string>
 
 #include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "ledger/text.h"
 
 namespace ledger {
 namespace {
@@ -82,11 +89,11 @@ inline constexpr size_t kMaxQuotedBytes = 64;
 // kMaxQuotedBytes so that a huge field cannot make a huge message.
 std::string Quote(absl::string_view value) {
   if (value.size() <= kMaxQuotedBytes) {
-    return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value), "\"");
+    return absl::StrCat("\"", EscapeText(value, /*quoted=*/true), "\"");
   }
   size_t cut = kMaxQuotedBytes;
   while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value.substr(0, cut)), "\"... (", value.size(),
+  return absl::StrCat("\"", EscapeText(value.substr(0, cut), /*quoted=*/true), "\"... (", value.size(),
                       " bytes)");
 }
 
@@ -142,33 +149,23 @@ ABSL_ATTRIBUTE_NOINLINE absl::Status Invalid(const FieldPath& at, const Rule&...
 
 // --- strings and codes ------------------------------------------------------
 
-inline constexpr size_t kNoControl = absl::string_view::npos;
-
-// The byte offset of the first control character in `s` (C0, DEL, or C1 as
-// UTF-8 U+0080..U+009F), or kNoControl. `*code_point` is set to it.
-size_t FindControlCharacter(absl::string_view s, unsigned* code_point) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7F) {
-      *code_point = c;
-      return i;
-    }
-    if (c == 0xC2 && i + 1 < s.size()) {
-      const auto next = static_cast<unsigned char>(s[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) {
-        *code_point = next;
-        return i;
-      }
-    }
-  }
-  return kNoControl;
+// Text: no control character (SPEC §8).
+absl::Status CheckText(absl::string_view s, const FieldPath& at) {
+  const TextFault fault = FindControlCharacter(s);
+  if (!fault.found()) return absl::OkStatus();
+  return Invalid(at, absl::StrFormat("control character U+%04X at byte %d of ", fault.code_point,
+                                     fault.offset),
+                 Quote(s), " (text carries no control characters)");
 }
 
-absl::Status CheckNoControlCharacter(absl::string_view s, const FieldPath& at) {
-  unsigned code_point = 0;
-  const size_t offset = FindControlCharacter(s, &code_point);
-  if (offset == kNoControl) return absl::OkStatus();
-  return Invalid(at, absl::StrFormat("control character U+%04X at byte %d", code_point, offset));
+// An identifier: no control character and no bidirectional control.
+absl::Status CheckIdentifier(absl::string_view s, const FieldPath& at) {
+  const TextFault fault = FindControlOrBidi(s);
+  if (!fault.found()) return absl::OkStatus();
+  if (!fault.bidi) return CheckText(s, at);
+  return Invalid(at, absl::StrFormat("bidirectional control U+%04X at byte %d of ",
+                                     fault.code_point, fault.offset),
+                 Quote(s), " (identifiers carry no direction controls)");
 }
 
 absl::Status CheckRequired(absl::string_view value, const FieldPath& at) {
@@ -203,8 +200,10 @@ absl::Status CheckRequiredCountry(absl::string_view code, const FieldPath& at) {
 
 // --- numbers and enums ------------------------------------------------------
 
-absl::Status CheckNonNegative(int64_t value, const FieldPath& at) {
+// A count or amount: 0..bound.
+absl::Status CheckBounded(int64_t value, int64_t bound, const FieldPath& at) {
   if (value < 0) return Invalid(at, value, " is negative");
+  if (value > bound) return Invalid(at, value, " is more than the bound ", bound);
   return absl::OkStatus();
 }
 
@@ -349,7 +348,7 @@ absl::Status CheckEventId(absl::string_view id, const FieldPath& at) {
   if (id.size() > kMaxEventIdBytes) {
     return Invalid(at, id.size(), " bytes, more than the ", kMaxEventIdBytes, "-byte limit");
   }
-  return CheckNoControlCharacter(id, at);
+  return CheckIdentifier(id, at);
 }
 
 bool IsStreamKind(absl::string_view kind) {
@@ -359,6 +358,7 @@ bool IsStreamKind(absl::string_view kind) {
 
 absl::Status CheckStream(absl::string_view stream, const FieldPath& at) {
   LEDGER_RETURN_IF_ERROR(CheckRequired(stream, at));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(stream, at));
   const size_t slash = stream.find('/');
   if (slash == absl::string_view::npos) {
     return Invalid(at, Quote(stream), " is not \"<kind>/<name>\"");
@@ -374,7 +374,14 @@ absl::Status CheckStream(absl::string_view stream, const FieldPath& at) {
     return Invalid(at, "name is ", name.size(), " bytes, more than the ", kMaxStreamNameBytes,
                    "-byte limit");
   }
-  return CheckNoControlCharacter(stream, at);
+  return absl::OkStatus();
+}
+
+absl::Status CheckSourceText(const Source& source, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckText(source.publisher(), at.Field("publisher")));
+  LEDGER_RETURN_IF_ERROR(CheckText(source.title(), at.Field("title")));
+  LEDGER_RETURN_IF_ERROR(CheckText(source.url(), at.Field("url")));
+  return CheckText(source.reference(), at.Field("reference"));
 }
 
 absl::Status ValidateSource(const Event& event, const FieldPath& root) {
@@ -384,19 +391,32 @@ absl::Status ValidateSource(const Event& event, const FieldPath& root) {
   if (source.publisher().empty() && source.reference().empty()) {
     return Invalid(at, "publisher or reference must be set");
   }
+  LEDGER_RETURN_IF_ERROR(CheckSourceText(source, at));
   if (source.has_published_at()) {
     LEDGER_RETURN_IF_ERROR(CheckTimestamp(source.published_at(), at.Field("published_at")));
   }
   return absl::OkStatus();
 }
 
+// The envelope of a correction's replacement is ignored, but it is text of
+// the log all the same.
+absl::Status CheckReplacementEnvelopeText(const Event& r, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(r.event_id(), at.Field("event_id")));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(r.stream(), at.Field("stream")));
+  LEDGER_RETURN_IF_ERROR(CheckText(r.recorded_by(), at.Field("recorded_by")));
+  return CheckSourceText(r.source(), at.Field("source"));
+}
+
 // --- shared messages --------------------------------------------------------
 
 absl::Status ValidateLocation(const Location& location, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckText(location.place(), at.Field("place")));
+  LEDGER_RETURN_IF_ERROR(CheckText(location.region(), at.Field("region")));
   return CheckOptionalCountry(location.country(), at.Field("country"));
 }
 
 absl::Status ValidateAgency(const Agency& agency, const FieldPath& at) {
+  LEDGER_RETURN_IF_ERROR(CheckText(agency.name(), at.Field("name")));
   return CheckOptionalCountry(agency.country(), at.Field("country"));
 }
 
@@ -407,81 +427,92 @@ absl::Status ValidateMoney(const Money& money, const FieldPath& at) {
     return Invalid(currency, Quote(money.currency()), " is not an active ISO 4217 currency code",
                    UpperCaseHint(money.currency(), IsCurrencyCode));
   }
-  return CheckNonNegative(money.minor_units(), at.Field("minor_units"));
+  return CheckBounded(money.minor_units(), kMaxMinorUnits, at.Field("minor_units"));
 }
 
 absl::Status ValidateSuspect(const Suspect& suspect, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(suspect.suspect_id(), at.Field("suspect_id")));
+  const FieldPath id = at.Field("suspect_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(suspect.suspect_id(), id));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(suspect.suspect_id(), id));
+  LEDGER_RETURN_IF_ERROR(CheckText(suspect.name(), at.Field("name")));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(suspect.nationality(), at.Field("nationality")));
   return CheckKnownEnum(suspect.role(), enforcement::v1::Role_IsValid, "Role", at.Field("role"));
 }
 
 // --- bodies -----------------------------------------------------------------
 
-// Keys are countries, counts are >= 0 and sum to no more than the total.
+// Keys are countries, counts are within 0..kMaxPeople and sum to no more
+// than the total. REQUIRES: suspects_detained is within its bound.
 absl::Status ValidateNationalityBreakdown(const Raid& raid, const FieldPath& at) {
-  constexpr uint64_t kSaturated = uint64_t{std::numeric_limits<int64_t>::max()} + 1;
-  uint64_t sum = 0;  // saturates at kSaturated; each term is < 2^63, so it cannot wrap
+  // At most 249 valid keys of at most kMaxPeople each: the sum fits.
+  uint64_t sum = 0;
   const std::string* first_bad = nullptr;
   for (const auto& [nationality, count] : raid.detained_by_nationality()) {
-    if (!IsCountryCode(nationality) || count < 0) {
+    if (!IsCountryCode(nationality) || count < 0 || count > kMaxPeople) {
       // Map order is unspecified: report the smallest bad key, for a stable message.
       if (first_bad == nullptr || nationality < *first_bad) first_bad = &nationality;
       continue;
     }
-    sum = std::min(sum + static_cast<uint64_t>(count), kSaturated);
+    sum += static_cast<uint64_t>(count);
   }
   if (first_bad != nullptr) {
     const FieldPath entry = at.Entry("detained_by_nationality", *first_bad);
     if (!IsCountryCode(*first_bad)) return NotCountry(*first_bad, entry);
-    return CheckNonNegative(raid.detained_by_nationality().at(*first_bad), entry);
+    return CheckBounded(raid.detained_by_nationality().at(*first_bad), kMaxPeople, entry);
   }
   const int64_t total = raid.suspects_detained();
   if (sum > static_cast<uint64_t>(total)) {
-    const FieldPath field = at.Field("detained_by_nationality");
-    if (sum == kSaturated) {
-      return Invalid(field, "counts sum to more than ", std::numeric_limits<int64_t>::max(),
-                     ", more than suspects_detained ", total);
-    }
-    return Invalid(field, "counts sum to ", sum, ", more than suspects_detained ", total);
+    return Invalid(at.Field("detained_by_nationality"), "counts sum to ", sum,
+                   ", more than suspects_detained ", total);
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateRaid(const Raid& raid, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(raid.operation_id(), at.Field("operation_id")));
+  const FieldPath operation = at.Field("operation_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(raid.operation_id(), operation));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(raid.operation_id(), operation));
   LEDGER_RETURN_IF_ERROR(ValidateLocation(raid.location(), at.Field("location")));
   for (int i = 0; i < raid.agencies_size(); ++i) {
     LEDGER_RETURN_IF_ERROR(ValidateAgency(raid.agencies(i), at.Element("agencies", i)));
   }
   LEDGER_RETURN_IF_ERROR(
       CheckOptionalCountry(raid.tip_from_country(), at.Field("tip_from_country")));
-  LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.suspects_detained(), at.Field("suspects_detained")));
+  LEDGER_RETURN_IF_ERROR(
+      CheckBounded(raid.suspects_detained(), kMaxPeople, at.Field("suspects_detained")));
   LEDGER_RETURN_IF_ERROR(ValidateNationalityBreakdown(raid, at));
   const FieldPath ringleaders = at.Field("ringleaders_detained");
-  LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.ringleaders_detained(), ringleaders));
+  LEDGER_RETURN_IF_ERROR(CheckBounded(raid.ringleaders_detained(), kMaxPeople, ringleaders));
   LEDGER_RETURN_IF_ERROR(CheckNotMoreThan(raid.ringleaders_detained(), raid.suspects_detained(),
                                           "suspects_detained", ringleaders));
   for (int i = 0; i < raid.seized_size(); ++i) {
     const FieldPath item = at.Element("seized", i);
-    LEDGER_RETURN_IF_ERROR(CheckRequired(raid.seized(i).item(), item.Field("item")));
-    LEDGER_RETURN_IF_ERROR(CheckNonNegative(raid.seized(i).quantity(), item.Field("quantity")));
+    const FieldPath name = item.Field("item");
+    LEDGER_RETURN_IF_ERROR(CheckRequired(raid.seized(i).item(), name));
+    LEDGER_RETURN_IF_ERROR(CheckText(raid.seized(i).item(), name));
+    LEDGER_RETURN_IF_ERROR(
+        CheckBounded(raid.seized(i).quantity(), kMaxSeizedQuantity, item.Field("quantity")));
   }
-  return absl::OkStatus();
+  return CheckText(raid.note(), at.Field("note"));
 }
 
 absl::Status ValidateArrest(const Arrest& arrest, const FieldPath& at) {
   const FieldPath suspect = at.Field("suspect");
   if (!arrest.has_suspect()) return Invalid(suspect, "must be set");
   LEDGER_RETURN_IF_ERROR(ValidateSuspect(arrest.suspect(), suspect));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(arrest.operation_id(), at.Field("operation_id")));
   LEDGER_RETURN_IF_ERROR(ValidateLocation(arrest.location(), at.Field("location")));
   return ValidateAgency(arrest.agency(), at.Field("agency"));
 }
 
 absl::Status ValidateRelease(const Release& release, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(release.suspect_id(), at.Field("suspect_id")));
+  const FieldPath id = at.Field("suspect_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(release.suspect_id(), id));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(release.suspect_id(), id));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(release.country(), at.Field("country")));
-  return ValidateAgency(release.agency(), at.Field("agency"));
+  LEDGER_RETURN_IF_ERROR(ValidateAgency(release.agency(), at.Field("agency")));
+  LEDGER_RETURN_IF_ERROR(CheckText(release.reason(), at.Field("reason")));
+  return CheckIdentifier(release.case_id(), at.Field("case_id"));
 }
 
 // suspect_ids are non-empty and unique; a repeat is reported at its second
@@ -489,7 +520,9 @@ absl::Status ValidateRelease(const Release& release, const FieldPath& at) {
 absl::Status CheckSuspectIds(const Handover& handover, const FieldPath& at) {
   const auto& ids = handover.suspect_ids();
   for (int i = 0; i < ids.size(); ++i) {
-    if (ids[i].empty()) return Invalid(at.Element("suspect_ids", i), "must not be empty");
+    const FieldPath id = at.Element("suspect_ids", i);
+    if (ids[i].empty()) return Invalid(id, "must not be empty");
+    LEDGER_RETURN_IF_ERROR(CheckIdentifier(ids[i], id));
   }
   auto repeat = [&](int later, int earlier) {
     return Invalid(at.Element("suspect_ids", later), Quote(ids[later]), " repeats suspect_ids[",
@@ -523,7 +556,7 @@ absl::Status ValidateHandover(const Handover& handover, const FieldPath& at) {
   LEDGER_RETURN_IF_ERROR(ValidateAgency(handover.to_agency(), at.Field("to_agency")));
   LEDGER_RETURN_IF_ERROR(CheckSuspectIds(handover, at));
   const FieldPath count = at.Field("suspects_count");
-  LEDGER_RETURN_IF_ERROR(CheckNonNegative(handover.suspects_count(), count));
+  LEDGER_RETURN_IF_ERROR(CheckBounded(handover.suspects_count(), kMaxPeople, count));
   if (handover.suspects_count() < handover.suspect_ids_size()) {
     return Invalid(count, handover.suspects_count(), " is less than the ",
                    handover.suspect_ids_size(), " suspect_ids");
@@ -532,21 +565,31 @@ absl::Status ValidateHandover(const Handover& handover, const FieldPath& at) {
     return Invalid(count, "must be at least 1 (a handover moves someone)");
   }
   const FieldPath ringleaders = at.Field("ringleaders_count");
-  LEDGER_RETURN_IF_ERROR(CheckNonNegative(handover.ringleaders_count(), ringleaders));
+  LEDGER_RETURN_IF_ERROR(CheckBounded(handover.ringleaders_count(), kMaxPeople, ringleaders));
   LEDGER_RETURN_IF_ERROR(CheckNotMoreThan(handover.ringleaders_count(), handover.suspects_count(),
                                           "suspects_count", ringleaders));
-  return CheckOptionalCountry(handover.nationality(), at.Field("nationality"));
+  LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(handover.nationality(), at.Field("nationality")));
+  return CheckIdentifier(handover.operation_id(), at.Field("operation_id"));
 }
 
 absl::Status ValidateSentencing(const Sentencing& s, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(s.case_id(), at.Field("case_id")));
-  LEDGER_RETURN_IF_ERROR(CheckRequired(s.suspect_id(), at.Field("suspect_id")));
+  const FieldPath case_id = at.Field("case_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(s.case_id(), case_id));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(s.case_id(), case_id));
+  LEDGER_RETURN_IF_ERROR(CheckText(s.court(), at.Field("court")));
+  const FieldPath suspect_id = at.Field("suspect_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(s.suspect_id(), suspect_id));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(s.suspect_id(), suspect_id));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(s.court_country(), at.Field("court_country")));
   LEDGER_RETURN_IF_ERROR(
       CheckKnownEnum(s.role(), enforcement::v1::Role_IsValid, "Role", at.Field("role")));
-  LEDGER_RETURN_IF_ERROR(CheckNonNegative(s.prison_months(), at.Field("prison_months")));
+  for (int i = 0; i < s.offences_size(); ++i) {
+    LEDGER_RETURN_IF_ERROR(CheckText(s.offences(i), at.Element("offences", i)));
+  }
+  LEDGER_RETURN_IF_ERROR(
+      CheckBounded(s.prison_months(), kMaxPrisonMonths, at.Field("prison_months")));
   if (s.has_fine()) LEDGER_RETURN_IF_ERROR(ValidateMoney(s.fine(), at.Field("fine")));
-  LEDGER_RETURN_IF_ERROR(CheckNonNegative(s.victims(), at.Field("victims")));
+  LEDGER_RETURN_IF_ERROR(CheckBounded(s.victims(), kMaxPeople, at.Field("victims")));
   if (s.has_amount_defrauded()) {
     LEDGER_RETURN_IF_ERROR(ValidateMoney(s.amount_defrauded(), at.Field("amount_defrauded")));
   }
@@ -564,11 +607,14 @@ absl::Status ValidateSentencing(const Sentencing& s, const FieldPath& at) {
                        s.offence_to_precision(), at, "offence_from", "offence_to"));
   LEDGER_RETURN_IF_ERROR(CheckKnownEnum(s.instance(), enforcement::v1::Instance_IsValid, "Instance",
                                         at.Field("instance")));
+  LEDGER_RETURN_IF_ERROR(CheckText(s.suspect_name(), at.Field("suspect_name")));
   return CheckOptionalCountry(s.suspect_nationality(), at.Field("suspect_nationality"));
 }
 
 absl::Status ValidateReportedFigure(const ReportedFigure& f, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(f.metric(), at.Field("metric")));
+  const FieldPath metric = at.Field("metric");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(f.metric(), metric));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(f.metric(), metric));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.from_country(), at.Field("from_country")));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.to_country(), at.Field("to_country")));
   LEDGER_RETURN_IF_ERROR(CheckOptionalCountry(f.nationality(), at.Field("nationality")));
@@ -579,12 +625,16 @@ absl::Status ValidateReportedFigure(const ReportedFigure& f, const FieldPath& at
   LEDGER_RETURN_IF_ERROR(CheckPeriodOrder(f.has_period_from(), f.period_from(), f.has_period_to(),
                                           f.period_to(), f.period_to_precision(), at, "period_from",
                                           "period_to"));
-  return CheckNonNegative(f.value(), at.Field("value"));
+  return CheckBounded(f.value(), kMaxFigureValue, at.Field("value"));
 }
 
 absl::Status ValidateRetraction(const Retraction& r, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(r.target_event_id(), at.Field("target_event_id")));
-  return CheckRequired(r.reason(), at.Field("reason"));
+  const FieldPath target = at.Field("target_event_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(r.target_event_id(), target));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(r.target_event_id(), target));
+  const FieldPath reason = at.Field("reason");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(r.reason(), reason));
+  return CheckText(r.reason(), reason);
 }
 
 absl::Status ValidateBody(const Event& event, const FieldPath& at);
@@ -593,11 +643,16 @@ absl::Status ValidateBody(const Event& event, const FieldPath& at);
 // occurred_at with its precision) is used: its event_id, stream, source and
 // recorded_by are ignored and may be empty.
 absl::Status ValidateCorrection(const Correction& c, const FieldPath& at) {
-  LEDGER_RETURN_IF_ERROR(CheckRequired(c.target_event_id(), at.Field("target_event_id")));
-  LEDGER_RETURN_IF_ERROR(CheckRequired(c.reason(), at.Field("reason")));
+  const FieldPath target = at.Field("target_event_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(c.target_event_id(), target));
+  LEDGER_RETURN_IF_ERROR(CheckIdentifier(c.target_event_id(), target));
+  const FieldPath reason = at.Field("reason");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(c.reason(), reason));
+  LEDGER_RETURN_IF_ERROR(CheckText(c.reason(), reason));
   const FieldPath replacement = at.Field("replacement");
   if (!c.has_replacement()) return Invalid(replacement, "must be set");
   const Event& r = c.replacement();
+  LEDGER_RETURN_IF_ERROR(CheckReplacementEnvelopeText(r, replacement));
   LEDGER_RETURN_IF_ERROR(CheckDate(r.has_occurred_at(), r.occurred_at(), r.occurred_precision(),
                                    /*required=*/false, replacement, "occurred_at",
                                    "occurred_precision"));
@@ -653,6 +708,7 @@ absl::Status ValidateEvent(const Event& event) {
                                    event.occurred_precision(), /*required=*/true, root,
                                    "occurred_at", "occurred_precision"));
   LEDGER_RETURN_IF_ERROR(ValidateSource(event, root));
+  LEDGER_RETURN_IF_ERROR(CheckText(event.recorded_by(), root.Field("recorded_by")));
   LEDGER_RETURN_IF_ERROR(ValidateBody(event, root));
   const size_t size = event.ByteSizeLong();
   if (size > kMaxEventBytes) {

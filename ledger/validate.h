@@ -5,6 +5,7 @@
 #define ENFORCEMENT_LEDGER_VALIDATE_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include <string>
 
@@ -16,6 +17,22 @@ namespace ledger {
 
 // An event serializes to at most this many bytes.
 inline constexpr size_t kMaxEventBytes = size_t{1} << 20;
+
+// Domain bounds (SPEC §8, docs/DATA_MODEL.md "Bounds"). A value above its
+// bound is refused with "<path>: <value> is more than the bound <bound>".
+// Every count of people: raid.suspects_detained, ringleaders_detained and
+// each detained_by_nationality count; handover.suspects_count and
+// ringleaders_count; sentencing.victims.
+inline constexpr int64_t kMaxPeople = 1'000'000'000;
+// Every Money.minor_units (fine, amount_defrauded, amount_defrauded_equivalent).
+inline constexpr int64_t kMaxMinorUnits = 1'000'000'000'000'000;
+// raid.seized[].quantity.
+inline constexpr int64_t kMaxSeizedQuantity = 1'000'000'000'000;
+// sentencing.prison_months: a million years (cumulative sentences of
+// thousands of years are handed down).
+inline constexpr int64_t kMaxPrisonMonths = 12'000'000;
+// reported_figure.value (a figure may be an amount in minor units).
+inline constexpr int64_t kMaxFigureValue = 1'000'000'000'000'000;
 
 // Checks every stateless rule of SPEC §3 and the field comments of
 // proto/enforcement/v1/event.proto. Returns OK, or kInvalidArgument whose

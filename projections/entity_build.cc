@@ -8,7 +8,7 @@ namespace projections::internal {
 
 namespace {
 
-void Add(CounterMap* totals, const std::string& key, int64_t delta) {
+void Add(CounterMap* totals, const std::string& key, Sum delta) {
   if (delta != 0) (*totals)[key] += delta;
 }
 
@@ -29,11 +29,11 @@ void AddOperationTotals(int64_t sign, CounterMap* totals) {
 
 void AddCaseTotals(const CaseView& v, int64_t sign, CounterMap* totals) {
   Add(totals, TotalsCounterKey("cases"), sign);
-  Add(totals, TotalsCounterKey("victims"), sign * v.victims);
+  Add(totals, TotalsCounterKey("victims"), Sum(sign) * v.victims);
   Add(totals, TotalsCounterKey("prison_months"), sign * v.prison_months_total);
   for (const MoneyView& m : v.amounts_defrauded) {
     Add(totals, TotalsCounterKey(absl::StrCat("amount_defrauded/", m.currency)),
-        sign * m.minor_units);
+        Sum(sign) * m.minor_units);
   }
 }
 

@@ -21,7 +21,7 @@
 namespace projections::internal {
 
 // Totals-family counter deltas, by key.
-using CounterMap = absl::flat_hash_map<std::string, int64_t>;
+using CounterMap = absl::flat_hash_map<std::string, Sum>;
 
 // Adds every non-zero delta of `from` to `to`.
 void AddCounters(const CounterMap& from, CounterMap* to);

@@ -104,7 +104,7 @@ absl::Status Projector::CorrectionEvent(uint64_t position, Event* out) {
   return absl::OkStatus();
 }
 
-void Projector::AddCounter(Cf c, const std::string& key, int64_t delta) {
+void Projector::AddCounter(Cf c, const std::string& key, Sum delta) {
   if (delta != 0) counters_[c][key] += delta;
 }
 
@@ -475,7 +475,7 @@ absl::Status Projector::Commit(const Checkpoint& checkpoint, bool sync, bool no_
     }
     member_it_[c].reset();
   }
-  if (absl::Status s = ForEachMergedCounter([this](Cf c, const std::string& key, int64_t next) {
+  if (absl::Status s = ForEachMergedCounter([this](Cf c, const std::string& key, Sum next) {
         if (next == 0) {
           Delete(c, key);
         } else {
@@ -563,7 +563,7 @@ absl::Status Projector::BulkDrain() {
 }
 
 absl::Status Projector::ForEachMergedCounter(
-    const std::function<absl::Status(Cf, const std::string&, int64_t)>& write) {
+    const std::function<absl::Status(Cf, const std::string&, Sum)>& write) {
   for (int c = 0; c < kNumCfs; ++c) {
     for (const auto& [key, delta] : counters_[c]) {
       if (delta == 0) continue;
@@ -571,7 +571,7 @@ absl::Status Projector::ForEachMergedCounter(
       if (absl::Status s = GetCommitted(static_cast<Cf>(c), key, &value_, &found); !s.ok()) {
         return s;
       }
-      int64_t current = 0;
+      Sum current = 0;
       if (found && !DecodeCounter(value_, &current)) {
         return absl::DataLossError("views store: malformed counter value");
       }
@@ -584,7 +584,7 @@ absl::Status Projector::ForEachMergedCounter(
 absl::Status Projector::MergeCounters(
     const std::vector<std::pair<std::string, std::string>>& meta) {
   rocksdb::WriteBatch batch;
-  if (absl::Status s = ForEachMergedCounter([&](Cf c, const std::string& key, int64_t next) {
+  if (absl::Status s = ForEachMergedCounter([&](Cf c, const std::string& key, Sum next) {
         return ViewsFromRocks(next == 0 ? batch.Delete(cf(c), key)
                                         : batch.Put(cf(c), key, EncodeCounter(next)),
                               "building a batch");

@@ -105,11 +105,11 @@ class Projector {
   // The effective version of a fact from its state.
   absl::Status EffectiveOf(const EventState& s, enforcement::v1::Event* out);
   absl::Status CorrectionEvent(uint64_t position, enforcement::v1::Event* out);
-  void AddCounter(Cf c, const std::string& key, int64_t delta);
+  void AddCounter(Cf c, const std::string& key, Sum delta);
   // Calls `write` with the new value (0: gone) of every counter the batch
   // changed: the committed value plus the delta.
   absl::Status ForEachMergedCounter(
-      const std::function<absl::Status(Cf, const std::string&, int64_t)>& write);
+      const std::function<absl::Status(Cf, const std::string&, Sum)>& write);
   // Bulk builds: hands the event states to the writer and drains it.
   absl::Status BulkDrain();
   // Merges the counter deltas into the store (one WriteBatch, no WAL) and
@@ -161,7 +161,7 @@ class Projector {
   // Event states written since the last Commit, encoded, by position.
   absl::flat_hash_map<uint64_t, std::string> states_;
   // Counter deltas of the batch, per family.
-  absl::flat_hash_map<std::string, int64_t> counters_[kNumCfs];
+  absl::flat_hash_map<std::string, Sum> counters_[kNumCfs];
   // Entities to recompute at Commit (the keys), with the member keys the
   // batch wrote (their value) or removed (nullopt).
   absl::flat_hash_map<std::string, MemberDelta> members_[kNumCfs];

@@ -584,7 +584,7 @@ OperationView BuildOperationCore(const std::string& operation_id,
   v.operation_id = operation_id;
   std::set<std::pair<std::string, std::string>> agencies;  // (country, name)
   std::set<std::string> tips;
-  std::map<std::string, std::pair<int64_t, bool>> seized;
+  std::map<std::string, std::pair<Sum, bool>> seized;
   bool located = false;
   for (const MemberEvent& m : raids) {
     const auto& r = m.event.raid();
@@ -713,12 +713,12 @@ FigureMatch MatchFigure(const enforcement::v1::ReportedFigure& figure, char metr
   };
   if (!filter(figure.from_country(), fact.from_country)) return {};
   if (!filter(figure.to_country(), fact.to_country)) return {};
-  int64_t certain = 0, maybe = 0;
+  Sum certain = 0, maybe = 0;
   const std::string& nat = figure.nationality();
   if (nat.empty()) {
     certain = fact.count;
   } else if (metric == kDatedRaid) {
-    int64_t listed = 0;
+    Sum listed = 0;
     for (const auto& [k, v] : fact.by_nationality) {
       listed += v;
       if (k == nat) certain = v;

@@ -69,7 +69,7 @@ struct MemberRef {
 struct CounterDelta {
   Cf cf;
   std::string key;
-  int64_t value;
+  Sum value;
 };
 
 // What one effective fact at `position` adds to the views. Applying a change
@@ -131,7 +131,7 @@ char DerivedMetric(absl::string_view metric);
 // its date lies inside the period and every filter matches, `uncertain` when
 // it might belong but cannot be placed.
 struct FigureMatch {
-  int64_t certain = 0, uncertain = 0;
+  Sum certain = 0, uncertain = 0;
 };
 FigureMatch MatchFigure(const enforcement::v1::ReportedFigure& figure, char metric,
                         const DatedFact& fact);

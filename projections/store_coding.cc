@@ -95,11 +95,16 @@ bool GetOcc(absl::string_view* in, int64_t* seconds, int32_t* nanos) {
   return true;
 }
 
-std::string EncodeCounter(int64_t v) { return PosKey(static_cast<uint64_t>(v)); }
+std::string EncodeCounter(Sum v) {
+  std::string out;
+  PutFixed64BE(&out, static_cast<uint64_t>(absl::Int128High64(v)));
+  PutFixed64BE(&out, absl::Int128Low64(v));
+  return out;
+}
 
-bool DecodeCounter(absl::string_view v, int64_t* out) {
-  if (v.size() != 8) return false;
-  *out = static_cast<int64_t>(GetFixed64BE(v.data()));
+bool DecodeCounter(absl::string_view v, Sum* out) {
+  if (v.size() != 16) return false;
+  *out = absl::MakeInt128(static_cast<int64_t>(GetFixed64BE(v.data())), GetFixed64BE(v.data() + 8));
   return true;
 }
 
@@ -116,6 +121,19 @@ void Encoder::U64(uint64_t v) {
 
 void Encoder::I64(int64_t v) {
   U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+}
+
+void Encoder::I128(Sum v) {
+  // Zig-zag: 0, -1, 1, -2, ... as 0, 1, 2, 3, ...
+  absl::uint128 u = (absl::uint128(v) << 1) ^ absl::uint128(v >> 127);
+  char buf[19];
+  size_t n = 0;
+  while (u >= 0x80) {
+    buf[n++] = static_cast<char>((absl::Uint128Low64(u) & 0x7F) | 0x80);
+    u >>= 7;
+  }
+  buf[n++] = static_cast<char>(absl::Uint128Low64(u));
+  out_->append(buf, n);
 }
 
 void Encoder::Str(absl::string_view s) {
@@ -150,6 +168,21 @@ bool Decoder::I64(int64_t* v) {
   if (!U64(&u)) return false;
   *v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
   return true;
+}
+
+bool Decoder::I128(Sum* v) {
+  absl::uint128 u = 0;
+  for (int shift = 0; shift <= 126; shift += 7) {
+    if (in_.empty()) return false;
+    const auto b = static_cast<unsigned char>(in_[0]);
+    in_.remove_prefix(1);
+    u |= absl::uint128(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) {
+      *v = absl::int128(u >> 1) ^ -absl::int128(u & 1);
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Decoder::I32(int32_t* v) {
@@ -255,21 +288,21 @@ bool DecodeStrings(Decoder& d, std::vector<std::string>* v) {
   return true;
 }
 
-void EncodeCountMap(Encoder& e, const std::map<std::string, int64_t>& m) {
+void EncodeCountMap(Encoder& e, const SumMap& m) {
   e.U64(m.size());
   for (const auto& [k, v] : m) {
     e.Str(k);
-    e.I64(v);
+    e.I128(v);
   }
 }
-bool DecodeCountMap(Decoder& d, std::map<std::string, int64_t>* m) {
+bool DecodeCountMap(Decoder& d, SumMap* m) {
   uint64_t n;
   if (!d.U64(&n)) return false;
   m->clear();
   for (uint64_t i = 0; i < n; ++i) {
     std::string k;
-    int64_t v;
-    if (!d.Str(&k) || !d.I64(&v)) return false;
+    Sum v;
+    if (!d.Str(&k) || !d.I128(&v)) return false;
     (*m)[k] = v;
   }
   return true;
@@ -457,13 +490,13 @@ std::string EncodeOperationCore(const OperationView& v) {
     e.I64(r.ringleaders);
     e.Str(r.note);
   }
-  e.I64(v.detained);
-  e.I64(v.ringleaders_detained);
+  e.I128(v.detained);
+  e.I128(v.ringleaders_detained);
   EncodeCountMap(e, v.detained_by_nationality);
   e.U64(v.seized.size());
   for (const auto& s : v.seized) {
     e.Str(s.item);
-    e.I64(s.quantity);
+    e.I128(s.quantity);
     e.Bool(s.quantity_unknown);
   }
   return out;
@@ -492,13 +525,13 @@ absl::Status DecodeOperationCore(absl::string_view in, OperationView* v) {
       return Malformed("operation");
     }
   }
-  if (!d.I64(&v->detained) || !d.I64(&v->ringleaders_detained) ||
+  if (!d.I128(&v->detained) || !d.I128(&v->ringleaders_detained) ||
       !DecodeCountMap(d, &v->detained_by_nationality) || !d.U64(&n)) {
     return Malformed("operation");
   }
   v->seized.assign(n, SeizedTotal{});
   for (auto& s : v->seized) {
-    if (!d.Str(&s.item) || !d.I64(&s.quantity) || !d.Bool(&s.quantity_unknown)) {
+    if (!d.Str(&s.item) || !d.I128(&s.quantity) || !d.Bool(&s.quantity_unknown)) {
       return Malformed("operation");
     }
   }
@@ -522,7 +555,7 @@ std::string EncodeCase(const CaseView& v) {
   e.I64(v.victims);
   EncodeMoneyList(e, v.amounts_defrauded);
   EncodeMoneyList(e, v.amounts_defrauded_equivalent);
-  e.I64(v.prison_months_total);
+  e.I128(v.prison_months_total);
   e.DateV(v.offence_from);
   e.DateV(v.offence_to);
   EncodeContributors(e, v.events);
@@ -543,7 +576,7 @@ absl::Status DecodeCase(absl::string_view in, CaseView* v) {
     }
   }
   if (!d.I64(&v->victims) || !DecodeMoneyList(d, &v->amounts_defrauded) ||
-      !DecodeMoneyList(d, &v->amounts_defrauded_equivalent) || !d.I64(&v->prison_months_total) ||
+      !DecodeMoneyList(d, &v->amounts_defrauded_equivalent) || !d.I128(&v->prison_months_total) ||
       !d.DateV(&v->offence_from) || !d.DateV(&v->offence_to) ||
       !DecodeContributors(d, &v->events) || !d.done()) {
     return Malformed("case");

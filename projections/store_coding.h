@@ -17,7 +17,8 @@ namespace projections::internal {
 
 // The format of the views store this code writes. A store of another format
 // is rebuilt from the log.
-inline constexpr char kViewsFormatVersion[] = "2";
+// "3": counters and aggregates are 128-bit (docs/PROJECTIONS.md "Aggregates").
+inline constexpr char kViewsFormatVersion[] = "3";
 
 // Column families, in the order they are opened.
 enum Cf {
@@ -62,9 +63,9 @@ void PutOcc(std::string* dst, int64_t seconds, int32_t nanos);
 std::string OccKey(const Date& d);
 bool GetOcc(absl::string_view* in, int64_t* seconds, int32_t* nanos);
 
-// Counter values: fixed64 big-endian two's complement.
-std::string EncodeCounter(int64_t v);
-bool DecodeCounter(absl::string_view v, int64_t* out);
+// Counter values: 16 bytes, big-endian two's complement of a Sum.
+std::string EncodeCounter(Sum v);
+bool DecodeCounter(absl::string_view v, Sum* out);
 
 // Value encoder/decoder: varints, zig-zag signed varints, length-prefixed
 // strings.
@@ -75,6 +76,8 @@ class Encoder {
   // A position or kNone: v + 1, kNone as 0 (one byte, not ten).
   void OptPos(uint64_t v) { U64(v == kNone ? 0 : v + 1); }
   void I64(int64_t v);
+  // A Sum: zig-zag, then a varint of up to 19 bytes.
+  void I128(Sum v);
   void Bool(bool b) { U64(b ? 1 : 0); }
   void Str(absl::string_view s);
   void DateV(const Date& d);
@@ -93,6 +96,7 @@ class Decoder {
     return true;
   }
   bool I64(int64_t* v);
+  bool I128(Sum* v);
   bool I32(int32_t* v);
   bool Bool(bool* b);
   bool Str(std::string* s);

@@ -13,6 +13,12 @@ namespace projections {
 using enforcement::v1::Event;
 using enforcement::v1::Precision;
 
+std::string SumText(Sum v) {
+  std::string out;
+  AppendDecimal(v, &out);
+  return out;
+}
+
 std::string PrecisionName(Precision p) {
   switch (p) {
     case enforcement::v1::PRECISION_EXACT: return "exact";
@@ -269,10 +275,19 @@ void WriteMoneyList(JsonWriter& w, const std::vector<MoneyView>& v) {
   w.EndArray();
 }
 
-void WriteCountMap(JsonWriter& w, const std::map<std::string, int64_t>& m) {
+void WriteCountMap(JsonWriter& w, const SumMap& m) {
   w.BeginObject();
-  for (const auto& [k, v] : m) w.Key(k).Int(v);
+  for (const auto& [k, v] : m) w.Key(k).Int128(v);
   w.EndObject();
+}
+
+void WriteMoneyTotals(JsonWriter& w, const std::vector<MoneyTotal>& v) {
+  w.BeginArray();
+  for (const auto& m : v) {
+    w.BeginObject().Key("currency").String(m.currency).Key("minor_units").Int128(m.minor_units)
+        .EndObject();
+  }
+  w.EndArray();
 }
 
 void WriteStrings(JsonWriter& w, const std::vector<std::string>& v) {
@@ -355,8 +370,8 @@ void WriteOperation(JsonWriter& w, const OperationView& v) {
         .EndObject();
   });
   w.Key("detained").BeginObject()
-      .Key("total").Int(v.detained)
-      .Key("ringleaders").Int(v.ringleaders_detained)
+      .Key("total").Int128(v.detained)
+      .Key("ringleaders").Int128(v.ringleaders_detained)
       .Key("by_nationality");
   WriteCountMap(w, v.detained_by_nationality);
   w.EndObject();
@@ -364,22 +379,22 @@ void WriteOperation(JsonWriter& w, const OperationView& v) {
   WriteList(w, v.seized, [](JsonWriter& w, const SeizedTotal& s) {
     w.BeginObject()
         .Key("item").String(s.item)
-        .Key("quantity").Int(s.quantity)
+        .Key("quantity").Int128(s.quantity)
         .Key("quantity_unknown").Bool(s.quantity_unknown)
         .EndObject();
   });
   w.Key("arrests_recorded").BeginObject()
-      .Key("individuals").Int(v.arrests_recorded)
-      .Key("ringleaders").Int(v.arrested_ringleaders)
+      .Key("individuals").Int128(v.arrests_recorded)
+      .Key("ringleaders").Int128(v.arrested_ringleaders)
       .Key("by_nationality");
   WriteCountMap(w, v.arrests_by_nationality);
   w.Key("events");
   WriteList(w, v.arrest_events, WriteEventRef);
   w.EndObject();
   w.Key("handed_over").BeginObject()
-      .Key("people").Int(v.handed_over)
-      .Key("identified").Int(v.handed_over_identified)
-      .Key("handovers").Int(v.handovers)
+      .Key("people").Int128(v.handed_over)
+      .Key("identified").Int128(v.handed_over_identified)
+      .Key("handovers").Int128(v.handovers)
       .Key("to");
   WriteCountMap(w, v.handed_over_to);
   w.Key("events");
@@ -406,7 +421,7 @@ void WriteCase(JsonWriter& w, const CaseView& v) {
   WriteMoneyList(w, v.amounts_defrauded);
   w.Key("amounts_defrauded_equivalent");
   WriteMoneyList(w, v.amounts_defrauded_equivalent);
-  w.Key("prison_months_total").Int(v.prison_months_total).Key("offence_from");
+  w.Key("prison_months_total").Int128(v.prison_months_total).Key("offence_from");
   WriteDate(w, v.offence_from);
   w.Key("offence_to");
   WriteDate(w, v.offence_to);
@@ -421,10 +436,10 @@ void WriteFlow(JsonWriter& w, const FlowRow& r) {
       .Key("to_country").String(r.to_country)
       .Key("period").String(r.period)
       .Key("month_unknown").Bool(r.month_unknown)
-      .Key("people").Int(r.people)
-      .Key("identified").Int(r.identified)
-      .Key("ringleaders").Int(r.ringleaders)
-      .Key("handovers").Int(r.handovers)
+      .Key("people").Int128(r.people)
+      .Key("identified").Int128(r.identified)
+      .Key("ringleaders").Int128(r.ringleaders)
+      .Key("handovers").Int128(r.handovers)
       .Key("events");
   WriteList(w, r.events, WriteEventRef);
   w.EndObject();
@@ -448,9 +463,9 @@ void WriteFigure(JsonWriter& w, const FigureComparison& f) {
     w.Null();
   } else {
     w.BeginObject()
-        .Key("value").Int(f.derived)
+        .Key("value").Int128(f.derived)
         .Key("events").Int(f.derived_events)
-        .Key("uncertain").Int(f.uncertain)
+        .Key("uncertain").Int128(f.uncertain)
         .Key("uncertain_events").Int(f.uncertain_events)
         .EndObject();
   }
@@ -460,38 +475,38 @@ void WriteFigure(JsonWriter& w, const FigureComparison& f) {
 void WriteTotals(JsonWriter& w, const Totals& t) {
   w.BeginObject().Key("applied").Uint(t.applied);
   w.Key("events").BeginObject()
-      .Key("raids").Int(t.raids)
-      .Key("arrests").Int(t.arrests)
-      .Key("handovers").Int(t.handovers)
-      .Key("sentencings").Int(t.sentencings)
-      .Key("reported_figures").Int(t.reported_figures)
-      .Key("releases").Int(t.releases)
-      .Key("corrections").Int(t.corrections)
-      .Key("retractions").Int(t.retractions)
-      .Key("retracted").Int(t.retracted)
+      .Key("raids").Int128(t.raids)
+      .Key("arrests").Int128(t.arrests)
+      .Key("handovers").Int128(t.handovers)
+      .Key("sentencings").Int128(t.sentencings)
+      .Key("reported_figures").Int128(t.reported_figures)
+      .Key("releases").Int128(t.releases)
+      .Key("corrections").Int128(t.corrections)
+      .Key("retractions").Int128(t.retractions)
+      .Key("retracted").Int128(t.retracted)
       .EndObject();
   w.Key("detained").BeginObject()
-      .Key("total").Int(t.detained)
-      .Key("ringleaders").Int(t.ringleaders_detained)
+      .Key("total").Int128(t.detained)
+      .Key("ringleaders").Int128(t.ringleaders_detained)
       .Key("by_nationality");
   WriteCountMap(w, t.detained_by_nationality);
   w.EndObject();
-  w.Key("arrests_in_operations").Int(t.arrests_in_operations);
+  w.Key("arrests_in_operations").Int128(t.arrests_in_operations);
   w.Key("handed_over").BeginObject()
-      .Key("people").Int(t.handed_over)
-      .Key("identified").Int(t.handed_over_identified)
-      .Key("ringleaders").Int(t.handed_over_ringleaders)
+      .Key("people").Int128(t.handed_over)
+      .Key("identified").Int128(t.handed_over_identified)
+      .Key("ringleaders").Int128(t.handed_over_ringleaders)
       .EndObject();
   w.Key("sentences").BeginObject()
-      .Key("prison_months").Int(t.prison_months)
-      .Key("victims").Int(t.victims)
+      .Key("prison_months").Int128(t.prison_months)
+      .Key("victims").Int128(t.victims)
       .Key("amounts_defrauded");
-  WriteMoneyList(w, t.amounts_defrauded);
+  WriteMoneyTotals(w, t.amounts_defrauded);
   w.EndObject();
   w.Key("entities").BeginObject()
-      .Key("suspects").Int(t.suspects)
-      .Key("operations").Int(t.operations)
-      .Key("cases").Int(t.cases)
+      .Key("suspects").Int128(t.suspects)
+      .Key("operations").Int128(t.operations)
+      .Key("cases").Int128(t.cases)
       .Key("suspects_by_status");
   WriteCountMap(w, t.suspects_by_status);
   w.EndObject();

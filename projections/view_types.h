@@ -17,10 +17,23 @@
 #include <string>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
 
 namespace projections {
+
+// An aggregate: a sum over events of the log (and every count kept with the
+// store's counters). 128 bits, so that no log can overflow it: each value
+// summed is an int64 (validation bounds new ones far lower, but a log
+// written before the bounds may hold values near INT64_MAX), and a log holds
+// fewer than 2^64 records, so every sum stays below 2^127 (SPEC §8;
+// docs/PROJECTIONS.md "Aggregates"). Printed as exact decimal: SumText.
+using Sum = absl::int128;
+using SumMap = std::map<std::string, Sum>;
+
+// `v` in decimal, e.g. "27670116110564327421".
+std::string SumText(Sum v);
 
 // A date as the ledger holds it: the first instant of its precision unit and
 // the precision. Unset when precision is PRECISION_UNSPECIFIED.
@@ -59,6 +72,13 @@ struct MoneyView {
   std::string currency;
   int64_t minor_units = 0;
   bool operator==(const MoneyView&) const = default;
+};
+
+// A sum of amounts in one currency (totals).
+struct MoneyTotal {
+  std::string currency;
+  Sum minor_units = 0;
+  bool operator==(const MoneyTotal&) const = default;
 };
 
 struct AgencyView {
@@ -118,7 +138,7 @@ struct RaidSummary {
 
 struct SeizedTotal {
   std::string item;
-  int64_t quantity = 0;           // sum of the known quantities
+  Sum quantity = 0;               // sum of the known quantities
   bool quantity_unknown = false;  // some raid reported it without a quantity
   bool operator==(const SeizedTotal&) const = default;
 };
@@ -131,16 +151,16 @@ struct OperationView {
   std::vector<std::string> tip_from_countries;  // sorted
   Date first_raid, last_raid;
   std::vector<RaidSummary> raids;  // timeline order
-  int64_t detained = 0, ringleaders_detained = 0;
-  std::map<std::string, int64_t> detained_by_nationality;
+  Sum detained = 0, ringleaders_detained = 0;
+  SumMap detained_by_nationality;
   std::vector<SeizedTotal> seized;  // sorted by item
   // Individuals recorded one by one with this operation_id: shown beside the
   // raid totals, never added to them.
-  int64_t arrests_recorded = 0, arrested_ringleaders = 0;
-  std::map<std::string, int64_t> arrests_by_nationality;
+  Sum arrests_recorded = 0, arrested_ringleaders = 0;
+  SumMap arrests_by_nationality;
   // Handovers naming this operation.
-  int64_t handovers = 0, handed_over = 0, handed_over_identified = 0;
-  std::map<std::string, int64_t> handed_over_to;  // to_country -> people
+  Sum handovers = 0, handed_over = 0, handed_over_identified = 0;
+  SumMap handed_over_to;  // to_country -> people
   // Contributing arrest and handover events, by position, at most
   // OperationQuery::max_events of each (the counts above are always whole).
   std::vector<EventRef> arrest_events, handover_events;
@@ -166,7 +186,7 @@ struct CaseView {
   int64_t victims = 0;                                  // the largest figure any sentencing gives
   std::vector<MoneyView> amounts_defrauded;             // largest per currency
   std::vector<MoneyView> amounts_defrauded_equivalent;  // largest per currency
-  int64_t prison_months_total = 0;                      // sum of the defendants' current sentences
+  Sum prison_months_total = 0;                          // sum of the defendants' current sentences
   Date offence_from, offence_to;
   std::vector<Contributor> events;  // sentencings, timeline order
   bool operator==(const CaseView&) const = default;
@@ -191,10 +211,10 @@ struct FlowRow {
   // In a by-month listing, handovers known only to the year appear in a row
   // with period "YYYY" and month_unknown = true; never on a made-up month.
   bool month_unknown = false;
-  int64_t people = 0;      // sum of suspects_count (individuals and counts combined)
-  int64_t identified = 0;  // of whom listed by suspect id
-  int64_t ringleaders = 0;
-  int64_t handovers = 0;         // events
+  Sum people = 0;      // sum of suspects_count (individuals and counts combined)
+  Sum identified = 0;  // of whom listed by suspect id
+  Sum ringleaders = 0;
+  Sum handovers = 0;             // events
   std::vector<EventRef> events;  // contributing handovers, timeline order
   bool operator==(const FlowRow&) const = default;
 };
@@ -213,30 +233,33 @@ struct FigureComparison {
   // Sum over matching events certainly inside the period (and countries,
   // nationality); and over events that might belong but cannot be placed
   // (a date straddling a bound, an unknown country or nationality).
-  int64_t derived = 0, derived_events = 0;
-  int64_t uncertain = 0, uncertain_events = 0;
+  Sum derived = 0;
+  int64_t derived_events = 0;
+  Sum uncertain = 0;
+  int64_t uncertain_events = 0;
   bool operator==(const FigureComparison&) const = default;
 };
 
 struct Totals {
   uint64_t applied = 0;  // records the views reflect (the projection checkpoint)
   // Events in effect (not retracted), by kind; corrections and retractions as recorded.
-  int64_t raids = 0, arrests = 0, handovers = 0, sentencings = 0, reported_figures = 0;
-  int64_t releases = 0;
-  int64_t corrections = 0, retractions = 0, retracted = 0;
+  // Every figure is a Sum (the store's counters are 128-bit).
+  Sum raids = 0, arrests = 0, handovers = 0, sentencings = 0, reported_figures = 0;
+  Sum releases = 0;
+  Sum corrections = 0, retractions = 0, retracted = 0;
   // Reported in raids (aggregate counts).
-  int64_t detained = 0, ringleaders_detained = 0;
-  std::map<std::string, int64_t> detained_by_nationality;
+  Sum detained = 0, ringleaders_detained = 0;
+  SumMap detained_by_nationality;
   // Individual arrests naming an operation: beside `detained`, never added.
-  int64_t arrests_in_operations = 0;
+  Sum arrests_in_operations = 0;
   // Custody moves.
-  int64_t handed_over = 0, handed_over_identified = 0, handed_over_ringleaders = 0;
+  Sum handed_over = 0, handed_over_identified = 0, handed_over_ringleaders = 0;
   // Court outcomes, summed over cases.
-  int64_t prison_months = 0, victims = 0;
-  std::vector<MoneyView> amounts_defrauded;  // sorted by currency
+  Sum prison_months = 0, victims = 0;
+  std::vector<MoneyTotal> amounts_defrauded;  // sorted by currency
   // Distinct entities.
-  int64_t suspects = 0, operations = 0, cases = 0;
-  std::map<std::string, int64_t> suspects_by_status;
+  Sum suspects = 0, operations = 0, cases = 0;
+  SumMap suspects_by_status;
   std::vector<FigureComparison> figures;  // by position
   bool operator==(const Totals&) const = default;
 };
@@ -306,7 +329,8 @@ std::string DateText(const Date& d);
 // (CN 352, MM 455), 21 ringleaders"). Used for timeline summaries.
 std::string Summarize(const enforcement::v1::Event& e);
 
-// JSON. Compact, keys in declaration order, int64 as numbers, absent
+// JSON. Compact, keys in declaration order, integers (Sum too) as exact
+// decimal numbers, absent
 // optional values and unset dates as null.
 std::string ToJson(const Date& d);
 std::string ToJson(const SuspectView& v);

@@ -143,7 +143,7 @@ absl::Status CompleteOperation(const Reader& r, const std::string& id, const Ope
   auto it = r.Iter(internal::kOperationsCf);
   for (it->Seek(cprefix); it->Valid() && it->key().starts_with(cprefix); it->Next()) {
     const std::string name = it->key().ToString().substr(cprefix.size());
-    int64_t value;
+    Sum value;
     if (!internal::DecodeCounter(absl::string_view(it->value().data(), it->value().size()),
                                  &value)) {
       return absl::DataLossError("views store: malformed operation counter");
@@ -333,7 +333,7 @@ absl::StatusOr<std::vector<FlowRow>> Views::Flows(const FlowQuery& q) const {
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       absl::string_view k(it->key().data() + 1, it->key().size() - 1);
       std::string from, to, period;
-      int64_t value;
+      Sum value;
       if (!internal::GetOrdered(&k, &from) || !internal::GetOrdered(&k, &to) ||
           !internal::GetOrdered(&k, &period) || k.size() != 1 ||
           !internal::DecodeCounter(absl::string_view(it->value().data(), it->value().size()),
@@ -399,11 +399,11 @@ absl::StatusOr<Totals> Views::GetTotals() const {
   const std::string cprefix(1, internal::kCounterTag);
   for (it->Seek(cprefix); it->Valid() && it->key().starts_with(cprefix); it->Next()) {
     const std::string name = it->key().ToString().substr(1);
-    int64_t v;
+    Sum v;
     if (!internal::DecodeCounter(absl::string_view(it->value().data(), it->value().size()), &v)) {
       return absl::DataLossError("views store: malformed totals counter");
     }
-    static const std::map<std::string, int64_t Totals::*> kFields = {
+    static const std::map<std::string, Sum Totals::*> kFields = {
         {"raids", &Totals::raids},
         {"arrests", &Totals::arrests},
         {"handovers", &Totals::handovers},
@@ -432,7 +432,7 @@ absl::StatusOr<Totals> Views::GetTotals() const {
     } else if (absl::StartsWith(name, "suspects_by_status/")) {
       t.suspects_by_status[name.substr(19)] = v;
     } else if (absl::StartsWith(name, "amount_defrauded/")) {
-      t.amounts_defrauded.push_back(MoneyView{name.substr(17), v});
+      t.amounts_defrauded.push_back(MoneyTotal{name.substr(17), v});
     }
   }
   if (absl::Status s = IterStatus(*it); !s.ok()) return s;

@@ -144,10 +144,11 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
       "{\"event_id\":\"n2\",\"stream\":\"operation/op\",\"occurred_at\":\"2024-03-01T00:00:00Z\","
       "\"occurred_precision\":3,\"source\":{\"publisher\":\"X\",\"published_at\":"
       "\"2024-03-31T23:30:00.123-05:30\"},\"raid\":{\"operation_id\":\"op\",\"suspects_detained\":-0}}",
-      // escapes, non-ASCII text, a surrogate pair, an escaped NUL, nulls
+      // escapes, non-ASCII text, a surrogate pair, nulls (escaped control
+      // characters parse too, but validation refuses them: SPEC §8)
       "{\"eventId\":\"n3\"," + base +
           ",\"recordedBy\":null,\"raid\":{\"operationId\":\"op\",\"note\":"
-          "\"\\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00 \\u0000 M\u00fcnchen \u2013\","
+          "\"\\\"q\\\" \\\\ \\/ \\u00e9 \\ud83d\\ude00 M\u00fcnchen \u2013\","
           "\"seized\":[{\"item\":\"a\",\"quantity\":\"0\"},{\"item\":\"b\"}],\"agencies\":[],"
           "\"location\":null}}",
       // whitespace everywhere JSON allows it
@@ -156,10 +157,11 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
       "{\"eventId\":\"n5\"," + base +
           ",\"correction\":{\"targetEventId\":\"n1\",\"reason\":\"r\",\"replacement\":{"
           "\"occurredAt\":\"2024-03-02T00:00:00Z\",\"occurredPrecision\":\"PRECISION_DAY\","
-          "\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":\"9223372036854775807\"}}}}",
-      // fractions and exponents whose exact decimal value is an integer of at most 2^53
+          "\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":\"1000000000\"}}}}",
+      // fractions and exponents whose exact decimal value is an integer (of at
+      // most 2^53; here within validation's bound of 10^9 people)
       "{\"eventId\":\"n6\"," + base +
-          ",\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":9007199254740992.0,"
+          ",\"raid\":{\"operationId\":\"op\",\"suspectsDetained\":1000000000.0,"
           "\"ringleadersDetained\":12.50e1,\"detainedByNationality\":{\"CN\":1.0E+2,"
           "\"MM\":100e-2,\"LA\":-0.0e-7}}}",
   };
@@ -178,9 +180,8 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
   EXPECT_EQ(events[1].source().published_at().seconds(), 1711929600 + 5 * 3600);
   EXPECT_EQ(events[1].source().published_at().nanos(), 123000000);
   EXPECT_EQ(events[2].raid().note(),
-            std::string("\"q\" \\ / \b\f\n\r\t \u00e9 \U0001F600 ") + std::string(1, '\0') +
-                " M\u00fcnchen \u2013");
-  EXPECT_EQ(events[5].raid().suspects_detained(), int64_t{1} << 53);
+            "\"q\" \\ / \u00e9 \U0001F600 M\u00fcnchen \u2013");
+  EXPECT_EQ(events[5].raid().suspects_detained(), 1000000000);
   EXPECT_EQ(events[5].raid().ringleaders_detained(), 125);
   EXPECT_EQ(events[5].raid().detained_by_nationality().at("CN"), 100);
   EXPECT_EQ(events[5].raid().detained_by_nationality().at("MM"), 1);
@@ -312,7 +313,7 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   Init();
   const std::string csv =
       "\xEF\xBB\xBFid,name,role,when,place,comment\r\n"
-      "s1,\"Li, \"\"Boss\"\" Wei\",ringleader,2024-03,\"Muse\nShan State\",x\r\n"
+      "s1,\"Li, \"\"Boss\"\" Wei\",ringleader,2024-03,Muse,\"x\nShan State\"\r\n"
       "\r\n"
       "s2,Wang Ming,ROLE_MEMBER,2024-03-31,Myawaddy,\"a \"\"quoted\"\", comment\"\r\n"
       "s3,Zhao,member,2020,Boten,";  // no line end at the end of the file
@@ -328,7 +329,7 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   EXPECT_EQ(events[0].stream(), "suspect/s1");
   EXPECT_EQ(events[0].arrest().suspect().name(), "Li, \"Boss\" Wei");
   EXPECT_EQ(events[0].arrest().suspect().role(), enforcement::v1::ROLE_RINGLEADER);
-  EXPECT_EQ(events[0].arrest().location().place(), "Muse\nShan State");
+  EXPECT_EQ(events[0].arrest().location().place(), "Muse");  // the line break: in `comment`
   EXPECT_EQ(events[0].occurred_precision(), enforcement::v1::PRECISION_MONTH);
   EXPECT_EQ(events[1].occurred_precision(), enforcement::v1::PRECISION_DAY);
   EXPECT_EQ(events[2].occurred_precision(), enforcement::v1::PRECISION_YEAR);

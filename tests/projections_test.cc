@@ -2,11 +2,14 @@
 // of SPEC §1, the correction and retraction rules, no double counting,
 // precision, as-of, restart, rebuild and verification.
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -727,6 +730,137 @@ TEST_F(ViewsTest, StateSurvivesARestartAndIsNotReapplied) {
 }
 
 
+// SPEC §8: aggregates never overflow. A log written before the domain
+// bounds may hold counts and amounts near INT64_MAX (they were valid then):
+// the views add them up exactly, in 128 bits, record by record and in a bulk
+// build alike, and never refuse a record already in the log.
+TEST_F(ViewsTest, AggregatesOfValuesNearInt64MaxAreExactAndNeverWrap) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const absl::int128 k = kMax;
+  Event small = Raid("big-r0", "op-big", 1, 1, 1);
+  std::vector<Event> events;
+  for (int i = 1; i <= 3; ++i) {
+    Event r = Raid(absl::StrCat("big-r", i), "op-big", 1, 1, 1);
+    auto* item = r.mutable_raid()->add_seized();
+    item->set_item("phones");
+    item->set_quantity(1);
+    events.push_back(r);
+  }
+  for (int i = 4; i <= 5; ++i) {
+    Event h = Handover(absl::StrCat("big-h", i), "MM", "CN", 1);
+    h.mutable_handover()->set_operation_id("op-big");
+    events.push_back(h);
+  }
+  for (int i = 6; i <= 8; ++i) {
+    Event t = Base(absl::StrCat("big-s", i), "case/big", kMar31);
+    auto* s = t.mutable_sentencing();
+    s->set_case_id(i < 8 ? "case-big" : "case-big-2");
+    s->set_suspect_id(absl::StrCat("big-s", i));
+    s->set_prison_months(1);
+    s->set_victims(1);
+    s->mutable_amount_defrauded()->set_currency("CNY");
+    s->mutable_amount_defrauded()->set_minor_units(1);
+    events.push_back(t);
+  }
+  Event figure = Base("big-f9", "figure/big", kMar31);
+  figure.mutable_reported_figure()->set_metric("suspects_handed_over");
+  figure.mutable_reported_figure()->set_to_country("CN");
+  figure.mutable_reported_figure()->set_value(1);
+  events.push_back(figure);
+  Append({small});
+  // The views apply record 0 now (a bulk build), the rest record by record.
+  auto incremental = CaughtUp();
+  ASSERT_NE(incremental, nullptr);
+  Append(events);
+  ledger_.reset();
+  for (uint64_t pos = 1; pos <= 3; ++pos) {
+    testing_support::RewriteEvent(db(), pos, [&](Event* e) {
+      auto* r = e->mutable_raid();
+      r->set_suspects_detained(kMax - static_cast<int64_t>(pos - 1));
+      (*r->mutable_detained_by_nationality())["CN"] = kMax - static_cast<int64_t>(pos - 1);
+      r->set_ringleaders_detained(kMax - static_cast<int64_t>(pos - 1));
+      r->mutable_seized(0)->set_quantity(kMax);
+    });
+  }
+  for (uint64_t pos = 4; pos <= 5; ++pos) {
+    testing_support::RewriteEvent(db(), pos, [&](Event* e) {
+      e->mutable_handover()->set_suspects_count(kMax);
+      e->mutable_handover()->set_ringleaders_count(kMax);
+    });
+  }
+  for (uint64_t pos = 6; pos <= 8; ++pos) {
+    testing_support::RewriteEvent(db(), pos, [&](Event* e) {
+      e->mutable_sentencing()->set_prison_months(kMax);
+      e->mutable_sentencing()->set_victims(kMax);
+      e->mutable_sentencing()->mutable_amount_defrauded()->set_minor_units(kMax);
+    });
+  }
+  testing_support::RewriteEvent(db(), 9,
+                                [&](Event* e) { e->mutable_reported_figure()->set_value(kMax); });
+  OpenLedger();
+
+  auto check = [&](const Views& views, absl::int128 detained, const std::string& detained_text) {
+    auto t = views.GetTotals();
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(t->detained, detained);
+    EXPECT_EQ(t->detained_by_nationality.at("CN"), detained);
+    EXPECT_EQ(t->ringleaders_detained, detained);
+    EXPECT_EQ(t->handed_over, 2 * k);
+    EXPECT_EQ(t->handed_over_ringleaders, 2 * k);
+    EXPECT_EQ(t->prison_months, 3 * k);
+    EXPECT_EQ(t->victims, 2 * k);  // the largest figure of each case, summed
+    ASSERT_EQ(t->amounts_defrauded.size(), 1u);
+    EXPECT_EQ(t->amounts_defrauded[0].minor_units, 2 * k);
+    ASSERT_EQ(t->figures.size(), 1u);
+    EXPECT_EQ(t->figures[0].reported, kMax);
+    EXPECT_EQ(t->figures[0].derived, 2 * k);
+    const std::string json = ToJson(*t);
+    EXPECT_THAT(json, HasSubstr(absl::StrCat("\"detained\":{\"total\":", detained_text, ",")));
+    EXPECT_THAT(json, HasSubstr("\"people\":18446744073709551614,"));
+    EXPECT_THAT(json, HasSubstr("\"prison_months\":27670116110564327421,"));
+    auto op = views.GetOperation("op-big");
+    ASSERT_TRUE(op.ok()) << op.status();
+    EXPECT_EQ(op->detained, detained);
+    EXPECT_EQ(op->ringleaders_detained, detained);
+    ASSERT_EQ(op->seized.size(), 1u);
+    EXPECT_EQ(op->seized[0].quantity, 3 * k);
+    EXPECT_EQ(op->handed_over, 2 * k);
+    EXPECT_EQ(op->handed_over_to.at("CN"), 2 * k);
+    EXPECT_THAT(ToJson(*op), HasSubstr(absl::StrCat("\"total\":", detained_text, ",")));
+    auto c = views.GetCase("case-big");
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->prison_months_total, 2 * k);
+    EXPECT_THAT(ToJson(*c), HasSubstr("\"prison_months_total\":18446744073709551614,"));
+    auto flows = views.Flows();
+    ASSERT_TRUE(flows.ok()) << flows.status();
+    ASSERT_EQ(flows->size(), 1u);
+    EXPECT_EQ((*flows)[0].people, 2 * k);
+    EXPECT_EQ((*flows)[0].ringleaders, 2 * k);
+  };
+  // 1 + kMax + (kMax - 1) + (kMax - 2).
+  ASSERT_TRUE(incremental->CatchUp(*ledger_).ok());
+  check(*incremental, 3 * k - 2, "27670116110564327419");
+  auto bulk = BuildAsOf(*ledger_, ledger_->GetHead().tree_size);
+  ASSERT_TRUE(bulk.ok()) << bulk.status();
+  check(**bulk, 3 * k - 2, "27670116110564327419");
+  EXPECT_EQ(*incremental->Digests(), *(*bulk)->Digests());
+
+  // A correction takes a huge figure out again: 1 + 2 + (kMax - 1) + (kMax - 2).
+  Event fixed = events[0];
+  fixed.mutable_raid()->set_suspects_detained(2);
+  (*fixed.mutable_raid()->mutable_detained_by_nationality())["CN"] = 2;
+  Append({Correct("big-fix", events[0], fixed)});
+  ASSERT_TRUE(incremental->CatchUp(*ledger_).ok());
+  auto t = incremental->GetTotals();
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->detained, 2 * k);
+  EXPECT_EQ(t->ringleaders_detained, 2 * k - 1);  // 1 + 1 + (kMax - 1) + (kMax - 2)
+  auto rebuilt = BuildAsOf(*ledger_, ledger_->GetHead().tree_size);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(*incremental->Digests(), *(*rebuilt)->Digests());
+  EXPECT_EQ(*incremental->GetTotals(), *(*rebuilt)->GetTotals());
+}
+
 TEST_F(ViewsTest, AFailedBulkBuildLeavesAnEmptyStoreThatTheNextCatchUpBuildsWhole) {
   LoadShippedData();
   for (int i = 0; i < 30; ++i) {
@@ -823,8 +957,8 @@ TEST_F(ViewsTest, VerifyReportsTheViewWhoseStoredStateWasAltered) {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), views_dir, cfs, &handles, &raw).ok());
-    std::string v(8, '\0');
-    v[7] = 1;
+    std::string v(16, '\0');  // a counter: 16 bytes (format 3)
+    v[15] = 1;
     ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[6], "chanded_over", v).ok());
     for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
     delete raw;

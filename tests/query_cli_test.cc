@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <thread>
 #include <utility>
@@ -20,6 +21,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
 
 namespace {
@@ -538,6 +540,113 @@ TEST_F(QueryCliTest, EveryQueryCommandHasHelp) {
     EXPECT_THAT(Ledger("--help").out, HasSubstr(command));
   }
   EXPECT_THAT(Ledger("flows --help").out, HasSubstr("--as-of-position"));
+}
+
+// --- hostile values (SPEC §8) ---------------------------------------------------
+
+// A raid of operation `op` detaining one person (CN), as an NDJSON line.
+std::string SmallRaid(const std::string& id, const std::string& op) {
+  return absl::StrCat(R"({"eventId":")", id, R"(","stream":"operation/)", op,
+                      R"(","occurredAt":"2024-05-01T00:00:00Z","occurredPrecision":"PRECISION_DAY",)",
+                      R"("source":{"publisher":"Test Desk"},"raid":{"operationId":")", op,
+                      R"(","location":{"place":"Muse","country":"MM"},"suspectsDetained":"1",)",
+                      R"("detainedByNationality":{"CN":"1"},"ringleadersDetained":"1","note":"n"}})");
+}
+
+// A log written before the domain bounds may hold counts near INT64_MAX:
+// the answers add them up exactly, never a wrapped negative figure
+// ("detained (raids): -9,223,372,036,854,775,002").
+TEST_F(QueryCliTest, CountsNearInt64MaxOfAnOldLogAddUpExactly) {
+  Append(SmallRaid("huge-1", "op-huge"));
+  Append(SmallRaid("huge-2", "op-huge"));
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  for (uint64_t pos : {6, 7}) {  // the shipped data holds records 0..5
+    testing_support::RewriteEvent(db_, pos, [&](enforcement::v1::Event* e) {
+      ASSERT_EQ(e->raid().operation_id(), "op-huge");
+      e->mutable_raid()->set_suspects_detained(kMax);
+      (*e->mutable_raid()->mutable_detained_by_nationality())["CN"] = kMax;
+      e->mutable_raid()->set_ringleaders_detained(kMax);
+    });
+  }
+  // 807 (Muse) + 2 * (2^63 - 1); CN: 352 + 2 * (2^63 - 1).
+  const std::string stats = Table("stats");
+  EXPECT_TRUE(HasLineWith(stats, {"detained (raids):", "18,446,744,073,709,552,421;",
+                                  "18,446,744,073,709,551,635 ringleaders",
+                                  "CN 18,446,744,073,709,551,966"}))
+      << stats;
+  CommandResult r = Ledger("stats --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"detained\":{\"total\":18446744073709552421,"
+                               "\"ringleaders\":18446744073709551635,"
+                               "\"by_nationality\":{\"CN\":18446744073709551966,"));
+  const std::string op = Table("operations show op-huge");
+  EXPECT_TRUE(HasLineWith(op, {"detained:", "18,446,744,073,709,551,614"})) << op;
+  EXPECT_TRUE(HasLineWith(op, {"huge-1", "9,223,372,036,854,775,807"})) << op;
+  r = Ledger("operations show op-huge --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"total\":18446744073709551614,"));
+  const std::string list = Table("operations list");
+  EXPECT_TRUE(HasLineWith(list, {"op-huge", "18,446,744,073,709,551,614"})) << list;
+  for (const std::string* out : {&stats, &op, &list}) {
+    EXPECT_THAT(*out, Not(HasSubstr("-9,"))) << *out;
+    EXPECT_THAT(*out, Not(HasSubstr("-1,"))) << *out;
+  }
+}
+
+// Text of an old log with control characters (a terminal escape in a place,
+// a C1 control and a right-to-left override in a note, BEL in a publisher)
+// is printed escaped in tables; JSON escapes it by JSON's rules.
+TEST_F(QueryCliTest, ControlCharactersOfAnOldLogArePrintedEscaped) {
+  Append(SmallRaid("esc-1", "op-esc"));
+  testing_support::RewriteEvent(db_, 6, [](enforcement::v1::Event* e) {
+    e->mutable_raid()->mutable_location()->set_place("\x1b[2JMuse");
+    e->mutable_raid()->set_note("a\xe2\x80\xae" "b\xc2\x9b" "c\r");
+    e->mutable_source()->set_publisher("Desk\x07");
+  });
+  const char* const kRaw[] = {"\x1b", "\xe2\x80\xae", "\xc2\x9b", "\x07", "\r"};
+  for (const std::string args :
+       {"timeline --operation op-esc", "operations show op-esc", "operations list",
+        "timeline --all"}) {
+    const std::string table = Table(args);
+    EXPECT_THAT(table, HasSubstr("\\x1b[2JMuse")) << args;
+    for (const char* raw : kRaw) EXPECT_THAT(table, Not(HasSubstr(raw))) << args << ": " << table;
+  }
+  EXPECT_THAT(Table("timeline --operation op-esc"), HasSubstr("Desk\\x07"));
+  for (const std::string args : {"timeline --operation op-esc --json", "operations show op-esc --json"}) {
+    CommandResult r = Ledger(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("\\u001b[2JMuse")) << args;
+    for (const char* raw : kRaw) EXPECT_THAT(r.out, Not(HasSubstr(raw))) << args << ": " << r.out;
+    EXPECT_NE(ParseJson(r.out).kind_case(), Value::KIND_NOT_SET) << r.out;  // valid JSON
+  }
+  CommandResult r = Ledger("operations show op-esc --json");
+  EXPECT_THAT(r.out, HasSubstr("\"note\":\"a\\u202eb\\u009bc\\r\""));
+}
+
+// The same text is refused on the way in: nothing is written, and the
+// message names the field and shows the value escaped.
+TEST_F(QueryCliTest, AppendRefusesControlAndBidiCharactersWithTheFieldAndTheEscapedValue) {
+  std::string line = SmallRaid("esc-2", "op-esc");
+  line.replace(line.find("\"place\":\"Muse\""), 14, "\"place\":\"\\u001b[2JMuse\"");
+  CommandResult r = Ledger("append", line + "\n");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("raid.location.place: control character U+001B at byte 0 of "
+                               "\"\\x1b[2JMuse\" (text carries no control characters)"));
+  EXPECT_THAT(r.err, Not(HasSubstr("\x1b")));
+  line = SmallRaid("esc-\xe2\x80\xae" "3", "op-esc");
+  r = Ledger("append", line + "\n");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("event_id: bidirectional control U+202E at byte 4 of "
+                               "\"esc-\\u202e3\" (identifiers carry no direction controls)"));
+  EXPECT_THAT(r.err, Not(HasSubstr("\xe2\x80\xae")));
+  line = SmallRaid("huge-3", "op-esc");
+  line.replace(line.find("\"suspectsDetained\":\"1\""), 22,
+               "\"suspectsDetained\":\"9223372036854775807\"");
+  r = Ledger("append", line + "\n");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("raid.suspects_detained: 9223372036854775807 is more than the "
+                               "bound 1000000000"));
+  EXPECT_EQ(Size(Json("timeline --all")), 6);  // nothing written
 }
 
 }  // namespace

@@ -2,16 +2,22 @@
 // comments in proto/enforcement/v1/event.proto. Every refusal is checked for
 // its exact code and message; the facts of SPEC §1 must pass.
 #include "ledger/validate.h"
+#include "ledger/text.h"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "enforcement/v1/event.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -296,13 +302,20 @@ TEST(ValidateEventTest, EventIdLongerThan256BytesIsRefused) {
 }
 
 TEST(ValidateEventTest, EventIdWithControlCharacterIsRefused) {
+  constexpr absl::string_view kRule = " (text carries no control characters)";
   Event event = MuseRaid();
   event.set_event_id("raid\n1");
-  EXPECT_THAT(ValidateEvent(event), IsInvalid("event_id: control character U+000A at byte 4"));
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid(absl::StrCat("event_id: control character U+000A at byte 4 of "
+                                     "\"raid\\n1\"", kRule)));
   event.set_event_id("raid\x7f");
-  EXPECT_THAT(ValidateEvent(event), IsInvalid("event_id: control character U+007F at byte 4"));
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid(absl::StrCat("event_id: control character U+007F at byte 4 of "
+                                     "\"raid\\x7f\"", kRule)));
   event.set_event_id("r\xc2\x85");  // U+0085 NEXT LINE, a C1 control
-  EXPECT_THAT(ValidateEvent(event), IsInvalid("event_id: control character U+0085 at byte 1"));
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid(absl::StrCat("event_id: control character U+0085 at byte 1 of "
+                                     "\"r\\u0085\"", kRule)));
   event.set_event_id("缅甸-raid");  // other non-ASCII text is fine
   EXPECT_EQ(ValidateEvent(event), absl::OkStatus());
 }
@@ -347,7 +360,9 @@ TEST(ValidateEventTest, StreamNameLongerThan512BytesIsRefused) {
 TEST(ValidateEventTest, StreamWithNulIsRefused) {
   Event event = MuseRaid();
   event.set_stream(std::string("operation/mu\0se", 15));
-  EXPECT_THAT(ValidateEvent(event), IsInvalid("stream: control character U+0000 at byte 12"));
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("stream: control character U+0000 at byte 12 of "
+                        "\"operation/mu\\x00se\" (text carries no control characters)"));
 }
 
 TEST(IsValidStreamNameTest, AcceptsTheFiveKindsWithANonEmptyName) {
@@ -805,19 +820,18 @@ TEST(ValidateEventTest, RaidRejectsNationalityBreakdownAboveTotal) {
                         "suspects_detained 807"));
 }
 
-TEST(ValidateEventTest, RaidNationalitySumDoesNotOverflow) {
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+TEST(ValidateEventTest, RaidNationalitySumIsCheckedWithinTheBounds) {
   Event event = MuseRaid();
+  event.mutable_raid()->set_suspects_detained(kMaxPeople);
   auto& counts = *event.mutable_raid()->mutable_detained_by_nationality();
-  counts["CN"] = kMax;
-  counts["MM"] = kMax;
-  counts["TH"] = kMax;
+  counts["CN"] = kMaxPeople;
+  counts["MM"] = kMaxPeople;
+  counts["TH"] = kMaxPeople;
   EXPECT_THAT(ValidateEvent(event),
-              IsInvalid("raid.detained_by_nationality: counts sum to more than "
-                        "9223372036854775807, more than suspects_detained 807"));
+              IsInvalid("raid.detained_by_nationality: counts sum to 3000000000, more than "
+                        "suspects_detained 1000000000"));
   counts.erase("MM");
   counts.erase("TH");
-  event.mutable_raid()->set_suspects_detained(kMax);
   EXPECT_EQ(ValidateEvent(event), absl::OkStatus());
 }
 
@@ -1142,6 +1156,336 @@ TEST(ValidateEventTest, RetractionRequiresReason) {
   Event event = RaidRetraction();
   event.mutable_retraction()->clear_reason();
   EXPECT_THAT(ValidateEvent(event), IsInvalid("retraction.reason: must be set"));
+}
+
+
+// --- domain bounds (SPEC §8) ------------------------------------------------------
+
+// Every count and amount has a bound; one past it is refused with the rule,
+// the bound itself passes.
+TEST(ValidateEventTest, EveryCountAndAmountIsRefusedBeyondItsBound) {
+  struct Case {
+    Event (*make)();
+    void (*set)(Event*, int64_t);
+    int64_t bound;
+    const char* path;
+  };
+  const Case cases[] = {
+      {MuseRaid, [](Event* e, int64_t v) { e->mutable_raid()->set_suspects_detained(v); },
+       kMaxPeople, "raid.suspects_detained"},
+      {MuseRaid,
+       [](Event* e, int64_t v) {
+         e->mutable_raid()->set_suspects_detained(v);
+         (*e->mutable_raid()->mutable_detained_by_nationality())["CN"] = v;
+       },
+       kMaxPeople, "raid.suspects_detained"},
+      {MuseRaid,
+       [](Event* e, int64_t v) {
+         e->mutable_raid()->set_suspects_detained(kMaxPeople);
+         e->mutable_raid()->mutable_detained_by_nationality()->erase("CN");
+         (*e->mutable_raid()->mutable_detained_by_nationality())["MM"] = v;
+       },
+       kMaxPeople, "raid.detained_by_nationality[\"MM\"]"},
+      {MuseRaid,
+       [](Event* e, int64_t v) {
+         e->mutable_raid()->set_suspects_detained(kMaxPeople);
+         e->mutable_raid()->set_ringleaders_detained(v);
+       },
+       kMaxPeople, "raid.ringleaders_detained"},
+      {MuseRaid, [](Event* e, int64_t v) { e->mutable_raid()->mutable_seized(1)->set_quantity(v); },
+       kMaxSeizedQuantity, "raid.seized[1].quantity"},
+      {MuseHandover, [](Event* e, int64_t v) { e->mutable_handover()->set_suspects_count(v); },
+       kMaxPeople, "handover.suspects_count"},
+      {MuseHandover,
+       [](Event* e, int64_t v) {
+         e->mutable_handover()->set_suspects_count(kMaxPeople);
+         e->mutable_handover()->set_ringleaders_count(v);
+       },
+       kMaxPeople, "handover.ringleaders_count"},
+      {RingleaderSentencing,
+       [](Event* e, int64_t v) { e->mutable_sentencing()->set_prison_months(v); },
+       kMaxPrisonMonths, "sentencing.prison_months"},
+      {RingleaderSentencing, [](Event* e, int64_t v) { e->mutable_sentencing()->set_victims(v); },
+       kMaxPeople, "sentencing.victims"},
+      {RingleaderSentencing,
+       [](Event* e, int64_t v) {
+         e->mutable_sentencing()->mutable_fine()->set_currency("CNY");
+         e->mutable_sentencing()->mutable_fine()->set_minor_units(v);
+       },
+       kMaxMinorUnits, "sentencing.fine.minor_units"},
+      {RingleaderSentencing,
+       [](Event* e, int64_t v) {
+         e->mutable_sentencing()->mutable_amount_defrauded()->set_minor_units(v);
+       },
+       kMaxMinorUnits, "sentencing.amount_defrauded.minor_units"},
+      {RingleaderSentencing,
+       [](Event* e, int64_t v) {
+         e->mutable_sentencing()->mutable_amount_defrauded_equivalent()->set_minor_units(v);
+       },
+       kMaxMinorUnits, "sentencing.amount_defrauded_equivalent.minor_units"},
+      {HandedOverFigure, [](Event* e, int64_t v) { e->mutable_reported_figure()->set_value(v); },
+       kMaxFigureValue, "reported_figure.value"},
+      {RaidCorrection,
+       [](Event* e, int64_t v) {
+         e->mutable_correction()->mutable_replacement()->mutable_raid()->set_suspects_detained(v);
+       },
+       kMaxPeople, "correction.replacement.raid.suspects_detained"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.path);
+    Event event = c.make();
+    c.set(&event, c.bound);
+    EXPECT_EQ(ValidateEvent(event), absl::OkStatus());
+    for (int64_t v : {c.bound + 1, std::numeric_limits<int64_t>::max()}) {
+      event = c.make();
+      c.set(&event, v);
+      EXPECT_THAT(ValidateEvent(event),
+                  IsInvalid(absl::StrCat(c.path, ": ", v, " is more than the bound ", c.bound)));
+    }
+  }
+}
+
+TEST(ValidateEventTest, TheBoundsAreTheDocumentedFigures) {
+  EXPECT_EQ(kMaxPeople, 1000000000);
+  EXPECT_EQ(kMaxMinorUnits, 1000000000000000);
+  EXPECT_EQ(kMaxSeizedQuantity, 1000000000000);
+  EXPECT_EQ(kMaxPrisonMonths, 12000000);
+  EXPECT_EQ(kMaxFigureValue, 1000000000000000);
+}
+
+// --- text carries no control characters (SPEC §8) -----------------------------------
+
+// Sets, by reflection, every string field reachable from `message` (the
+// envelope, the body that is set, and of a correction its replacement's
+// envelope and body) to `value`, one at a time, and calls `check` with the
+// changed event and the field's path. Map keys are left alone (they are
+// country codes).
+void ForEachStringField(const Event& root, google::protobuf::Message* message,
+                        const std::string& prefix, const std::string& value,
+                        const std::function<void(const Event&, const std::string&)>& check,
+                        Event* event) {
+  const google::protobuf::Descriptor* d = message->GetDescriptor();
+  const google::protobuf::Reflection* r = message->GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (f->is_map()) continue;
+    if (f->real_containing_oneof() != nullptr && !r->HasField(*message, f)) continue;
+    const std::string path = prefix.empty() ? std::string(f->name())
+                                            : absl::StrCat(prefix, ".", f->name());
+    if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      if (f->is_repeated()) {
+        const bool had = r->FieldSize(*message, f) > 0;
+        const std::string old = had ? r->GetRepeatedString(*message, f, 0) : "";
+        if (had) {
+          r->SetRepeatedString(message, f, 0, value);
+        } else {
+          r->AddString(message, f, value);
+        }
+        check(*event, absl::StrCat(path, "[0]"));
+        if (had) {
+          r->SetRepeatedString(message, f, 0, old);
+        } else {
+          r->RemoveLast(message, f);
+        }
+      } else {
+        const std::string old = r->GetString(*message, f);
+        r->SetString(message, f, value);
+        check(*event, path);
+        r->SetString(message, f, old);
+      }
+    } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
+               f->message_type()->full_name() != "google.protobuf.Timestamp") {
+      if (f->is_repeated()) {
+        if (r->FieldSize(*message, f) == 0) continue;
+        ForEachStringField(root, r->MutableRepeatedMessage(message, f, 0),
+                           absl::StrCat(path, "[0]"), value, check, event);
+      } else {
+        const bool had = r->HasField(*message, f);
+        ForEachStringField(root, r->MutableMessage(message, f), path, value, check, event);
+        if (!had) r->ClearField(message, f);
+      }
+    }
+  }
+}
+
+// Every body, with every optional message present, so that every string
+// field of the model is reached.
+std::vector<Event> EveryBody() {
+  std::vector<Event> events = {MuseRaid(),         MuseHandover(),     HandedOverFigure(),
+                               RingleaderSentencing(), RingleaderArrest(), RaidCorrection(),
+                               RaidRetraction(),   RingleaderRelease()};
+  events[1].mutable_handover()->add_suspect_ids("S-1");
+  events[3].mutable_sentencing()->set_court_country("CN");
+  return events;
+}
+
+bool IsCodeField(const std::string& path) {
+  return absl::EndsWith(path, "country") || absl::EndsWith(path, "nationality") ||
+         absl::EndsWith(path, "currency");
+}
+
+TEST(ValidateEventTest, EveryTextFieldRefusesControlCharacters) {
+  int fields = 0;
+  for (const Event& base : EveryBody()) {
+    ASSERT_EQ(ValidateEvent(base), absl::OkStatus()) << base.ShortDebugString();
+    // ESC (C0), DEL, and U+009B (C1: the 8-bit CSI) and U+0085 (NEL).
+    for (const std::string& bad : {std::string("\x1b[2JMuse"), std::string("Mu\x7fse"),
+                                   std::string("Mu\xc2\x9b" "2Jse"), std::string("a\xc2\x85")}) {
+      Event event = base;
+      ForEachStringField(
+          event, &event, "", bad,
+          [&](const Event& changed, const std::string& path) {
+            ++fields;
+            const absl::Status s = ValidateEvent(changed);
+            EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << path;
+            EXPECT_TRUE(absl::StartsWith(s.message(), path + ": ")) << path << ": " << s;
+            if (!IsCodeField(path)) {
+              EXPECT_THAT(s.message(), testing::HasSubstr("control character U+00")) << path;
+            }
+            for (char c : s.message()) {
+              EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << path << ": " << s;
+            }
+            EXPECT_EQ(s.message().find("\xc2\x9b"), absl::string_view::npos) << s;
+            EXPECT_EQ(s.message().find("\xc2\x85"), absl::string_view::npos) << s;
+          },
+          &event);
+    }
+  }
+  EXPECT_GT(fields, 4 * 60);  // the walk reached the model's text fields
+}
+
+TEST(ValidateEventTest, ControlCharacterRefusalNamesThePathTheRuleAndTheEscapedValue) {
+  Event event = MuseRaid();
+  event.mutable_raid()->mutable_location()->set_place("\x1b[2JMuse");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("raid.location.place: control character U+001B at byte 0 of "
+                        "\"\\x1b[2JMuse\" (text carries no control characters)"));
+  event = MuseRaid();
+  event.mutable_raid()->set_note("first\xc2\x85joint");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("raid.note: control character U+0085 at byte 5 of "
+                        "\"first\\u0085joint\" (text carries no control characters)"));
+  event = RaidCorrection();
+  event.mutable_correction()->mutable_replacement()->mutable_raid()->add_agencies()->set_name(
+      "Police\t");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("correction.replacement.raid.agencies[2].name: control character "
+                        "U+0009 at byte 6 of \"Police\\t\" (text carries no control characters)"));
+}
+
+TEST(ValidateEventTest, NonAsciiTextWithoutControlsPasses) {
+  Event event = MuseRaid();
+  event.mutable_raid()->mutable_location()->set_place("\xe6\x9c\xa8\xe5\xa7\x90 Muse \xe2\x80\x93 "
+                                                        "\xd9\x85\xd9\x8a\xd9\x88\xd8\xb2");
+  // Free text may carry direction marks (right-to-left scripts use them).
+  event.mutable_raid()->set_note("\xe2\x80\x8f\xd9\x85\xd9\x8a\xe2\x80\xae" "x" "\xe2\x80\xac");
+  event.mutable_raid()->set_operation_id("op-\xc3\xa9t\xc3\xa9");
+  EXPECT_EQ(ValidateEvent(event), absl::OkStatus());
+}
+
+// --- identifiers carry no bidirectional controls --------------------------------------
+
+TEST(ValidateEventTest, IdentifiersRefuseBidiOverridesAndIsolates) {
+  // U+202E RIGHT-TO-LEFT OVERRIDE in event_id (the issue's example).
+  Event event = MuseRaid();
+  event.set_event_id("raid-\xe2\x80\xae" "1-dis");
+  EXPECT_THAT(ValidateEvent(event),
+              IsInvalid("event_id: bidirectional control U+202E at byte 5 of "
+                        "\"raid-\\u202e1-dis\" (identifiers carry no direction controls)"));
+  struct Case {
+    Event (*make)();
+    void (*set)(Event*, const std::string&);
+    const char* path;
+  };
+  const Case cases[] = {
+      {MuseRaid, [](Event* e, const std::string& v) { e->set_stream("operation/" + v); },
+       "stream"},
+      {MuseRaid, [](Event* e, const std::string& v) { e->mutable_raid()->set_operation_id(v); },
+       "raid.operation_id"},
+      {RingleaderArrest,
+       [](Event* e, const std::string& v) {
+         e->mutable_arrest()->mutable_suspect()->set_suspect_id(v);
+       },
+       "arrest.suspect.suspect_id"},
+      {RingleaderArrest,
+       [](Event* e, const std::string& v) { e->mutable_arrest()->set_operation_id(v); },
+       "arrest.operation_id"},
+      {MuseHandover, [](Event* e, const std::string& v) { e->mutable_handover()->add_suspect_ids(v); },
+       "handover.suspect_ids[0]"},
+      {MuseHandover,
+       [](Event* e, const std::string& v) { e->mutable_handover()->set_operation_id(v); },
+       "handover.operation_id"},
+      {RingleaderSentencing,
+       [](Event* e, const std::string& v) { e->mutable_sentencing()->set_case_id(v); },
+       "sentencing.case_id"},
+      {RingleaderSentencing,
+       [](Event* e, const std::string& v) { e->mutable_sentencing()->set_suspect_id(v); },
+       "sentencing.suspect_id"},
+      {RaidCorrection,
+       [](Event* e, const std::string& v) { e->mutable_correction()->set_target_event_id(v); },
+       "correction.target_event_id"},
+      {RaidCorrection,
+       [](Event* e, const std::string& v) {
+         e->mutable_correction()->mutable_replacement()->mutable_raid()->set_operation_id(v);
+       },
+       "correction.replacement.raid.operation_id"},
+      {RaidRetraction,
+       [](Event* e, const std::string& v) { e->mutable_retraction()->set_target_event_id(v); },
+       "retraction.target_event_id"},
+      {RingleaderRelease,
+       [](Event* e, const std::string& v) { e->mutable_release()->set_suspect_id(v); },
+       "release.suspect_id"},
+      {RingleaderRelease, [](Event* e, const std::string& v) { e->mutable_release()->set_case_id(v); },
+       "release.case_id"},
+      {HandedOverFigure,
+       [](Event* e, const std::string& v) { e->mutable_reported_figure()->set_metric(v); },
+       "reported_figure.metric"},
+  };
+  // ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI.
+  const char* const kBidi[] = {"\xd8\x9c",     "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",
+                               "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x80\xae",
+                               "\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9"};
+  for (const Case& c : cases) {
+    for (const char* bidi : kBidi) {
+      SCOPED_TRACE(absl::StrCat(c.path, " ", absl::CHexEscape(bidi)));
+      Event e = c.make();
+      c.set(&e, absl::StrCat("x", bidi, "y"));
+      const absl::Status s = ValidateEvent(e);
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_TRUE(absl::StartsWith(s.message(), absl::StrCat(c.path, ": bidirectional control U+")))
+          << s;
+      EXPECT_EQ(s.message().find(bidi), absl::string_view::npos) << s;  // escaped
+    }
+  }
+}
+
+// --- ledger/text.h ----------------------------------------------------------------
+
+TEST(EscapeTextTest, EscapesWhatDoesNotPrintAndKeepsTheRest) {
+  EXPECT_EQ(EscapeText("Muse \xe2\x80\x93 \xe7\xbc\x85\xe7\x94\xb8"), "Muse \xe2\x80\x93 \xe7\xbc\x85\xe7\x94\xb8");
+  EXPECT_FALSE(NeedsEscape("Muse \xe2\x80\x93 \xe7\xbc\x85\xe7\x94\xb8 \\ \""));
+  EXPECT_EQ(EscapeText("\x1b[2JMuse"), "\\x1b[2JMuse");
+  EXPECT_EQ(EscapeText("a\nb\tc\rd\x7f"), "a\\nb\\tc\\rd\\x7f");
+  EXPECT_EQ(EscapeText("x\xc2\x9b" "y"), "x\\u009by");              // C1 CSI
+  EXPECT_EQ(EscapeText("x\xe2\x80\xae" "y"), "x\\u202ey");          // RLO
+  EXPECT_EQ(EscapeText("x\xe2\x81\xa6" "y\xe2\x80\xa8"), "x\\u2066y\\u2028");
+  EXPECT_EQ(EscapeText("x\xff\xc3" "y"), "x\\xff\\xc3y");           // not UTF-8
+  EXPECT_EQ(EscapeText("\xed\xa0\x80"), "\\xed\\xa0\\x80");          // a surrogate
+  EXPECT_EQ(EscapeText("a\\b\"c'"), "a\\b\"c'");
+  EXPECT_EQ(EscapeText("a\\b\"c'", /*quoted=*/true), "a\\\\b\\\"c\\'");
+  for (const char* s : {"\x1b", "\xc2\x85", "\xe2\x80\xae", "\xff", "a\n"}) EXPECT_TRUE(NeedsEscape(s));
+}
+
+TEST(EscapeTextTest, FindsControlsAndBidiControlsAtTheirOffsets) {
+  EXPECT_FALSE(FindControlCharacter("Muse \xe2\x80\xae").found());
+  TextFault f = FindControlCharacter("ab\xc2\x80");
+  EXPECT_EQ(f.offset, 2u);
+  EXPECT_EQ(f.code_point, 0x80u);
+  f = FindControlOrBidi("ab\xe2\x80\xae");
+  EXPECT_EQ(f.offset, 2u);
+  EXPECT_EQ(f.code_point, 0x202Eu);
+  EXPECT_TRUE(f.bidi);
+  EXPECT_FALSE(FindControlOrBidi("\xe2\x80\x93\xd8\x9b\xc2\xa0").found());  // en dash, U+061B, NBSP
 }
 
 }  // namespace

@@ -504,7 +504,7 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
   for (const Fact& f : facts) {
     if (f.e->has_sentencing()) by_case[f.e->sentencing().case_id()].push_back(f);
   }
-  std::map<std::string, int64_t> amounts_total;
+  std::map<std::string, projections::Sum> amounts_total;  // 128-bit: never wraps
   for (const auto& [id, fs] : by_case) {
     projections::CaseView v;
     v.case_id = id;
@@ -696,11 +696,11 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
             excluded = true;
         }
         if (excluded) continue;
-        int64_t sure_part = 0, unsure_part = 0;
+        projections::Sum sure_part = 0, unsure_part = 0;
         if (rf.nationality().empty()) {
           sure_part = count;
         } else if (d->second == Event::kRaid) {
-          int64_t listed = 0;
+          projections::Sum listed = 0;
           for (const auto& [k, n] : by_nat) listed += n;
           sure_part = by_nat.count(rf.nationality()) ? by_nat[rf.nationality()] : 0;
           unsure_part = count - listed;

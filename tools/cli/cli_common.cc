@@ -12,7 +12,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "ledger/text.h"
 #include "ledger/validate.h"
+#include "projections/json_writer.h"
 
 namespace cli {
 
@@ -82,7 +84,7 @@ int ExitCodeFor(const absl::Status& status, StatusContext context) {
 int Invocation::Fail(int code, absl::string_view message) const {
   std::string text;
   for (absl::string_view line : absl::StrSplit(message, '\n')) {
-    absl::StrAppend(&text, "ledger: ", command, ": ", line, "\n");
+    absl::StrAppend(&text, "ledger: ", command, ": ", DisplayText(line), "\n");
   }
   std::fflush(stdout);
   std::fputs(text.c_str(), stderr);
@@ -157,31 +159,9 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
 // ---------------------------------------------------------------------------
 // JSON.
 
-std::string JsonQuote(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out.push_back('"');
-  for (char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
+// One escaping for every JSON the CLI prints: the views' (control
+// characters, C1 and bidirectional controls as \uXXXX).
+std::string JsonQuote(absl::string_view s) { return projections::JsonQuote(s); }
 
 JsonObject& JsonObject::Field(absl::string_view key, absl::string_view encoded) {
   if (!body_.empty()) body_.push_back(',');
@@ -220,8 +200,16 @@ TablePrinter::TablePrinter(std::vector<std::string> headers, FILE* out, size_t b
 
 TablePrinter::~TablePrinter() { Finish(); }
 
+std::string DisplayText(absl::string_view text) {
+  if (!ledger::NeedsEscape(text)) return std::string(text);
+  return ledger::EscapeText(text);
+}
+
 void TablePrinter::AddRow(std::vector<std::string> row) {
   row.resize(headers_.size());
+  for (std::string& cell : row) {
+    if (ledger::NeedsEscape(cell)) cell = ledger::EscapeText(cell);
+  }
   if (streaming_) {
     Print(row);
     return;
@@ -268,7 +256,7 @@ void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows
   for (const auto& [k, v] : rows) {
     std::string line = absl::StrCat(k, ":");
     line.append(width + 2 - line.size(), ' ');
-    absl::StrAppend(&line, v, "\n");
+    absl::StrAppend(&line, DisplayText(v), "\n");
     WriteTo(out, line);
   }
 }

@@ -78,8 +78,9 @@ struct Invocation {
   GlobalOptions global;
   ParsedArgs args;
 
-  // Prints "ledger: <command>: <message>" (one or more lines) to stderr and
-  // returns `code`, so commands can `return inv.Fail(...)`.
+  // Prints "ledger: <command>: <message>" (one or more lines, each through
+  // DisplayText) to stderr and returns `code`, so commands can
+  // `return inv.Fail(...)`.
   int Fail(int code, absl::string_view message) const;
   // Same, with the exit code chosen by ExitCodeFor(status, context) and the
   // status message (prefixed by `what: ` when `what` is not empty).
@@ -124,9 +125,17 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
 // ---------------------------------------------------------------------------
 // Output.
 
-// JSON string literal with the quotes, escaping per RFC 8259 (control
-// characters as \u00XX; non-ASCII UTF-8 passed through).
+// JSON string literal with the quotes, escaping per RFC 8259: control
+// characters (C0, DEL, C1) and bidirectional controls as \uXXXX, other
+// UTF-8 passed through (projections::JsonQuote).
 std::string JsonQuote(absl::string_view s);
+
+// `text` for a terminal: every character that does not print (control
+// characters, C1 and bidirectional controls, bytes that are not UTF-8)
+// escaped (ledger::EscapeText). Text from the log and from the command line
+// goes through it before it is printed: TablePrinter, PrintKeyValues and
+// Invocation::Fail apply it themselves.
+std::string DisplayText(absl::string_view text);
 
 // Builds one JSON object, fields in insertion order.
 class JsonObject {
@@ -146,6 +155,7 @@ class JsonObject {
 };
 
 // Prints rows as an aligned, space-separated table with a header line.
+// Cells are printed through DisplayText.
 // Buffers the first `buffered_rows` rows to size the columns, then streams
 // the rest with those widths (constant memory for long listings). The last
 // column is never padded.
@@ -169,7 +179,8 @@ class TablePrinter {
   bool finished_ = false;
 };
 
-// Prints "label:  value" lines with the values aligned.
+// Prints "label:  value" lines with the values aligned, values through
+// DisplayText.
 void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows,
                     FILE* out = stdout);
 

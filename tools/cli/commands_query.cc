@@ -183,34 +183,46 @@ std::string DateWithPrecision(const projections::Date& d) {
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
-std::string Num(int64_t n) {
-  return n < 0 ? absl::StrCat("-", WithThousands(static_cast<uint64_t>(-n)))
-               : WithThousands(static_cast<uint64_t>(n));
+// "1,234,567": any figure, aggregates (128-bit) included, exactly.
+std::string Num(projections::Sum n) {
+  const std::string digits = projections::SumText(n);
+  const size_t sign = digits[0] == '-' ? 1 : 0;
+  std::string out = digits.substr(0, sign);
+  for (size_t i = sign; i < digits.size(); ++i) {
+    if (i > sign && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
 }
 
-std::string ByCountry(const std::map<std::string, int64_t>& m) {
+std::string ByCountry(const projections::SumMap& m) {
   if (m.empty()) return "-";
   std::vector<std::string> parts;
   for (const auto& [k, v] : m) parts.push_back(absl::StrCat(k, " ", Num(v)));
   return absl::StrJoin(parts, ", ");
 }
 
-std::string Money(const projections::MoneyView& m) {
+template <typename M>  // MoneyView or MoneyTotal
+std::string Money(const M& m) {
   return absl::StrCat(m.currency, " ", Num(m.minor_units), " (minor units)");
 }
 
-std::string Monies(const std::vector<projections::MoneyView>& ms) {
+template <typename M>
+std::string Monies(const std::vector<M>& ms) {
   if (ms.empty()) return "-";
   std::vector<std::string> parts;
   for (const auto& m : ms) parts.push_back(Money(m));
   return absl::StrJoin(parts, ", ");
 }
 
-std::string Months(int64_t months) {
+std::string Months(projections::Sum months) {
   if (months <= 0) return "-";
-  const int64_t y = months / 12, m = months % 12;
-  std::string out = absl::StrCat(months, " months");
-  if (y > 0) absl::StrAppend(&out, " (", y, " y", m > 0 ? absl::StrCat(" ", m, " m") : "", ")");
+  const projections::Sum y = months / 12, m = months % 12;
+  std::string out = absl::StrCat(projections::SumText(months), " months");
+  if (y > 0) {
+    absl::StrAppend(&out, " (", projections::SumText(y), " y",
+                    m > 0 ? absl::StrCat(" ", projections::SumText(m), " m") : "", ")");
+  }
   return out;
 }
 
@@ -262,7 +274,7 @@ void NoteMore(const Invocation& inv, size_t limit, const std::string& last_id) {
   if (inv.global.json) return;
   std::fprintf(stderr,
                "ledger: %s: showing the first %zu; more with --after %s (or --limit 0 for all)\n",
-               inv.command.c_str(), limit, last_id.c_str());
+               inv.command.c_str(), limit, DisplayText(last_id).c_str());
 }
 
 }  // namespace
@@ -406,7 +418,7 @@ int RunOperations(const Invocation& inv) {
                       " ringleaders; by nationality: ", ByCountry(op->arrests_by_nationality),
                       "; beside the raid totals, not added)")},
         {"handed over",
-         absl::StrCat(Num(op->handed_over), " in ", op->handovers, " handover(s), ",
+         absl::StrCat(Num(op->handed_over), " in ", Num(op->handovers), " handover(s), ",
                       Num(op->handed_over_identified), " identified; to: ",
                       ByCountry(op->handed_over_to))},
     });
