@@ -15,7 +15,7 @@
 //    head value (DecodeHead): each accepts exactly the inputs of the layout of
 //    docs/FORMAT.md and re-encodes to the same bytes.
 //
-// FUZZ_SOURCES: ledger/record_coding.cc ledger/key_coding.cc ledger/validate.cc ledger/iso_codes.cc ledger/merkle.cc
+// FUZZ_SOURCES: ledger/record_coding.cc ledger/key_coding.cc ledger/validate.cc ledger/text.cc ledger/iso_codes.cc ledger/merkle.cc
 #include <cstddef>
 #include <cstdint>
 #include <limits>
