@@ -656,6 +656,40 @@ TEST_F(StorageFaultTest, CliFlippedWalByteThenAppendIsRefusedAndVerifyFails) {
   EXPECT_TRUE(absl::StrContains(v.err, "FAILED")) << v.err;
 }
 
+TEST_F(StorageFaultTest, CliDeletedOrTruncatedWalFailsEveryCommandIncludingAudit) {
+  // The report: truncating or deleting the WAL lost the last acknowledged
+  // appends, and verify and audit exited 0.
+  TempDir t;
+  const std::string key = t.Sub("signer");
+  ASSERT_EQ(RunCommand(Cli(main_) + "keygen --name " + kOrigin + " --out " + Quote(key)).exit_code,
+            0);
+  for (bool truncate : {false, true}) {
+    const std::string dir = FreshCopy();
+    const std::string ckpt = t.Sub(absl::StrCat("checkpoint-", truncate, ".txt"));
+    testing_support::CommandResult c = RunCommand(
+        Cli(dir) + "checkpoint --key " + Quote(key + ".key") + " --out " + Quote(ckpt));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    const std::string wal = dir + "/" + NewestFileEndingWith(dir, ".log");
+    if (truncate) {
+      fs::resize_file(wal, FileSize(wal) / 2);
+    } else {
+      fs::remove(wal);
+    }
+    const char* what = truncate ? "WAL cut in half" : "WAL deleted";
+    for (const std::string& cmd :
+         {std::string("head"), std::string("read"), std::string("export --out -"),
+          std::string("stats"), std::string("verify"),
+          "audit --checkpoint " + Quote(ckpt) + " --key @" + Quote(key + ".pub"),
+          std::string("append --stream operation/op-more -")}) {
+      testing_support::CommandResult r = RunCommand(
+          Cli(dir) + cmd,
+          testing_support::NdjsonLine(testing_support::RaidEvent("more-0", "op-more")) + "\n");
+      EXPECT_NE(r.exit_code, 0) << what << ", " << cmd << " succeeded: " << r.out;
+      EXPECT_NE(r.exit_code, -1) << what << ", " << cmd << " crashed: " << r.err;
+    }
+  }
+}
+
 TEST_F(StorageFaultTest, CliMissingCurrentIsDamageAndInitRefusesToCreateOverIt) {
   const std::string dir = FreshCopy();
   fs::remove(dir + "/CURRENT");
