@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -167,26 +168,32 @@ absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> HighWaterMarkWriter::Open(
 absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> HighWaterMarkWriter::Create(
     const std::string& ledger_dir, const HighWaterMark& initial) {
   const std::string path = absl::StrCat(ledger_dir, "/", kHighWaterMarkFileName);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return absl::AlreadyExistsError(absl::StrCat(path, " already exists"));
-    }
-    return ErrnoStatus("cannot create", path);
-  }
-  std::unique_ptr<HighWaterMarkWriter> w(new HighWaterMarkWriter(fd, path, initial));
-  // Both slots hold the initial mark (sequences 0 and 1), so the file is
-  // whole from its first sync.
+  // Whole or not at all: written and synced under a temporary name, then
+  // linked to its name (link(2) fails rather than replace a file), so that a
+  // crash or a full disk never leaves a short mark that would refuse every
+  // later open.
   HighWaterMark m = initial;
-  m.sequence = 0;
   std::string bytes(kFileBytes, '\0');
+  m.sequence = 0;
   bytes.replace(kSlotOffset[0], kSlotBytes, EncodeHighWaterMarkSlot(m));
   m.sequence = 1;
   bytes.replace(kSlotOffset[1], kSlotBytes, EncodeHighWaterMarkSlot(m));
-  if (!WriteAllFd(fd, bytes) || ::fsync(fd) != 0) return ErrnoStatus("cannot write", path);
-  if (absl::Status s = SyncDir(ledger_dir); !s.ok()) return s;
-  w->current_ = m;
-  return w;
+  std::string tmp = absl::StrCat(ledger_dir, "/.", kHighWaterMarkFileName, ".tmp-XXXXXX");
+  const int tmp_fd = ::mkstemp(tmp.data());
+  if (tmp_fd < 0) return ErrnoStatus("cannot create a temporary file for", path);
+  const bool written = WriteAllFd(tmp_fd, bytes) && ::fsync(tmp_fd) == 0;
+  absl::Status s = written ? absl::OkStatus() : ErrnoStatus("cannot write", tmp);
+  ::close(tmp_fd);
+  if (s.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
+    s = errno == EEXIST ? absl::AlreadyExistsError(absl::StrCat(path, " already exists"))
+                        : ErrnoStatus("cannot create", path);
+  }
+  ::unlink(tmp.c_str());
+  if (!s.ok()) return s;
+  if (absl::Status d = SyncDir(ledger_dir); !d.ok()) return d;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
+  return std::unique_ptr<HighWaterMarkWriter>(new HighWaterMarkWriter(fd, path, m));
 }
 
 HighWaterMarkWriter::~HighWaterMarkWriter() {

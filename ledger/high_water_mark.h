@@ -57,7 +57,9 @@ merkle::Hash OriginHash(absl::string_view origin);
 absl::StatusOr<HighWaterMark> ReadHighWaterMark(const std::string& ledger_dir);
 
 // The writer's handle on the mark file. Create with Open (file must exist)
-// or Create (makes a new file holding `initial`, fsynced with its directory).
+// or Create (makes a new file holding `initial`: written and fsynced under a
+// temporary name and linked into place, so it is whole or absent, never
+// short; kAlreadyExists if a mark is already there).
 class HighWaterMarkWriter {
  public:
   static absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> Open(const std::string& ledger_dir);

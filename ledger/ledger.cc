@@ -134,8 +134,8 @@ absl::StatusOr<std::string> MakeReaderDir(const std::string& ledger_path) {
 }
 
 // Refuses to create a ledger where one seems to have lived: RocksDB files or
-// a high-water mark above 0 without CURRENT is a damaged ledger, not an
-// empty directory.
+// a high-water mark without CURRENT is a damaged ledger, not an empty
+// directory.
 absl::Status CheckNoLedgerRemains(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -150,7 +150,6 @@ absl::Status CheckNoLedgerRemains(const std::string& path) {
     }
   }
   absl::StatusOr<HighWaterMark> mark = ReadHighWaterMark(path);
-  if (mark.ok() && mark->tree_size == 0) return absl::OkStatus();  // an interrupted init
   if (absl::IsNotFound(mark.status())) return absl::OkStatus();
   if (!mark.ok()) return mark.status();
   return absl::DataLossError(absl::StrCat(
@@ -228,29 +227,9 @@ HighWaterMark InitialMark(absl::string_view origin) {
   return m;
 }
 
-// The mark of an init that crashed before its first batch: reused when it
-// is for the same origin and still at size 0.
-absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> ReopenEmptyMark(const std::string& path,
-                                                                     absl::string_view origin) {
-  absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> w = HighWaterMarkWriter::Open(path);
-  if (!w.ok()) return w.status();
-  const HighWaterMark& m = (*w)->current();
-  if (m.tree_size != 0 || m.origin_hash != OriginHash(origin)) {
-    return absl::DataLossError(absl::StrCat(path, "/", kHighWaterMarkFileName,
-                                            " belongs to another ledger; refusing to create one "
-                                            "here"));
-  }
-  return w;
-}
-
 // The newest issued checkpoints, as their file names say (docs/FORMAT.md:
-// <size, 20 digits>-<root, 16 hex>-<key hash, 8 hex>.ckpt): the largest size
-// and the root prefixes of every checkpoint of that size.
-struct NewestCheckpoints {
-  uint64_t size = 0;
-  std::vector<std::pair<std::string, std::string>> files_and_roots;  // (file, 16 hex)
-};
-
+// <size, 20 digits>-<root, 16 hex>-<key hash, 8 hex>.ckpt). A directory that
+// is absent or cannot be listed has none.
 NewestCheckpoints ScanCheckpointNames(const std::string& ledger_dir) {
   NewestCheckpoints out;
   std::error_code ec;
@@ -392,7 +371,8 @@ absl::Status Ledger::Impl::LoadHead() {
   return absl::OkStatus();
 }
 
-absl::Status Ledger::Impl::CheckHighWaterMarks(const HighWaterMark* m) const {
+absl::Status Ledger::Impl::CheckHighWaterMarks(const HighWaterMark* m,
+                                               const NewestCheckpoints& newest) const {
   const Head h = [&] {
     std::lock_guard<std::mutex> l(mu);
     return head;
@@ -430,7 +410,6 @@ absl::Status Ledger::Impl::CheckHighWaterMarks(const HighWaterMark* m) const {
           kHighWaterMarkFileName, "): a file of another ledger or an older copy was swapped in"));
     }
   }
-  const NewestCheckpoints newest = ScanCheckpointNames(path);
   if (newest.files_and_roots.empty()) return absl::OkStatus();
   if (newest.size > h.tree_size) {
     return absl::DataLossError(absl::StrCat(
@@ -462,16 +441,51 @@ absl::Status Ledger::Impl::CheckMarkNotRequired() const {
                                           "was created: the directory is damaged"));
 }
 
+AcknowledgedMarks ReadAcknowledgedMarks(const std::string& path) {
+  AcknowledgedMarks m;
+  m.mark = ReadHighWaterMark(path);
+  m.checkpoints = ScanCheckpointNames(path);
+  return m;
+}
+
+absl::Status Ledger::Impl::CheckAgainst(const AcknowledgedMarks& m) const {
+  if (!m.mark.ok() && !absl::IsNotFound(m.mark.status())) return m.mark.status();
+  if (!m.mark.ok()) {
+    if (absl::Status s = CheckMarkNotRequired(); !s.ok()) return s;
+  }
+  return CheckHighWaterMarks(m.mark.ok() ? &*m.mark : nullptr, m.checkpoints);
+}
+
+absl::Status Ledger::Impl::ValidateOpened(const std::optional<AcknowledgedMarks>& marks) {
+  std::string version;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf(kMeta), kFormatVersionKey, &version);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat(path, " has no format_version: not a ledger"));
+  }
+  if (!s.ok()) return FromRocks(s, "reading format_version");
+  if (version != kFormatVersion) {
+    return absl::UnimplementedError(absl::StrCat(
+        path, " has storage format \"", absl::CHexEscape(version),
+        "\"; this program reads format ", kFormatVersion, " only (a newer program wrote it?)"));
+  }
+  if (absl::Status st = LoadHead(); !st.ok()) return st;
+  if (marks) return CheckAgainst(*marks);
+  return absl::OkStatus();
+}
+
 absl::Status Ledger::Impl::OpenWriterMark() {
   absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> w = HighWaterMarkWriter::Open(path);
   if (w.ok()) {
-    if (absl::Status s = CheckHighWaterMarks(&(*w)->current()); !s.ok()) return s;
+    if (absl::Status s = CheckHighWaterMarks(&(*w)->current(), ScanCheckpointNames(path));
+        !s.ok()) {
+      return s;
+    }
     mark = *std::move(w);
     return absl::OkStatus();
   }
   if (!absl::IsNotFound(w.status())) return w.status();
   if (absl::Status s = CheckMarkNotRequired(); !s.ok()) return s;
-  if (absl::Status s = CheckHighWaterMarks(nullptr); !s.ok()) return s;
+  if (absl::Status s = CheckHighWaterMarks(nullptr, ScanCheckpointNames(path)); !s.ok()) return s;
   // A ledger from before high-water marks: its mark starts at the head it
   // has now (docs/FORMAT.md), and from then on it is required.
   HighWaterMark m;
@@ -588,9 +602,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   dbo.info_log = impl->log_capture;
   // A reader reads the mark before it opens the database, so that a writer
   // moving both on meanwhile cannot make the log look behind its mark.
-  absl::StatusOr<HighWaterMark> reader_mark = absl::NotFoundError("");
-  if (options.read_only) reader_mark = ReadHighWaterMark(path);
-  if (!reader_mark.ok() && !absl::IsNotFound(reader_mark.status())) return reader_mark.status();
+  AcknowledgedMarks reader_marks;
+  if (options.read_only) reader_marks = ReadAcknowledgedMarks(path);
   if (options.env) dbo.env = options.env.get();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -618,11 +631,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   impl->node_reader = std::make_unique<RocksNodeReader>(impl->db.get(), impl->cf(Impl::kMerkle));
 
   if (!exists) {
-    // The mark first: a crash before the batch below leaves a mark of size 0
-    // and a database without format_version, which the next init reuses.
+    // The mark before the batch that makes the database a ledger (created
+    // whole or not at all, HighWaterMarkWriter::Create).
     absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> mark =
         HighWaterMarkWriter::Create(path, InitialMark(options.origin));
-    if (absl::IsAlreadyExists(mark.status())) mark = ReopenEmptyMark(path, options.origin);
     if (!mark.ok()) return mark.status();
     impl->mark = *std::move(mark);
     rocksdb::WriteBatch b;
@@ -635,27 +647,26 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     s = impl->db->Write(wo, &b);
     if (!s.ok()) return FromRocks(s, "initialising the ledger");
   }
-  std::string version;
-  s = impl->db->Get(rocksdb::ReadOptions(), impl->cf(Impl::kMeta), kFormatVersionKey, &version);
-  if (s.IsNotFound()) {
-    return absl::DataLossError(absl::StrCat(path, " has no format_version: not a ledger"));
-  }
-  if (!s.ok()) return FromRocks(s, "reading format_version");
-  if (version != kFormatVersion) {
-    return absl::UnimplementedError(absl::StrCat(
-        path, " has storage format \"", absl::CHexEscape(version),
-        "\"; this program reads format ", kFormatVersion, " only (a newer program wrote it?)"));
-  }
-  if (absl::Status st = impl->LoadHead(); !st.ok()) return st;
   if (options.read_only) {
-    if (absl::Status st = impl->CheckHighWaterMarks(reader_mark.ok() ? &*reader_mark : nullptr);
-        !st.ok()) {
-      return st;
+    // A secondary instance can briefly see less than the writer made durable
+    // (it read the MANIFEST before a flush whose WAL the writer then purged;
+    // every writer open flushes): a refusal is believed when it repeats after
+    // catching up again, up to 3 times 20 ms apart.
+    absl::Status st = impl->ValidateOpened(reader_marks);
+    for (int attempt = 0; !st.ok() && attempt < 3; ++attempt) {
+      usleep(20000);
+      reader_marks = ReadAcknowledgedMarks(path);
+      if (absl::Status c = FromRocks(impl->db->TryCatchUpWithPrimary(), "catching up with the writer");
+          !c.ok()) {
+        return c;
+      }
+      st = impl->ValidateOpened(reader_marks);
     }
-    if (!reader_mark.ok()) {
-      if (absl::Status st = impl->CheckMarkNotRequired(); !st.ok()) return st;
-    }
-  } else if (!impl->mark) {
+    if (!st.ok()) return st;
+  } else {
+    if (absl::Status st = impl->ValidateOpened(std::nullopt); !st.ok()) return st;
+  }
+  if (!options.read_only && !impl->mark) {
     if (absl::Status st = impl->OpenWriterMark(); !st.ok()) return st;
     // The log is whole: now move what recovery replayed from the WALs into
     // table files, as RocksDB would have done during recovery, so that the
@@ -682,21 +693,34 @@ Head Ledger::GetHead() const {
 
 absl::Status Ledger::TryCatchUp() {
   if (!read_only()) return absl::OkStatus();
-  // The mark first (see Open): the writer only moves it past records that
-  // are durable, so the caught-up log must reach it.
-  absl::StatusOr<HighWaterMark> mark = ReadHighWaterMark(impl_->path);
-  if (!mark.ok() && !absl::IsNotFound(mark.status())) return mark.status();
-  rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
-  if (!s.ok()) return FromRocks(s, "catching up with the writer");
-  if (absl::Status st = impl_->LoadHead(); !st.ok()) return st;
-  return impl_->CheckHighWaterMarks(mark.ok() ? &*mark : nullptr);
+  // The marks first (see Open): the writer only moves them past records
+  // that are durable, so the caught-up log must reach them.
+  // A refusal is believed when it repeats (see Open).
+  absl::Status st;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (attempt > 0) usleep(20000);
+    const AcknowledgedMarks marks = ReadAcknowledgedMarks(impl_->path);
+    rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
+    if (!s.ok()) return FromRocks(s, "catching up with the writer");
+    st = impl_->LoadHead();
+    if (st.ok()) st = impl_->CheckAgainst(marks);
+    if (st.ok()) return st;
+  }
+  return st;
 }
 
 absl::Status Ledger::Flush() {
   if (read_only()) return absl::FailedPreconditionError("the ledger is open read-only");
   Impl& im = *impl_;
   std::lock_guard<std::mutex> lock(im.mu);
-  if (!im.write_failure.ok()) return SyncWalFiles(im.path);
+  if (!im.write_failure.ok()) {
+    // RocksDB's WAL writer is not to be used again; the batches that were
+    // written before the failure (the head) are in the *.log files: sync
+    // them and their directory ourselves, then the mark may cover them.
+    if (absl::Status s = SyncWalFiles(im.path); !s.ok()) return s;
+    if (absl::Status s = SyncDir(im.path); !s.ok()) return s;
+    return im.mark->Advance(im.head.tree_size, im.head.root);
+  }
   absl::Status s = FromRocks(im.db->SyncWAL(), "syncing the WAL");
   if (!s.ok()) {
     im.write_failure = s;
@@ -731,12 +755,16 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     return result;
   }
 
-  // 1. Stateless validation and the one serialization of each event.
+  // 1. Stateless validation and the one serialization of each event. A
+  // refusal is held until the idempotency check: an event stored before a
+  // rule was added, retried unchanged, is a duplicate, not an error.
   std::vector<std::string> event_bytes(n);
+  std::vector<absl::Status> invalid;  // sized n on the first refusal
   for (size_t i = 0; i < n; ++i) {
     const Event& e = events[i];
     if (absl::Status s = ValidateEvent(e); !s.ok()) {
-      return EventError(absl::StatusCode::kInvalidArgument, i, e, s.message());
+      if (invalid.empty()) invalid.resize(n);
+      invalid[i] = EventError(absl::StatusCode::kInvalidArgument, i, e, s.message());
     }
     if (stream != nullptr && e.stream() != *stream) {
       return EventError(absl::StatusCode::kInvalidArgument, i, e,
@@ -785,6 +813,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
       std::string stored_bytes;
       SerializeEventDeterministic(stored.record.event(), &stored_bytes);
       if (stored_bytes != event_bytes[i]) {
+        if (!invalid.empty() && !invalid[i].ok()) return invalid[i];
         return EventError(absl::StatusCode::kAlreadyExists, i, e,
                           absl::StrCat("event_id is already in the ledger at position ", pos,
                                        " with different content"));
@@ -794,6 +823,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
       continue;
     }
     if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "looking up event ids");
+    if (!invalid.empty() && !invalid[i].ok()) return invalid[i];
     auto [it, inserted] = first_in_batch.try_emplace(e.event_id(), i);
     if (!inserted) {
       if (event_bytes[it->second] != event_bytes[i]) {

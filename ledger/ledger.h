@@ -157,6 +157,12 @@ class Ledger {
   //    ids (it is then a duplicate). Every acknowledged append stays. After
   //    such a failure this Ledger accepts no more appends (they fail with
   //    the same code, nothing written): reopen it, with space, to go on.
+  //    If the batch was written but the high-water mark (docs/FORMAT.md)
+  //    could not be synced, the error says so; the batch is in the log (a
+  //    retry finds it as a duplicate) and later appends are still accepted.
+  //  - Validation runs only on events that are not already stored with
+  //    identical content: a retry of an event stored before a validation
+  //    rule was added is still a duplicate.
   absl::StatusOr<AppendResult> Append(absl::string_view stream,
                                       ExpectedVersion expected,
                                       absl::Span<const enforcement::v1::Event> events);
@@ -167,10 +173,11 @@ class Ledger {
   absl::StatusOr<AppendResult> AppendEvents(
       absl::Span<const enforcement::v1::Event> events);
 
-  // Makes everything appended so far durable (fsync of the WAL). Useful in
-  // Durability::kBulk mode. Also after a failed append (see Append), when
-  // it syncs the write-ahead log files itself; kResourceExhausted or
-  // kUnavailable if that fails.
+  // Makes everything appended so far durable (fsync of the WAL) and moves
+  // the high-water mark to it. Useful in Durability::kBulk mode. Also after
+  // a failed append (see Append), when it syncs the write-ahead log files
+  // and their directory itself; kResourceExhausted or kUnavailable if that
+  // fails.
   absl::Status Flush();
 
   // The current head.

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,24 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context);
 // so a gap in the records is often the only symptom of a damaged file.
 std::string MissingRecordText(uint64_t expect, absl::string_view after,
                               const rocksdb::Iterator& it, const RocksLogCapture* log);
+
+// The newest issued checkpoints, as their file names in <ledger>/checkpoints
+// say: the largest tree size and (file, first 16 hex digits of the root) of
+// every checkpoint of that size.
+struct NewestCheckpoints {
+  uint64_t size = 0;
+  std::vector<std::pair<std::string, std::string>> files_and_roots;
+};
+
+// What the writer has acknowledged outside RocksDB: the high-water mark
+// (kNotFound when the file is absent) and the newest issued checkpoints.
+struct AcknowledgedMarks {
+  absl::StatusOr<HighWaterMark> mark = absl::NotFoundError("not read");
+  NewestCheckpoints checkpoints;
+};
+// Reads both; a reader does this BEFORE it (re)reads the database, so that a
+// writer moving them on meanwhile cannot make the log look behind them.
+AcknowledgedMarks ReadAcknowledgedMarks(const std::string& ledger_dir);
 
 class Ledger::Impl {
  public:
@@ -81,7 +100,14 @@ class Ledger::Impl {
   // kDataLoss unless the loaded head is consistent with `mark` (same format
   // and origin, at least its size, the same root at its size) and with the
   // newest issued checkpoint (not past the head, same root prefix).
-  absl::Status CheckHighWaterMarks(const HighWaterMark* mark) const;
+  absl::Status CheckHighWaterMarks(const HighWaterMark* mark,
+                                  const NewestCheckpoints& newest) const;
+  // CheckHighWaterMarks against `marks`, and CheckMarkNotRequired when the
+  // mark file is absent.
+  absl::Status CheckAgainst(const AcknowledgedMarks& marks) const;
+  // After RocksDB opened: the format version, the head (LoadHead) and, for a
+  // reader, CheckAgainst(marks) read before the open.
+  absl::Status ValidateOpened(const std::optional<AcknowledgedMarks>& marks);
   // kDataLoss if the database says it keeps a mark file (which is absent).
   absl::Status CheckMarkNotRequired() const;
   // Writer open: opens and checks the mark file, or for a ledger from before

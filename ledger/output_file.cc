@@ -215,9 +215,15 @@ absl::Status WriteOutputFile(const std::string& path, absl::string_view data,
 absl::StatusOr<int> OpenOutputInPlace(const std::string& path, const OutputRules& rules) {
   absl::StatusOr<OutputTarget> target = CheckOutputPath(path, rules);
   if (!target.ok()) return target.status();
+  // Create only what was absent (O_EXCL): a file that appeared since the
+  // check (e.g. a link to an input) was not checked and is refused.
+  const int create = target->existing ? 0 : O_CREAT | O_EXCL;
   const int fd =
-      ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+      ::open(path.c_str(), O_RDWR | create | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
   if (fd < 0) {
+    if (errno == EEXIST || (errno == ENOENT && target->existing)) {
+      return Refused(rules, path, "changed while it was being opened");
+    }
     if (errno == ELOOP) {
       return Refused(rules, path, "is a symbolic link (an output is never written through one)");
     }

@@ -64,10 +64,17 @@ std::shared_ptr<rocksdb::Logger> NewInfoLog(const std::string& dir, rocksdb::Inf
   ::mkdir(dir.c_str(), 0755);  // RocksDB creates it too; the log may come first
   const std::string path = dir + "/LOG";
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && st.st_size > kRotateBytes) {
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > kRotateBytes) {
     (void)::rename(path.c_str(), (dir + "/LOG.old").c_str());
   }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // O_NOFOLLOW, regular files only: a symlink or FIFO planted as LOG must
+  // not make the ledger write elsewhere (or block); lines are then dropped.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                  0644);
+  if (fd >= 0 && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    ::close(fd);
+    fd = -1;
+  }
   return std::make_shared<FdLogger>(fd, level);
 }
 

@@ -567,7 +567,9 @@ absl::Status Replay(Views::Impl& im, const ledger::Ledger& ledger, uint64_t size
 }
 
 // The catch-up shared by CatchUp, CatchUpTo and Rebuild. `size` is the tree
-// size to reach; with `allow_ahead`, a store past it is left alone.
+// size to reach; with `allow_ahead` (CatchUp), a store past the log's head
+// is refused as kDataLoss, otherwise a store past `size` is
+// kFailedPrecondition.
 absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger& ledger,
                                           uint64_t size, bool allow_ahead,
                                           const CatchUpOptions& options) {
@@ -609,7 +611,8 @@ absl::StatusOr<CatchUpResult> CatchUpImpl(Views::Impl& im, const ledger::Ledger&
       return absl::DataLossError(absl::StrCat(
           "the views are at tree size ", im.applied, ", ahead of the log's head (tree size ",
           head.tree_size, "): the log lost records the views were built from, or this reader "
-          "is behind the writer"));
+          "is behind the writer. If 'ledger verify' of the log passes, 'ledger rebuild' "
+          "rebuilds the views from the log as it is"));
     }
     return absl::FailedPreconditionError(absl::StrCat("the views are at tree size ", im.applied,
                                                       ", past ", size,

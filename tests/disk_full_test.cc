@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/ledger.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/no_space_fs.h"
@@ -110,8 +111,13 @@ TEST_P(DiskFullTest, AppendsFailCleanlyAndTheLedgerResumesWithSpaceAgain) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(again.status().message(), HasSubstr("reopen"));
-  // What was acknowledged can still be made durable (bulk mode's last step).
+  // What was acknowledged can still be made durable (bulk mode's last step),
+  // and the high-water mark then covers it: a WAL damaged later is caught.
   EXPECT_TRUE((*l)->Flush().ok());
+  absl::StatusOr<HighWaterMark> mark = ReadHighWaterMark(path);
+  ASSERT_TRUE(mark.ok()) << mark.status();
+  EXPECT_EQ(mark->tree_size, acknowledged.size());
+  EXPECT_EQ(mark->root, (*l)->GetHead().root);
   l->reset();
 
   // Still full: opening for writing fails with the same code, cleanly.

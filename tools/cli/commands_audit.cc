@@ -28,6 +28,7 @@
 #include "enforcement/v1/ledger_record.pb.h"
 #include "ledger/checkpoint.h"
 #include "ledger/checkpoint_store.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -195,6 +196,25 @@ int RunKeygen(const Invocation& inv) {
 // ---------------------------------------------------------------------------
 // checkpoint
 
+// OK once the ledger's high-water mark covers `size` records (waiting up to
+// a second for a synced writer to move it); kUnavailable naming both sizes
+// if it does not. A ledger without a mark (older than marks) is not checked.
+static absl::Status WaitUntilDurable(const std::string& db, uint64_t size) {
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<ledger::HighWaterMark> mark = ledger::ReadHighWaterMark(db);
+    if (absl::IsNotFound(mark.status())) return absl::OkStatus();
+    if (!mark.ok()) return mark.status();
+    if (mark->tree_size >= size) return absl::OkStatus();
+    if (attempt == 20) {
+      return absl::UnavailableError(absl::StrCat(
+          "records ", mark->tree_size, "..", size - 1,
+          " are written but not yet durable (a 'ledger import --bulk' is running?); sign after "
+          "it has finished, or sign an earlier tree with --size ", mark->tree_size));
+    }
+    usleep(50000);
+  }
+}
+
 int RunCheckpoint(const Invocation& inv) {
   const std::optional<std::string> key_path = inv.args.Get("key");
   if (!key_path)
@@ -224,6 +244,14 @@ int RunCheckpoint(const Invocation& inv) {
   if (absl::Status s = (*db)->TryCatchUp(); !s.ok()) return inv.Fail(s, StatusContext::kRead);
   const ledger::Head head = (*db)->GetHead();
   const uint64_t size = size_opt->value_or(head.tree_size);
+  // Only durable records are signed: a checkpoint over records a crash could
+  // still take away would make every later open refuse the ledger (the
+  // issued checkpoints are part of its high-water mark, docs/FORMAT.md). A
+  // synced append moves the mark right after its batch; a bulk import only
+  // when it finishes.
+  if (absl::Status s = WaitUntilDurable(inv.global.db, size); !s.ok()) {
+    return inv.Fail(kExitLocked, s.message());
+  }
   absl::StatusOr<merkle::Hash> root = (*db)->RootAt(size);
   if (!root.ok()) return inv.Fail(root.status(), StatusContext::kRead);
   Checkpoint c{head.origin, size, *root, {}};

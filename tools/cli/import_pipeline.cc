@@ -35,6 +35,10 @@ constexpr size_t kChunkBytes = size_t{1} << 20;
 // What a parser thread made of one row.
 struct Outcome {
   bool ok = false;
+  // Parsed, but refused by validation: the event is kept, since the same
+  // event may already be in the ledger from before the rule (then it is a
+  // duplicate, as on any re-import).
+  bool refused_by_validation = false;
   Event event;
   uint64_t column = 0;
   std::string message;  // without "file:line: "
@@ -195,6 +199,7 @@ class Stages {
     EnsureEventId(&out->event);
     if (absl::Status s = ledger::ValidateEvent(out->event); !s.ok()) {
       out->message = std::string(s.message());
+      out->refused_by_validation = true;
       return;
     }
     out->ok = true;
@@ -367,6 +372,9 @@ class Importer {
       ++rejected_earlier_;  // its fate is already recorded: skip it
       return kExitOk;
     }
+    if (!out.ok && out.refused_by_validation && StoredUnchanged(out.event)) {
+      out.ok = true;  // a duplicate: Append reports it as one
+    }
     if (!out.ok) {
       if (rejects_ == nullptr) {
         return Fail(kExitInvalidInput, row.line, What(out.column, out.message), row.last_line);
@@ -383,6 +391,18 @@ class Importer {
       return Commit();
     }
     return kExitOk;
+  }
+
+  // Whether `e` is already in the ledger with identical content.
+  bool StoredUnchanged(const Event& e) const {
+    if (db_ == nullptr || e.event_id().empty()) return false;
+    absl::StatusOr<uint64_t> pos = db_->FindEvent(e.event_id());
+    if (!pos.ok()) return false;
+    absl::StatusOr<ledger::StoredRecord> stored = db_->ReadOne(*pos);
+    if (!stored.ok()) return false;
+    std::string a, b;
+    return ledger::SerializeEventDeterministic(e, &a) &&
+           ledger::SerializeEventDeterministic(stored->record.event(), &b) && a == b;
   }
 
   // Writes the pending rejects (fsync), then appends the batch atomically.
