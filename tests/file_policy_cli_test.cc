@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -69,13 +70,20 @@ class FilePolicyCliTest : public testing::Test {
     ASSERT_TRUE((*l)->AppendEvents(events).ok());
   }
 
-  // Runs `ledger --db DB ARGS` under a 30 s timeout and a 2 GiB address
-  // space limit (a command that reads /dev/zero or waits on a FIFO fails
-  // instead of hanging the suite).
+  // Runs `ledger --db DB ARGS` under a 30 s timeout and a 4 GiB memory
+  // limit (a command that reads /dev/zero or waits on a FIFO fails instead
+  // of hanging the suite): an address-space limit (ulimit -v), or under the
+  // sanitizers, which reserve terabytes of address space for their shadow
+  // memory, ASan's own RSS limit.
   CommandResult Ledger(const std::string& args, const std::string& stdin_data = "") {
+    const char* sanitized = std::getenv("LEDGER_SANITIZER_BUILD");
+    const std::string limit =
+        sanitized != nullptr && std::string(sanitized) == "1"
+            ? "export ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=4096\"; "
+            : "ulimit -v 4194304; ";
     return testing_support::RunCommand(
-        absl::StrCat("ulimit -v 4194304; exec timeout 30 ", Quote(testing_support::LedgerBinary()),
-                     " --db ", Quote(db_), " ", args),
+        absl::StrCat(limit, "exec timeout 30 ", Quote(testing_support::LedgerBinary()), " --db ",
+                     Quote(db_), " ", args),
         stdin_data);
   }
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
