@@ -64,6 +64,19 @@ std::vector<Event> Events(const std::string& prefix, int from, int count) {
   return out;
 }
 
+// A new, empty ledger at `dir` (origin kOrigin), open for writing; null
+// (and a failed expectation) if it cannot be created.
+std::unique_ptr<Ledger> CreateLedger(const std::string& dir,
+                                     Durability durability = Durability::kSync) {
+  OpenOptions o;
+  o.create_if_missing = true;
+  o.origin = kOrigin;
+  o.durability = durability;
+  absl::StatusOr<std::unique_ptr<Ledger>> db = Ledger::Open(dir, o);
+  EXPECT_TRUE(db.ok()) << db.status();
+  return db.ok() ? *std::move(db) : nullptr;
+}
+
 void AppendAll(Ledger& db, const std::vector<Event>& events) {
   for (size_t i = 0; i < events.size(); i += kBatch) {
     const size_t n = std::min<size_t>(kBatch, events.size() - i);
@@ -411,13 +424,10 @@ TEST_F(StorageFaultTest, WalCutAtABatchBoundaryIsReportedAsLostRecords) {
   const std::string dir = t.Sub("db");
   std::vector<uint64_t> wal_sizes;
   {
-    OpenOptions o;
-    o.create_if_missing = true;
-    o.origin = kOrigin;
-    absl::StatusOr<std::unique_ptr<Ledger>> db = Ledger::Open(dir, o);
-    ASSERT_TRUE(db.ok()) << db.status();
+    std::unique_ptr<Ledger> db = CreateLedger(dir);
+    ASSERT_NE(db, nullptr);
     for (int b = 0; b < 6; ++b) {
-      ASSERT_TRUE((*db)->AppendEvents(Events("cut", b * kBatch, kBatch)).ok());
+      ASSERT_TRUE(db->AppendEvents(Events("cut", b * kBatch, kBatch)).ok());
       wal_sizes.push_back(FileSize(dir + "/" + NewestFileEndingWith(dir, ".log")));
     }
   }
@@ -446,15 +456,12 @@ TEST_F(StorageFaultTest, TornTailOfAnUnacknowledgedWriteIsDroppedAndTheLedgerOpe
   std::string mark_before;
   uint64_t acknowledged = 0;
   {
-    OpenOptions o;
-    o.create_if_missing = true;
-    o.origin = kOrigin;
-    absl::StatusOr<std::unique_ptr<Ledger>> db = Ledger::Open(dir, o);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)->AppendEvents(Events("torn", 0, kBatch)).ok());
-    acknowledged = (*db)->GetHead().tree_size;
+    std::unique_ptr<Ledger> db = CreateLedger(dir);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->AppendEvents(Events("torn", 0, kBatch)).ok());
+    acknowledged = db->GetHead().tree_size;
     mark_before = testing_support::ReadFileOrDie(dir + "/" + kHighWaterMarkFileName);
-    ASSERT_TRUE((*db)->AppendEvents(Events("torn", kBatch, kBatch)).ok());
+    ASSERT_TRUE(db->AppendEvents(Events("torn", kBatch, kBatch)).ok());
   }
   const std::string wal = dir + "/" + NewestFileEndingWith(dir, ".log");
   fs::resize_file(wal, FileSize(wal) - 100);
@@ -583,12 +590,9 @@ TEST_F(StorageFaultTest, DirectoryRolledBackWithItsMarkIsCaughtByAnIssuedCheckpo
   TempDir t;
   const std::string old_dir = t.Sub("old");
   {
-    OpenOptions o;
-    o.create_if_missing = true;
-    o.origin = kOrigin;
-    absl::StatusOr<std::unique_ptr<Ledger>> db = Ledger::Open(old_dir, o);
-    ASSERT_TRUE(db.ok());
-    AppendAll(**db, Events("main", 0, kFlushed));
+    std::unique_ptr<Ledger> db = CreateLedger(old_dir);
+    ASSERT_NE(db, nullptr);
+    AppendAll(*db, Events("main", 0, kFlushed));
   }
   CopyTree(main_ + "/checkpoints", old_dir + "/checkpoints");
   for (bool read_only : {false, true}) {
@@ -613,12 +617,9 @@ TEST_F(StorageFaultTest, QueriesRefuseViewsAheadOfTheLogAndVerifyFails) {
   TempDir t;
   const std::string old_dir = t.Sub("old");
   {
-    OpenOptions o;
-    o.create_if_missing = true;
-    o.origin = kOrigin;
-    absl::StatusOr<std::unique_ptr<Ledger>> db = Ledger::Open(old_dir, o);
-    ASSERT_TRUE(db.ok());
-    AppendAll(**db, Events("main", 0, kFlushed));
+    std::unique_ptr<Ledger> db = CreateLedger(old_dir);
+    ASSERT_NE(db, nullptr);
+    AppendAll(*db, Events("main", 0, kFlushed));
   }
   CopyTree(dir + "/views", old_dir + "/views");
   testing_support::CommandResult stats = RunCommand(Cli(old_dir) + "stats");
@@ -763,12 +764,9 @@ TEST(VerifyReportTest, FailedVerifyPrintsNoMadeUpRoot) {
   testing_support::TempDir t;
   const std::string db = t.Sub("db");
   {
-    OpenOptions o;
-    o.create_if_missing = true;
-    o.origin = "faults.example/log";
-    absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(db, o);
-    ASSERT_TRUE(l.ok()) << l.status();
-    ASSERT_TRUE((*l)->AppendEvents(Events("v", 0, 20)).ok());
+    std::unique_ptr<Ledger> l = CreateLedger(db);
+    ASSERT_NE(l, nullptr);
+    ASSERT_TRUE(l->AppendEvents(Events("v", 0, 20)).ok());
   }
   testing_support::ReplaceRecord(db, 5, std::string("\x01garbage", 8));
   const std::string zeros(64, '0');
@@ -844,12 +842,9 @@ TEST(RevalidationTest, AnEventStoredBeforeARuleIsStillADuplicateWhenRetried) {
   const std::string db = t.Sub("db");
   Event stored = testing_support::RaidEvent("old-1", "op-old");
   {
-    OpenOptions o;
-    o.create_if_missing = true;
-    o.origin = "faults.example/log";
-    absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(db, o);
-    ASSERT_TRUE(l.ok());
-    ASSERT_TRUE((*l)->AppendEvents({stored}).ok());
+    std::unique_ptr<Ledger> l = CreateLedger(db);
+    ASSERT_NE(l, nullptr);
+    ASSERT_TRUE(l->AppendEvents({stored}).ok());
   }
   // As an older ledger with laxer rules stored it: a newline in a place name.
   testing_support::RewriteEvent(db, 0, [](Event* e) {
