@@ -137,13 +137,20 @@ absl::StatusOr<HighWaterMark> DecodeHighWaterMarkSlot(absl::string_view slot) {
   return m;
 }
 
+// Opens the mark file at `path` with `mode` (O_RDONLY or O_RDWR), never
+// through a symlink and never blocking on a FIFO.
+static absl::StatusOr<int> OpenMarkFile(const std::string& path, int mode) {
+  const int fd = ::open(path.c_str(), mode | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd >= 0) return fd;
+  if (errno == ELOOP) return absl::DataLossError(absl::StrCat(path, " is a symbolic link"));
+  return ErrnoStatus("cannot open", path);
+}
+
 absl::StatusOr<HighWaterMark> ReadHighWaterMark(const std::string& ledger_dir) {
   const std::string path = absl::StrCat(ledger_dir, "/", kHighWaterMarkFileName);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ELOOP) return absl::DataLossError(absl::StrCat(path, " is a symbolic link"));
-    return ErrnoStatus("cannot open", path);
-  }
+  absl::StatusOr<int> opened = OpenMarkFile(path, O_RDONLY);
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
   absl::StatusOr<HighWaterMark> m = ReadSlots(fd, path);
   ::close(fd);
   return m;
@@ -152,11 +159,9 @@ absl::StatusOr<HighWaterMark> ReadHighWaterMark(const std::string& ledger_dir) {
 absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> HighWaterMarkWriter::Open(
     const std::string& ledger_dir) {
   const std::string path = absl::StrCat(ledger_dir, "/", kHighWaterMarkFileName);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ELOOP) return absl::DataLossError(absl::StrCat(path, " is a symbolic link"));
-    return ErrnoStatus("cannot open", path);
-  }
+  absl::StatusOr<int> opened = OpenMarkFile(path, O_RDWR);
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
   absl::StatusOr<HighWaterMark> m = ReadSlots(fd, path);
   if (!m.ok()) {
     ::close(fd);
@@ -191,9 +196,9 @@ absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> HighWaterMarkWriter::Create
   ::unlink(tmp.c_str());
   if (!s.ok()) return s;
   if (absl::Status d = SyncDir(ledger_dir); !d.ok()) return d;
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return ErrnoStatus("cannot open", path);
-  return std::unique_ptr<HighWaterMarkWriter>(new HighWaterMarkWriter(fd, path, m));
+  absl::StatusOr<int> fd = OpenMarkFile(path, O_RDWR);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<HighWaterMarkWriter>(new HighWaterMarkWriter(*fd, path, m));
 }
 
 HighWaterMarkWriter::~HighWaterMarkWriter() {
