@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 #include "ledger/key_coding.h"
 
 namespace ledger {

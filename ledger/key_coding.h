@@ -10,7 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 
 namespace ledger {
 

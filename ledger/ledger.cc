@@ -20,7 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 #include "ledger/high_water_mark.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger_internal.h"

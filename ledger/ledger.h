@@ -23,7 +23,7 @@
 #include "absl/types/span.h"
 #include "enforcement/v1/event.pb.h"
 #include "enforcement/v1/ledger_record.pb.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 
 namespace rocksdb {
 class Env;

@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "ledger/high_water_mark.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "ledger/rocks_log_capture.h"
 #include "rocksdb/db.h"
 

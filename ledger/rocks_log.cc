@@ -10,7 +10,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 
 namespace ledger {
 namespace {

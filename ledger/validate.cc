@@ -15,7 +15,7 @@
 //   replacement, whose envelope is otherwise ignored.
 // - Identifiers (event_id, stream, target_event_id, suspect, operation and
 //   case ids, a figure's metric) hold no bidirectional control either
-//   (ledger/text.h): an id must display as the bytes it is. Free text may
+//   (util/text.h): an id must display as the bytes it is. Free text may
 //   (right-to-left scripts use them); printing escapes them.
 // - Counts and amounts have upper bounds (validate.h, docs/DATA_MODEL.md), so
 //   that no sum over a log can be mistaken for, or wrap to, another figure.
@@ -45,7 +45,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "ledger/text.h"
+#include "util/text.h"
 
 namespace ledger {
 namespace {

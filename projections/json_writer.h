@@ -1,7 +1,7 @@
 // A small streaming JSON writer for the view structs' ToJson(). Produces
 // compact JSON with keys in the order they are written. Strings are escaped
 // per RFC 8259: control characters (C0, DEL, and C1 U+0080..U+009F) and the
-// bidirectional controls (ledger/text.h) as \uXXXX, other bytes passed
+// bidirectional controls (util/text.h) as \uXXXX, other bytes passed
 // through, so valid UTF-8 in gives valid UTF-8 out, and no text of the log
 // reaches a terminal that prints the JSON as a control.
 //

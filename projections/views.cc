@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 #include "ledger/rocks_log.h"
 #include "projections/bulk_writer.h"
 #include "projections/projector.h"

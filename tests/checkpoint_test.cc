@@ -1,6 +1,6 @@
-// ledger/checkpoint.h: the C2SP tlog-checkpoint body, strictly parsed, and
+// checkpoints/checkpoint.h: the C2SP tlog-checkpoint body, strictly parsed, and
 // signed/verified as a note.
-#include "ledger/checkpoint.h"
+#include "checkpoints/checkpoint.h"
 
 #include <string>
 #include <vector>

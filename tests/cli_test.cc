@@ -24,7 +24,7 @@
 #include "gtest/gtest.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "rocksdb/db.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/json_fields.h"

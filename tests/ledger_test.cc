@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/key_coding.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "rocksdb/db.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/paths.h"

@@ -2,7 +2,7 @@
 // ranges, proofs from stored perfect subtrees against the reference
 // RootFromLeafHashes, the transparency-dev/merkle golden vectors (every file,
 // hostile ones included), tampering, and the number of node reads.
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 
 #include <algorithm>
 #include <bit>

@@ -1,7 +1,7 @@
-// ledger/note.h against the golden keys and notes of Go's
+// checkpoints/note.h against the golden keys and notes of Go's
 // golang.org/x/mod/sumdb/note (tests/testdata/note/README.md), plus the
 // malformed inputs Go's own note_test.go refuses.
-#include "ledger/note.h"
+#include "checkpoints/note.h"
 
 #include <string>
 #include <vector>

@@ -1,8 +1,8 @@
-// The file policy's helpers (ledger/output_file.h, ledger/file_io.h):
+// The file policy's helpers (util/output_file.h, util/file_io.h):
 // CheckOutputPath, OutputFile, OpenOutputInPlace, EnclosingLedgerDirectory,
 // the bounded ReadWholeFile and OpenLockFile. The `ledger` program's use of
 // them is tests/file_policy_cli_test.cc.
-#include "ledger/output_file.h"
+#include "util/output_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 #include "tests/support/paths.h"
 
 namespace {

@@ -1,7 +1,7 @@
-// ledger/proof_json.h: the JSON proof documents, judged against every public
+// merkle/proof_json.h: the JSON proof documents, judged against every public
 // RFC 6962 vector in ../shared/vectors/rfc6962 (wantErr is the truth) and a
 // table of hostile documents of our own.
-#include "ledger/proof_json.h"
+#include "merkle/proof_json.h"
 
 #include <algorithm>
 #include <filesystem>

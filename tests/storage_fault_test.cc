@@ -23,7 +23,7 @@
 #include "gtest/gtest.h"
 #include "ledger/high_water_mark.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "ledger/validate.h"
 #include "rocksdb/db.h"
 #include "tests/support/event_builders.h"

@@ -2,7 +2,7 @@
 // comments in proto/enforcement/v1/event.proto. Every refusal is checked for
 // its exact code and message; the facts of SPEC §1 must pass.
 #include "ledger/validate.h"
-#include "ledger/text.h"
+#include "util/text.h"
 
 #include <cstdint>
 #include <functional>
@@ -1459,7 +1459,7 @@ TEST(ValidateEventTest, IdentifiersRefuseBidiOverridesAndIsolates) {
   }
 }
 
-// --- ledger/text.h ----------------------------------------------------------------
+// --- util/text.h ----------------------------------------------------------------
 
 TEST(EscapeTextTest, EscapesWhatDoesNotPrintAndKeepsTheRest) {
   EXPECT_EQ(EscapeText("Muse \xe2\x80\x93 \xe7\xbc\x85\xe7\x94\xb8"), "Muse \xe2\x80\x93 \xe7\xbc\x85\xe7\x94\xb8");

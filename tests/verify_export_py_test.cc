@@ -1,6 +1,6 @@
 // tools/verify_export.py, the independent Python verifier, run on what the
 // C++ side produces: an export of a real ledger, checkpoints signed with
-// ledger/checkpoint.h, proofs written with ledger/proof_json.h; then on
+// checkpoints/checkpoint.h, proofs written with merkle/proof_json.h; then on
 // tampered copies of each, where it must exit 1 and name the position.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,11 +14,11 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/checkpoint.h"
+#include "checkpoints/checkpoint.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
-#include "ledger/note.h"
-#include "ledger/proof_json.h"
+#include "merkle/merkle.h"
+#include "checkpoints/note.h"
+#include "merkle/proof_json.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/paths.h"
 

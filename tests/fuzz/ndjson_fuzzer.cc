@@ -21,7 +21,7 @@
 // Sanitizers (ASan, UBSan) catch memory and undefined-behaviour errors on the
 // way.
 //
-// FUZZ_SOURCES: tools/cli/ndjson.cc ledger/validate.cc ledger/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc ledger/merkle.cc
+// FUZZ_SOURCES: tools/cli/ndjson.cc util/utf8.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -15,7 +15,7 @@
 //    head value (DecodeHead): each accepts exactly the inputs of the layout of
 //    docs/FORMAT.md and re-encodes to the same bytes.
 //
-// FUZZ_SOURCES: ledger/record_coding.cc ledger/key_coding.cc ledger/validate.cc ledger/text.cc ledger/iso_codes.cc ledger/merkle.cc
+// FUZZ_SOURCES: ledger/record_coding.cc ledger/key_coding.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc merkle/merkle.cc
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -32,7 +32,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "ledger/key_coding.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "tests/fuzz/fuzz_check.h"

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "enforcement/v1/event.pb.h"
 
 namespace testing_support {

@@ -59,7 +59,7 @@
 #include "google/protobuf/stubs/common.h"
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "ledger/record_coding.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"

@@ -20,7 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "enforcement/v1/ledger_record.pb.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 
 namespace cli {
 namespace {

@@ -2,7 +2,7 @@
 // (keygen, checkpoint, checkpoints, prove, check, audit; commands_audit.cc):
 // reading the files an auditor hands over, loading keys, creating key files
 // exclusively, and walking a delimited export. Outputs are written with
-// ledger/output_file.h.
+// util/output_file.h.
 //
 // None of these functions opens a ledger: `ledger check` uses them to verify
 // proofs, checkpoints and exports from files alone.
@@ -25,16 +25,16 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ledger/file_io.h"
-#include "ledger/merkle.h"
-#include "ledger/note.h"
+#include "util/file_io.h"
+#include "merkle/merkle.h"
+#include "checkpoints/note.h"
 
 namespace cli {
 
 // The whole regular file at `path` (binary), at most `max_bytes`: see
 // ledger::ReadWholeFile (a FIFO, a device or a larger file is
 // kInvalidArgument; hostile inputs are expected). The limits of each kind
-// of file are in ledger/file_io.h and docs/FILES.md.
+// of file are in util/file_io.h and docs/FILES.md.
 using ledger::ReadWholeFile;
 
 // Creates `path` with open(O_CREAT | O_EXCL, mode), so that an existing file

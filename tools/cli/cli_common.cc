@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "ledger/text.h"
+#include "util/text.h"
 #include "ledger/validate.h"
 #include "projections/json_writer.h"
 

@@ -29,7 +29,7 @@
 #include "enforcement/v1/event.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 #include "tools/cli/flags.h"
 
 namespace cli {

@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
-#include "ledger/output_file.h"
+#include "util/output_file.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/ndjson.h"

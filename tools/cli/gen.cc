@@ -18,7 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
-#include "ledger/output_file.h"
+#include "util/output_file.h"
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "tools/cli/event_id.h"

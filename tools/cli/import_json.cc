@@ -18,7 +18,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "ledger/json_text.h"
+#include "util/json_text.h"
 #include "tools/cli/ndjson.h"
 
 namespace cli {

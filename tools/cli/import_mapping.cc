@@ -17,7 +17,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 #include "ledger/validate.h"
 #include "tools/cli/ndjson.h"
 

@@ -31,7 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ledger/output_file.h"
+#include "util/output_file.h"
 #include "tools/cli/import_reader.h"
 
 namespace cli {

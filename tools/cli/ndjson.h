@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
+#include "util/utf8.h"
 #include "google/protobuf/message.h"
 
 namespace cli {
@@ -66,9 +67,7 @@ class LineReader {
 // True for an empty line or one of only spaces and tabs (skipped in NDJSON).
 bool IsBlankLine(absl::string_view line);
 
-// The byte offset of the first byte of `s` that is not well-formed UTF-8
-// (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), or npos.
-size_t FindInvalidUtf8(absl::string_view s);
+using ::util::FindInvalidUtf8;  // util/utf8.h
 
 // Parses one NDJSON line as an Event (canonical proto3 JSON; field names in
 // lowerCamelCase or as in the .proto; unknown fields are an error). Errors

@@ -1,6 +1,6 @@
 // Checkpoints: the signed statement "the log <origin> has <size> records and
 // this Merkle root", in the C2SP tlog-checkpoint format (c2sp.org/
-// tlog-checkpoint), which is a signed note (ledger/note.h) whose text is
+// tlog-checkpoint), which is a signed note (checkpoints/note.h) whose text is
 //
 //   <origin>\n
 //   <tree size, ASCII decimal, no leading zeros>\n
@@ -9,8 +9,8 @@
 //
 // docs/TAMPER_EVIDENCE.md has a worked example. Thread-safety: pure functions
 // over values.
-#ifndef ENFORCEMENT_LEDGER_CHECKPOINT_H_
-#define ENFORCEMENT_LEDGER_CHECKPOINT_H_
+#ifndef ENFORCEMENT_CHECKPOINTS_CHECKPOINT_H_
+#define ENFORCEMENT_CHECKPOINTS_CHECKPOINT_H_
 
 #include <cstdint>
 #include <string>
@@ -20,8 +20,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "ledger/merkle.h"
-#include "ledger/note.h"
+#include "merkle/merkle.h"
+#include "checkpoints/note.h"
 
 namespace ledger {
 
@@ -65,4 +65,4 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(absl::string_view signed_not
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_CHECKPOINT_H_
+#endif  // ENFORCEMENT_CHECKPOINTS_CHECKPOINT_H_

@@ -21,8 +21,8 @@
 //
 // Thread-safety: all types are values; const methods may be called from any
 // thread. No function keeps a reference to its arguments.
-#ifndef ENFORCEMENT_LEDGER_NOTE_H_
-#define ENFORCEMENT_LEDGER_NOTE_H_
+#ifndef ENFORCEMENT_CHECKPOINTS_NOTE_H_
+#define ENFORCEMENT_CHECKPOINTS_NOTE_H_
 
 #include <cstdint>
 #include <string>
@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "util/utf8.h"
 
 namespace ledger {
 
@@ -51,9 +52,9 @@ bool IsValidNoteKeyName(absl::string_view name);
 // byte followed by the public key bytes.
 uint32_t NoteKeyHash(absl::string_view name, absl::string_view alg_and_key);
 
-// Reports whether `s` is valid UTF-8 as Go's utf8.ValidString defines it (no
-// overlong forms, surrogates or code points above U+10FFFF).
-bool IsValidUtf8(absl::string_view s);
+// Valid UTF-8 as Go's utf8.ValidString defines it (no overlong forms,
+// surrogates or code points above U+10FFFF): util/utf8.h.
+using ::util::IsValidUtf8;
 
 // OK when `msg` may appear in a note: valid UTF-8 with no ASCII control
 // character other than newline. kInvalidArgument naming the byte offset
@@ -173,4 +174,4 @@ absl::StatusOr<Note> OpenNote(absl::string_view msg, absl::Span<const NoteVerifi
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_NOTE_H_
+#endif  // ENFORCEMENT_CHECKPOINTS_NOTE_H_

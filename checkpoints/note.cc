@@ -1,6 +1,6 @@
 // Signed notes; see note.h and docs/TAMPER_EVIDENCE.md. The rules follow
 // golang.org/x/mod/sumdb/note (note.go) and c2sp.org/signed-note.
-#include "ledger/note.h"
+#include "checkpoints/note.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -184,15 +184,6 @@ bool IsValidNoteKeyName(absl::string_view name) {
     size_t len = 0;
     const int32_t r = DecodeRune(name, i, &len);
     if (r < 0 || r == '+' || IsUnicodeSpace(r)) return false;
-    i += len;
-  }
-  return true;
-}
-
-bool IsValidUtf8(absl::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t len = 0;
-    if (DecodeRune(s, i, &len) < 0) return false;
     i += len;
   }
   return true;

@@ -2,15 +2,15 @@
 // RFC 8259 reader: it keeps what a proof document needs (objects, arrays,
 // strings, integers, true/false/null) and refuses anything ambiguous, so a
 // hostile document cannot mean two things to two readers.
-#include "ledger/proof_json.h"
+#include "merkle/proof_json.h"
 
 #include <set>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/json_text.h"
-#include "ledger/note.h"
+#include "util/json_text.h"
+#include "util/utf8.h"
 
 namespace ledger {
 namespace {
@@ -202,7 +202,7 @@ class Parser {
       }
       json_text::AppendUtf8(cp, out);
     }
-    if (!IsValidUtf8(s_.substr(start, pos_ - 1 - start))) {
+    if (!util::IsValidUtf8(s_.substr(start, pos_ - 1 - start))) {
       return Error("string is not valid UTF-8");
     }
     return absl::OkStatus();

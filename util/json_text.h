@@ -1,9 +1,9 @@
 // Pieces of JSON text handling shared by the strict JSON readers
-// (ledger/proof_json.cc, tools/cli/import_json.cc): \u escapes and UTF-8
+// (merkle/proof_json.cc, tools/cli/import_json.cc): \u escapes and UTF-8
 // encoding of code points. Header-only, so that the fuzz builds
 // (tools/fuzz), which compile a fixed list of sources, need nothing more.
-#ifndef ENFORCEMENT_LEDGER_JSON_TEXT_H_
-#define ENFORCEMENT_LEDGER_JSON_TEXT_H_
+#ifndef ENFORCEMENT_UTIL_JSON_TEXT_H_
+#define ENFORCEMENT_UTIL_JSON_TEXT_H_
 
 #include <cstdint>
 #include <string>
@@ -80,4 +80,4 @@ inline void AppendUtf8(uint32_t cp, std::string* out) {
 
 }  // namespace ledger::json_text
 
-#endif  // ENFORCEMENT_LEDGER_JSON_TEXT_H_
+#endif  // ENFORCEMENT_UTIL_JSON_TEXT_H_

@@ -15,7 +15,7 @@
 // once per appended record and once per proof step.
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 
 #include <openssl/sha.h>
 

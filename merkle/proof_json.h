@@ -22,8 +22,8 @@
 // ignored. Errors are kInvalidArgument naming the key (e.g. "proof[3]: ...").
 //
 // Thread-safety: pure functions over values.
-#ifndef ENFORCEMENT_LEDGER_PROOF_JSON_H_
-#define ENFORCEMENT_LEDGER_PROOF_JSON_H_
+#ifndef ENFORCEMENT_MERKLE_PROOF_JSON_H_
+#define ENFORCEMENT_MERKLE_PROOF_JSON_H_
 
 #include <cstdint>
 #include <string>
@@ -32,7 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ledger/merkle.h"
+#include "merkle/merkle.h"
 
 namespace ledger {
 
@@ -73,4 +73,4 @@ absl::Status VerifyConsistencyProof(const ConsistencyProofJson& p);
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_PROOF_JSON_H_
+#endif  // ENFORCEMENT_MERKLE_PROOF_JSON_H_

@@ -1,6 +1,6 @@
 // The store of issued checkpoints. See checkpoint_store.h for the contract
 // and docs/TAMPER_EVIDENCE.md §9 for the layout.
-#include "ledger/checkpoint_store.h"
+#include "checkpoints/checkpoint_store.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -20,7 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 
 namespace ledger {
 namespace {

@@ -6,8 +6,8 @@
 // Terminology (as in transparency-dev/merkle docs/data_model.md): a node
 // (level, index) is the root of the perfect subtree over leaves
 // [index << level, (index + 1) << level). Level 0 nodes are leaf hashes.
-#ifndef ENFORCEMENT_LEDGER_MERKLE_H_
-#define ENFORCEMENT_LEDGER_MERKLE_H_
+#ifndef ENFORCEMENT_MERKLE_MERKLE_H_
+#define ENFORCEMENT_MERKLE_MERKLE_H_
 
 #include <array>
 #include <cstdint>
@@ -114,4 +114,4 @@ absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1
 
 }  // namespace merkle
 
-#endif  // ENFORCEMENT_LEDGER_MERKLE_H_
+#endif  // ENFORCEMENT_MERKLE_MERKLE_H_

@@ -4,8 +4,8 @@
 //
 // Pure functions of their arguments; thread-safe; no allocation except the
 // escaped strings returned.
-#ifndef ENFORCEMENT_LEDGER_TEXT_H_
-#define ENFORCEMENT_LEDGER_TEXT_H_
+#ifndef ENFORCEMENT_UTIL_TEXT_H_
+#define ENFORCEMENT_UTIL_TEXT_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -49,4 +49,4 @@ bool NeedsEscape(absl::string_view s);
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_TEXT_H_
+#endif  // ENFORCEMENT_UTIL_TEXT_H_

@@ -2,10 +2,10 @@
 // writes, bounded whole reads of regular files, lock files that are never
 // followed through a symlink, and directory syncs, with errors as
 // absl::Status. The rules for the files a user names (inputs and outputs)
-// are in docs/FILES.md; outputs are ledger/output_file.h's.
+// are in docs/FILES.md; outputs are util/output_file.h's.
 // Thread-safe (no shared state).
-#ifndef ENFORCEMENT_LEDGER_FILE_IO_H_
-#define ENFORCEMENT_LEDGER_FILE_IO_H_
+#ifndef ENFORCEMENT_UTIL_FILE_IO_H_
+#define ENFORCEMENT_UTIL_FILE_IO_H_
 
 #include <sys/types.h>
 
@@ -34,7 +34,7 @@ absl::Status SyncDir(const std::string& dir);
 
 // Size limits of the files read whole (docs/FILES.md, "Inputs"). Each is far
 // above what a genuine file of its kind holds and far below what would hurt.
-// (Proof JSON: kMaxProofJsonBytes in ledger/proof_json.h.)
+// (Proof JSON: kMaxProofJsonBytes in merkle/proof_json.h.)
 inline constexpr uint64_t kMaxSignerKeyFileBytes = 4096;          // PRIVATE+KEY+... (~100 B)
 inline constexpr uint64_t kMaxVerifierKeyFileBytes = 64 << 10;    // keys, one a line (~80 B each)
 inline constexpr uint64_t kMaxCheckpointFileBytes = 1 << 20;      // a signed note (~300 B)
@@ -87,4 +87,4 @@ absl::StatusOr<int> OpenLockFile(const std::string& path);
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_FILE_IO_H_
+#endif  // ENFORCEMENT_UTIL_FILE_IO_H_

@@ -1,4 +1,4 @@
-#include "ledger/text.h"
+#include "util/text.h"
 
 #include <cstddef>
 #include <cstdint>

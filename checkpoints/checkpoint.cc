@@ -1,5 +1,5 @@
 // C2SP tlog-checkpoint bodies; see checkpoint.h.
-#include "ledger/checkpoint.h"
+#include "checkpoints/checkpoint.h"
 
 #include <utility>
 

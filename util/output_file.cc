@@ -1,5 +1,5 @@
 // The output-file policy. See output_file.h and docs/FILES.md.
-#include "ledger/output_file.h"
+#include "util/output_file.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

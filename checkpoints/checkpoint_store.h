@@ -26,8 +26,8 @@
 // Thread-safety: a CheckpointStore holds only its path; its methods may be
 // called from any thread. Mutual exclusion between processes is the LOCK
 // file's: call Add and CheckConsistent while holding a Lock.
-#ifndef ENFORCEMENT_LEDGER_CHECKPOINT_STORE_H_
-#define ENFORCEMENT_LEDGER_CHECKPOINT_STORE_H_
+#ifndef ENFORCEMENT_CHECKPOINTS_CHECKPOINT_STORE_H_
+#define ENFORCEMENT_CHECKPOINTS_CHECKPOINT_STORE_H_
 
 #include <cstdint>
 #include <memory>
@@ -37,8 +37,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
+#include "checkpoints/checkpoint.h"
+#include "merkle/merkle.h"
 
 namespace ledger {
 
@@ -135,4 +135,4 @@ class CheckpointStore {
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_CHECKPOINT_STORE_H_
+#endif  // ENFORCEMENT_CHECKPOINTS_CHECKPOINT_STORE_H_

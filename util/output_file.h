@@ -28,8 +28,8 @@
 //
 // Thread-compatible: an OutputFile is used by one thread; the functions
 // have no shared state.
-#ifndef ENFORCEMENT_LEDGER_OUTPUT_FILE_H_
-#define ENFORCEMENT_LEDGER_OUTPUT_FILE_H_
+#ifndef ENFORCEMENT_UTIL_OUTPUT_FILE_H_
+#define ENFORCEMENT_UTIL_OUTPUT_FILE_H_
 
 #include <sys/types.h>
 
@@ -42,7 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ledger/file_io.h"
+#include "util/file_io.h"
 
 namespace ledger {
 
@@ -130,4 +130,4 @@ absl::StatusOr<int> OpenOutputInPlace(const std::string& path, const OutputRules
 
 }  // namespace ledger
 
-#endif  // ENFORCEMENT_LEDGER_OUTPUT_FILE_H_
+#endif  // ENFORCEMENT_UTIL_OUTPUT_FILE_H_
