@@ -28,6 +28,7 @@
 #include "ledger/rocks_log.h"
 #include "ledger/rocks_log_capture.h"
 #include "ledger/validate.h"
+#include "util/error_detail.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/options_util.h"
@@ -69,17 +70,21 @@ std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors() {
   return d;
 }
 
-absl::Status WithFailedIndex(absl::Status s, size_t index) {
-  s.SetPayload(kFailedIndexPayload, absl::Cord(absl::StrCat(index)));
-  return s;
-}
-
+// An error about input event `index` of a batch: its message names the
+// event, its ErrorDetail (util/error_detail.h) carries the index, the
+// event_id, the field and the rule for programs.
 absl::Status EventError(absl::StatusCode code, size_t index, const Event& e,
-                        absl::string_view message) {
-  return WithFailedIndex(
+                        absl::string_view message, absl::string_view reason,
+                        absl::string_view field_path = "") {
+  util::ErrorDetail detail;
+  detail.set_reason(std::string(reason));
+  detail.set_event_index(static_cast<uint32_t>(index));
+  detail.set_event_id(e.event_id());
+  detail.set_field_path(std::string(field_path));
+  return util::WithErrorDetail(
       absl::Status(code, absl::StrFormat("event %d (event_id \"%s\"): %s", index,
                                          absl::CHexEscape(e.event_id()), message)),
-      index);
+      detail);
 }
 
 // The body kind a correction of `e` must carry: its own body kind, or, for a
@@ -567,9 +572,15 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
       ssize_t n = pread(impl->lock_fd, buf, sizeof(buf) - 1, 0);
       std::string holder = n > 0 ? absl::StrCat(" (pid ", absl::StripAsciiWhitespace(buf), ")")
                                  : std::string();
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the ledger at ", path, " is being written by another process", holder,
-          "; only one writer at a time (readers may open it read-only)"));
+      // Lock contention is kUnavailable everywhere (the views' lock too):
+      // the one code that says "retry later".
+      util::ErrorDetail detail;
+      detail.set_reason("writer_lock_held");
+      return util::WithErrorDetail(
+          absl::UnavailableError(absl::StrCat(
+              "the ledger at ", path, " is being written by another process", holder,
+              "; only one writer at a time (readers may open it read-only)")),
+          detail);
     }
     std::string pid = absl::StrCat(getpid(), "\n");
     if (ftruncate(impl->lock_fd, 0) != 0 ||
@@ -764,16 +775,21 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     const Event& e = events[i];
     if (absl::Status s = ValidateEvent(e); !s.ok()) {
       if (invalid.empty()) invalid.resize(n);
-      invalid[i] = EventError(absl::StatusCode::kInvalidArgument, i, e, s.message());
+      // ValidateEvent's message is "<field path>: <rule>" (ledger/validate.h).
+      const absl::string_view msg = s.message();
+      const size_t colon = msg.find(": ");
+      invalid[i] = EventError(absl::StatusCode::kInvalidArgument, i, e, msg, "invalid_event",
+                              colon == absl::string_view::npos ? "" : msg.substr(0, colon));
     }
     if (stream != nullptr && e.stream() != *stream) {
       return EventError(absl::StatusCode::kInvalidArgument, i, e,
                         absl::StrCat("stream: \"", absl::CHexEscape(e.stream()),
                                      "\" differs from the stream appended to, \"",
-                                     absl::CHexEscape(*stream), "\""));
+                                     absl::CHexEscape(*stream), "\""),
+                        "stream_mismatch", "stream");
     }
     if (!SerializeEventDeterministic(e, &event_bytes[i])) {
-      return EventError(absl::StatusCode::kInternal, i, e, "cannot serialize");
+      return EventError(absl::StatusCode::kInternal, i, e, "cannot serialize", "internal");
     }
   }
 
@@ -816,7 +832,8 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
         if (!invalid.empty() && !invalid[i].ok()) return invalid[i];
         return EventError(absl::StatusCode::kAlreadyExists, i, e,
                           absl::StrCat("event_id is already in the ledger at position ", pos,
-                                       " with different content"));
+                                       " with different content"),
+                          "event_id_conflict", "event_id");
       }
       result.events[i] = {pos, stored.record.stream_version(), true};
       duplicate_of[i] = -2;
@@ -828,7 +845,8 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     if (!inserted) {
       if (event_bytes[it->second] != event_bytes[i]) {
         return EventError(absl::StatusCode::kAlreadyExists, i, e,
-                          "event_id appears earlier in this batch with different content");
+                          "event_id appears earlier in this batch with different content",
+                          "event_id_conflict", "event_id");
       }
       duplicate_of[i] = static_cast<int64_t>(it->second);
       continue;
@@ -913,7 +931,8 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
       if (s.IsNotFound() || pos_value.size() != 8) {
         return EventError(absl::StatusCode::kInvalidArgument, i, e,
                           absl::StrCat(field, ": \"", absl::CHexEscape(target),
-                                       "\" is not an event in the ledger"));
+                                       "\" is not an event in the ledger"),
+                          "target_not_found", field);
       }
       if (!s.ok()) return FromRocks(s, "looking up a correction target");
       const uint64_t pos = DecodeFixed64BE(pos_value.data());
@@ -926,7 +945,8 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     if (target_event->body_case() == Event::kRetraction) {
       return EventError(absl::StatusCode::kInvalidArgument, i, e,
                         absl::StrCat(field, ": \"", absl::CHexEscape(target),
-                                     "\" is a retraction, which cannot be corrected or retracted"));
+                                     "\" is a retraction, which cannot be corrected or retracted"),
+                        "target_is_retraction", field);
     }
     std::string ignored;
     bool retracted = retracted_in_batch.contains(target);
@@ -938,7 +958,8 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     if (retracted) {
       return EventError(absl::StatusCode::kInvalidArgument, i, e,
                         absl::StrCat(field, ": \"", absl::CHexEscape(target),
-                                     "\" has been retracted"));
+                                     "\" has been retracted"),
+                        "target_retracted", field);
     }
     if (is_correction) {
       const Event::BodyCase want = EffectiveKind(*target_event);
@@ -947,7 +968,8 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
         return EventError(absl::StatusCode::kInvalidArgument, i, e,
                           absl::StrCat("correction.replacement: carries a ", BodyName(got),
                                        " body but its target \"", absl::CHexEscape(target),
-                                       "\" is a ", BodyName(want)));
+                                       "\" is a ", BodyName(want)),
+                          "correction_body_mismatch", "correction.replacement");
       }
     } else {
       retracted_in_batch.insert(target);

@@ -31,11 +31,6 @@ class Env;
 
 namespace ledger {
 
-// Status payload set on an Append/AppendEvents error that concerns one input
-// event: its 0-based index in the input span, as decimal text. Lets an
-// importer map the error back to a file line.
-inline constexpr char kFailedIndexPayload[] = "type.googleapis.com/ledger.FailedEventIndex";
-
 // The optimistic-concurrency condition of an append to one stream.
 class ExpectedVersion {
  public:
@@ -128,8 +123,9 @@ struct VerifyReport {
 class Ledger {
  public:
   // Opens (or with options.create_if_missing creates) the ledger at `path`.
-  // Errors: kNotFound (no ledger at path), kFailedPrecondition (another
-  // writer holds the lock; the message says so), kDataLoss (format or
+  // Errors: kNotFound (no ledger at path), kUnavailable (another writer
+  // holds the lock; the message says so, the ErrorDetail's reason is
+  // "writer_lock_held"), kDataLoss (format or
   // integrity problem on open), kInvalidArgument (bad options),
   // kResourceExhausted (a full disk: opening for writing needs some space).
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& path,
@@ -141,6 +137,9 @@ class Ledger {
 
   // Atomically appends `events` to `stream`: all are written or none.
   // Every event's `stream` must equal `stream`.
+  // Every error about one input event carries a util::ErrorDetail
+  // (util/error_detail.h) with its event_index, event_id, the reason and,
+  // where one field is at fault, its field_path.
   //  - Validation failure: kInvalidArgument naming the event index, the field
   //    path and the rule; nothing written.
   //  - Expected version mismatch: kAborted naming the stream, its version

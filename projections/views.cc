@@ -1,6 +1,7 @@
 // Views: opening and locking the store, catching up from the log, rebuild,
 // as-of and verification. The queries are in views_query.cc.
 #include "projections/views.h"
+#include "util/error_detail.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -124,9 +125,13 @@ absl::Status TakeLock(const std::string& dir, absl::Duration timeout, int* fd_ou
     }
     if (absl::Now() >= deadline) {
       close(fd);
-      return absl::UnavailableError(
-          absl::StrCat("the views at ", dir, " are in use by another process (waited ",
-                       absl::FormatDuration(timeout), " for ", path, "); retry later"));
+      util::ErrorDetail detail;
+      detail.set_reason("views_lock_held");
+      return util::WithErrorDetail(
+          absl::UnavailableError(
+              absl::StrCat("the views at ", dir, " are in use by another process (waited ",
+                           absl::FormatDuration(timeout), " for ", path, "); retry later")),
+          detail);
     }
     absl::SleepFor(nap);
     nap = std::min(nap * 2, absl::Milliseconds(50));

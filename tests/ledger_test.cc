@@ -1,6 +1,7 @@
 // Behaviour of ledger::Ledger: the promises of SPEC §3 (atomic, idempotent,
 // validated, one writer) and the Merkle head of §4.
 #include "ledger/ledger.h"
+#include "util/error_detail.h"
 
 #include <string>
 #include <vector>
@@ -108,9 +109,12 @@ TEST_F(LedgerTest, AppendIsAtomicWhenOneEventIsInvalid) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("event 1 (event_id \"b\")"));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("raid.ringleaders_detained"));
-  auto payload = r.status().GetPayload(kFailedIndexPayload);
-  ASSERT_TRUE(payload.has_value());
-  EXPECT_EQ(std::string(*payload), "1");
+  std::optional<util::ErrorDetail> detail = util::GetErrorDetail(r.status());
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_EQ(detail->event_index(), 1u);
+  EXPECT_EQ(detail->event_id(), "b");
+  EXPECT_EQ(detail->reason(), "invalid_event");
+  EXPECT_EQ(detail->field_path(), "raid.ringleaders_detained");
   EXPECT_EQ(l->GetHead().tree_size, 0u);
   EXPECT_EQ(l->FindEvent("a").status().code(), absl::StatusCode::kNotFound);
 }
@@ -263,11 +267,13 @@ TEST_F(LedgerTest, StateSurvivesReopen) {
   EXPECT_EQ(r->events[0].stream_version, 1u);
 }
 
-TEST_F(LedgerTest, SecondWriterGetsFailedPrecondition) {
+TEST_F(LedgerTest, SecondWriterGetsUnavailableWithTheLockReason) {
   auto l = OpenWriter();
   OpenOptions o;
   auto second = Ledger::Open(dir_.Sub("db"), o);
-  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(util::GetErrorDetail(second.status()).has_value());
+  EXPECT_EQ(util::GetErrorDetail(second.status())->reason(), "writer_lock_held");
   EXPECT_THAT(std::string(second.status().message()), HasSubstr("another process"));
 }
 

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "util/text.h"
 #include "ledger/validate.h"
+#include "util/error_detail.h"
 #include "projections/json_writer.h"
 
 namespace cli {
@@ -53,7 +54,10 @@ const char* ExitCodeMeaning(int code) {
   return "unknown";
 }
 
-int ExitCodeFor(const absl::Status& status, StatusContext context) {
+int ExitCodeFor(const absl::Status& status) {
+  // An error that concerns one input event (it carries the event's index)
+  // is about the input, whatever its code, unless it is a conflict.
+  const bool about_input = util::FailedEventIndex(status).has_value();
   switch (status.code()) {
     case absl::StatusCode::kOk:
       return kExitOk;
@@ -64,19 +68,19 @@ int ExitCodeFor(const absl::Status& status, StatusContext context) {
       return kExitConflict;
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kOutOfRange:
-      // From an append these concern the input (a correction's target is
-      // missing); elsewhere the ledger, a stream or a position is missing.
-      return context == StatusContext::kAppend ? kExitInvalidInput : kExitNotFound;
+      return about_input ? kExitInvalidInput : kExitNotFound;
     case absl::StatusCode::kFailedPrecondition:
-      // Open: another writer holds the lock. Append: a stateful rule about
-      // the input (e.g. the correction's target is retracted).
-      if (context == StatusContext::kOpen) return kExitLocked;
-      if (context == StatusContext::kAppend) return kExitInvalidInput;
-      return kExitInternal;
+      return about_input ? kExitInvalidInput : kExitInternal;
+    case absl::StatusCode::kUnavailable:
+      // Lock contention (the writer's or the views') is kUnavailable with
+      // a *_lock_held reason; other kUnavailable are I/O errors.
+      return util::IsLockContention(status) ? kExitLocked : kExitInternal;
     default:
       return kExitInternal;
   }
 }
+
+int ExitCodeFor(const absl::Status& status, StatusContext) { return ExitCodeFor(status); }
 
 // ---------------------------------------------------------------------------
 // Invocation.
@@ -142,11 +146,13 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
   switch (s.code()) {
     case absl::StatusCode::kNotFound:
       return absl::NotFoundError(absl::StrCat("no ledger at ", db, " (", s.message(), ")", hint));
-    case absl::StatusCode::kFailedPrecondition:
-      return absl::FailedPreconditionError(absl::StrCat(
-          "locked: ", s.message(),
-          ". Wait for the other writer to finish and retry; reading commands (read, head, "
-          "export, verify) work meanwhile."));
+    case absl::StatusCode::kUnavailable:
+      return util::WithErrorDetail(
+          absl::UnavailableError(absl::StrCat(
+              "locked: ", s.message(),
+              ". Wait for the other writer to finish and retry; reading commands (read, head, "
+              "export, verify) work meanwhile.")),
+          util::GetErrorDetail(s).value_or(util::ErrorDetail()));
     case absl::StatusCode::kDataLoss:
       return absl::DataLossError(
           absl::StrCat("the ledger at ", db, " is damaged: ", s.message()));
@@ -310,11 +316,9 @@ std::string FormatOccurred(const google::protobuf::Timestamp& ts,
 }
 
 std::optional<size_t> FailedIndex(const absl::Status& status) {
-  auto payload = status.GetPayload(ledger::kFailedIndexPayload);
-  if (!payload) return std::nullopt;
-  std::optional<uint64_t> v = ParseUint(std::string(*payload));
-  if (!v) return std::nullopt;
-  return static_cast<size_t>(*v);
+  std::optional<uint32_t> index = util::FailedEventIndex(status);
+  if (!index) return std::nullopt;
+  return static_cast<size_t>(*index);
 }
 
 std::string EventMessage(const absl::Status& status, size_t index) {

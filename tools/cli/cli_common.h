@@ -55,13 +55,15 @@ struct ExitCodeInfo {
 absl::Span<const ExitCodeInfo> ExitCodeTable();
 const char* ExitCodeMeaning(int code);
 
-// Where a status came from; the same absl code can mean different things.
-enum class StatusContext {
-  kOpen,    // Ledger::Open: kFailedPrecondition means "locked by another writer"
-  kAppend,  // Append/AppendEvents: kFailedPrecondition/kNotFound concern the input
-  kRead,    // everything else
-};
-// Maps a ledger status to an exit code (see the table in `ledger --help`).
+// The one mapping from a status to an exit code (see the table in `ledger
+// --help`): by the code, and by its util::ErrorDetail where one says the
+// error concerns an input event. kUnavailable is lock contention.
+int ExitCodeFor(const absl::Status& status);
+
+// Deprecated: where a status came from. The mapping no longer depends on it
+// (the ErrorDetail says what the code alone cannot); kept while the
+// commands move to the overloads without it.
+enum class StatusContext { kOpen, kAppend, kRead };
 int ExitCodeFor(const absl::Status& status, StatusContext context);
 
 // ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 #include "projections/views.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "util/error_detail.h"
 
 namespace cli {
 
@@ -62,7 +63,7 @@ struct QueryContext {
 };
 
 int FailViews(const Invocation& inv, const absl::Status& s, absl::string_view what) {
-  if (s.code() == absl::StatusCode::kUnavailable) {
+  if (util::IsLockContention(s)) {
     return inv.Fail(kExitLocked,
                     absl::StrCat(what, ": ", s.message(),
                                  " (another process is updating the views; retry)"));

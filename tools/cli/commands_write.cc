@@ -21,6 +21,7 @@
 #include "ledger/validate.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "util/error_detail.h"
 #include "tools/cli/import_json.h"
 #include "tools/cli/import_mapping.h"
 #include "tools/cli/import_pipeline.h"
@@ -114,7 +115,8 @@ int RunInit(const Invocation& inv) {
     // another writer holds it: that one may be creating a ledger there.)
     const absl::StatusCode code = opened.status().code();
     const bool io_error = code == absl::StatusCode::kResourceExhausted ||
-                          code == absl::StatusCode::kUnavailable ||
+                          (code == absl::StatusCode::kUnavailable &&
+                           !util::IsLockContention(opened.status())) ||
                           code == absl::StatusCode::kInternal;
     if (io_error && !std::filesystem::exists(st)) {
       std::filesystem::remove_all(db, ec);
