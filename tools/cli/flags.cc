@@ -1,6 +1,9 @@
 #include "tools/cli/flags.h"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <limits>
+#include <list>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -9,11 +12,47 @@
 namespace cli {
 namespace {
 
-const OptionSpec* Find(absl::Span<const OptionSpec> specs, absl::string_view name) {
-  for (const OptionSpec& s : specs) {
+const OptionSpec *Find(absl::Span<const OptionSpec> specs, absl::string_view name) {
+  for (const OptionSpec &s : specs) {
     if (name == s.name) return &s;
   }
   return nullptr;
+}
+
+// CLI11 accepts `--flag=value` for a boolean flag (as an override) and
+// refuses `--option=` (an empty value); our contract is the other way round
+// on both, so those two forms are settled before CLI11 sees the line.
+absl::Status CheckInlineValues(absl::Span<const OptionSpec> options,
+                               absl::Span<const OptionSpec> globals,
+                               absl::Span<const std::string> args) {
+  for (const std::string &a : args) {
+    if (a == "--") break;
+    if (!absl::StartsWith(a, "--")) continue;
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos) continue;
+    const absl::string_view name = absl::string_view(a).substr(2, eq - 2);
+    const OptionSpec *spec = Find(options, name);
+    if (spec == nullptr) spec = Find(globals, name);
+    if (spec != nullptr && spec->value_name == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("option --", name, " takes no value"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CLI11's message for a usage error, in this CLI's words where CLI11's are
+// about its own machinery ("At Most 1 required but received 2").
+std::string UsageMessage(const CLI::ParseError &e) {
+  std::string msg = e.what();
+  const size_t colon = msg.find(": ");
+  const std::string option = colon == std::string::npos ? "" : msg.substr(0, colon);
+  if (absl::StrContains(msg, "At Most 1 required but received")) {
+    return absl::StrCat("option ", option, " given more than once");
+  }
+  if (absl::StrContains(msg, "required") && absl::StrContains(msg, "missing")) {
+    return absl::StrCat("option ", option, " needs a value");
+  }
+  return msg;
 }
 
 }  // namespace
@@ -48,8 +87,8 @@ absl::StatusOr<std::optional<uint64_t>> ParsedArgs::GetUint(absl::string_view na
   if (it == values_.end()) return std::optional<uint64_t>();
   std::optional<uint64_t> v = ParseUint(it->second);
   if (!v) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " wants a non-negative integer, not \"",
-                                                   it->second, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " wants a non-negative integer, not \"", it->second, "\""));
   }
   return v;
 }
@@ -57,54 +96,86 @@ absl::StatusOr<std::optional<uint64_t>> ParsedArgs::GetUint(absl::string_view na
 absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const OptionSpec> options,
                                      absl::Span<const OptionSpec> globals,
                                      absl::Span<const std::string> args) {
-  ParsedArgs out;
-  bool options_done = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_done || a == "-" || !absl::StartsWith(a, "-")) {
-      out.positionals_.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options_done = true;
-      continue;
-    }
-    if (a == "-h" || a == "--help") {
-      out.help_ = true;
-      continue;
-    }
-    if (!absl::StartsWith(a, "--")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown option ", a, " (options are spelled --name)"));
-    }
-    absl::string_view body = absl::string_view(a).substr(2);
-    std::optional<std::string> inline_value;
-    if (size_t eq = body.find('='); eq != absl::string_view::npos) {
-      inline_value = std::string(body.substr(eq + 1));
-      body = body.substr(0, eq);
-    }
-    const OptionSpec* spec = Find(options, body);
-    if (spec == nullptr) spec = Find(globals, body);
-    if (spec == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown option --", body));
-    if (out.values_.count(body) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("option --", body, " given more than once"));
-    }
-    std::string value;
-    if (spec->value_name == nullptr) {
-      if (inline_value) {
-        return absl::InvalidArgumentError(absl::StrCat("option --", body, " takes no value"));
+  if (absl::Status s = CheckInlineValues(options, globals, args); !s.ok()) return s;
+
+  // CLI11 reports through exceptions; none may leave this function.
+  try {
+    CLI::App app;
+    app.set_help_flag();     // -h/--help are ours: they win over any other problem
+    app.allow_extras(true);  // unknown options come back in remaining(), named below
+    bool help = false;
+    app.add_flag("-h,--help", help);
+
+    // One slot per option; std::list keeps the addresses CLI11 writes to.
+    struct Slot {
+      const OptionSpec *spec;
+      std::string value;
+      CLI::Option *option = nullptr;
+    };
+    std::list<Slot> slots;
+    for (absl::Span<const OptionSpec> table : {options, globals}) {
+      for (const OptionSpec &spec : table) {
+        if (absl::string_view(spec.name) == "help") continue;  // listed for the help text
+        if (std::any_of(slots.begin(), slots.end(), [&](const Slot &s) {
+              return absl::string_view(s.spec->name) == spec.name;
+            })) {
+          continue;  // a command's own option shadows a global of the same name
+        }
+        Slot &slot = slots.emplace_back(Slot{&spec, {}});
+        const std::string name = absl::StrCat("--", spec.name);
+        if (spec.value_name == nullptr) {
+          slot.option = app.add_flag(name, spec.help);
+        } else {
+          slot.option = app.add_option(name, slot.value, spec.help)->allow_extra_args(false);
+        }
+        slot.option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
       }
-    } else if (inline_value) {
-      value = *inline_value;
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("option --", body, " needs a value (", spec->value_name, ")"));
     }
-    out.values_.emplace(std::string(body), std::move(value));
+    std::vector<std::string> positionals;
+    app.add_option("positionals", positionals)->allow_extra_args(true);
+
+    // CLI11 parses from the back. `--name=` (an explicit empty value, which
+    // CLI11 refuses) goes in as `--name ""`, which it takes.
+    std::vector<std::string> reversed;
+    reversed.reserve(args.size() + 1);
+    bool options_done = false;
+    for (const std::string &a : args) {
+      if (!options_done && a == "--") options_done = true;
+      if (!options_done && a.size() > 3 && absl::StartsWith(a, "--") && a.back() == '=' &&
+          a.find('=') == a.size() - 1) {
+        reversed.push_back(a.substr(0, a.size() - 1));
+        reversed.push_back("");
+      } else {
+        reversed.push_back(a);
+      }
+    }
+    std::reverse(reversed.begin(), reversed.end());
+    try {
+      app.parse(reversed);
+    } catch (const CLI::ParseError &e) {
+      return absl::InvalidArgumentError(UsageMessage(e));
+    }
+    for (const std::string &extra : app.remaining()) {
+      if (extra == "--") continue;
+      if (absl::StartsWith(extra, "--")) {
+        absl::string_view name = absl::string_view(extra).substr(2);
+        name = name.substr(0, name.find('='));
+        return absl::InvalidArgumentError(absl::StrCat("unknown option --", name));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option ", extra, " (options are spelled --name)"));
+    }
+
+    ParsedArgs out;
+    out.help_ = help;
+    for (const Slot &slot : slots) {
+      if (slot.option->count() > 0) out.values_.emplace(slot.spec->name, slot.value);
+    }
+    out.positionals_ = std::move(positionals);
+    return out;
+  } catch (const CLI::Error &e) {
+    return absl::InternalError(absl::StrCat("command-line tables: ", e.what()));
   }
-  return out;
 }
 
 }  // namespace cli

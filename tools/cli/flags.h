@@ -1,7 +1,8 @@
-// A small table-driven command-line parser for the `ledger` CLI: each
-// subcommand declares its options in a table (OptionSpec), and ParseArgs
-// checks an argument list against the command's table plus the global one.
-// Why not absl flags: see the comment at the top of tools/cli/main.cc.
+// The command-line parsing of the `ledger` CLI: each subcommand declares its
+// options in a table (OptionSpec), and ParseArgs checks an argument list
+// against the command's table plus the global one. The parsing is CLI11's
+// (libcli11-dev): ParseArgs builds a CLI::App from the tables for each call.
+// Why per-command tables and not absl flags: see tools/cli/main.cc.
 //
 // Accepted forms: `--name value`, `--name=value`, boolean `--name`, `-` (a
 // positional meaning stdin/stdout), `--` (everything after is positional),

@@ -4,18 +4,20 @@
 // command's own option table and runs it. Each command lives in a
 // commands_*.cc file; shared helpers are in cli_common.{h,cc}.
 //
-// Why a small table-driven parser (tools/cli/flags.h) and not absl flags:
-// absl flags are process-global, defined at namespace scope with
-// ABSL_FLAG, and parsed once for the whole binary. Every flag of every
+// Why per-command option tables (tools/cli/flags.h, parsed by CLI11) and
+// not absl flags: absl flags are process-global, defined at namespace scope
+// with ABSL_FLAG, and parsed once for the whole binary. Every flag of every
 // subcommand would then be accepted by every other one (`ledger head
-// --batch 5` would parse), `--from` could not mean a position for `read` and
-// something else for a future command, and per-command help and "unknown
-// option for this command" errors would have to be rebuilt on top anyway.
-// With per-command option tables, each command's help is generated from the
-// same table that its parser checks, an option unknown to the command is a
-// usage error naming it, and adding a command is one function plus one table
-// row. The parser is ~100 lines with no global state, which also keeps it
-// easy to test.
+// --batch 5` would parse), `--from` could not mean a position for `read`
+// and something else for a future command, and per-command help and
+// "unknown option for this command" errors would have to be rebuilt on top
+// anyway. With per-command option tables, each command's help is generated
+// from the same table that its parser checks, an option unknown to the
+// command is a usage error naming it, and adding a command is one function
+// plus one table row. CLI11 (libcli11-dev) does the parsing proper; its
+// subcommand support is not used because the help text, the exit codes and
+// the global options' "either side of the command name" rule are the
+// table's.
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
