@@ -57,7 +57,7 @@ struct GeneratorOptions {
   // them), and corrections and retractions target the ids this function
   // returns for the earlier events: pass the importer's rule (SPEC §2,
   // docs/IMPORT.md "Event ids"), e.g. the CLI's DeriveEventId.
-  std::function<std::string(const enforcement::v1::Event&)> derive_event_id;
+  std::function<std::string(const enforcement::v1::Event&)> derive_event_id = nullptr;
 };
 
 class EventGenerator {
