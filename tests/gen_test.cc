@@ -18,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/validate.h"
+#include "merkle/merkle.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/paths.h"
 
@@ -62,6 +63,34 @@ TEST_F(GenTest, SameSeedGivesTheSameBytesAndAnotherSeedDoesNot) {
   CommandResult shorter = Run("gen --events 100 --seed 9");
   CommandResult longer = Run("gen --events 200 --seed 9");
   EXPECT_EQ(longer.out.substr(0, shorter.out.size()), shorter.out);
+}
+
+// Golden digests: SHA-256(0x00 || output) (merkle::LeafHash) of `ledger gen`
+// as it was when the generator moved into workload/ (issue 12). The output
+// depends only on the options; a change here changes every file people
+// generated with a seed.
+TEST_F(GenTest, TheOutputIsPinnedForASeed) {
+  struct Golden {
+    const char* args;
+    size_t bytes;
+    const char* digest;
+  };
+  for (const Golden& g : {
+           Golden{"--events 1000 --seed 42", 578144,
+                  "29bfee2de4c4d9a98aae0bad5ee7a0464d39930bf24258109079a693bfe5877e"},
+           Golden{"--events 1000 --seed 42 --format csv", 314214,
+                  "74a072acb07a544fb559fcc2270587f3a6153539ba7d845cdd39dfaf9ff37f8a"},
+           Golden{"--events 1000 --seed 3 --no-ids", 550105,
+                  "83e8017c9ebca8787f17559e892d7e51dd147341fa9a2901793ece7867d2bbc3"},
+           Golden{"--events 1000 --seed 3 --no-ids --format csv", 301511,
+                  "94c026381e84ae28e8dd112878fa5c2e09e9584ad693c267e190e197656b27e3"},
+       }) {
+    SCOPED_TRACE(g.args);
+    CommandResult r = Run(absl::StrCat("gen ", g.args));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.size(), g.bytes);
+    EXPECT_EQ(merkle::ToHex(merkle::LeafHash(r.out)), g.digest);
+  }
 }
 
 TEST_F(GenTest, EveryEventIsValidAndTheMixIsRealistic) {

@@ -2,7 +2,7 @@
 // same key writes, measured in one run on one machine.
 //
 // For each batch size (default 1, 100, 1000) it appends the same synthetic
-// events (tools/bench/synthetic_events.h) three ways, each into a fresh
+// events (workload/generator.h, kStreamMix) three ways, each into a fresh
 // directory that is removed afterwards, with one fsync per batch:
 //  - ledger:       Ledger::AppendEvents with Durability::kSync. Everything an
 //                  append does is timed: validation, serialization, the
@@ -68,10 +68,7 @@
 #include "rocksdb/version.h"
 #include "rocksdb/write_batch.h"
 #include "tools/bench/bench_util.h"
-
-// The generator is not in any library (CMake builds each tools/bench/*_bench.cc
-// alone, linked with bench_util and cli_lib): it is compiled as part of this program.
-#include "tools/bench/synthetic_events.cc"
+#include "workload/generator.h"
 
 namespace {
 
@@ -244,7 +241,7 @@ Workload Prepare(const Config& c) {
   uint64_t n = 0;
   for (uint64_t b : c.batch_sizes) n = std::max(n, EventsFor(c, b));
   Workload w;
-  bench::SyntheticEvents gen(c.seed);
+  workload::EventGenerator gen({.shape = workload::Shape::kStreamMix, .seed = c.seed});
   w.events = gen.Take(n);
   w.streams = gen.streams();
 

@@ -3,7 +3,7 @@
 //
 // For each size N of --events (default 100000,1000000):
 //  1. Build (not timed): a ledger of N synthetic events from `ledger gen`'s
-//     generator (cli::EventGenerator, docs/IMPORT.md "Synthetic data":
+//     generator (workload::EventGenerator, kStory shape, docs/IMPORT.md "Synthetic data":
 //     operations with raids, individual arrests by suspect id, handovers with
 //     suspect ids and counts, sentencings, reported figures, 2% corrections and
 //     0.5% retractions of valid targets), appended with AppendEvents in
@@ -68,7 +68,7 @@
 #include "projections/views.h"
 #include "rocksdb/db.h"
 #include "tools/bench/bench_util.h"
-#include "tools/cli/gen.h"
+#include "workload/generator.h"
 
 namespace {
 
@@ -441,7 +441,7 @@ Workload Build(const Config& c, uint64_t n, const std::string& path, bool append
     if (!opened.ok()) Fail(absl::StrCat("create ", path, ": ", opened.status().ToString()));
     l = *std::move(opened);
   }
-  cli::EventGenerator gen(c.seed, /*explicit_ids=*/true);
+  workload::EventGenerator gen({.shape = workload::Shape::kStory, .seed = c.seed});
   std::mt19937_64 rng(c.seed * 1000003 + n);
   constexpr size_t kSample = 200000;
   std::set<std::string> seen_suspects;  // bounded: only for the count at <= a few M events

@@ -16,7 +16,7 @@
 //                  (what `ledger check inclusion` does after reading files)
 //     and p50 / p99 / max are reported (the requirement: under 1 ms each).
 //  2. `verify` of a --verify-events ledger (default 1,000,000) of realistic
-//     synthetic events (tools/bench/synthetic_events.h, ~300-byte records),
+//     synthetic events (workload/generator.h, kStreamMix, ~300-byte records),
 //     against SHA-256 over the same bytes: the leaf hash SHA-256(0x00 ||
 //     record) of each of the same record byte strings, held in memory, on
 //     one thread. fraction = SHA-256 time / verify time (the requirement: at
@@ -52,10 +52,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/version.h"
 #include "tools/bench/bench_util.h"
-
-// The generator is not in any library (CMake builds each tools/bench/*_bench.cc
-// alone, linked with bench_util and cli_lib): it is compiled as part of this program.
-#include "tools/bench/synthetic_events.cc"
+#include "workload/generator.h"
 
 namespace {
 
@@ -198,7 +195,7 @@ double BuildLedger(const std::string& path, uint64_t n, bool synthetic, uint64_t
   auto l = ledger::Ledger::Open(path, o);
   if (!l.ok()) Fail(absl::StrCat("open ", path, ": ", l.status().ToString()));
   constexpr uint64_t kBatch = 10000;
-  bench::SyntheticEvents gen(seed);
+  workload::EventGenerator gen({.shape = workload::Shape::kStreamMix, .seed = seed});
   std::vector<Event> batch;
   batch.reserve(kBatch);
   const auto start = Clock::now();

@@ -1,11 +1,9 @@
 // The query commands of `ledger` (SPEC §5, §6): suspects, operations, cases,
-// flows, stats, timeline, and rebuild. Every query opens the ledger
-// read-only, catches it up with the writer (TryCatchUp), opens the views
-// store (<db>/views), brings it up to the ledger's head (progress on stderr
-// when it is a terminal) and answers; so an answer reflects every event
-// appended before the query started. With --as-of-position N or --as-of T
-// the answer is the one the views gave when the log held N records (or the
-// records recorded at or before T): projections::Views::AsOf.
+// flows, stats, timeline, and rebuild. Each parses its arguments, opens a
+// query::Session (the ledger read-only, caught up with the writer, the views
+// store brought up to the ledger's head, --as-of-position N / --as-of T
+// applied; progress on stderr when it is a terminal), asks it, and formats
+// the answer.
 //
 // Output: aligned tables for people, or with --json the stable shapes of
 // docs/PROJECTIONS.md §10 (projections' ToJson), one JSON value and a newline.
@@ -25,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ledger/ledger.h"
+#include "query/session.h"
 #include "projections/view_types.h"
 #include "projections/views.h"
 #include "tools/cli/cli_common.h"
@@ -47,123 +46,73 @@ projections::CatchUpOptions CatchUpProgress(ProgressMeter* progress) {
 
 namespace {
 
-using projections::Views;
-
 // ---------------------------------------------------------------------------
-// Opening and catching up.
+// Opening: a query::Session over the ledger opened read-only.
 
-// A ledger and the views that answer a query (the persistent store, or a
-// scratch store as of an earlier size).
-struct QueryContext {
-  std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<Views> views;   // persistent, caught up to the head
-  std::unique_ptr<Views> as_of;   // set with --as-of / --as-of-position
-  std::optional<uint64_t> as_of_size;
-  const Views& answer() const { return as_of ? *as_of : *views; }
-};
-
-int FailViews(const Invocation& inv, const absl::Status& s, absl::string_view what) {
-  if (util::IsLockContention(s)) {
-    return inv.Fail(kExitLocked,
-                    absl::StrCat(what, ": ", s.message(),
-                                 " (another process is updating the views; retry)"));
-  }
-  return inv.Fail(s, StatusContext::kRead, what);
+// Reports a failed session or answer (the status message says what failed).
+int FailSession(const Invocation& inv, const absl::Status& s) {
+  return inv.Fail(ExitCodeFor(s), s.message());
 }
 
-// Opens the ledger read-only and the views store; catches the views up.
-// Returns kExitOk or the exit code of the failure (already reported).
-int OpenViews(const Invocation& inv, QueryContext* ctx, bool catch_up = true) {
-  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
-  if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
-  ctx->ledger = *std::move(db);
-  if (absl::Status s = ctx->ledger->TryCatchUp(); !s.ok()) {
-    return inv.Fail(s, StatusContext::kRead, "cannot catch up with the writer");
-  }
-  absl::StatusOr<std::unique_ptr<Views>> views = Views::Open(inv.global.db);
-  if (!views.ok()) return FailViews(inv, views.status(), "cannot open the views");
-  ctx->views = *std::move(views);
-  if (!catch_up) return kExitOk;
-  ProgressMeter progress("catch-up", "records");
-  absl::StatusOr<projections::CatchUpResult> r =
-      ctx->views->CatchUp(*ctx->ledger, CatchUpProgress(&progress));
-  if (absl::IsDataLoss(r.status())) {
-    // Views ahead of the head we opened may only mean that the writer moved
-    // on and another process caught the views up meanwhile: look again once.
-    if (absl::Status s = ctx->ledger->TryCatchUp(); !s.ok()) {
-      return inv.Fail(s, StatusContext::kRead, "cannot catch up with the writer");
+// Opens the session (catching the views up unless !catch_up), with
+// --as-of-position N / --as-of T when `as_of`. Returns kExitOk or the exit
+// code of the failure (already reported).
+int OpenSession(const Invocation& inv, std::unique_ptr<query::Session>* session,
+                bool as_of = true, bool catch_up = true) {
+  query::SessionOptions options;
+  options.catch_up = catch_up;
+  if (as_of) {
+    const bool by_pos = inv.args.Has("as-of-position");
+    const bool by_time = inv.args.Has("as-of");
+    if (by_pos && by_time) return inv.UsageError("give --as-of-position or --as-of, not both");
+    if (by_pos) {
+      absl::StatusOr<std::optional<uint64_t>> n = inv.args.GetUint("as-of-position");
+      if (!n.ok()) return inv.UsageError(n.status().message());
+      options.as_of_position = **n;
     }
-    r = ctx->views->CatchUp(*ctx->ledger, CatchUpProgress(&progress));
+    if (by_time) options.as_of = inv.args.GetOr("as-of", "");
   }
-  progress.Finish();
-  if (!r.ok()) return FailViews(inv, r.status(), "cannot bring the views up to date");
-  if (r->rebuilt) {
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
+  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message());
+  ProgressMeter catching_up("catch-up", "records");
+  ProgressMeter as_of_meter("as-of", "records");
+  options.catch_up_progress = CatchUpProgress(&catching_up);
+  options.as_of_progress = CatchUpProgress(&as_of_meter);
+  options.as_of_progress.progress = [&](uint64_t done, uint64_t total) {
+    catching_up.Finish();
+    as_of_meter.Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total)
+                                       : -1.0);
+  };
+  absl::StatusOr<std::unique_ptr<query::Session>> opened =
+      query::Session::Attach(*std::move(db), options);
+  catching_up.Finish();
+  as_of_meter.Finish();
+  if (!opened.ok()) {
+    const absl::Status& s = opened.status();
+    const std::optional<util::ErrorDetail> detail = util::GetErrorDetail(s);
+    const std::string reason = detail ? detail->reason() : "";
+    if (reason == query::kReasonAsOfInvalid) {
+      return inv.UsageError(absl::StrCat("--as-of wants an RFC 3339 time (e.g. ",
+                                         "2024-04-01T00:00:00Z) or a tree size, not '",
+                                         options.as_of, "'"));
+    }
+    if (reason == query::kReasonAsOfPastHead) {
+      return inv.Fail(ExitCodeFor(s), absl::StrCat("--as-of-", s.message()));
+    }
+    return FailSession(inv, s);
+  }
+  *session = *std::move(opened);
+  if (const auto& r = (*session)->catch_up(); r && r->rebuilt) {
     std::cerr << "ledger: note: the views were rebuilt from the log (" << r->rebuild_reason
               << ")\n";
   }
   return kExitOk;
 }
 
-// OpenViews, then --as-of-position N / --as-of T.
-int OpenForQuery(const Invocation& inv, QueryContext* ctx) {
-  const bool by_pos = inv.args.Has("as-of-position");
-  const bool by_time = inv.args.Has("as-of");
-  if (by_pos && by_time) return inv.UsageError("give --as-of-position or --as-of, not both");
-  std::optional<uint64_t> size;
-  if (by_pos) {
-    absl::StatusOr<std::optional<uint64_t>> n = inv.args.GetUint("as-of-position");
-    if (!n.ok()) return inv.UsageError(n.status().message());
-    size = **n;
-  }
-  if (int code = OpenViews(inv, ctx); code != kExitOk) return code;
-  if (by_time) {
-    const std::string t = inv.args.GetOr("as-of", "");
-    absl::StatusOr<uint64_t> n = projections::ResolveAsOf(*ctx->ledger, t);
-    if (!n.ok()) {
-      if (n.status().code() == absl::StatusCode::kInvalidArgument) {
-        return inv.UsageError(absl::StrCat("--as-of wants an RFC 3339 time (e.g. ",
-                                           "2024-04-01T00:00:00Z) or a tree size, not '", t,
-                                           "'"));
-      }
-      return inv.Fail(n.status(), StatusContext::kRead, "--as-of");
-    }
-    size = *n;
-  }
-  if (!size) return kExitOk;
-  const uint64_t head = ctx->ledger->GetHead().tree_size;
-  if (*size > head) {
-    return inv.Fail(kExitNotFound, absl::StrCat("--as-of-position ", *size,
-                                                " is past the head: the ledger holds ", head,
-                                                " records"));
-  }
-  ctx->as_of_size = size;
-  if (*size == ctx->views->checkpoint()) return kExitOk;  // the current views are that state
-  ProgressMeter progress("as-of", "records");
-  absl::StatusOr<std::unique_ptr<Views>> past =
-      ctx->views->AsOf(*ctx->ledger, *size, {}, CatchUpProgress(&progress));
-  progress.Finish();
-  if (!past.ok()) return FailViews(inv, past.status(), "cannot build the views as of that point");
-  ctx->as_of = *std::move(past);
-  return kExitOk;
-}
-
 // "as of N records" for messages.
-std::string AsOfNote(const QueryContext& ctx) {
-  if (!ctx.as_of_size) return "";
-  return absl::StrCat(" (as of ", *ctx.as_of_size, " records)");
-}
-
-int NotFound(const Invocation& inv, const QueryContext& ctx, absl::string_view what,
-             const std::string& id) {
-  return inv.Fail(kExitNotFound, absl::StrCat("no ", what, " '", id, "' in the ledger",
-                                              AsOfNote(ctx)));
-}
-
-// A query answer that failed: kNotFound is an unknown id.
-int FailQuery(const Invocation& inv, const QueryContext& ctx, const absl::Status& s,
-              absl::string_view what, const std::string& id) {
-  if (s.code() == absl::StatusCode::kNotFound) return NotFound(inv, ctx, what, id);
-  return inv.Fail(s, StatusContext::kRead);
+std::string AsOfNote(const query::Session& session) {
+  if (!session.as_of_size()) return "";
+  return absl::StrCat(" (as of ", *session.as_of_size(), " records)");
 }
 
 bool EmitJson(const std::string& json) { return WriteStdout(json + "\n"); }
@@ -297,13 +246,12 @@ int RunSuspects(const Invocation& inv) {
     return inv.UsageError(absl::StrCat("--status: \"", status, "\" is not a status (",
                                        absl::StrJoin(statuses, ", "), ")"));
   }
-  QueryContext ctx;
-  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
-  const Views& v = ctx.answer();
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session); c != kExitOk) return c;
 
   if (show) {
-    absl::StatusOr<projections::SuspectView> s = v.GetSuspect(id);
-    if (!s.ok()) return FailQuery(inv, ctx, s.status(), "suspect", id);
+    absl::StatusOr<projections::SuspectView> s = session->GetSuspect(id);
+    if (!s.ok()) return FailSession(inv, s.status());
     if (inv.global.json) {
       EmitJson(projections::ToJson(*s));
       return kExitOk;
@@ -339,14 +287,10 @@ int RunSuspects(const Invocation& inv) {
   filter.operation_id = inv.args.GetOr("operation", "");
   filter.custody_country = inv.args.GetOr("custody", "");
   filter.after = inv.args.GetOr("after", "");
-  filter.limit = limit == 0 ? 0 : limit + 1;
-  absl::StatusOr<std::vector<projections::SuspectView>> list = v.ListSuspects(filter);
-  if (!list.ok()) return inv.Fail(list.status(), StatusContext::kRead);
-  bool more = false;
-  if (limit != 0 && list->size() > limit) {
-    list->resize(limit);
-    more = true;
-  }
+  absl::StatusOr<query::Page<projections::SuspectView>> page =
+      session->ListSuspects(filter, limit);
+  if (!page.ok()) return FailSession(inv, page.status());
+  const std::vector<projections::SuspectView>* list = &page->items;
   if (inv.global.json) {
     EmitJson(projections::ToJson(*list));
   } else {
@@ -359,7 +303,7 @@ int RunSuspects(const Invocation& inv) {
     }
     t.Finish();
   }
-  if (more) NoteMore(inv, limit, list->back().suspect_id);
+  if (page->more) NoteMore(inv, limit, list->back().suspect_id);
   return kExitOk;
 }
 
@@ -377,13 +321,12 @@ int RunOperations(const Invocation& inv) {
   absl::StatusOr<std::optional<uint64_t>> max_events = inv.args.GetUint("max-events");
   if (!max_events.ok()) return inv.UsageError(max_events.status().message());
   if (*max_events) query.max_events = static_cast<size_t>(**max_events);
-  QueryContext ctx;
-  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
-  const Views& v = ctx.answer();
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session); c != kExitOk) return c;
 
   if (show) {
-    absl::StatusOr<projections::OperationView> op = v.GetOperation(id, query);
-    if (!op.ok()) return FailQuery(inv, ctx, op.status(), "operation", id);
+    absl::StatusOr<projections::OperationView> op = session->GetOperation(id, query);
+    if (!op.ok()) return FailSession(inv, op.status());
     if (inv.global.json) {
       EmitJson(projections::ToJson(*op));
       return kExitOk;
@@ -436,14 +379,10 @@ int RunOperations(const Invocation& inv) {
   }
 
   const std::string after = inv.args.GetOr("after", "");
-  absl::StatusOr<std::vector<projections::OperationView>> list =
-      v.ListOperations(query, limit == 0 ? 0 : limit + 1, after);
-  if (!list.ok()) return inv.Fail(list.status(), StatusContext::kRead);
-  bool more = false;
-  if (limit != 0 && list->size() > limit) {
-    list->resize(limit);
-    more = true;
-  }
+  absl::StatusOr<query::Page<projections::OperationView>> page =
+      session->ListOperations(query, limit, after);
+  if (!page.ok()) return FailSession(inv, page.status());
+  const std::vector<projections::OperationView>* list = &page->items;
   if (inv.global.json) {
     EmitJson(projections::ToJson(*list));
   } else {
@@ -456,7 +395,7 @@ int RunOperations(const Invocation& inv) {
     }
     t.Finish();
   }
-  if (more) NoteMore(inv, limit, list->back().operation_id);
+  if (page->more) NoteMore(inv, limit, list->back().operation_id);
   return kExitOk;
 }
 
@@ -470,13 +409,12 @@ int RunCases(const Invocation& inv) {
   if (!ListOrShow(inv, &show, &id, &code)) return code;
   size_t limit = 0;
   if (!GetLimit(inv, 0, &limit, &code)) return code;
-  QueryContext ctx;
-  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
-  const Views& v = ctx.answer();
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session); c != kExitOk) return c;
 
   if (show) {
-    absl::StatusOr<projections::CaseView> cv = v.GetCase(id);
-    if (!cv.ok()) return FailQuery(inv, ctx, cv.status(), "case", id);
+    absl::StatusOr<projections::CaseView> cv = session->GetCase(id);
+    if (!cv.ok()) return FailSession(inv, cv.status());
     if (inv.global.json) {
       EmitJson(projections::ToJson(*cv));
       return kExitOk;
@@ -506,14 +444,9 @@ int RunCases(const Invocation& inv) {
   }
 
   const std::string after = inv.args.GetOr("after", "");
-  absl::StatusOr<std::vector<projections::CaseView>> list =
-      v.ListCases(limit == 0 ? 0 : limit + 1, after);
-  if (!list.ok()) return inv.Fail(list.status(), StatusContext::kRead);
-  bool more = false;
-  if (limit != 0 && list->size() > limit) {
-    list->resize(limit);
-    more = true;
-  }
+  absl::StatusOr<query::Page<projections::CaseView>> page = session->ListCases(limit, after);
+  if (!page.ok()) return FailSession(inv, page.status());
+  const std::vector<projections::CaseView>* list = &page->items;
   if (inv.global.json) {
     EmitJson(projections::ToJson(*list));
   } else {
@@ -526,7 +459,7 @@ int RunCases(const Invocation& inv) {
     }
     t.Finish();
   }
-  if (more) NoteMore(inv, limit, list->back().case_id);
+  if (page->more) NoteMore(inv, limit, list->back().case_id);
   return kExitOk;
 }
 
@@ -556,10 +489,10 @@ int RunFlows(const Invocation& inv) {
   absl::StatusOr<std::optional<uint64_t>> max_events = inv.args.GetUint("max-events");
   if (!max_events.ok()) return inv.UsageError(max_events.status().message());
   if (*max_events) query.max_events = static_cast<size_t>(**max_events);
-  QueryContext ctx;
-  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
-  absl::StatusOr<std::vector<projections::FlowRow>> rows = ctx.answer().Flows(query);
-  if (!rows.ok()) return inv.Fail(rows.status(), StatusContext::kRead);
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session); c != kExitOk) return c;
+  absl::StatusOr<std::vector<projections::FlowRow>> rows = session->Flows(query);
+  if (!rows.ok()) return FailSession(inv, rows.status());
   if (inv.global.json) {
     EmitJson(projections::ToJson(*rows));
     return kExitOk;
@@ -578,10 +511,10 @@ int RunFlows(const Invocation& inv) {
 // stats
 
 int RunStats(const Invocation& inv) {
-  QueryContext ctx;
-  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
-  absl::StatusOr<projections::Totals> t = ctx.answer().GetTotals();
-  if (!t.ok()) return inv.Fail(t.status(), StatusContext::kRead);
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session); c != kExitOk) return c;
+  absl::StatusOr<projections::Totals> t = session->GetTotals();
+  if (!t.ok()) return FailSession(inv, t.status());
   if (inv.global.json) {
     EmitJson(projections::ToJson(*t));
     return kExitOk;
@@ -589,7 +522,7 @@ int RunStats(const Invocation& inv) {
   std::vector<std::string> status;
   for (const auto& [k, n] : t->suspects_by_status) status.push_back(absl::StrCat(k, " ", Num(n)));
   PrintKeyValues({
-      {"records", absl::StrCat(Num(static_cast<int64_t>(t->applied)), AsOfNote(ctx))},
+      {"records", absl::StrCat(Num(static_cast<int64_t>(t->applied)), AsOfNote(*session))},
       {"events in effect",
        absl::StrCat(Num(t->raids), " raids, ", Num(t->arrests), " arrests, ", Num(t->handovers),
                     " handovers, ", Num(t->sentencings), " sentencings, ", Num(t->releases),
@@ -639,21 +572,18 @@ int RunStats(const Invocation& inv) {
 int RunTimeline(const Invocation& inv) {
   projections::TimelineQuery query;
   int scopes = 0;
-  std::string what;
   struct Scope {
     const char* option;
     projections::TimelineKind kind;
-    const char* noun;
   };
-  for (const Scope& s : {Scope{"suspect", projections::TimelineKind::kSuspect, "suspect"},
-                         Scope{"operation", projections::TimelineKind::kOperation, "operation"},
-                         Scope{"case", projections::TimelineKind::kCase, "case"},
-                         Scope{"country", projections::TimelineKind::kCountry, "country"}}) {
+  for (const Scope& s : {Scope{"suspect", projections::TimelineKind::kSuspect},
+                         Scope{"operation", projections::TimelineKind::kOperation},
+                         Scope{"case", projections::TimelineKind::kCase},
+                         Scope{"country", projections::TimelineKind::kCountry}}) {
     if (std::optional<std::string> v = inv.args.Get(s.option)) {
       ++scopes;
       query.kind = s.kind;
       query.key = *v;
-      what = s.noun;
       if (v->empty()) return inv.UsageError(absl::StrCat("--", s.option, " wants a value"));
     }
   }
@@ -669,30 +599,10 @@ int RunTimeline(const Invocation& inv) {
   int code = kExitOk;
   if (!GetLimit(inv, 0, &query.limit, &code)) return code;
   query.newest_first = inv.args.Has("newest-first");
-  QueryContext ctx;
-  if (int c = OpenForQuery(inv, &ctx); c != kExitOk) return c;
-  const Views& v = ctx.answer();
-  absl::StatusOr<std::vector<projections::TimelineEntry>> entries = v.Timeline(query);
-  if (!entries.ok()) return inv.Fail(entries.status(), StatusContext::kRead);
-  if (entries->empty()) {
-    // An unknown id (not a quiet one) is an error; a country may simply have
-    // no events.
-    absl::Status known = absl::OkStatus();
-    switch (query.kind) {
-      case projections::TimelineKind::kSuspect:
-        known = v.GetSuspect(query.key).status();
-        break;
-      case projections::TimelineKind::kOperation:
-        known = v.GetOperation(query.key).status();
-        break;
-      case projections::TimelineKind::kCase:
-        known = v.GetCase(query.key).status();
-        break;
-      default:
-        break;
-    }
-    if (!known.ok()) return FailQuery(inv, ctx, known, what, query.key);
-  }
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session); c != kExitOk) return c;
+  absl::StatusOr<std::vector<projections::TimelineEntry>> entries = session->Timeline(query);
+  if (!entries.ok()) return FailSession(inv, entries.status());
   if (inv.global.json) {
     EmitJson(projections::ToJson(*entries));
     return kExitOk;
@@ -724,26 +634,30 @@ int RunTimeline(const Invocation& inv) {
 // rebuild
 
 int RunRebuild(const Invocation& inv) {
-  QueryContext ctx;
-  if (int c = OpenViews(inv, &ctx, /*catch_up=*/false); c != kExitOk) return c;
+  std::unique_ptr<query::Session> session;
+  if (int c = OpenSession(inv, &session, /*as_of=*/false, /*catch_up=*/false); c != kExitOk) {
+    return c;
+  }
   ProgressMeter progress("rebuild", "records");
-  absl::StatusOr<projections::CatchUpResult> r =
-      ctx.views->Rebuild(*ctx.ledger, CatchUpProgress(&progress));
+  absl::StatusOr<projections::CatchUpResult> r = session->Rebuild(CatchUpProgress(&progress));
   progress.Finish();
-  if (!r.ok()) return FailViews(inv, r.status(), "rebuild failed");
-  absl::StatusOr<std::vector<projections::ViewDigest>> digests = ctx.views->Digests();
-  if (!digests.ok()) return inv.Fail(digests.status(), StatusContext::kRead, "digests");
+  if (!r.ok()) return FailSession(inv, r.status());
+  const projections::Views& views = session->store();
+  absl::StatusOr<std::vector<projections::ViewDigest>> digests = views.Digests();
+  if (!digests.ok()) {
+    return inv.Fail(ExitCodeFor(digests.status()), absl::StrCat("digests: ", digests.status().message()));
+  }
   if (inv.global.json) {
     JsonObject o;
-    o.Num("checkpoint", ctx.views->checkpoint())
+    o.Num("checkpoint", views.checkpoint())
         .Num("applied", r->applied)
         .Raw("digests", projections::ToJson(*digests));
     EmitJson(o.Build());
     return kExitOk;
   }
-  PrintKeyValues({{"views", ctx.views->dir()},
+  PrintKeyValues({{"views", views.dir()},
                   {"records replayed", WithThousands(r->applied)},
-                  {"checkpoint", WithThousands(ctx.views->checkpoint())}});
+                  {"checkpoint", WithThousands(views.checkpoint())}});
   WriteStdout("\n");
   TablePrinter t({"VIEW", "ENTRIES", "SHA-256"});
   for (const auto& d : *digests) t.AddRow({d.view, WithThousands(d.entries), d.sha256});

@@ -1,8 +1,5 @@
-// A deterministic generator of realistic synthetic enforcement events, for
-// the benchmark programs in tools/bench/ (append, projection rebuild, proofs,
-// import). Not part of any library: CMake builds only tools/bench/*_bench.cc
-// and bench_util.cc, so a bench program that uses this generator includes
-// synthetic_events.cc directly (see append_bench.cc).
+// The kStreamMix shape of workload::EventGenerator (workload/generator.h):
+// the benchmarks' synthetic events. Internal to workload/.
 //
 // What it produces (docs/PERFORMANCE.md describes the figures measured with it):
 //  - a mix of raids (20%), arrests (35%), handovers (15%) and sentencings
@@ -16,8 +13,8 @@
 //  - unique event ids "gen-<seed>-<n>", n the 0-based index in the sequence.
 // The sequence depends only on the seed: the first k events of a longer run
 // are the events of a run of k.
-#ifndef ENFORCEMENT_TOOLS_BENCH_SYNTHETIC_EVENTS_H_
-#define ENFORCEMENT_TOOLS_BENCH_SYNTHETIC_EVENTS_H_
+#ifndef ENFORCEMENT_WORKLOAD_STREAM_MIX_H_
+#define ENFORCEMENT_WORKLOAD_STREAM_MIX_H_
 
 #include <cstdint>
 #include <random>
@@ -26,16 +23,14 @@
 
 #include "enforcement/v1/event.pb.h"
 
-namespace bench {
+namespace workload::internal {
 
-class SyntheticEvents {
+class StreamMix {
  public:
-  explicit SyntheticEvents(uint64_t seed);
+  explicit StreamMix(uint64_t seed);
 
   // The next event of the sequence.
   enforcement::v1::Event Next();
-  // The next `n` events.
-  std::vector<enforcement::v1::Event> Take(size_t n);
 
   // How many events and streams were produced so far.
   uint64_t events() const { return next_index_; }
@@ -69,6 +64,6 @@ class SyntheticEvents {
   std::vector<OpenStream> open_[kNumKinds];
 };
 
-}  // namespace bench
+}  // namespace workload::internal
 
-#endif  // ENFORCEMENT_TOOLS_BENCH_SYNTHETIC_EVENTS_H_
+#endif  // ENFORCEMENT_WORKLOAD_STREAM_MIX_H_

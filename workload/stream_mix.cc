@@ -1,5 +1,4 @@
-// See synthetic_events.h. Included directly by the bench programs that use it.
-#include "tools/bench/synthetic_events.h"
+#include "workload/stream_mix.h"
 
 #include <algorithm>
 #include <iterator>
@@ -10,7 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
-namespace bench {
+namespace workload::internal {
 namespace {
 
 using enforcement::v1::Event;
@@ -64,14 +63,14 @@ void SetDay(int64_t day, google::protobuf::Timestamp* ts) { ts->set_seconds(day 
 
 }  // namespace
 
-SyntheticEvents::SyntheticEvents(uint64_t seed)
+StreamMix::StreamMix(uint64_t seed)
     : seed_(seed), rng_(seed * 0x9E3779B97F4A7C15ull + 1) {}
 
-uint64_t SyntheticEvents::Uniform(uint64_t lo, uint64_t hi) {
+uint64_t StreamMix::Uniform(uint64_t lo, uint64_t hi) {
   return std::uniform_int_distribution<uint64_t>(lo, hi)(rng_);
 }
 
-SyntheticEvents::OpenStream& SyntheticEvents::PickStream(Kind kind) {
+StreamMix::OpenStream& StreamMix::PickStream(Kind kind) {
   std::vector<OpenStream>& open = open_[kind];
   const size_t want = static_cast<size_t>(kKindWeights[kind] * kOpenStreamsPerWeight);
   auto open_new = [&](OpenStream* s) {
@@ -89,7 +88,7 @@ SyntheticEvents::OpenStream& SyntheticEvents::PickStream(Kind kind) {
   return s;
 }
 
-Event SyntheticEvents::Next() {
+Event StreamMix::Next() {
   // The kind, by weight.
   int roll = static_cast<int>(Uniform(0, 99));
   Kind kind = kRaid;
@@ -146,14 +145,7 @@ Event SyntheticEvents::Next() {
   return e;
 }
 
-std::vector<Event> SyntheticEvents::Take(size_t n) {
-  std::vector<Event> out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.push_back(Next());
-  return out;
-}
-
-void SyntheticEvents::FillRaid(const OpenStream& s, Event* e) {
+void StreamMix::FillRaid(const OpenStream& s, Event* e) {
   e->mutable_source()->set_url(
       absl::StrFormat("https://%s/%d.html", Choose(kHosts), Uniform(10000000, 99999999)));
   auto* r = e->mutable_raid();
@@ -177,7 +169,7 @@ void SyntheticEvents::FillRaid(const OpenStream& s, Event* e) {
   item->set_quantity(static_cast<int64_t>(Uniform(0, 500)));
 }
 
-void SyntheticEvents::FillArrest(const OpenStream& s, Event* e) {
+void StreamMix::FillArrest(const OpenStream& s, Event* e) {
   e->mutable_source()->set_url(
       absl::StrFormat("https://%s/%d.html", Choose(kHosts), Uniform(10000000, 99999999)));
   e->mutable_source()->set_reference(
@@ -198,7 +190,7 @@ void SyntheticEvents::FillArrest(const OpenStream& s, Event* e) {
   a->mutable_agency()->set_country(kAgencyCountry[agency]);
 }
 
-void SyntheticEvents::FillHandover(const OpenStream& s, Event* e) {
+void StreamMix::FillHandover(const OpenStream& s, Event* e) {
   e->mutable_source()->set_url(
       absl::StrFormat("https://%s/%d.html", Choose(kHosts), Uniform(10000000, 99999999)));
   auto* h = e->mutable_handover();
@@ -222,7 +214,7 @@ void SyntheticEvents::FillHandover(const OpenStream& s, Event* e) {
   h->set_operation_id(s.subject);
 }
 
-void SyntheticEvents::FillSentencing(const OpenStream& s, Event* e) {
+void StreamMix::FillSentencing(const OpenStream& s, Event* e) {
   auto* src = e->mutable_source();
   src->set_reference(
       absl::StrFormat("(%d) Zhe 03 Xing Chu No. %d", Uniform(2019, 2024), Uniform(100, 999)));
@@ -251,4 +243,4 @@ void SyntheticEvents::FillSentencing(const OpenStream& s, Event* e) {
   x->set_suspect_nationality("CN");
 }
 
-}  // namespace bench
+}  // namespace workload::internal

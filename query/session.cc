@@ -1,0 +1,220 @@
+#include "query/session.h"
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "util/error_detail.h"
+
+namespace query {
+namespace {
+
+using projections::CatchUpResult;
+using projections::Views;
+
+// `s` with `prefix` before its message; code and payloads (the ErrorDetail)
+// kept.
+absl::Status WithPrefix(const absl::Status& s, absl::string_view prefix) {
+  absl::Status out(s.code(), absl::StrCat(prefix, s.message()));
+  s.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
+}
+
+// An error of the views store; lock contention says to retry.
+absl::Status ViewsError(const absl::Status& s, absl::string_view what) {
+  absl::Status out = WithPrefix(s, absl::StrCat(what, ": "));
+  if (!util::IsLockContention(s)) return out;
+  absl::Status hinted(out.code(),
+                      absl::StrCat(out.message(), " (another process is updating the views; retry)"));
+  out.ForEachPayload(
+      [&hinted](absl::string_view url, const absl::Cord& p) { hinted.SetPayload(url, p); });
+  return hinted;
+}
+
+absl::Status AsOfError(absl::Status s, const char* reason) {
+  util::ErrorDetail detail;
+  detail.set_reason(reason);
+  return util::WithErrorDetail(std::move(s), detail);
+}
+
+}  // namespace
+
+absl::StatusOr<CatchUpResult> CatchUpViews(ledger::Ledger& ledger, Views& views,
+                                           const projections::CatchUpOptions& progress) {
+  absl::StatusOr<CatchUpResult> r = views.CatchUp(ledger, progress);
+  if (absl::IsDataLoss(r.status())) {
+    // Views ahead of the head we opened may only mean that the writer moved
+    // on and another process caught the views up meanwhile: look again once.
+    if (absl::Status s = ledger.TryCatchUp(); !s.ok()) {
+      return WithPrefix(s, "cannot catch up with the writer: ");
+    }
+    r = views.CatchUp(ledger, progress);
+  }
+  if (!r.ok()) return ViewsError(r.status(), "cannot bring the views up to date");
+  return r;
+}
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Open(const std::string& ledger_dir,
+                                                       const SessionOptions& options) {
+  ledger::OpenOptions open;
+  open.read_only = true;
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = ledger::Ledger::Open(ledger_dir, open);
+  if (!db.ok()) {
+    return WithPrefix(db.status(), absl::StrCat("cannot open the ledger at ", ledger_dir, ": "));
+  }
+  return Attach(*std::move(db), options);
+}
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Attach(std::unique_ptr<ledger::Ledger> ledger,
+                                                         const SessionOptions& options) {
+  const bool by_time = !options.as_of.empty();
+  if (options.as_of_position && by_time) {
+    return AsOfError(absl::InvalidArgumentError("give an as-of position or an as-of time, not both"),
+                     kReasonAsOfInvalid);
+  }
+  std::unique_ptr<Session> session(new Session());
+  session->ledger_ = std::move(ledger);
+  ledger::Ledger& db = *session->ledger_;
+  if (absl::Status s = db.TryCatchUp(); !s.ok()) {
+    return WithPrefix(s, "cannot catch up with the writer: ");
+  }
+  absl::StatusOr<std::unique_ptr<Views>> views = Views::Open(db.path(), options.views);
+  if (!views.ok()) return ViewsError(views.status(), "cannot open the views");
+  session->views_ = *std::move(views);
+  if (!options.catch_up) return session;
+  absl::StatusOr<CatchUpResult> r = CatchUpViews(db, *session->views_, options.catch_up_progress);
+  if (!r.ok()) return r.status();
+  session->catch_up_ = *std::move(r);
+
+  std::optional<uint64_t> size = options.as_of_position;
+  if (by_time) {
+    absl::StatusOr<uint64_t> n = projections::ResolveAsOf(db, options.as_of);
+    if (!n.ok()) {
+      if (n.status().code() == absl::StatusCode::kInvalidArgument) {
+        return AsOfError(n.status(), kReasonAsOfInvalid);
+      }
+      return WithPrefix(n.status(), "cannot resolve the as-of time: ");
+    }
+    size = *n;
+  }
+  if (!size) return session;
+  const uint64_t head = db.GetHead().tree_size;
+  if (*size > head) {
+    return AsOfError(absl::OutOfRangeError(absl::StrCat("position ", *size,
+                                                        " is past the head: the ledger holds ",
+                                                        head, " records")),
+                     kReasonAsOfPastHead);
+  }
+  session->as_of_size_ = size;
+  if (*size == session->views_->checkpoint()) return session;  // the store is that state
+  absl::StatusOr<std::unique_ptr<Views>> past =
+      session->views_->AsOf(db, *size, {}, options.as_of_progress);
+  if (!past.ok()) return ViewsError(past.status(), "cannot build the views as of that point");
+  session->as_of_ = *std::move(past);
+  return session;
+}
+
+Session::~Session() = default;
+
+const Views& Session::views() const { return as_of_ ? *as_of_ : *views_; }
+Views& Session::store() { return *views_; }
+const ledger::Ledger& Session::ledger() const { return *ledger_; }
+std::optional<uint64_t> Session::as_of_size() const { return as_of_size_; }
+const std::optional<CatchUpResult>& Session::catch_up() const { return catch_up_; }
+
+absl::Status Session::NotFound(const absl::Status& s, const char* what,
+                               const std::string& id) const {
+  if (s.code() != absl::StatusCode::kNotFound) return s;
+  return absl::NotFoundError(absl::StrCat(
+      "no ", what, " '", id, "' in the ledger",
+      as_of_size_ ? absl::StrCat(" (as of ", *as_of_size_, " records)") : std::string()));
+}
+
+absl::StatusOr<projections::SuspectView> Session::GetSuspect(const std::string& id) const {
+  absl::StatusOr<projections::SuspectView> v = views().GetSuspect(id);
+  if (!v.ok()) return NotFound(v.status(), "suspect", id);
+  return v;
+}
+
+namespace {
+// Asked for limit + 1 entries: the last one only says that more follow.
+template <typename T>
+absl::StatusOr<Page<T>> ToPage(absl::StatusOr<std::vector<T>> list, size_t limit) {
+  if (!list.ok()) return list.status();
+  Page<T> page;
+  page.items = *std::move(list);
+  if (limit != 0 && page.items.size() > limit) {
+    page.items.resize(limit);
+    page.more = true;
+  }
+  return page;
+}
+}  // namespace
+
+absl::StatusOr<Page<projections::SuspectView>> Session::ListSuspects(
+    projections::SuspectFilter filter, size_t limit) const {
+  filter.limit = limit == 0 ? 0 : limit + 1;
+  return ToPage(views().ListSuspects(filter), limit);
+}
+
+absl::StatusOr<projections::OperationView> Session::GetOperation(
+    const std::string& id, const projections::OperationQuery& query) const {
+  absl::StatusOr<projections::OperationView> v = views().GetOperation(id, query);
+  if (!v.ok()) return NotFound(v.status(), "operation", id);
+  return v;
+}
+
+absl::StatusOr<Page<projections::OperationView>> Session::ListOperations(
+    const projections::OperationQuery& query, size_t limit, const std::string& after) const {
+  return ToPage(views().ListOperations(query, limit == 0 ? 0 : limit + 1, after), limit);
+}
+
+absl::StatusOr<projections::CaseView> Session::GetCase(const std::string& id) const {
+  absl::StatusOr<projections::CaseView> v = views().GetCase(id);
+  if (!v.ok()) return NotFound(v.status(), "case", id);
+  return v;
+}
+
+absl::StatusOr<Page<projections::CaseView>> Session::ListCases(size_t limit,
+                                                               const std::string& after) const {
+  return ToPage(views().ListCases(limit == 0 ? 0 : limit + 1, after), limit);
+}
+
+absl::StatusOr<std::vector<projections::FlowRow>> Session::Flows(
+    const projections::FlowQuery& query) const {
+  return views().Flows(query);
+}
+
+absl::StatusOr<projections::Totals> Session::GetTotals() const { return views().GetTotals(); }
+
+absl::StatusOr<std::vector<projections::TimelineEntry>> Session::Timeline(
+    const projections::TimelineQuery& query) const {
+  absl::StatusOr<std::vector<projections::TimelineEntry>> entries = views().Timeline(query);
+  if (!entries.ok() || !entries->empty()) return entries;
+  // No entries: an unknown id (not a quiet one) is an error; a country may
+  // simply have no events.
+  switch (query.kind) {
+    case projections::TimelineKind::kSuspect:
+      if (absl::Status s = GetSuspect(query.key).status(); !s.ok()) return s;
+      break;
+    case projections::TimelineKind::kOperation:
+      if (absl::Status s = GetOperation(query.key).status(); !s.ok()) return s;
+      break;
+    case projections::TimelineKind::kCase:
+      if (absl::Status s = GetCase(query.key).status(); !s.ok()) return s;
+      break;
+    default:
+      break;
+  }
+  return entries;
+}
+
+absl::StatusOr<CatchUpResult> Session::Rebuild(const projections::CatchUpOptions& progress) {
+  absl::StatusOr<CatchUpResult> r = views_->Rebuild(*ledger_, progress);
+  if (!r.ok()) return ViewsError(r.status(), "rebuild failed");
+  return r;
+}
+
+}  // namespace query
