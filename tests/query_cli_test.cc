@@ -512,7 +512,7 @@ TEST_F(QueryCliTest, VerifyPassesAndReportsTheViews) {
   EXPECT_TRUE(Bool(v, "ok"));
   EXPECT_TRUE(Bool(v, "views.ok"));
   EXPECT_TRUE(Bool(v, "views.checked"));
-  EXPECT_EQ(Num(v, "views.checkpoint"), 6);
+  EXPECT_EQ(Str(v, "views.checkpoint"), "6");  // uint64: a string (docs/JSON.md)
   ASSERT_EQ(Size(At(v, "views.views")), 7);
   const Value views = At(v, "views.views");
   for (const Value& view : views.list_value().values()) {
