@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "audit/audit.h"
 #include "audit/check.h"
+#include "audit/prove.h"
 #include "audit/verify.h"
 #include "checkpoints/checkpoint.h"
 #include "checkpoints/note.h"
@@ -331,6 +332,23 @@ TEST_F(AuditTest, CheckCheckpointFindsATamperedExport) {
   in.export_path = tmp_.Sub("missing.bin");
   r = CheckCheckpoint(in);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
+}
+
+TEST_F(AuditTest, ProofsAreBuiltVerifiedAndRefusedPastTheHead) {
+  Append(0, 6);
+  absl::StatusOr<InclusionAnswer> inc = ProveInclusion(*db_, 2, 5);
+  ASSERT_TRUE(inc.ok()) << inc.status();
+  EXPECT_EQ(inc->proof.root, *db_->RootAt(5));
+  EXPECT_EQ(inc->proof.leaf_hash, merkle::LeafHash(inc->record_bytes));
+  EXPECT_TRUE(ledger::VerifyInclusionProof(inc->proof).ok());
+  EXPECT_EQ(ProveInclusion(*db_, 5, 5).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(ProveInclusion(*db_, 0, 7).status().code(), absl::StatusCode::kOutOfRange);
+  absl::StatusOr<ledger::ConsistencyProofJson> cons = ProveConsistency(*db_, 3, 6);
+  ASSERT_TRUE(cons.ok()) << cons.status();
+  EXPECT_TRUE(ledger::VerifyConsistencyProof(*cons).ok());
+  EXPECT_EQ(ProveConsistency(*db_, 3, 7).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(ProveConsistency(*db_, 0, 6).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ProveConsistency(*db_, 4, 3).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

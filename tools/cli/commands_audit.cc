@@ -28,6 +28,7 @@
 #include "audit/audit.h"
 #include "audit/audit_io.h"
 #include "audit/check.h"
+#include "audit/prove.h"
 #include "checkpoints/checkpoint.h"
 #include "checkpoints/checkpoint_store.h"
 #include "ledger/high_water_mark.h"
@@ -425,13 +426,7 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs
   if (pos_opt->has_value() == event_id.has_value()) {
     return inv.UsageError("give exactly one of --position N and --event-id ID");
   }
-  const ledger::Head head = db.GetHead();
-  const uint64_t size = size_opt->value_or(head.tree_size);
-  if (size > head.tree_size) {
-    return inv.Fail(kExitNotFound,
-                    absl::StrCat("--size ", size, " is past the head (the ledger has ",
-                                 head.tree_size, " records)"));
-  }
+  const uint64_t size = size_opt->value_or(db.GetHead().tree_size);
   uint64_t position = 0;
   if (event_id) {
     absl::StatusOr<uint64_t> p = db.FindEvent(*event_id);
@@ -440,33 +435,11 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs
   } else {
     position = **pos_opt;
   }
-  if (position >= size) {
-    return inv.Fail(kExitNotFound,
-                    absl::StrCat("position ", position, " is not in the tree of size ", size,
-                                 size == 0 ? " (it is empty)" : ""));
-  }
-  absl::StatusOr<ledger::StoredRecord> rec = db.ReadOne(position);
-  if (!rec.ok())
-    return inv.Fail(rec.status(), StatusContext::kRead, absl::StrCat("position ", position));
-  ledger::InclusionProofJson p;
-  p.leaf_index = position;
-  p.tree_size = size;
-  p.leaf_hash = merkle::LeafHash(rec->bytes);
-  absl::StatusOr<merkle::Hash> root = db.RootAt(size);
-  if (!root.ok()) return inv.Fail(root.status(), StatusContext::kRead);
-  p.root = *root;
-  absl::StatusOr<std::vector<merkle::Hash>> path =
-      merkle::InclusionProof(db.nodes(), position, size);
-  if (!path.ok()) return inv.Fail(path.status(), StatusContext::kRead, "building the proof");
-  p.proof = *std::move(path);
-  // The stored hashes must agree with the record bytes; never hand out a
-  // proof that does not verify.
-  if (absl::Status v = ledger::VerifyInclusionProof(p); !v.ok()) {
-    return inv.Fail(kExitInternal, absl::StrCat("the stored tree does not agree with record ",
-                                                position, " (run 'ledger verify'): ", v.message()));
-  }
+  absl::StatusOr<audit::InclusionAnswer> answer = audit::ProveInclusion(db, position, size);
+  if (!answer.ok()) return inv.Fail(ExitCodeFor(answer.status()), answer.status().message());
+  const ledger::InclusionProofJson& p = answer->proof;
   if (outs.record) {
-    if (absl::Status s = WriteAndCommit(*outs.record, rec->bytes); !s.ok()) {
+    if (absl::Status s = WriteAndCommit(*outs.record, answer->record_bytes); !s.ok()) {
       return OutputError(inv, s);
     }
   }
@@ -491,29 +464,9 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db, ProveOutputs& ou
   if (size1 > size2) {
     return inv.UsageError(absl::StrCat("--from ", size1, " is larger than --to ", size2));
   }
-  if (size2 > head.tree_size) {
-    return inv.Fail(kExitNotFound,
-                    absl::StrCat("tree size ", size2, " is past the head (the ledger has ",
-                                 head.tree_size, " records)"));
-  }
-  ledger::ConsistencyProofJson p;
-  p.size1 = size1;
-  p.size2 = size2;
-  absl::StatusOr<merkle::Hash> r1 = db.RootAt(size1);
-  if (!r1.ok()) return inv.Fail(r1.status(), StatusContext::kRead);
-  absl::StatusOr<merkle::Hash> r2 = db.RootAt(size2);
-  if (!r2.ok()) return inv.Fail(r2.status(), StatusContext::kRead);
-  p.root1 = *r1;
-  p.root2 = *r2;
-  absl::StatusOr<std::vector<merkle::Hash>> path =
-      merkle::ConsistencyProof(db.nodes(), size1, size2);
-  if (!path.ok()) return inv.Fail(path.status(), StatusContext::kRead, "building the proof");
-  p.proof = *std::move(path);
-  if (absl::Status v = ledger::VerifyConsistencyProof(p); !v.ok()) {
-    return inv.Fail(kExitInternal, absl::StrCat("the stored tree is inconsistent (run 'ledger "
-                                                "verify'): ",
-                                                v.message()));
-  }
+  absl::StatusOr<ledger::ConsistencyProofJson> proof = audit::ProveConsistency(db, size1, size2);
+  if (!proof.ok()) return inv.Fail(ExitCodeFor(proof.status()), proof.status().message());
+  const ledger::ConsistencyProofJson& p = *proof;
   return EmitProof(
       inv, outs, ledger::EncodeConsistencyProof(p),
       absl::StrCat("wrote the consistency proof from tree size ", size1, " to tree size ", size2));
