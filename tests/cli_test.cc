@@ -780,7 +780,7 @@ TEST_F(CliTest, VerifyPassesOnAnIntactLedger) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   google::protobuf::Struct out = ParseJsonObject(r.out);
   EXPECT_TRUE(out.fields().at("ok").bool_value());
-  EXPECT_EQ(NumberField(out, "records_checked"), 5);
+  EXPECT_EQ(StringField(out, "records_checked"), "5");  // uint64: a string (docs/JSON.md)
   EXPECT_EQ(StringField(out, "root_hex"), StringField(Head(), "root_hex"));
   r = Ledger("verify");
   EXPECT_THAT(r.out, HasSubstr("OK"));
@@ -817,7 +817,7 @@ TEST_F(CliTest, VerifyOfATamperedRecordExitsOneNamingThePosition) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   google::protobuf::Struct out = ParseJsonObject(r.out);
   EXPECT_FALSE(out.fields().at("ok").bool_value());
-  EXPECT_EQ(NumberField(out, "first_bad_position"), 2);
+  EXPECT_EQ(StringField(out, "first_bad_position"), "2");
   EXPECT_THAT(r.err, HasSubstr("position 2"));
 }
 
