@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "merkle/merkle.h"
 #include "projections/view_types.h"
+#include "query/session.h"
 
 namespace audit {
 namespace {
@@ -30,19 +31,14 @@ ViewsCheck CheckViews(ledger::Ledger& db, const std::string& ledger_dir,
     return NotChecked(absl::StrCat("cannot open the views: ", views.status().message()),
                       views.status().code() == absl::StatusCode::kDataLoss);
   }
-  absl::StatusOr<projections::CatchUpResult> r = (*views)->CatchUp(db, progress.views_catch_up);
-  if (absl::IsDataLoss(r.status())) {
-    // Views ahead of the head this verify opened: a query may have caught
-    // them up with the writer meanwhile (the log check takes a while).
-    // Catch up and look once more before calling it a failure.
-    if (absl::Status s = db.TryCatchUp(); !s.ok()) {
-      return NotChecked(absl::StrCat("cannot catch up with the writer: ", s.message()),
-                        s.code() == absl::StatusCode::kDataLoss);
-    }
-    r = (*views)->CatchUp(db, progress.views_catch_up);
-  }
+  // Views ahead of the head this verify opened (a query may have caught
+  // them up with the writer meanwhile; the log check takes a while) are
+  // retried once after catching up: query::CatchUpViews, as every reader.
+  absl::StatusOr<projections::CatchUpResult> r =
+      query::CatchUpViews(db, **views, progress.views_catch_up);
   if (!r.ok()) {
-    return NotChecked(absl::StrCat("cannot bring the views up to date: ", r.status().message()),
+    // CatchUpViews' message names the step that failed.
+    return NotChecked(std::string(r.status().message()),
                       r.status().code() == absl::StatusCode::kDataLoss);
   }
   absl::StatusOr<projections::ViewsVerifyReport> report =
