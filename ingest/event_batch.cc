@@ -13,8 +13,9 @@ namespace ingest {
 namespace {
 
 absl::Status Located(absl::Status s, absl::string_view reason, const std::string& file,
-                     uint64_t line, uint64_t column) {
+                     uint64_t line, uint64_t column, absl::string_view field_path = "") {
   util::ErrorDetail d;
+  if (!field_path.empty()) d.set_field_path(std::string(field_path));
   if (!reason.empty()) d.set_reason(std::string(reason));
   d.set_file(file);
   d.set_line(line);
@@ -73,7 +74,7 @@ absl::StatusOr<EventBatch> ReadEventBatch(const std::string& input,
                          Where(name, row.line, 0), "stream: \"", event.stream(),
                          "\" is not the stream appended to, \"", *stream,
                          "\" (one append writes to one stream)")),
-                     "stream_mismatch", name, row.line, 0);
+                     "stream_mismatch", name, row.line, 0, "stream");
     }
     batch.events.push_back(std::move(event));
     batch.lines.push_back(row.line);

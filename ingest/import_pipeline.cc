@@ -213,7 +213,14 @@ class Stages {
     if (absl::Status s = ledger::ValidateEvent(out->event); !s.ok()) {
       out->message = std::string(s.message());
       out->reason = "invalid_event";
-      out->status = std::move(s);
+      // ValidateEvent's message is "<field path>: <rule>" (ledger/validate.h),
+      // as the ledger reads it for its own detail.
+      util::ErrorDetail d;
+      d.set_reason("invalid_event");
+      if (size_t colon = out->message.find(": "); colon != std::string::npos) {
+        d.set_field_path(out->message.substr(0, colon));
+      }
+      out->status = util::AddErrorDetail(std::move(s), d);
       out->refused_by_validation = true;
       return;
     }
