@@ -134,8 +134,9 @@ ImportFigures Import(const Config& c, const std::string& work, const std::string
   std::fprintf(stderr, "import_bench: importing %s ...\n", name.c_str());
   ChildResult r = Run(argv, work + "/import.out");
   Check(r, "ledger import " + name);
-  const std::string want = dry_run ? absl::StrCat("\"events\":", events, ",")
-                                   : absl::StrCat("\"appended\":", events, ",");
+  // The ImportReport's counts are uint64: JSON strings (docs/JSON.md).
+  const std::string want = dry_run ? absl::StrCat("\"events\":\"", events, "\",")
+                                   : absl::StrCat("\"appended\":\"", events, "\",");
   if (r.out.find(want) == std::string::npos) {
     Die(absl::StrCat("import ", name, " did not append ", events, " events: ", r.out));
   }
