@@ -872,8 +872,8 @@ TEST(RevalidationTest, AnEventStoredBeforeARuleIsStillADuplicateWhenRetried) {
                  Quote(file));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto o = testing_support::ParseJsonObject(r.out);
-  EXPECT_EQ(testing_support::NumberField(o, "duplicates"), 1);
-  EXPECT_EQ(testing_support::NumberField(o, "rejected"), 0);
+  EXPECT_EQ(testing_support::StringField(o, "duplicates"), "1");
+  EXPECT_EQ(testing_support::StringField(o, "rejected"), "0");
 }
 
 TEST(DurableCheckpointTest, CheckpointRefusesRecordsThatAreNotYetDurable) {
