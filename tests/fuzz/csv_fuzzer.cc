@@ -26,8 +26,6 @@
 //     from ValidateEvent; a valid one serializes within kMaxEventBytes and
 //     round-trips through the binary format and through canonical JSON
 //     (export) and ParseEventJson (re-import).
-//
-// FUZZ_SOURCES: tools/cli/import_reader.cc tools/cli/import_mapping.cc util/file_io.cc tools/cli/import_json.cc tools/cli/event_id.cc tools/cli/ndjson.cc util/utf8.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 #include <sys/mman.h>
 #include <unistd.h>
 
