@@ -26,8 +26,6 @@
 //     from ValidateEvent; a valid one serializes within kMaxEventBytes and
 //     round-trips through the binary format and through canonical JSON
 //     (export) and ParseEventJson (re-import).
-//
-// FUZZ_SOURCES: ingest/import_reader.cc ingest/import_mapping.cc util/file_io.cc ingest/import_json.cc ingest/event_id.cc ingest/ndjson.cc util/utf8.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 #include <sys/mman.h>
 #include <unistd.h>
 

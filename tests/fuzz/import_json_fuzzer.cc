@@ -18,7 +18,6 @@
 //     kInvalidArgument); a derived id is "sha256:" and 32 hex digits and does
 //     not depend on the event_id it replaces.
 //
-// FUZZ_SOURCES: ingest/import_json.cc ingest/ndjson.cc util/utf8.cc ingest/event_id.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 // FUZZ_DICT: ndjson.dict
 #include <cstddef>
 #include <cstdint>

@@ -20,8 +20,6 @@
 //     by AppendRecordBytes parses back to the same event.
 // Sanitizers (ASan, UBSan) catch memory and undefined-behaviour errors on the
 // way.
-//
-// FUZZ_SOURCES: ingest/ndjson.cc util/utf8.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 #include <cstddef>
 #include <cstdint>
 #include <string>
