@@ -14,7 +14,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "ingest/event_id.h"
-#include "projections/json_writer.h"
+#include "util/json_quote.h"
 #include "ingest/ndjson.h"
 
 namespace ingest {
@@ -141,7 +141,7 @@ void RejectsFile::Add(const Row& row, absl::string_view reason) {
   const std::string hash = RowHash(row);
   if (!entries_[row.line].insert(hash).second) return;
   // One entry, fields in the documented order (see the header).
-  using projections::JsonQuote;
+  using util::JsonQuote;
   std::string o = absl::StrCat("{\"input\":", JsonQuote(input_name_), ",\"line\":", row.line,
                                ",\"last_line\":", row.last_line,
                                ",\"row_sha256\":", JsonQuote(hash), ",\"reason\":",

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "util/json_quote.h"
 
 namespace util {
 
@@ -17,6 +18,9 @@ absl::StatusOr<std::string> AnswerJson(const google::protobuf::Message& answer) 
     return absl::InternalError(absl::StrCat("cannot print ", answer.GetTypeName(),
                                             " as JSON: ", status.ToString()));
   }
+  // protobuf escapes only what RFC 8259 requires; answers echo text from
+  // the log, which must not act on a terminal (util/json_quote.h).
+  util::EscapeUnsafeCharactersInJson(&out);
   return out;
 }
 

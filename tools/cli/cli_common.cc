@@ -15,6 +15,7 @@
 #include "util/text.h"
 #include "ledger/validate.h"
 #include "util/error_detail.h"
+#include "util/json_quote.h"
 #include "projections/json_writer.h"
 
 namespace cli {
@@ -167,7 +168,7 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
 
 // One escaping for every JSON the CLI prints: the views' (control
 // characters, C1 and bidirectional controls as \uXXXX).
-std::string JsonQuote(absl::string_view s) { return projections::JsonQuote(s); }
+std::string JsonQuote(absl::string_view s) { return util::JsonQuote(s); }
 
 JsonObject& JsonObject::Field(absl::string_view key, absl::string_view encoded) {
   if (!body_.empty()) body_.push_back(',');
