@@ -16,6 +16,7 @@
 #include "ledger/validate.h"
 #include "util/error_detail.h"
 #include "util/json_quote.h"
+#include "util/time_format.h"
 #include "projections/json_writer.h"
 
 namespace cli {
@@ -285,35 +286,25 @@ bool StdoutClosed() { return g_stdout_closed; }
 // ---------------------------------------------------------------------------
 // Formatting.
 
-std::string FormatRfc3339(absl::Time t) {
-  if (t == absl::InfinitePast()) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
-}
+std::string FormatRfc3339(absl::Time t) { return util::FormatRfc3339(t); }
 
-absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) { return util::ToAbslTime(ts); }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
-  return FormatRfc3339(ToAbslTime(ts));
+  return util::FormatRfc3339(ts);
 }
 
 std::string FormatOccurred(const google::protobuf::Timestamp& ts,
                            enforcement::v1::Precision precision) {
-  const absl::Time t = ToAbslTime(ts);
-  const absl::TimeZone utc = absl::UTCTimeZone();
+  const char* unit = "unspecified";
   switch (precision) {
-    case enforcement::v1::PRECISION_EXACT:
-      return absl::StrCat(FormatRfc3339(t), " (exact)");
-    case enforcement::v1::PRECISION_DAY:
-      return absl::StrCat(absl::FormatTime("%Y-%m-%d", t, utc), " (day)");
-    case enforcement::v1::PRECISION_MONTH:
-      return absl::StrCat(absl::FormatTime("%Y-%m", t, utc), " (month)");
-    case enforcement::v1::PRECISION_YEAR:
-      return absl::StrCat(absl::FormatTime("%Y", t, utc), " (year)");
-    default:
-      return absl::StrCat(FormatRfc3339(t), " (unspecified)");
+    case enforcement::v1::PRECISION_EXACT: unit = "exact"; break;
+    case enforcement::v1::PRECISION_DAY: unit = "day"; break;
+    case enforcement::v1::PRECISION_MONTH: unit = "month"; break;
+    case enforcement::v1::PRECISION_YEAR: unit = "year"; break;
+    default: break;
   }
+  return absl::StrCat(util::FormatAtPrecision(ts, precision), " (", unit, ")");
 }
 
 std::optional<size_t> FailedIndex(const absl::Status& status) {
