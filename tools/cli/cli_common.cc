@@ -377,7 +377,12 @@ void ProgressMeter::Draw(uint64_t count, double fraction) {
                     "/s");
   }
   if (fraction >= 0) {
-    absl::StrAppendFormat(&text, "  %.0f%%", std::min(fraction, 1.0) * 100);
+    fraction = std::min(fraction, 1.0);
+    absl::StrAppendFormat(&text, "  %.0f%%", fraction * 100);
+    if (fraction > 0.001) {
+      const int64_t eta = static_cast<int64_t>(secs / fraction - secs);
+      absl::StrAppendFormat(&text, "  ETA %d:%02d:%02d", eta / 3600, (eta / 60) % 60, eta % 60);
+    }
   }
   std::fputs(text.c_str(), stderr);
   std::fflush(stderr);

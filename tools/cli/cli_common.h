@@ -223,7 +223,8 @@ std::string WithThousands(uint64_t n);
 
 // ---------------------------------------------------------------------------
 // Progress on stderr, only when stderr is a terminal. Redraws at most a few
-// times a second: "import: 120,000 lines  45,000 lines/s  37%".
+// times a second: "import: 120,000 rows  45,000 rows/s  37%  ETA 0:01:12"
+// (the percentage and the ETA when the fraction done is known).
 class ProgressMeter {
  public:
   // `unit` is the plural noun counted, e.g. "lines", "records".

@@ -43,50 +43,6 @@ void NoteTerminalInput(const Invocation& inv, const std::string& input, const ch
   }
 }
 
-// The import's progress on stderr when it is a terminal: rows, rows/s,
-// percentage and ETA, at most 5 times a second.
-class ProgressLine {
- public:
-  ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
-  ~ProgressLine() { Finish(); }
-  void Update(const ingest::ImportProgress& p) {
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
-    if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return;
-    last_ = now;
-    const double secs = p.seconds;
-    std::string text = absl::StrCat("\r\033[Kimport: ", WithThousands(p.rows), " rows");
-    if (secs > 0) {
-      absl::StrAppend(&text, "  ", WithThousands(static_cast<uint64_t>(p.rows / secs)), " rows/s");
-    }
-    if (p.input_bytes && *p.input_bytes > 0) {
-      const double fraction =
-          std::min(1.0, static_cast<double>(p.bytes_read) / static_cast<double>(*p.input_bytes));
-      absl::StrAppendFormat(&text, "  %.0f%%", fraction * 100);
-      if (fraction > 0.001) {
-        const int64_t eta = static_cast<int64_t>(secs / fraction - secs);
-        absl::StrAppendFormat(&text, "  ETA %d:%02d:%02d", eta / 3600, (eta / 60) % 60, eta % 60);
-      }
-    }
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void Finish() {
-    if (!enabled_ || !drawn_) return;
-    std::fputs("\r\033[K", stderr);
-    std::fflush(stderr);
-    drawn_ = false;
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool enabled_;
-  bool drawn_ = false;
-  Clock::time_point start_, last_;
-};
-
 // The exit code and message of a failed import. Setup errors (the input,
 // the mapping, the rejects file) keep the exit codes they had: a path
 // that cannot be used is a usage error.
@@ -349,7 +305,7 @@ int RunImport(const Invocation& inv) {
   }
   NoteTerminalInput(inv, input, csv ? "CSV rows" : "NDJSON events");
 
-  ProgressLine progress;
+  ProgressMeter progress("import", "rows");
   ingest::ImportOptions options;
   options.input = input;
   options.mapping_path = mapping_path;
@@ -361,7 +317,13 @@ int RunImport(const Invocation& inv) {
   options.bulk = bulk;
   const char* crosscheck = std::getenv("LEDGER_IMPORT_CROSSCHECK");
   options.crosscheck = crosscheck != nullptr && std::string(crosscheck) == "1";
-  options.progress = [&progress](const ingest::ImportProgress& p) { progress.Update(p); };
+  options.progress = [&progress](const ingest::ImportProgress& p) {
+    const double fraction =
+        p.input_bytes && *p.input_bytes > 0
+            ? static_cast<double>(p.bytes_read) / static_cast<double>(*p.input_bytes)
+            : -1.0;
+    progress.Update(p.rows, fraction);
+  };
   const ingest::ImportOutcome outcome = ingest::RunImport(db.get(), options);
   progress.Finish();
 
