@@ -17,10 +17,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "projections/view_messages.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
 #include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
+#include "util/answer_json.h"
 
 namespace projections {
 namespace {
@@ -29,6 +31,18 @@ using enforcement::v1::Event;
 using testing::ElementsAre;
 using testing::HasSubstr;
 using testing_support::TempDir;
+
+// An answer's JSON: its message (view_messages.h) printed by util::AnswerJson.
+std::string Print(const google::protobuf::Message& m) {
+  absl::StatusOr<std::string> json = util::AnswerJson(m);
+  EXPECT_TRUE(json.ok()) << json.status();
+  return json.ok() ? *json : "";
+}
+std::string ToJson(const Totals& v) { return Print(ToMessage(v)); }
+std::string ToJson(const OperationView& v) { return Print(ToMessage(v)); }
+std::string ToJson(const CaseView& v) { return Print(ToMessage(v)); }
+std::string ToJson(const std::vector<FlowRow>& v) { return Print(ToList(v)); }
+std::string ToJson(const std::vector<TimelineEntry>& v) { return Print(ToList(v)); }
 
 constexpr int64_t kFeb2024 = 1706745600;  // 2024-02-01
 constexpr int64_t kMar2024 = 1709251200;  // 2024-03-01
@@ -815,9 +829,9 @@ TEST_F(ViewsTest, AggregatesOfValuesNearInt64MaxAreExactAndNeverWrap) {
     EXPECT_EQ(t->figures[0].reported, kMax);
     EXPECT_EQ(t->figures[0].derived, 2 * k);
     const std::string json = ToJson(*t);
-    EXPECT_THAT(json, HasSubstr(absl::StrCat("\"detained\":{\"total\":", detained_text, ",")));
-    EXPECT_THAT(json, HasSubstr("\"people\":18446744073709551614,"));
-    EXPECT_THAT(json, HasSubstr("\"prison_months\":27670116110564327421,"));
+    EXPECT_THAT(json, HasSubstr(absl::StrCat("\"detained\":{\"total\":\"", detained_text, "\",")));
+    EXPECT_THAT(json, HasSubstr("\"people\":\"18446744073709551614\","));
+    EXPECT_THAT(json, HasSubstr("\"prison_months\":\"27670116110564327421\","));
     auto op = views.GetOperation("op-big");
     ASSERT_TRUE(op.ok()) << op.status();
     EXPECT_EQ(op->detained, detained);
@@ -826,11 +840,11 @@ TEST_F(ViewsTest, AggregatesOfValuesNearInt64MaxAreExactAndNeverWrap) {
     EXPECT_EQ(op->seized[0].quantity, 3 * k);
     EXPECT_EQ(op->handed_over, 2 * k);
     EXPECT_EQ(op->handed_over_to.at("CN"), 2 * k);
-    EXPECT_THAT(ToJson(*op), HasSubstr(absl::StrCat("\"total\":", detained_text, ",")));
+    EXPECT_THAT(ToJson(*op), HasSubstr(absl::StrCat("\"total\":\"", detained_text, "\",")));
     auto c = views.GetCase("case-big");
     ASSERT_TRUE(c.ok()) << c.status();
     EXPECT_EQ(c->prison_months_total, 2 * k);
-    EXPECT_THAT(ToJson(*c), HasSubstr("\"prison_months_total\":18446744073709551614,"));
+    EXPECT_THAT(ToJson(*c), HasSubstr("\"prison_months_total\":\"18446744073709551614\","));
     auto flows = views.Flows();
     ASSERT_TRUE(flows.ok()) << flows.status();
     ASSERT_EQ(flows->size(), 1u);
@@ -1127,18 +1141,18 @@ TEST_F(ViewsTest, JsonShapesAreStable) {
   auto views = CaughtUp();
   const std::string op = ToJson(*views->GetOperation("op-2024-muse-01"));
   EXPECT_THAT(op, HasSubstr("\"operation_id\":\"op-2024-muse-01\",\"place\":\"Muse\""));
-  EXPECT_THAT(op, HasSubstr("\"detained\":{\"total\":807,\"ringleaders\":21,"
-                            "\"by_nationality\":{\"CN\":352,\"MM\":455}}"));
+  EXPECT_THAT(op, HasSubstr("\"detained\":{\"total\":\"807\",\"ringleaders\":\"21\","
+                            "\"by_nationality\":{\"CN\":\"352\",\"MM\":\"455\"}}"));
   const std::string flows = ToJson(*views->Flows({}));
   EXPECT_THAT(flows, HasSubstr("{\"from_country\":\"MM\",\"to_country\":\"CN\","
                                "\"period\":\"2024-03\",\"month_unknown\":false,"
-                               "\"people\":352,\"identified\":0,\"ringleaders\":21,"
-                               "\"handovers\":1,\"events\":[{\"event_id\":"
-                               "\"xinhua-2024-04-01-muse-handover-352\",\"position\":1}]}"));
+                               "\"people\":\"352\",\"identified\":\"0\",\"ringleaders\":\"21\","
+                               "\"handovers\":\"1\",\"events\":[{\"event_id\":"
+                               "\"xinhua-2024-04-01-muse-handover-352\",\"position\":\"1\"}]}"));
   const std::string totals = ToJson(*views->GetTotals());
-  EXPECT_THAT(totals, HasSubstr("\"reported\":48000,\"approximate\":true"));
-  EXPECT_THAT(totals, HasSubstr("\"derived\":{\"value\":352,\"events\":1,\"uncertain\":0,"
-                                "\"uncertain_events\":0}"));
+  EXPECT_THAT(totals, HasSubstr("\"reported\":\"48000\",\"approximate\":true"));
+  EXPECT_THAT(totals, HasSubstr("\"derived\":{\"value\":\"352\",\"events\":\"1\","
+                                "\"uncertain\":\"0\",\"uncertain_events\":\"0\"}"));
   const std::string t =
       ToJson(*views->Timeline({TimelineKind::kSuspect, "cn-ringleader-yunnan-01"}));
   EXPECT_THAT(t, HasSubstr("\"occurred\":{\"at\":\"2020-01-01T00:00:00Z\",\"precision\":\"year\","

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -46,11 +47,25 @@ Value ParseJson(const std::string& text) {
   return v;
 }
 
+// The list of a list answer ({"items": [...], ...}), or `v` itself.
+const Value& Items(const Value& v) {
+  if (v.has_struct_value()) {
+    auto it = v.struct_value().fields().find("items");
+    if (it != v.struct_value().fields().end()) return it->second;
+  }
+  return v;
+}
+
 // v at a path of object keys and array indexes ("detained.by_nationality.CN",
-// "0.people"). A missing step fails the test and gives a null value.
+// "0.people"; an index into a list answer indexes its items). A missing step
+// fails the test and gives a null value.
 Value At(const Value& root, const std::string& path) {
   Value cur = root;
   for (const std::string& step : std::vector<std::string>(absl::StrSplit(path, '.'))) {
+    if (!step.empty() && absl::ascii_isdigit(step[0])) {
+      Value items = Items(cur);  // a copy: it points into `cur`
+      cur = std::move(items);
+    }
     if (cur.has_struct_value()) {
       auto it = cur.struct_value().fields().find(step);
       if (it == cur.struct_value().fields().end()) {
@@ -75,15 +90,19 @@ Value At(const Value& root, const std::string& path) {
   return cur;
 }
 
-double Num(const Value& v, const std::string& path) { return At(v, path).number_value(); }
+// A number: aggregates, positions and 64-bit figures print as decimal strings.
+double Num(const Value& v, const std::string& path) {
+  const Value n = At(v, path);
+  return n.has_string_value() ? std::stod(n.string_value()) : n.number_value();
+}
 std::string Str(const Value& v, const std::string& path) { return At(v, path).string_value(); }
 bool Bool(const Value& v, const std::string& path) { return At(v, path).bool_value(); }
-int Size(const Value& v) { return v.list_value().values_size(); }
+int Size(const Value& v) { return Items(v).list_value().values_size(); }
 
 // The flow row (from, to, period), or null.
 const Value* FindFlow(const Value& rows, const std::string& from, const std::string& to,
                       const std::string& period) {
-  for (const Value& r : rows.list_value().values()) {
+  for (const Value& r : Items(rows).list_value().values()) {
     const auto& f = r.struct_value().fields();
     if (f.at("from_country").string_value() == from && f.at("to_country").string_value() == to &&
         f.at("period").string_value() == period) {
@@ -309,7 +328,7 @@ TEST_F(QueryCliTest, TimelineOrderedByOccurredThenPosition) {
   // 2020 arrest, 2024-02 Laos, 2024-03 raid (pos 0) and sentencing (pos 5),
   // 2024-03-31 handover, 2024-04-01 figure.
   std::vector<double> positions;
-  for (const Value& e : all.list_value().values()) positions.push_back(Num(e, "position"));
+  for (const Value& e : Items(all).list_value().values()) positions.push_back(Num(e, "position"));
   EXPECT_EQ(positions, (std::vector<double>{4, 3, 0, 5, 1, 2}));
   EXPECT_EQ(Str(all, "0.occurred.precision"), "year");
   EXPECT_EQ(Str(all, "0.occurred.text"), "2020");
@@ -576,15 +595,16 @@ TEST_F(QueryCliTest, CountsNearInt64MaxOfAnOldLogAddUpExactly) {
       << stats;
   CommandResult r = Ledger("stats --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"detained\":{\"total\":18446744073709552421,"
-                               "\"ringleaders\":18446744073709551635,"
-                               "\"by_nationality\":{\"CN\":18446744073709551966,"));
+  // Aggregates print as exact decimal strings (docs/JSON.md).
+  EXPECT_THAT(r.out, HasSubstr("\"detained\":{\"total\":\"18446744073709552421\","
+                               "\"ringleaders\":\"18446744073709551635\","
+                               "\"by_nationality\":{\"CN\":\"18446744073709551966\","));
   const std::string op = Table("operations show op-huge");
   EXPECT_TRUE(HasLineWith(op, {"detained:", "18,446,744,073,709,551,614"})) << op;
   EXPECT_TRUE(HasLineWith(op, {"huge-1", "9,223,372,036,854,775,807"})) << op;
   r = Ledger("operations show op-huge --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"total\":18446744073709551614,"));
+  EXPECT_THAT(r.out, HasSubstr("\"total\":\"18446744073709551614\","));
   const std::string list = Table("operations list");
   EXPECT_TRUE(HasLineWith(list, {"op-huge", "18,446,744,073,709,551,614"})) << list;
   for (const std::string* out : {&stats, &op, &list}) {
