@@ -614,16 +614,18 @@ TEST_F(QueryCliTest, CountsNearInt64MaxOfAnOldLogAddUpExactly) {
 }
 
 // Text of an old log with control characters (a terminal escape in a place,
-// a C1 control and a right-to-left override in a note, BEL in a publisher)
+// a C1 control, a right-to-left override, an isolate and an Arabic letter
+// mark in a note, BEL in a publisher)
 // is printed escaped in tables; JSON escapes it by JSON's rules.
 TEST_F(QueryCliTest, ControlCharactersOfAnOldLogArePrintedEscaped) {
   Append(SmallRaid("esc-1", "op-esc"));
   testing_support::RewriteEvent(db_, 6, [](enforcement::v1::Event* e) {
     e->mutable_raid()->mutable_location()->set_place("\x1b[2JMuse");
-    e->mutable_raid()->set_note("a\xe2\x80\xae" "b\xc2\x9b" "c\r");
+    e->mutable_raid()->set_note("a\xe2\x80\xae" "b\xc2\x9b" "c\r" "\xe2\x81\xa6" "d\xd8\x9c" "e");
     e->mutable_source()->set_publisher("Desk\x07");
   });
-  const char* const kRaw[] = {"\x1b", "\xe2\x80\xae", "\xc2\x9b", "\x07", "\r"};
+  const char* const kRaw[] = {"\x1b", "\xe2\x80\xae", "\xc2\x9b", "\x07", "\r",
+                              "\xe2\x81\xa6", "\xd8\x9c"};
   for (const std::string args :
        {"timeline --operation op-esc", "operations show op-esc", "operations list",
         "timeline --all"}) {
@@ -640,7 +642,9 @@ TEST_F(QueryCliTest, ControlCharactersOfAnOldLogArePrintedEscaped) {
     EXPECT_NE(ParseJson(r.out).kind_case(), Value::KIND_NOT_SET) << r.out;  // valid JSON
   }
   CommandResult r = Ledger("operations show op-esc --json");
-  EXPECT_THAT(r.out, HasSubstr("\"note\":\"a\\u202eb\\u009bc\\r\""));
+  // protobuf's printer escapes C0, C1 and U+202E; util::AnswerJson the
+  // isolates (U+2066..U+2069) and U+061C it leaves.
+  EXPECT_THAT(r.out, HasSubstr("\"note\":\"a\\u202eb\\u009bc\\r\\u2066d\\u061ce\""));
 }
 
 // The same text is refused on the way in: nothing is written, and the
