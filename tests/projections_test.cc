@@ -30,6 +30,7 @@ namespace {
 using enforcement::v1::Event;
 using testing::ElementsAre;
 using testing::HasSubstr;
+using testing::Not;
 using testing_support::TempDir;
 
 // An answer's JSON: its message (view_messages.h) printed by util::AnswerJson.
@@ -1157,6 +1158,69 @@ TEST_F(ViewsTest, JsonShapesAreStable) {
       ToJson(*views->Timeline({TimelineKind::kSuspect, "cn-ringleader-yunnan-01"}));
   EXPECT_THAT(t, HasSubstr("\"occurred\":{\"at\":\"2020-01-01T00:00:00Z\",\"precision\":\"year\","
                            "\"text\":\"2020\"}"));
+}
+
+// The answer messages (view_messages.h): aggregates as exact decimal text,
+// unknown dates and absent sentences and fines left out, the rest field by
+// field; map keys print sorted, whatever the map's order in memory.
+TEST(ViewMessagesTest, ConvertFieldByField) {
+  SuspectView s;
+  s.suspect_id = "s1";
+  s.status = "sentenced";
+  s.first_occurred = Date{kMar2024, 0, enforcement::v1::PRECISION_MONTH};
+  SentenceInfo sentence;
+  sentence.case_id = "c1";
+  sentence.prison_months = std::numeric_limits<int64_t>::max();
+  sentence.event = {"e9", 9};
+  s.sentence = sentence;
+  s.events.push_back({"e9", 9, "sentencing", Date{}});
+  const enforcement::api::v1::SuspectView m = ToMessage(s);
+  EXPECT_EQ(m.first_occurred().text(), "2024-03");
+  EXPECT_EQ(m.first_occurred().precision(), "month");
+  EXPECT_EQ(m.first_occurred().at(), "2024-03-01T00:00:00Z");
+  EXPECT_FALSE(m.has_last_occurred());
+  EXPECT_FALSE(m.sentence().has_fine());
+  EXPECT_FALSE(m.sentence().has_occurred());
+  EXPECT_EQ(m.sentence().prison_months(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(m.sentence().event().position(), 9u);
+  ASSERT_EQ(m.events_size(), 1);
+  EXPECT_FALSE(m.events(0).has_occurred());
+  EXPECT_FALSE(ToMessage(SuspectView{}).has_sentence());
+
+  Totals t;
+  t.applied = 7;
+  t.detained = absl::MakeInt128(1, 5);  // 2^64 + 5
+  t.retracted = -absl::MakeInt128(2, 0);
+  for (const char* cc : {"VN", "CN", "TH", "ID", "MM", "LA", "KH", "PH", "MY", "BD"}) {
+    t.detained_by_nationality[cc] = 1;
+  }
+  const std::string json = Print(ToMessage(t));
+  EXPECT_THAT(json, HasSubstr("\"applied\":\"7\""));
+  EXPECT_THAT(json, HasSubstr("\"total\":\"18446744073709551621\""));
+  EXPECT_THAT(json, HasSubstr("\"retracted\":\"-36893488147419103232\""));
+  EXPECT_THAT(json, HasSubstr("\"by_nationality\":{\"BD\":\"1\",\"CN\":\"1\",\"ID\":\"1\","
+                              "\"KH\":\"1\",\"LA\":\"1\",\"MM\":\"1\",\"MY\":\"1\","
+                              "\"PH\":\"1\",\"TH\":\"1\",\"VN\":\"1\"}"));
+  EXPECT_THAT(json, Not(HasSubstr("null")));
+
+  FigureComparison f;
+  f.derivable = false;
+  enforcement::api::v1::FigureComparison fm;
+  ToMessage(f, &fm);
+  EXPECT_FALSE(fm.has_derived());
+  EXPECT_FALSE(fm.source().has_published_at());
+  f.derivable = true;
+  f.derived = 3;
+  f.source.published_at = "2024-04-01T00:00:00Z";
+  fm.Clear();
+  ToMessage(f, &fm);
+  EXPECT_EQ(fm.derived().value(), "3");
+  EXPECT_EQ(fm.source().published_at(), "2024-04-01T00:00:00Z");
+
+  EXPECT_EQ(ToPage(std::vector<CaseView>(2), true).items_size(), 2);
+  EXPECT_TRUE(ToPage(std::vector<CaseView>(), true).more());
+  EXPECT_EQ(SumText(std::numeric_limits<absl::int128>::min()),
+            "-170141183460469231731687303715884105728");
 }
 
 }  // namespace
