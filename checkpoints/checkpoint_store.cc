@@ -263,27 +263,15 @@ absl::StatusOr<CheckpointStore::AddResult> CheckpointStore::Add(const Checkpoint
     return absl::AlreadyExistsError(absl::StrCat(
         "checkpoints/", result.file, " already exists with different contents; not replaced"));
   }
-  std::string tmp = absl::StrCat(dir_, "/.", result.file, ".tmp-XXXXXX");
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return ErrnoError("cannot create a temporary file in", dir_);
-  bool ok = ::fchmod(fd, 0644) == 0 && WriteAllFd(fd, signed_note) && ::fsync(fd) == 0;
-  const absl::Status write_error = ok ? absl::OkStatus() : ErrnoError("cannot write", tmp);
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return write_error;
-  }
-  // link(2) never replaces an existing file: the store stays append-only even
-  // if the lock were bypassed.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    const absl::Status s = errno == EEXIST
-                               ? absl::AlreadyExistsError(absl::StrCat("checkpoints/", result.file,
-                                                                       " appeared meanwhile"))
-                               : ErrnoError("cannot create", path);
-    ::unlink(tmp.c_str());
+  // CreateFileWhole links, and link(2) never replaces an existing file: the
+  // store stays append-only even if the lock were bypassed.
+  if (absl::Status s = CreateFileWhole(path, signed_note, 0644); !s.ok()) {
+    if (absl::IsAlreadyExists(s)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("checkpoints/", result.file, " appeared meanwhile"));
+    }
     return s;
   }
-  ::unlink(tmp.c_str());
   SyncDir(dir_).IgnoreError();  // the file itself is synced; best effort
   return result;
 }

@@ -183,18 +183,7 @@ absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> HighWaterMarkWriter::Create
   bytes.replace(kSlotOffset[0], kSlotBytes, EncodeHighWaterMarkSlot(m));
   m.sequence = 1;
   bytes.replace(kSlotOffset[1], kSlotBytes, EncodeHighWaterMarkSlot(m));
-  std::string tmp = absl::StrCat(ledger_dir, "/.", kHighWaterMarkFileName, ".tmp-XXXXXX");
-  const int tmp_fd = ::mkstemp(tmp.data());
-  if (tmp_fd < 0) return ErrnoStatus("cannot create a temporary file for", path);
-  const bool written = WriteAllFd(tmp_fd, bytes) && ::fsync(tmp_fd) == 0;
-  absl::Status s = written ? absl::OkStatus() : ErrnoStatus("cannot write", tmp);
-  ::close(tmp_fd);
-  if (s.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
-    s = errno == EEXIST ? absl::AlreadyExistsError(absl::StrCat(path, " already exists"))
-                        : ErrnoStatus("cannot create", path);
-  }
-  ::unlink(tmp.c_str());
-  if (!s.ok()) return s;
+  if (absl::Status s = CreateFileWhole(path, bytes, 0644); !s.ok()) return s;
   if (absl::Status d = SyncDir(ledger_dir); !d.ok()) return d;
   absl::StatusOr<int> fd = OpenMarkFile(path, O_RDWR);
   if (!fd.ok()) return fd.status();

@@ -46,6 +46,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "util/text.h"
+#include "util/time_format.h"
 
 namespace ledger {
 namespace {
@@ -224,14 +225,8 @@ absl::Status CheckKnownEnum(int value, bool (*is_valid)(int), absl::string_view 
 
 // --- dates ------------------------------------------------------------------
 
-absl::Time ToTime(const Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-// RFC 3339 in UTC, with as many fractional digits as needed.
-std::string FormatTimestamp(const Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", ToTime(ts), absl::UTCTimeZone());
-}
+using util::ToAbslTime;
+std::string FormatTimestamp(const Timestamp& ts) { return util::FormatRfc3339(ts); }
 
 absl::string_view UnitName(Precision precision) {
   switch (precision) {
@@ -269,7 +264,7 @@ bool IsFirstInstant(const Timestamp& ts, Precision precision) {
 // The instant just after the unit that `ts` names at `precision` (for EXACT,
 // `ts` itself). REQUIRES: as IsFirstInstant.
 absl::Time UnitEnd(const Timestamp& ts, Precision precision) {
-  const absl::Time t = ToTime(ts);
+  const absl::Time t = ToAbslTime(ts);
   const absl::TimeZone utc = absl::UTCTimeZone();
   switch (precision) {
     case enforcement::v1::PRECISION_DAY:
@@ -330,8 +325,8 @@ absl::Status CheckPeriodOrder(bool has_from, const Timestamp& from, bool has_to,
                               const Timestamp& to, Precision to_precision, const FieldPath& at,
                               absl::string_view from_field, absl::string_view to_field) {
   if (!has_from || !has_to) return absl::OkStatus();
-  const absl::Time start = ToTime(from);
-  if (ToTime(to) >= start) return absl::OkStatus();  // the common case, no civil arithmetic
+  const absl::Time start = ToAbslTime(from);
+  if (ToAbslTime(to) >= start) return absl::OkStatus();  // the common case, no civil arithmetic
   // `to` is earlier than `from`; at DAY/MONTH/YEAR its unit may still reach it.
   if (to_precision != enforcement::v1::PRECISION_EXACT && UnitEnd(to, to_precision) > start) {
     return absl::OkStatus();

@@ -17,13 +17,22 @@ namespace {
 
 constexpr int kMaxDepth = 8;
 
+struct JsonField;
+
 struct Json {
   enum Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = kNull;
   bool boolean = false;
   std::string str;  // decoded string, or the number's text
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> fields;  // in document order
+  std::vector<JsonField> fields;  // in document order
+};
+
+// Not std::pair<std::string, Json>: clang rejects that pair of a then
+// incomplete Json (libstdc++'s static_assert), and the fuzz build is clang's.
+struct JsonField {
+  std::string key;
+  Json value;
 };
 
 const char* KindName(Json::Kind k) {
@@ -123,7 +132,7 @@ class Parser {
       SkipSpace();
       absl::StatusOr<Json> v = Value(depth + 1);
       if (!v.ok()) return v.status();
-      out->fields.emplace_back(std::move(key), *std::move(v));
+      out->fields.push_back(JsonField{std::move(key), *std::move(v)});
       SkipSpace();
       if (AtEnd()) return Error("unexpected end of text in an object");
       if (Peek() == '}') {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "enforcement/api/v1/ingest.pb.h"
 #include "enforcement/v1/ledger_record.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -36,6 +37,18 @@ using testing_support::ParseJsonObject;
 using testing_support::Quote;
 using testing_support::StringField;
 using testing_support::TempDir;
+using ImportReport = enforcement::api::v1::ImportReport;
+
+// The answer of `import --json` (docs/JSON.md), parsed strictly: a field
+// the message does not have fails the test.
+ImportReport Report(const std::string& out) {
+  ImportReport report;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(out, &report, options);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in: " << out;
+  return report;
+}
 
 std::vector<std::string> SplitLines(const std::string& s) {
   return absl::StrSplit(s, '\n', absl::SkipEmpty());
@@ -172,7 +185,7 @@ TEST_F(ImportTest, StrictParserAgreesWithProtobufOnEveryAcceptedForm) {
       "LEDGER_IMPORT_CROSSCHECK=1 ", Quote(testing_support::LedgerBinary()), " --db ", Quote(db_),
       " import --json ", Quote(path)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 6);
+  EXPECT_EQ(Report(r.out).appended(), 6u);
   std::vector<Event> events = Events();
   ASSERT_EQ(events.size(), 6u);
   EXPECT_EQ(events[0].raid().suspects_detained(), 807);
@@ -203,8 +216,8 @@ TEST_F(ImportTest, TenMegabyteLineIsRefusedWithoutHoldingItAndRejectsKeepItsHash
   const std::string rejects = dir_.Sub("rejects.ndjson");
   r = Ledger("import --json --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 2);
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "rejected"), 1);
+  EXPECT_EQ(Report(r.out).appended(), 2u);
+  EXPECT_EQ(Report(r.out).rejected(), 1u);
   const std::vector<std::string> entries = SplitLines(testing_support::ReadFileOrDie(rejects));
   ASSERT_EQ(entries.size(), 1u);
   google::protobuf::Struct e = ParseJsonObject(entries[0]);
@@ -239,7 +252,7 @@ TEST_F(ImportTest, EventsWithoutIdsGetTheDocumentedDerivedIdAndReimportAppendsNo
   const std::string path = Fixture("noids.ndjson", NdjsonLine(a) + NdjsonLine(b));
   CommandResult r = Ledger("import --json " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 2);
+  EXPECT_EQ(Report(r.out).appended(), 2u);
   std::vector<Event> events = Events();
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].event_id(), ExpectedDerivedId(a));
@@ -249,14 +262,14 @@ TEST_F(ImportTest, EventsWithoutIdsGetTheDocumentedDerivedIdAndReimportAppendsNo
   // The same file again, and an overlapping one: nothing twice.
   r = Ledger("import --json " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 0);
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "duplicates"), 2);
+  EXPECT_EQ(Report(r.out).appended(), 0u);
+  EXPECT_EQ(Report(r.out).duplicates(), 2u);
   Event c = testing_support::ArrestEvent("", "s3");
   const std::string overlap = Fixture("overlap.ndjson", NdjsonLine(b) + NdjsonLine(c));
   r = Ledger("import --json " + Quote(overlap));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "appended"), 1);
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "duplicates"), 1);
+  EXPECT_EQ(Report(r.out).appended(), 1u);
+  EXPECT_EQ(Report(r.out).duplicates(), 1u);
   EXPECT_EQ(TreeSize(), 3u);
 }
 
@@ -276,10 +289,10 @@ TEST_F(ImportTest, ShippedCsvExamplesImportAsDuplicatesOfTheShippedNdjson) {
     CommandResult r = Ledger(absl::StrCat("import --json ", Quote(Data(absl::StrCat(name, ".csv"))),
                                           " --mapping ", Quote(Data(absl::StrCat(name, ".mapping")))));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    google::protobuf::Struct out = ParseJsonObject(r.out);
-    EXPECT_EQ(NumberField(out, "appended"), 0);
-    EXPECT_GE(NumberField(out, "duplicates"), 1);
-    EXPECT_EQ(StringField(out, "format"), "csv");
+    ImportReport out = Report(r.out);
+    EXPECT_EQ(out.appended(), 0u);
+    EXPECT_GE(out.duplicates(), 1u);
+    EXPECT_EQ(out.format(), "csv");
   }
   EXPECT_EQ(TreeSize(), 6u);
 }
@@ -321,9 +334,9 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   const std::string map = Fixture("arrests.mapping", kMapping);
   CommandResult r = Ledger("import --json " + Quote(path) + " --mapping " + Quote(map));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  google::protobuf::Struct out = ParseJsonObject(r.out);
-  EXPECT_EQ(NumberField(out, "rows"), 3);
-  EXPECT_EQ(NumberField(out, "lines"), 6);
+  ImportReport out = Report(r.out);
+  EXPECT_EQ(out.rows(), 3u);
+  EXPECT_EQ(out.lines(), 6u);
   std::vector<Event> events = Events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].stream(), "suspect/s1");
@@ -551,7 +564,7 @@ TEST_F(ImportTest, CsvFromStandardInput) {
   CommandResult r = Ledger("import - --json --mapping " + Quote(map),
                            "id,name,role,when,place,comment\ns1,A,member,2024,X,\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(StringField(ParseJsonObject(r.out), "file"), "<stdin>");
+  EXPECT_EQ(Report(r.out).file(), "<stdin>");
   EXPECT_EQ(TreeSize(), 1u);
 }
 
@@ -580,11 +593,11 @@ TEST_F(ImportTest, RejectsCommitsGoodRowsAndRecordsEveryBadRowUnchangedWithItsRe
   const std::string rejects = dir_.Sub("rejects.ndjson");
   CommandResult r = Ledger("import --json --batch 2 --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  google::protobuf::Struct out = ParseJsonObject(r.out);
-  EXPECT_EQ(NumberField(out, "rows"), 7);
-  EXPECT_EQ(NumberField(out, "appended"), 3);
-  EXPECT_EQ(NumberField(out, "rejected"), 4);
-  EXPECT_EQ(StringField(out, "rejects_file"), rejects);
+  ImportReport out = Report(r.out);
+  EXPECT_EQ(out.rows(), 7u);
+  EXPECT_EQ(out.appended(), 3u);
+  EXPECT_EQ(out.rejected(), 4u);
+  EXPECT_EQ(out.rejects_file(), rejects);
   EXPECT_EQ(TreeSize(), 3u);
 
   const std::vector<std::string> lines = absl::StrSplit(input, '\n');
@@ -609,11 +622,11 @@ TEST_F(ImportTest, RejectsCommitsGoodRowsAndRecordsEveryBadRowUnchangedWithItsRe
   // A re-run changes nothing and writes no entry twice.
   r = Ledger("import --json --batch 2 --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  out = ParseJsonObject(r.out);
-  EXPECT_EQ(NumberField(out, "appended"), 0);
-  EXPECT_EQ(NumberField(out, "duplicates"), 3);
-  EXPECT_EQ(NumberField(out, "rejected_earlier"), 4);
-  EXPECT_EQ(NumberField(out, "rejected_now"), 0);
+  out = Report(r.out);
+  EXPECT_EQ(out.appended(), 0u);
+  EXPECT_EQ(out.duplicates(), 3u);
+  EXPECT_EQ(out.rejected_earlier(), 4u);
+  EXPECT_EQ(out.rejected_now(), 0u);
   EXPECT_EQ(SplitLines(testing_support::ReadFileOrDie(rejects)).size(), 4u);
 }
 
@@ -632,7 +645,7 @@ TEST_F(ImportTest, RowDecidedAsRejectedStaysRejectedEvenIfItWouldNowPass) {
   ASSERT_EQ(TreeSize(), 1u);
   CommandResult r = Ledger("import --json --batch 1 --rejects " + Quote(rejects) + " " + Quote(path));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(NumberField(ParseJsonObject(r.out), "rejected_earlier"), 1);
+  EXPECT_EQ(Report(r.out).rejected_earlier(), 1u);
   EXPECT_EQ(TreeSize(), 1u) << "a row is never both rejected and in the ledger";
 }
 

@@ -233,7 +233,7 @@ class StorageFaultTest : public ::testing::Test {
       EXPECT_NE(r.exit_code, -1) << "verify crashed: " << r.err;
       if (r.exit_code == 0) {
         const auto o = testing_support::ParseJsonObject(r.out);
-        EXPECT_GE(testing_support::NumberField(o, "tree_size"), static_cast<double>(ack_.size));
+        EXPECT_GE(std::stoull(testing_support::StringField(o, "tree_size")), ack_.size);
       } else {
         refused = true;
       }
@@ -777,7 +777,7 @@ TEST(VerifyReportTest, FailedVerifyPrintsNoMadeUpRoot) {
   testing_support::CommandResult json = RunCommand(Cli(db) + "--json verify");
   EXPECT_EQ(json.exit_code, 1) << json.err;
   EXPECT_FALSE(absl::StrContains(json.out, zeros)) << json.out;
-  EXPECT_TRUE(absl::StrContains(json.out, "\"root_hex\":null")) << json.out;
+  EXPECT_FALSE(absl::StrContains(json.out, "\"root_hex\"")) << json.out;  // absent: not computed
 }
 
 }  // namespace
@@ -872,8 +872,8 @@ TEST(RevalidationTest, AnEventStoredBeforeARuleIsStillADuplicateWhenRetried) {
                  Quote(file));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto o = testing_support::ParseJsonObject(r.out);
-  EXPECT_EQ(testing_support::NumberField(o, "duplicates"), 1);
-  EXPECT_EQ(testing_support::NumberField(o, "rejected"), 0);
+  EXPECT_EQ(testing_support::StringField(o, "duplicates"), "1");
+  EXPECT_EQ(testing_support::StringField(o, "rejected"), "0");
 }
 
 TEST(DurableCheckpointTest, CheckpointRefusesRecordsThatAreNotYetDurable) {

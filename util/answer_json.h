@@ -2,7 +2,9 @@
 // query answers, error details) printed by the CLI's --json and returned by
 // the coming gRPC API's JSON mapping: protobuf's printer with proto field
 // names (snake_case), primitive fields always printed, enums by name. The
-// style and what it means for scripts is docs/JSON.md.
+// style and what it means for scripts is docs/JSON.md. Characters that act
+// on a terminal or reorder text (DEL, C1 and bidirectional controls, line
+// and paragraph separators) print as \uXXXX escapes (util/json_quote.h).
 //
 // Not for the events' own interchange JSON (SPEC §2: lowerCamelCase,
 // defaults omitted; ingest's ToCanonicalJson), nor proof JSON (SPEC §4).

@@ -33,6 +33,25 @@ bool WriteAllFd(int fd, absl::string_view data) {
   return true;
 }
 
+absl::Status CreateFileWhole(const std::string& path, absl::string_view data, unsigned mode) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string tmp = absl::StrCat(dir, "/.", name, ".tmp-XXXXXX");
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return ErrnoStatus("cannot create a temporary file for", path);
+  const bool written =
+      ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && WriteAllFd(fd, data) && ::fsync(fd) == 0;
+  absl::Status s = written ? absl::OkStatus() : ErrnoStatus("cannot write", tmp);
+  ::close(fd);
+  if (s.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
+    s = errno == EEXIST ? absl::AlreadyExistsError(absl::StrCat(path, " already exists"))
+                        : ErrnoStatus("cannot create", path);
+  }
+  ::unlink(tmp.c_str());
+  return s;
+}
+
 absl::Status SyncDir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("cannot open", dir);

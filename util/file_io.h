@@ -28,6 +28,15 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& path);
 // error (errno tells which).
 bool WriteAllFd(int fd, absl::string_view data);
 
+// Creates the file `path` holding exactly `data`, with permission bits
+// `mode`, whole or not at all: written and fsynced under a temporary name in
+// the same directory, then linked to `path`. link(2) never replaces a file,
+// so an existing `path` is kAlreadyExists and stays untouched; a crash or a
+// full disk never leaves a short file under `path`. The directory entry is
+// not synced (call SyncDir when it must survive a power loss). Other errors
+// as ErrnoStatus.
+absl::Status CreateFileWhole(const std::string& path, absl::string_view data, unsigned mode);
+
 // fsyncs the directory `dir`, so that the entries created, renamed or removed
 // in it survive a power loss. kUnavailable if it cannot be opened or synced.
 absl::Status SyncDir(const std::string& dir);

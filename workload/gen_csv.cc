@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "util/time_format.h"
 
 namespace workload {
 
@@ -55,14 +56,7 @@ const char* const kColumns[] = {
     "retraction_target", "retraction_reason"};
 
 std::string Date(const google::protobuf::Timestamp& ts, Precision p) {
-  const absl::Time t = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-  const absl::TimeZone utc = absl::UTCTimeZone();
-  switch (p) {
-    case enforcement::v1::PRECISION_YEAR: return absl::FormatTime("%Y", t, utc);
-    case enforcement::v1::PRECISION_MONTH: return absl::FormatTime("%Y-%m", t, utc);
-    case enforcement::v1::PRECISION_DAY: return absl::FormatTime("%Y-%m-%d", t, utc);
-    default: return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, utc);
-  }
+  return util::FormatAtPrecision(ts, p);
 }
 std::string Num(int64_t v) { return v == 0 ? std::string() : absl::StrCat(v); }
 std::string RoleName(Role r) {

@@ -1,6 +1,6 @@
 // Fuzz target: `ledger import FILE.csv --mapping MAP`, without the ledger:
-// the CSV reader (tools/cli/import_reader.h: CsvRows), the mapping parser
-// and the row-to-event conversion (tools/cli/import_mapping.h: CsvMapping),
+// the CSV reader (ingest/import_reader.h: CsvRows), the mapping parser
+// and the row-to-event conversion (ingest/import_mapping.h: CsvMapping),
 // then what the import pipeline does with the event (EnsureEventId,
 // ValidateEvent) and what storing and exporting it needs.
 //
@@ -26,8 +26,6 @@
 //     from ValidateEvent; a valid one serializes within kMaxEventBytes and
 //     round-trips through the binary format and through canonical JSON
 //     (export) and ParseEventJson (re-import).
-//
-// FUZZ_SOURCES: tools/cli/import_reader.cc tools/cli/import_mapping.cc util/file_io.cc tools/cli/import_json.cc tools/cli/event_id.cc tools/cli/ndjson.cc util/utf8.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -51,11 +49,11 @@
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tools/cli/event_id.h"
-#include "tools/cli/import_json.h"
-#include "tools/cli/import_mapping.h"
-#include "tools/cli/import_reader.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/event_id.h"
+#include "ingest/import_json.h"
+#include "ingest/import_mapping.h"
+#include "ingest/import_reader.h"
+#include "ingest/ndjson.h"
 
 namespace {
 
@@ -181,7 +179,7 @@ std::optional<RefCsv> ReferenceCsv(absl::string_view text) {
 bool HeaderRefusable(const std::vector<std::string>& names) {
   absl::flat_hash_set<std::string> seen;
   for (const std::string& name : names) {
-    if (name.empty() || cli::FindInvalidUtf8(name) != absl::string_view::npos) return true;
+    if (name.empty() || ingest::FindInvalidUtf8(name) != absl::string_view::npos) return true;
     if (!seen.insert(name).second) return true;
   }
   return false;
@@ -190,7 +188,7 @@ bool HeaderRefusable(const std::vector<std::string>& names) {
 // --- plumbing -----------------------------------------------------------------
 
 // An InputFile over `bytes`, through a memfd.
-std::unique_ptr<cli::InputFile> OpenBytes(absl::string_view bytes) {
+std::unique_ptr<ingest::InputFile> OpenBytes(absl::string_view bytes) {
   const int fd = memfd_create("fuzz-csv", MFD_CLOEXEC);
   FUZZ_CHECK(fd >= 0, "memfd_create failed");
   size_t done = 0;
@@ -199,8 +197,8 @@ std::unique_ptr<cli::InputFile> OpenBytes(absl::string_view bytes) {
     FUZZ_CHECK(w > 0, "write to memfd failed");
     done += static_cast<size_t>(w);
   }
-  absl::StatusOr<std::unique_ptr<cli::InputFile>> in =
-      cli::InputFile::Open(absl::StrCat("/proc/self/fd/", fd));
+  absl::StatusOr<std::unique_ptr<ingest::InputFile>> in =
+      ingest::InputFile::Open(absl::StrCat("/proc/self/fd/", fd));
   close(fd);
   FUZZ_CHECK(in.ok(), "InputFile::Open of a memfd: ", in.status().ToString());
   return *std::move(in);
@@ -208,7 +206,7 @@ std::unique_ptr<cli::InputFile> OpenBytes(absl::string_view bytes) {
 
 // Property 3 for one converted event.
 void CheckEvent(Event event, absl::string_view input) {
-  cli::EnsureEventId(&event);
+  ingest::EnsureEventId(&event);
   const absl::Status valid = ledger::ValidateEvent(event);
   FUZZ_CHECK(valid.ok() || valid.code() == absl::StatusCode::kInvalidArgument,
              "ValidateEvent returned ", valid.ToString());
@@ -227,12 +225,12 @@ void CheckEvent(Event event, absl::string_view input) {
   FUZZ_CHECK(MessageDifferencer::Equals(event, back), "binary round trip changed the event: ",
              event.ShortDebugString());
 
-  const absl::StatusOr<std::string> json = cli::ToCanonicalJson(event);
+  const absl::StatusOr<std::string> json = ingest::ToCanonicalJson(event);
   FUZZ_CHECK(json.ok(), "ToCanonicalJson failed on a valid event: ", json.status().ToString(),
              "\nevent: ", event.ShortDebugString());
   Event reimported;
-  cli::JsonParseError error;
-  FUZZ_CHECK(cli::ParseEventJson(*json, &reimported, &error),
+  ingest::JsonParseError error;
+  FUZZ_CHECK(ingest::ParseEventJson(*json, &reimported, &error),
              "the export of a CSV-imported event does not import (", error.message,
              ")\njson: ", fuzz::Show(*json), "\ninput: ", fuzz::Show(input));
   FUZZ_CHECK(MessageDifferencer::Equals(event, reimported),
@@ -267,7 +265,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (ref_next < ref->records.size() && ref->records[ref_next].blank) ++ref_next;
   }
 
-  absl::StatusOr<std::unique_ptr<cli::CsvRows>> rows = cli::CsvRows::Open(OpenBytes(csv));
+  absl::StatusOr<std::unique_ptr<ingest::CsvRows>> rows = ingest::CsvRows::Open(OpenBytes(csv));
   if (!rows.ok()) {
     FUZZ_CHECK(rows.status().code() == absl::StatusCode::kInvalidArgument,
                "CsvRows::Open returned ", rows.status().ToString());
@@ -282,7 +280,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  cli::CsvRows& reader = **rows;
+  ingest::CsvRows& reader = **rows;
   const std::vector<std::string>& header = reader.header();
   FUZZ_CHECK(!header.empty(), "empty header accepted");
   if (ref.has_value()) {
@@ -297,10 +295,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // 2. The mapping.
-  std::unique_ptr<cli::CsvMapping> mapping;
+  std::unique_ptr<ingest::CsvMapping> mapping;
   {
-    absl::StatusOr<std::unique_ptr<cli::CsvMapping>> parsed =
-        cli::CsvMapping::Parse(mapping_text, "fuzz.mapping", header);
+    absl::StatusOr<std::unique_ptr<ingest::CsvMapping>> parsed =
+        ingest::CsvMapping::Parse(mapping_text, "fuzz.mapping", header);
     if (kDebug) std::fprintf(stderr, "mapping: %s\n", parsed.status().ToString().c_str());
     if (parsed.ok()) {
       mapping = *std::move(parsed);
@@ -317,7 +315,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // 1 and 3: the rows.
   uint64_t previous_last_line = reader.header_lines();
-  cli::Row row;
+  ingest::Row row;
   for (int n = 0;; ++n) {
     FUZZ_CHECK(n < kMaxRows, "more than ", kMaxRows, " rows from ", size, " bytes");
     absl::StatusOr<bool> more = reader.Next(&row);
@@ -375,7 +373,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!row.read_error.empty() || row.blank || mapping == nullptr) continue;
 
     // The conversion, as ledger import's CSV RowParser does it.
-    if (cli::FindInvalidUtf8(row.raw) != absl::string_view::npos) continue;
+    if (ingest::FindInvalidUtf8(row.raw) != absl::string_view::npos) continue;
     Event event;
     std::string why;
     const bool applied = mapping->Apply(row.fields, &event, &why);
@@ -393,7 +391,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (kDebug) {
       Event shown = event;
-      cli::EnsureEventId(&shown);
+      ingest::EnsureEventId(&shown);
       std::fprintf(stderr, "  event: %s\n  ValidateEvent: %s\n", shown.ShortDebugString().c_str(),
                    ledger::ValidateEvent(shown).ToString().c_str());
     }

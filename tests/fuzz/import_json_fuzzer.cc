@@ -1,6 +1,6 @@
 // Fuzz target: one NDJSON line as `ledger import` parses it, with the strict
-// parser of tools/cli/import_json.h (ParseEventJson), checked against
-// protobuf's JsonStringToMessage (cli::ParseEventLine) as a reference, the
+// parser of ingest/import_json.h (ParseEventJson), checked against
+// protobuf's JsonStringToMessage (ingest::ParseEventLine) as a reference, the
 // way transparency-dev/merkle checks its fast code against a simple one.
 //
 // Properties checked for every input:
@@ -18,7 +18,6 @@
 //     kInvalidArgument); a derived id is "sha256:" and 32 hex digits and does
 //     not depend on the event_id it replaces.
 //
-// FUZZ_SOURCES: tools/cli/import_json.cc tools/cli/ndjson.cc util/utf8.cc tools/cli/event_id.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 // FUZZ_DICT: ndjson.dict
 #include <cstddef>
 #include <cstdint>
@@ -32,9 +31,9 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "ledger/validate.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tools/cli/event_id.h"
-#include "tools/cli/import_json.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/event_id.h"
+#include "ingest/import_json.h"
+#include "ingest/ndjson.h"
 
 namespace {
 
@@ -42,8 +41,8 @@ using enforcement::v1::Event;
 using google::protobuf::util::MessageDifferencer;
 
 bool IsDerivedId(absl::string_view id) {
-  if (!absl::ConsumePrefix(&id, cli::kDerivedIdPrefix)) return false;
-  if (id.size() != cli::kDerivedIdHexDigits) return false;
+  if (!absl::ConsumePrefix(&id, ingest::kDerivedIdPrefix)) return false;
+  if (id.size() != ingest::kDerivedIdHexDigits) return false;
   for (char c : id) {
     if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
   }
@@ -84,8 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view line(reinterpret_cast<const char*>(data), size);
 
   Event event;
-  cli::JsonParseError error;
-  const bool accepted = cli::ParseEventJson(line, &event, &error);
+  ingest::JsonParseError error;
+  const bool accepted = ingest::ParseEventJson(line, &event, &error);
   if (!accepted) {
     // 2. The refusal.
     FUZZ_CHECK(!error.message.empty() && fuzz::IsPrintableMessage(error.message),
@@ -95,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                " is outside the line of ", line.size(), " bytes: ", error.message);
     return 0;
   }
-  FUZZ_CHECK(cli::FindInvalidUtf8(line) == absl::string_view::npos,
+  FUZZ_CHECK(ingest::FindInvalidUtf8(line) == absl::string_view::npos,
              "ParseEventJson accepted invalid UTF-8: ", fuzz::Show(line));
   FUZZ_CHECK(!HasRawControlCharacter(line),
              "ParseEventJson accepted a raw control character (RFC 8259 refuses it): ",
@@ -103,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // 1. The reference agrees.
   Event reference;
-  const absl::Status ref = cli::ParseEventLine(line, &reference);
+  const absl::Status ref = ingest::ParseEventLine(line, &reference);
   FUZZ_CHECK(ref.ok(), "ParseEventJson accepts a line JsonStringToMessage refuses (",
              ref.ToString(), "): ", fuzz::Show(line));
   FUZZ_CHECK(MessageDifferencer::Equals(event, reference),
@@ -112,14 +111,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // 4. What import does next.
   Event with_id = event;
-  const bool derived = cli::EnsureEventId(&with_id);
+  const bool derived = ingest::EnsureEventId(&with_id);
   FUZZ_CHECK(derived == event.event_id().empty(), "EnsureEventId derived=", derived,
              " for event_id \"", event.event_id(), "\"");
   if (derived) {
     FUZZ_CHECK(IsDerivedId(with_id.event_id()), "malformed derived id ", with_id.event_id());
     Event other = event;
     other.set_event_id("x");
-    FUZZ_CHECK(cli::DeriveEventId(other) == with_id.event_id(),
+    FUZZ_CHECK(ingest::DeriveEventId(other) == with_id.event_id(),
                "DeriveEventId depends on event_id");
   }
   const absl::Status valid = ledger::ValidateEvent(with_id);
@@ -130,11 +129,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!valid.ok()) return 0;
 
   // 3. Export, then import again.
-  const absl::StatusOr<std::string> json = cli::ToCanonicalJson(with_id);
+  const absl::StatusOr<std::string> json = ingest::ToCanonicalJson(with_id);
   FUZZ_CHECK(json.ok(), "ToCanonicalJson failed on a valid event: ", json.status().ToString());
   Event again;
-  cli::JsonParseError again_error;
-  FUZZ_CHECK(cli::ParseEventJson(*json, &again, &again_error),
+  ingest::JsonParseError again_error;
+  FUZZ_CHECK(ingest::ParseEventJson(*json, &again, &again_error),
              "ParseEventJson refuses the canonical JSON of a valid event (column ",
              again_error.column, ": ", again_error.message, ")\njson: ", fuzz::Show(*json),
              "\nline: ", fuzz::Show(line));

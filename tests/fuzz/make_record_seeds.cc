@@ -16,7 +16,7 @@
 #include "enforcement/v1/event.pb.h"
 #include "ledger/key_coding.h"
 #include "ledger/record_coding.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
 namespace {
 
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   std::string first_event;
   bool ok = true;
   for (int i = 2; i < argc; ++i) {
-    auto reader = cli::LineReader::Open(argv[i]);
+    auto reader = ingest::LineReader::Open(argv[i]);
     if (!reader.ok()) {
       std::fprintf(stderr, "%s\n", reader.status().ToString().c_str());
       return 1;
@@ -57,9 +57,9 @@ int main(int argc, char** argv) {
     while (true) {
       auto more = (*reader)->Next(&line);
       if (!more.ok() || !*more) break;
-      if (cli::IsBlankLine(line)) continue;
+      if (ingest::IsBlankLine(line)) continue;
       enforcement::v1::Event event;
-      if (!cli::ParseEventLine(line, &event).ok()) continue;
+      if (!ingest::ParseEventLine(line, &event).ok()) continue;
       std::string bytes;
       if (!ledger::SerializeEventDeterministic(event, &bytes)) continue;
       if (first_event.empty()) first_event = bytes;

@@ -1,5 +1,5 @@
 // Fuzz target: one NDJSON line, as `ledger append` / `ledger import` read it
-// (tools/cli/ndjson.h), through to the bytes the ledger would store.
+// (ingest/ndjson.h), through to the bytes the ledger would store.
 //
 // Properties checked for every input (FUZZ_CHECK aborts on a violation):
 //  1. IsBlankLine and FindInvalidUtf8 agree with simple reference versions
@@ -20,8 +20,6 @@
 //     by AppendRecordBytes parses back to the same event.
 // Sanitizers (ASan, UBSan) catch memory and undefined-behaviour errors on the
 // way.
-//
-// FUZZ_SOURCES: tools/cli/ndjson.cc util/utf8.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc ledger/record_coding.cc ledger/key_coding.cc merkle/merkle.cc
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,7 +33,7 @@
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
 namespace {
 
@@ -138,16 +136,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view line(reinterpret_cast<const char*>(data), size);
 
   // 1. Helpers against their references.
-  FUZZ_CHECK(cli::IsBlankLine(line) == ReferenceIsBlank(line), "IsBlankLine disagrees for ",
+  FUZZ_CHECK(ingest::IsBlankLine(line) == ReferenceIsBlank(line), "IsBlankLine disagrees for ",
              fuzz::Show(line));
-  const size_t bad = cli::FindInvalidUtf8(line);
+  const size_t bad = ingest::FindInvalidUtf8(line);
   const size_t expected_bad = ReferenceFindInvalidUtf8(line);
   FUZZ_CHECK(bad == expected_bad, "FindInvalidUtf8 returned ", bad, ", the reference ",
              expected_bad, " for ", fuzz::Show(line));
 
   // 2. The parse.
   Event event;
-  const absl::Status parsed = cli::ParseEventLine(line, &event);
+  const absl::Status parsed = ingest::ParseEventLine(line, &event);
   if (!parsed.ok()) {
     FUZZ_CHECK(parsed.code() == absl::StatusCode::kInvalidArgument,
                "ParseEventLine returned ", parsed.ToString());
@@ -167,12 +165,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // refuses (protobuf's printer has a lower nesting limit than its parser:
   // corrections nested ~30 deep), never for a valid one, which is what
   // `read --json` and `export` print.
-  const absl::StatusOr<std::string> json = cli::ToCanonicalJson(event);
+  const absl::StatusOr<std::string> json = ingest::ToCanonicalJson(event);
   FUZZ_CHECK(json.ok() || !valid.ok(), "ToCanonicalJson failed on a valid event: ",
              json.status().ToString(), " for ", fuzz::Show(line));
   if (json.ok()) {
     Event from_json;
-    const absl::Status reparsed = cli::ParseEventLine(*json, &from_json);
+    const absl::Status reparsed = ingest::ParseEventLine(*json, &from_json);
     FUZZ_CHECK(reparsed.ok(), "canonical JSON does not parse back: ", reparsed.ToString(),
                "\nline: ", fuzz::Show(line), "\njson: ", fuzz::Show(*json));
     FUZZ_CHECK(MessageDifferencer::Equals(event, from_json), "JSON round trip changed the event",

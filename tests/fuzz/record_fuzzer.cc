@@ -14,8 +14,6 @@
 //  - a streams key (ParseStreamKey), a merkle key (ParseMerkleKey) and the
 //    head value (DecodeHead): each accepts exactly the inputs of the layout of
 //    docs/FORMAT.md and re-encodes to the same bytes.
-//
-// FUZZ_SOURCES: ledger/record_coding.cc ledger/key_coding.cc ledger/validate.cc util/text.cc ledger/iso_codes.cc merkle/merkle.cc
 #include <cstddef>
 #include <cstdint>
 #include <limits>

@@ -9,7 +9,7 @@
 //  2. Baseline: one thread reads the NDJSON file line by line and calls
 //     google::protobuf::util::JsonStringToMessage on each line (strict:
 //     unknown fields refused), timed. For reference also the import's own
-//     strict parser (cli::ParseEventJson) on one thread.
+//     strict parser (ingest::ParseEventJson) on one thread.
 //  3. `ledger init` + `ledger import FILE [--mapping data/generated.mapping]`
 //     as a child process, default options (synced batches of 1000, parser
 //     threads = CPUs): wall time from fork to exit, and the child's peak RSS
@@ -35,7 +35,7 @@
 #include "enforcement/v1/event.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/bench/bench_util.h"
-#include "tools/cli/import_json.h"
+#include "ingest/import_json.h"
 
 namespace {
 
@@ -134,8 +134,9 @@ ImportFigures Import(const Config& c, const std::string& work, const std::string
   std::fprintf(stderr, "import_bench: importing %s ...\n", name.c_str());
   ChildResult r = Run(argv, work + "/import.out");
   Check(r, "ledger import " + name);
-  const std::string want = dry_run ? absl::StrCat("\"events\":", events, ",")
-                                   : absl::StrCat("\"appended\":", events, ",");
+  // The ImportReport's counts are uint64: JSON strings (docs/JSON.md).
+  const std::string want = dry_run ? absl::StrCat("\"events\":\"", events, "\",")
+                                   : absl::StrCat("\"appended\":\"", events, "\",");
   if (r.out.find(want) == std::string::npos) {
     Die(absl::StrCat("import ", name, " did not append ", events, " events: ", r.out));
   }
@@ -209,9 +210,9 @@ int main(int argc, char** argv) {
     return google::protobuf::util::JsonStringToMessage(line, &event, options).ok();
   });
   std::fprintf(stderr, "import_bench: strict parser on one thread ...\n");
-  cli::JsonParseError error;
+  ingest::JsonParseError error;
   const double strict_rate = ParseRate(big_nd, c.events, [&](const std::string& line) {
-    return cli::ParseEventJson(line, &event, &error);
+    return ingest::ParseEventJson(line, &event, &error);
   });
 
   std::vector<ImportFigures> runs;

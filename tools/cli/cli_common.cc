@@ -15,6 +15,8 @@
 #include "util/text.h"
 #include "ledger/validate.h"
 #include "util/error_detail.h"
+#include "util/json_quote.h"
+#include "util/time_format.h"
 
 namespace cli {
 
@@ -164,92 +166,9 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
 // ---------------------------------------------------------------------------
 // JSON.
 
-namespace {
-
-// The \uXXXX escape of the multi-byte UTF-8 character at s[i] when it is a
-// C1 control, a bidirectional control or a line/paragraph separator, with
-// its length in *len; 0 otherwise.
-uint32_t EscapedCodePoint(absl::string_view s, size_t i, size_t* len) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  const auto at = [&](size_t k) {
-    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
-  };
-  if (b0 == 0xC2 && at(1) >= 0x80 && at(1) <= 0x9F) {
-    *len = 2;
-    return at(1);  // U+0080..U+009F
-  }
-  if (b0 == 0xD8 && at(1) == 0x9C) {
-    *len = 2;
-    return 0x061C;
-  }
-  if (b0 == 0xE2 && (at(1) == 0x80 || at(1) == 0x81)) {
-    const uint32_t cp = 0x2000 | ((at(1) & 0x3F) << 6) | (at(2) & 0x3F);
-    if ((at(2) & 0xC0) == 0x80 &&
-        (cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069))) {
-      *len = 3;
-      return cp;
-    }
-  }
-  return 0;
-}
-
-void AppendQuoted(absl::string_view s, std::string* out) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (u < 0x20 || u == 0x7F) {
-          absl::StrAppendFormat(out, "\\u%04x", u);
-        } else if (u >= 0x80) {
-          size_t len = 0;
-          if (const uint32_t cp = EscapedCodePoint(s, i, &len); cp != 0) {
-            absl::StrAppendFormat(out, "\\u%04x", cp);
-            i += len - 1;
-          } else {
-            out->push_back(c);
-          }
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-}  // namespace
-
-// One escaping for every JSON the CLI builds by hand: control characters
-// (C0, DEL, C1) and bidirectional controls as \uXXXX, as the answers'
-// printer (util::AnswerJson) escapes them.
-std::string JsonQuote(absl::string_view s) {
-  std::string out;
-  AppendQuoted(s, &out);
-  return out;
-}
+// One escaping for every JSON the CLI prints: the views' (control
+// characters, C1 and bidirectional controls as \uXXXX).
+std::string JsonQuote(absl::string_view s) { return util::JsonQuote(s); }
 
 JsonObject& JsonObject::Field(absl::string_view key, absl::string_view encoded) {
   if (!body_.empty()) body_.push_back(',');
@@ -366,35 +285,25 @@ bool StdoutClosed() { return g_stdout_closed; }
 // ---------------------------------------------------------------------------
 // Formatting.
 
-std::string FormatRfc3339(absl::Time t) {
-  if (t == absl::InfinitePast()) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
-}
+std::string FormatRfc3339(absl::Time t) { return util::FormatRfc3339(t); }
 
-absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) { return util::ToAbslTime(ts); }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
-  return FormatRfc3339(ToAbslTime(ts));
+  return util::FormatRfc3339(ts);
 }
 
 std::string FormatOccurred(const google::protobuf::Timestamp& ts,
                            enforcement::v1::Precision precision) {
-  const absl::Time t = ToAbslTime(ts);
-  const absl::TimeZone utc = absl::UTCTimeZone();
+  const char* unit = "unspecified";
   switch (precision) {
-    case enforcement::v1::PRECISION_EXACT:
-      return absl::StrCat(FormatRfc3339(t), " (exact)");
-    case enforcement::v1::PRECISION_DAY:
-      return absl::StrCat(absl::FormatTime("%Y-%m-%d", t, utc), " (day)");
-    case enforcement::v1::PRECISION_MONTH:
-      return absl::StrCat(absl::FormatTime("%Y-%m", t, utc), " (month)");
-    case enforcement::v1::PRECISION_YEAR:
-      return absl::StrCat(absl::FormatTime("%Y", t, utc), " (year)");
-    default:
-      return absl::StrCat(FormatRfc3339(t), " (unspecified)");
+    case enforcement::v1::PRECISION_EXACT: unit = "exact"; break;
+    case enforcement::v1::PRECISION_DAY: unit = "day"; break;
+    case enforcement::v1::PRECISION_MONTH: unit = "month"; break;
+    case enforcement::v1::PRECISION_YEAR: unit = "year"; break;
+    default: break;
   }
+  return absl::StrCat(util::FormatAtPrecision(ts, precision), " (", unit, ")");
 }
 
 std::optional<size_t> FailedIndex(const absl::Status& status) {

@@ -33,13 +33,17 @@ const std::vector<CommandSpec>& Table() {
           "append NDJSON events in one atomic write",
           "ledger append [FILE|-] [--stream S [--expected-version any|none|N]]",
           "Reads events, one JSON object per line (the canonical proto3 JSON of\n"
-          "enforcement.v1.Event; blank lines are skipped) from FILE or standard\n"
-          "input, validates them all, and appends them in ONE atomic write: all\n"
-          "are written or none. With --stream, every event must belong to stream S\n"
-          "and --expected-version is checked first (any: no check; none: S must\n"
-          "have no events yet; N: S's last stream_version must be N). An event\n"
-          "whose event_id is already recorded with identical content is reported\n"
-          "as a duplicate with its original position and not written again.\n"
+          "enforcement.v1.Event, parsed strictly as by import: duplicate keys,\n"
+          "unknown fields and non-JSON refused; blank lines skipped; an event\n"
+          "without event_id gets import's derived id) from FILE or standard\n"
+          "input, and appends them in ONE atomic write: all are written or none;\n"
+          "an invalid event refuses the whole write (validated after the\n"
+          "duplicate check, as in import). With --stream, every event must\n"
+          "belong to stream S and --expected-version is checked first (any: no\n"
+          "check; none: S must have no events yet; N: S's last stream_version\n"
+          "must be N). An event whose event_id is already recorded with\n"
+          "identical content is reported as a duplicate with its original\n"
+          "position and not written again.\n"
           "Prints the position, stream version and duplicate flag of each event.",
           {{"stream", "S", "append to stream S only (one Ledger::Append)"},
            {"expected-version", "V",

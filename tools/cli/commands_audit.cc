@@ -25,7 +25,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "enforcement/v1/ledger_record.pb.h"
+#include "audit/audit.h"
+#include "audit/audit_io.h"
+#include "audit/check.h"
+#include "audit/prove.h"
 #include "checkpoints/checkpoint.h"
 #include "checkpoints/checkpoint_store.h"
 #include "ledger/high_water_mark.h"
@@ -34,7 +37,7 @@
 #include "checkpoints/note.h"
 #include "util/output_file.h"
 #include "merkle/proof_json.h"
-#include "tools/cli/audit_io.h"
+#include "util/answer_json.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 
@@ -61,55 +64,37 @@ int RejectOptions(const Invocation& inv, const std::string& kind,
   return kExitOk;
 }
 
-std::string KeyLabel(const std::string& name, uint32_t key_hash) {
-  char hex[9];
-  std::snprintf(hex, sizeof(hex), "%08x", key_hash);
-  return absl::StrCat(name, "+", hex);
-}
+using audit::CreateFileExclusively;
+using audit::KeyLabel;
+using audit::LoadSignerKey;
+using audit::LoadVerifierKeys;
+using audit::NamedText;
+using audit::ReadWholeFile;
 
-std::string SignedBy(const ledger::Note& note) {
-  std::vector<std::string> who;
-  for (const ledger::NoteSignature& s : note.sigs) who.push_back(KeyLabel(s.name, s.key_hash));
-  return absl::StrJoin(who, ", ");
-}
-
-// `what` read and opened as a checkpoint signed by one of `keys`; a failure
-// message names the file and the reason.
-absl::StatusOr<ledger::VerifiedCheckpoint> OpenCheckpointFile(const std::string& path,
-                                                              const std::vector<NoteVerifier>& keys,
-                                                              int* usage) {
-  absl::StatusOr<std::string> note = ReadWholeFile(path, ledger::kMaxCheckpointFileBytes);
-  if (!note.ok()) {
-    *usage = 1;
-    return note.status();
-  }
-  absl::StatusOr<ledger::VerifiedCheckpoint> v = ledger::VerifyCheckpoint(*note, keys);
-  if (!v.ok()) {
-    return absl::Status(v.status().code(),
-                        absl::StrCat("checkpoint ", path, ": ", v.status().message()));
-  }
-  return v;
+// Prints an answer message as one line of JSON (docs/JSON.md).
+int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
+  absl::StatusOr<std::string> json = util::AnswerJson(answer);
+  if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
+  WriteStdout(*json + "\n");
+  return kExitOk;
 }
 
 // Prints the outcome of a `check` and returns its exit status.
-int CheckOutcome(const Invocation& inv, const std::string& kind, const absl::Status& result,
-                 const std::string& ok_message, JsonObject details) {
+int CheckOutcome(const Invocation& inv, const enforcement::api::v1::CheckReport& report) {
   if (inv.global.json) {
-    JsonObject o;
-    o.Bool("ok", result.ok()).Str("kind", kind);
-    if (result.ok()) {
-      o.Null("problem").Str("message", ok_message);
-    } else {
-      o.Str("problem", result.message());
-    }
-    const std::string d = details.Build();
-    if (d != "{}") o.Raw("details", d);
-    WriteStdout(o.Build() + "\n");
-  } else if (result.ok()) {
-    WriteStdout(absl::StrCat("OK: ", ok_message, "\n"));
+    if (int e = WriteAnswer(inv, report); e != kExitOk) return e;
+  } else if (report.ok()) {
+    WriteStdout(absl::StrCat("OK: ", report.message(), "\n"));
   }
-  if (!result.ok()) return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", result.message()));
+  if (!report.ok()) return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", report.problem()));
   return kExitOk;
+}
+
+// The file at `path`, at most `max_bytes`, named by `path` in messages.
+absl::StatusOr<NamedText> ReadNamed(const std::string& path, uint64_t max_bytes) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path, max_bytes);
+  if (!text.ok()) return text.status();
+  return NamedText{path, *std::move(text)};
 }
 
 // The default file prefix for `keygen --name NAME`: NAME with every
@@ -441,13 +426,7 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs
   if (pos_opt->has_value() == event_id.has_value()) {
     return inv.UsageError("give exactly one of --position N and --event-id ID");
   }
-  const ledger::Head head = db.GetHead();
-  const uint64_t size = size_opt->value_or(head.tree_size);
-  if (size > head.tree_size) {
-    return inv.Fail(kExitNotFound,
-                    absl::StrCat("--size ", size, " is past the head (the ledger has ",
-                                 head.tree_size, " records)"));
-  }
+  const uint64_t size = size_opt->value_or(db.GetHead().tree_size);
   uint64_t position = 0;
   if (event_id) {
     absl::StatusOr<uint64_t> p = db.FindEvent(*event_id);
@@ -456,33 +435,11 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs
   } else {
     position = **pos_opt;
   }
-  if (position >= size) {
-    return inv.Fail(kExitNotFound,
-                    absl::StrCat("position ", position, " is not in the tree of size ", size,
-                                 size == 0 ? " (it is empty)" : ""));
-  }
-  absl::StatusOr<ledger::StoredRecord> rec = db.ReadOne(position);
-  if (!rec.ok())
-    return inv.Fail(rec.status(), StatusContext::kRead, absl::StrCat("position ", position));
-  ledger::InclusionProofJson p;
-  p.leaf_index = position;
-  p.tree_size = size;
-  p.leaf_hash = merkle::LeafHash(rec->bytes);
-  absl::StatusOr<merkle::Hash> root = db.RootAt(size);
-  if (!root.ok()) return inv.Fail(root.status(), StatusContext::kRead);
-  p.root = *root;
-  absl::StatusOr<std::vector<merkle::Hash>> path =
-      merkle::InclusionProof(db.nodes(), position, size);
-  if (!path.ok()) return inv.Fail(path.status(), StatusContext::kRead, "building the proof");
-  p.proof = *std::move(path);
-  // The stored hashes must agree with the record bytes; never hand out a
-  // proof that does not verify.
-  if (absl::Status v = ledger::VerifyInclusionProof(p); !v.ok()) {
-    return inv.Fail(kExitInternal, absl::StrCat("the stored tree does not agree with record ",
-                                                position, " (run 'ledger verify'): ", v.message()));
-  }
+  absl::StatusOr<audit::InclusionAnswer> answer = audit::ProveInclusion(db, position, size);
+  if (!answer.ok()) return inv.Fail(ExitCodeFor(answer.status()), answer.status().message());
+  const ledger::InclusionProofJson& p = answer->proof;
   if (outs.record) {
-    if (absl::Status s = WriteAndCommit(*outs.record, rec->bytes); !s.ok()) {
+    if (absl::Status s = WriteAndCommit(*outs.record, answer->record_bytes); !s.ok()) {
       return OutputError(inv, s);
     }
   }
@@ -507,29 +464,9 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db, ProveOutputs& ou
   if (size1 > size2) {
     return inv.UsageError(absl::StrCat("--from ", size1, " is larger than --to ", size2));
   }
-  if (size2 > head.tree_size) {
-    return inv.Fail(kExitNotFound,
-                    absl::StrCat("tree size ", size2, " is past the head (the ledger has ",
-                                 head.tree_size, " records)"));
-  }
-  ledger::ConsistencyProofJson p;
-  p.size1 = size1;
-  p.size2 = size2;
-  absl::StatusOr<merkle::Hash> r1 = db.RootAt(size1);
-  if (!r1.ok()) return inv.Fail(r1.status(), StatusContext::kRead);
-  absl::StatusOr<merkle::Hash> r2 = db.RootAt(size2);
-  if (!r2.ok()) return inv.Fail(r2.status(), StatusContext::kRead);
-  p.root1 = *r1;
-  p.root2 = *r2;
-  absl::StatusOr<std::vector<merkle::Hash>> path =
-      merkle::ConsistencyProof(db.nodes(), size1, size2);
-  if (!path.ok()) return inv.Fail(path.status(), StatusContext::kRead, "building the proof");
-  p.proof = *std::move(path);
-  if (absl::Status v = ledger::VerifyConsistencyProof(p); !v.ok()) {
-    return inv.Fail(kExitInternal, absl::StrCat("the stored tree is inconsistent (run 'ledger "
-                                                "verify'): ",
-                                                v.message()));
-  }
+  absl::StatusOr<ledger::ConsistencyProofJson> proof = audit::ProveConsistency(db, size1, size2);
+  if (!proof.ok()) return inv.Fail(ExitCodeFor(proof.status()), proof.status().message());
+  const ledger::ConsistencyProofJson& p = *proof;
   return EmitProof(
       inv, outs, ledger::EncodeConsistencyProof(p),
       absl::StrCat("wrote the consistency proof from tree size ", size1, " to tree size ", size2));
@@ -576,74 +513,24 @@ int CheckInclusion(const Invocation& inv) {
   if (cp_path.has_value() != key.has_value()) {
     return inv.UsageError("--checkpoint C and --key VKEY go together");
   }
-  std::vector<NoteVerifier> keys;
+  audit::InclusionCheck in;
   if (key) {
     absl::StatusOr<std::vector<NoteVerifier>> k = LoadVerifierKeys(*key);
     if (!k.ok()) return inv.UsageError(k.status().message());
-    keys = *std::move(k);
+    in.keys = *std::move(k);
   }
-  absl::StatusOr<std::string> proof_text = ReadWholeFile(*proof_path, ledger::kMaxProofJsonBytes);
-  if (!proof_text.ok()) return FileError(inv, proof_text.status());
-  absl::StatusOr<std::string> record = ReadWholeFile(*record_path, ledger::kMaxRecordFileBytes);
+  absl::StatusOr<NamedText> proof = ReadNamed(*proof_path, ledger::kMaxProofJsonBytes);
+  if (!proof.ok()) return FileError(inv, proof.status());
+  in.proof = *std::move(proof);
+  absl::StatusOr<NamedText> record = ReadNamed(*record_path, ledger::kMaxRecordFileBytes);
   if (!record.ok()) return FileError(inv, record.status());
-
-  JsonObject details;
-  auto check = [&]() -> absl::Status {
-    absl::StatusOr<ledger::InclusionProofJson> p = ledger::DecodeInclusionProof(*proof_text);
-    if (!p.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("proof ", *proof_path, " is malformed: ", p.status().message()));
-    }
-    details.Num("position", p->leaf_index)
-        .Num("tree_size", p->tree_size)
-        .Str("root_base64", merkle::ToBase64(p->root));
-    enforcement::v1::LedgerRecord rec;
-    if (!rec.ParseFromString(*record) || !rec.has_event()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "record ", *record_path, " is not a well-formed LedgerRecord with an event"));
-    }
-    if (rec.position() != p->leaf_index) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("record ", *record_path, " says position ", rec.position(),
-                       " but the proof is for position (leafIdx) ", p->leaf_index));
-    }
-    const merkle::Hash lh = merkle::LeafHash(*record);
-    if (lh != p->leaf_hash) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "record at position ", p->leaf_index, " (", *record_path, "): its leaf hash ",
-          merkle::ToBase64(lh), " differs from the proof's leafHash ",
-          merkle::ToBase64(p->leaf_hash), ": the record is not the one the log committed to"));
-    }
-    if (absl::Status v = ledger::VerifyInclusionProof(*p); !v.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("position ", p->leaf_index,
-                                                     ": the inclusion proof in ", *proof_path,
-                                                     " does not verify: ", v.message()));
-    }
-    if (cp_path) {
-      int usage = 0;
-      absl::StatusOr<ledger::VerifiedCheckpoint> cp = OpenCheckpointFile(*cp_path, keys, &usage);
-      if (!cp.ok()) return usage ? absl::NotFoundError(cp.status().message()) : cp.status();
-      if (cp->checkpoint.size != p->tree_size || cp->checkpoint.root != p->root) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the proof is for tree size ", p->tree_size, " with root ", merkle::ToBase64(p->root),
-            " but the checkpoint ", *cp_path, " is for tree size ", cp->checkpoint.size,
-            " with root ", merkle::ToBase64(cp->checkpoint.root)));
-      }
-      details.Str("checkpoint_signed_by", SignedBy(cp->note));
-    }
-    return absl::OkStatus();
-  };
-  absl::Status s = check();
-  if (s.code() == absl::StatusCode::kNotFound) return FileError(inv, s);
-  absl::StatusOr<ledger::InclusionProofJson> p = ledger::DecodeInclusionProof(*proof_text);
-  std::string ok_message;
-  if (s.ok()) {
-    ok_message =
-        absl::StrCat("the record at position ", p->leaf_index, " is included in the tree of size ",
-                     p->tree_size, " with root ", merkle::ToBase64(p->root));
-    if (cp_path) absl::StrAppend(&ok_message, ", as signed in ", *cp_path);
+  in.record = *std::move(record);
+  if (cp_path) {
+    absl::StatusOr<NamedText> cp = ReadNamed(*cp_path, ledger::kMaxCheckpointFileBytes);
+    if (!cp.ok()) return FileError(inv, cp.status());
+    in.checkpoint = *std::move(cp);
   }
-  return CheckOutcome(inv, "inclusion", s, ok_message, details);
+  return CheckOutcome(inv, audit::CheckInclusion(in));
 }
 
 int CheckConsistency(const Invocation& inv) {
@@ -658,62 +545,24 @@ int CheckConsistency(const Invocation& inv) {
   if (old_path.has_value() != new_path.has_value() || old_path.has_value() != key.has_value()) {
     return inv.UsageError("--old C1, --new C2 and --key VKEY go together");
   }
-  std::vector<NoteVerifier> keys;
+  audit::ConsistencyCheck in;
   if (key) {
     absl::StatusOr<std::vector<NoteVerifier>> k = LoadVerifierKeys(*key);
     if (!k.ok()) return inv.UsageError(k.status().message());
-    keys = *std::move(k);
+    in.keys = *std::move(k);
   }
-  absl::StatusOr<std::string> proof_text = ReadWholeFile(*proof_path, ledger::kMaxProofJsonBytes);
-  if (!proof_text.ok()) return FileError(inv, proof_text.status());
-  JsonObject details;
-  std::string ok_message;
-  auto check = [&]() -> absl::Status {
-    absl::StatusOr<ledger::ConsistencyProofJson> p = ledger::DecodeConsistencyProof(*proof_text);
-    if (!p.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("proof ", *proof_path, " is malformed: ", p.status().message()));
-    }
-    details.Num("size1", p->size1)
-        .Num("size2", p->size2)
-        .Str("root1_base64", merkle::ToBase64(p->root1))
-        .Str("root2_base64", merkle::ToBase64(p->root2));
-    if (absl::Status v = ledger::VerifyConsistencyProof(*p); !v.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("the consistency proof in ", *proof_path,
-                                                     " from tree size ", p->size1, " to tree size ",
-                                                     p->size2, " does not verify: ", v.message()));
-    }
-    ok_message = absl::StrCat("the tree of size ", p->size1, " (root ", merkle::ToBase64(p->root1),
-                              ") is a prefix of the tree of size ", p->size2, " (root ",
-                              merkle::ToBase64(p->root2), ")");
-    if (old_path) {
-      std::string origin;
-      for (const auto& [path, size, root, which] :
-           {std::tuple{*old_path, p->size1, p->root1, "old"},
-            std::tuple{*new_path, p->size2, p->root2, "new"}}) {
-        int usage = 0;
-        absl::StatusOr<ledger::VerifiedCheckpoint> cp = OpenCheckpointFile(path, keys, &usage);
-        if (!cp.ok()) return usage ? absl::NotFoundError(cp.status().message()) : cp.status();
-        if (cp->checkpoint.size != size || cp->checkpoint.root != root) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "the ", which, " checkpoint ", path, " is for tree size ", cp->checkpoint.size,
-              " with root ", merkle::ToBase64(cp->checkpoint.root),
-              " but the proof says tree size ", size, " with root ", merkle::ToBase64(root)));
-        }
-        if (!origin.empty() && cp->checkpoint.origin != origin) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("the checkpoints are of different logs: \"", origin, "\" and \"",
-                           cp->checkpoint.origin, "\""));
-        }
-        origin = cp->checkpoint.origin;
-      }
-      absl::StrAppend(&ok_message, "; both checkpoints are signed and match the proof");
-    }
-    return absl::OkStatus();
-  };
-  absl::Status s = check();
-  if (s.code() == absl::StatusCode::kNotFound) return FileError(inv, s);
-  return CheckOutcome(inv, "consistency", s, ok_message, details);
+  absl::StatusOr<NamedText> proof = ReadNamed(*proof_path, ledger::kMaxProofJsonBytes);
+  if (!proof.ok()) return FileError(inv, proof.status());
+  in.proof = *std::move(proof);
+  if (old_path) {
+    absl::StatusOr<NamedText> c1 = ReadNamed(*old_path, ledger::kMaxCheckpointFileBytes);
+    if (!c1.ok()) return FileError(inv, c1.status());
+    absl::StatusOr<NamedText> c2 = ReadNamed(*new_path, ledger::kMaxCheckpointFileBytes);
+    if (!c2.ok()) return FileError(inv, c2.status());
+    in.old_checkpoint = *std::move(c1);
+    in.new_checkpoint = *std::move(c2);
+  }
+  return CheckOutcome(inv, audit::CheckConsistency(in));
 }
 
 int CheckCheckpoint(const Invocation& inv) {
@@ -722,66 +571,18 @@ int CheckCheckpoint(const Invocation& inv) {
   }
   const std::optional<std::string> cp_path = inv.args.Get("checkpoint");
   const std::optional<std::string> key = inv.args.Get("key");
-  const std::optional<std::string> export_path = inv.args.Get("export");
   if (!cp_path || !key) return inv.UsageError("--checkpoint C and --key VKEY are required");
+  audit::CheckpointCheck in;
   absl::StatusOr<std::vector<NoteVerifier>> keys = LoadVerifierKeys(*key);
   if (!keys.ok()) return inv.UsageError(keys.status().message());
-  int usage = 0;
-  absl::StatusOr<ledger::VerifiedCheckpoint> cp = OpenCheckpointFile(*cp_path, *keys, &usage);
-  if (!cp.ok() && usage) return FileError(inv, cp.status());
-  JsonObject details;
-  std::string ok_message;
-  auto check = [&]() -> absl::Status {
-    if (!cp.ok()) return cp.status();
-    const Checkpoint& c = cp->checkpoint;
-    details.Str("origin", c.origin)
-        .Num("tree_size", c.size)
-        .Str("root_base64", merkle::ToBase64(c.root))
-        .Str("signed_by", SignedBy(cp->note));
-    ok_message =
-        absl::StrCat("checkpoint ", *cp_path, ": origin ", c.origin, ", tree size ", c.size,
-                     ", root ", merkle::ToBase64(c.root), "; signed by ", SignedBy(cp->note));
-    if (!export_path) return absl::OkStatus();
-    merkle::CompactRange range;
-    std::optional<merkle::Hash> root_at_size;
-    if (c.size == 0) root_at_size = merkle::EmptyRoot();
-    uint64_t count = 0;
-    absl::Status walk = ForEachExportedRecord(
-        *export_path, [&](uint64_t position, absl::string_view bytes) -> absl::Status {
-          count = position + 1;
-          if (position < c.size) {
-            range.Append(merkle::LeafHash(bytes), nullptr);
-            if (count == c.size) root_at_size = range.Root();
-          }
-          return absl::OkStatus();
-        });
-    if (walk.code() == absl::StatusCode::kNotFound ||
-        walk.code() == absl::StatusCode::kUnavailable) {
-      return absl::NotFoundError(walk.message());
-    }
-    if (!walk.ok()) return absl::InvalidArgumentError(walk.message());
-    if (count < c.size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "export ", *export_path, " has only ", count, " records but the checkpoint covers ",
-          c.size, ": the records from position ", count, " on are missing"));
-    }
-    if (*root_at_size != c.root) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the root of the first ", c.size, " records of ", *export_path, " is ",
-          merkle::ToBase64(*root_at_size), " but the checkpoint says ", merkle::ToBase64(c.root),
-          ": some record in positions 0\u2013", c.size - 1,
-          " differs from what was signed (the root cannot say which; check an inclusion proof "
-          "of a record to find it)"));
-    }
-    details.Num("export_records", count);
-    absl::StrAppend(&ok_message, "; the first ", c.size, " records of ", *export_path,
-                    " have exactly the signed root",
-                    count > c.size ? absl::StrCat(" (the export has ", count, " records)") : "");
-    return absl::OkStatus();
-  };
-  absl::Status s = check();
-  if (s.code() == absl::StatusCode::kNotFound) return FileError(inv, s);
-  return CheckOutcome(inv, "checkpoint", s, ok_message, details);
+  in.keys = *std::move(keys);
+  absl::StatusOr<NamedText> cp = ReadNamed(*cp_path, ledger::kMaxCheckpointFileBytes);
+  if (!cp.ok()) return FileError(inv, cp.status());
+  in.checkpoint = *std::move(cp);
+  in.export_path = inv.args.Get("export");
+  absl::StatusOr<enforcement::api::v1::CheckReport> report = audit::CheckCheckpoint(in);
+  if (!report.ok()) return FileError(inv, report.status());
+  return CheckOutcome(inv, *report);
 }
 
 }  // namespace
@@ -800,22 +601,17 @@ int RunCheck(const Invocation& inv) {
 
 namespace {
 
-struct AuditCheck {
-  std::string name;
-  enum Result { kPass, kFail, kSkipped } result = kSkipped;
-  std::string detail;
-};
-
-const char* ResultName(AuditCheck::Result r) {
-  switch (r) {
-    case AuditCheck::kPass:
+const char* OutcomeName(enforcement::api::v1::CheckOutcome o) {
+  switch (o) {
+    case enforcement::api::v1::CHECK_OUTCOME_PASS:
       return "pass";
-    case AuditCheck::kFail:
+    case enforcement::api::v1::CHECK_OUTCOME_FAIL:
       return "FAIL";
-    case AuditCheck::kSkipped:
+    case enforcement::api::v1::CHECK_OUTCOME_SKIPPED:
       return "skipped";
+    default:
+      return "?";
   }
-  return "?";
 }
 
 }  // namespace
@@ -826,10 +622,14 @@ int RunAudit(const Invocation& inv) {
   if (!cp_path || !key) {
     return inv.UsageError("--checkpoint OLD.ckpt and --key VKEY are required");
   }
+  audit::AuditInput in;
   absl::StatusOr<std::vector<NoteVerifier>> keys = LoadVerifierKeys(*key);
   if (!keys.ok()) return inv.UsageError(keys.status().message());
-  absl::StatusOr<std::string> note = ReadWholeFile(*cp_path, ledger::kMaxCheckpointFileBytes);
+  in.keys = *std::move(keys);
+  absl::StatusOr<NamedText> note = ReadNamed(*cp_path, ledger::kMaxCheckpointFileBytes);
   if (!note.ok()) return FileError(inv, note.status());
+  in.checkpoint = *std::move(note);
+  in.ledger_dir = inv.global.db;
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened = OpenLedger(inv.global, OpenMode::kRead);
   if (!opened.ok()) {
@@ -838,216 +638,44 @@ int RunAudit(const Invocation& inv) {
     }
     return inv.Fail(opened.status(), StatusContext::kOpen);
   }
-  ledger::Ledger& db = **opened;
-  const ledger::Head head = db.GetHead();
-
-  std::vector<AuditCheck> checks;
-  auto add = [&](std::string name, AuditCheck::Result r, std::string detail) {
-    checks.push_back({std::move(name), r, std::move(detail)});
-  };
-  // 1-5: the signed checkpoint against the stored tree.
-  absl::StatusOr<ledger::VerifiedCheckpoint> vc = ledger::VerifyCheckpoint(*note, *keys);
-  std::optional<Checkpoint> cp;
-  if (vc.ok()) {
-    cp = vc->checkpoint;
-    add("signature", AuditCheck::kPass, absl::StrCat("signed by ", SignedBy(vc->note)));
-  } else {
-    add("signature", AuditCheck::kFail, std::string(vc.status().message()));
-  }
-  const std::string skipped = "skipped: the checkpoint is not trusted";
-  bool tree_checks = cp.has_value();
-  if (!cp) {
-    add("origin", AuditCheck::kSkipped, skipped);
-  } else if (cp->origin == head.origin) {
-    add("origin", AuditCheck::kPass,
-        absl::StrCat("the checkpoint is of this log, \"", head.origin, "\""));
-  } else {
-    add("origin", AuditCheck::kFail,
-        absl::StrCat("the checkpoint is of the log \"", cp->origin, "\" but this ledger is \"",
-                     head.origin, "\""));
-  }
-  if (!cp) {
-    add("size", AuditCheck::kSkipped, skipped);
-  } else if (cp->size <= head.tree_size) {
-    add("size", AuditCheck::kPass,
-        absl::StrCat("the checkpoint's tree size ", cp->size, " is within the ledger's ",
-                     head.tree_size, " records"));
-  } else {
-    add("size", AuditCheck::kFail,
-        absl::StrCat("the checkpoint says ", cp->size, " records but the ledger has only ",
-                     head.tree_size, ": records that were signed are gone"));
-    tree_checks = false;
-  }
-  if (!tree_checks) {
-    add("root", AuditCheck::kSkipped, cp ? "skipped: the size is past the head" : skipped);
-    add("consistency", AuditCheck::kSkipped, cp ? "skipped: the size is past the head" : skipped);
-  } else {
-    absl::StatusOr<merkle::Hash> root = db.RootAt(cp->size);
-    if (!root.ok()) {
-      add("root", AuditCheck::kFail,
-          absl::StrCat("cannot compute the stored root at tree size ", cp->size, ": ",
-                       root.status().message()));
-    } else if (*root == cp->root) {
-      add("root", AuditCheck::kPass,
-          absl::StrCat("the ledger's root at tree size ", cp->size, " is the signed root ",
-                       merkle::ToBase64(cp->root)));
-    } else {
-      add("root", AuditCheck::kFail,
-          absl::StrCat("the ledger's root at tree size ", cp->size, " is ", merkle::ToBase64(*root),
-                       " but the checkpoint says ", merkle::ToBase64(cp->root),
-                       ": the ledger is not the log that was signed, or it rewrote history"));
-    }
-    if (cp->size == 0) {
-      add("consistency", cp->root == merkle::EmptyRoot() ? AuditCheck::kPass : AuditCheck::kFail,
-          "from the empty tree: every tree extends it (its root must be SHA-256(\"\"))");
-    } else {
-      absl::StatusOr<std::vector<merkle::Hash>> proof =
-          merkle::ConsistencyProof(db.nodes(), cp->size, head.tree_size);
-      absl::Status v = proof.ok() ? merkle::VerifyConsistency(cp->size, head.tree_size, cp->root,
-                                                              head.root, *proof)
-                                  : proof.status();
-      if (v.ok()) {
-        add("consistency", AuditCheck::kPass,
-            absl::StrCat("a consistency proof of ", proof->size(), " hashes from tree size ",
-                         cp->size, " (the signed root) to tree size ", head.tree_size,
-                         " (the head's root), generated from storage, verifies"));
-      } else {
-        add("consistency", AuditCheck::kFail,
-            absl::StrCat("the consistency proof from tree size ", cp->size, " to ", head.tree_size,
-                         " does not verify against the signed root: ", v.message()));
-      }
-    }
-  }
-  // 6: everything recomputed from the stored bytes.
   ProgressMeter progress("audit: verify", "records");
-  absl::StatusOr<ledger::VerifyReport> report =
-      db.Verify([&progress](uint64_t done, uint64_t total) {
+  const enforcement::api::v1::AuditReport report =
+      audit::AuditLedger(**opened, in, [&progress](uint64_t done, uint64_t total) {
         progress.Update(done,
                         total > 0 ? static_cast<double>(done) / static_cast<double>(total) : -1.0);
       });
   progress.Finish();
-  if (!report.ok()) {
-    add("verify", AuditCheck::kFail,
-        absl::StrCat("verification stopped: ", report.status().message()));
-  } else if (report->ok()) {
-    add("verify", AuditCheck::kPass,
-        absl::StrCat(report->records_checked,
-                     " records: leaf hashes from the stored bytes, every stored Merkle node, the "
-                     "head's root, the stream, event-id and retraction indexes"));
-  } else {
-    add("verify", AuditCheck::kFail,
-        absl::StrCat(report->first_bad_position
-                         ? absl::StrCat("at position ", *report->first_bad_position, ": ")
-                         : std::string(),
-                     report->problem));
-  }
-  // 7: every checkpoint this ledger issued still matches its tree.
-  {
-    ledger::CheckpointStore store(inv.global.db);
-    absl::StatusOr<std::vector<ledger::IssuedCheckpoint>> issued = store.List();
-    if (!issued.ok()) {
-      add("issued checkpoints", AuditCheck::kFail, std::string(issued.status().message()));
-    } else {
-      std::string bad;
-      for (const ledger::IssuedCheckpoint& i : *issued) {
-        const Checkpoint& c = i.checkpoint;
-        if (c.origin != head.origin || c.size > head.tree_size) {
-          bad = absl::StrCat("checkpoints/", i.file, " (tree size ", c.size, ", origin \"",
-                             c.origin, "\") is not a checkpoint of this ledger's tree");
-          break;
-        }
-        absl::StatusOr<merkle::Hash> r = db.RootAt(c.size);
-        if (!r.ok() || *r != c.root) {
-          bad = absl::StrCat("checkpoints/", i.file, " says root ", merkle::ToBase64(c.root),
-                             " for tree size ", c.size, " but the ledger's root there is ",
-                             r.ok() ? merkle::ToBase64(*r) : std::string(r.status().message()));
-          break;
-        }
-      }
-      if (!bad.empty()) {
-        add("issued checkpoints", AuditCheck::kFail, bad);
-      } else {
-        add("issued checkpoints", AuditCheck::kPass,
-            issued->empty() ? std::string("none issued by this ledger")
-                            : absl::StrCat("all ", issued->size(),
-                                           " checkpoints in checkpoints/ match the tree"));
-      }
-    }
-  }
 
-  bool ok = true;
-  std::string first_failure;
-  for (const AuditCheck& c : checks) {
-    if (c.result != AuditCheck::kPass) {
-      ok = false;
-      if (first_failure.empty() && c.result == AuditCheck::kFail) {
-        first_failure = absl::StrCat(c.name, ": ", c.detail);
-      }
-    }
-  }
   if (inv.global.json) {
-    JsonObject o;
-    o.Bool("ok", ok);
-    if (cp) {
-      o.Raw("checkpoint", JsonObject()
-                              .Str("file", *cp_path)
-                              .Str("origin", cp->origin)
-                              .Num("tree_size", cp->size)
-                              .Str("root_hex", merkle::ToHex(cp->root))
-                              .Str("root_base64", merkle::ToBase64(cp->root))
-                              .Str("signed_by", SignedBy(vc->note))
-                              .Build());
-    } else {
-      o.Null("checkpoint");
-    }
-    o.Raw("head", JsonObject()
-                      .Str("db", inv.global.db)
-                      .Str("origin", head.origin)
-                      .Num("tree_size", head.tree_size)
-                      .Str("root_hex", merkle::ToHex(head.root))
-                      .Str("root_base64", merkle::ToBase64(head.root))
-                      .Build());
-    std::vector<std::string> items;
-    for (const AuditCheck& c : checks) {
-      items.push_back(JsonObject()
-                          .Str("check", c.name)
-                          .Str("result", ResultName(c.result))
-                          .Str("detail", c.detail)
-                          .Build());
-    }
-    o.Raw("checks", absl::StrCat("[", absl::StrJoin(items, ","), "]"));
-    if (report.ok()) {
-      o.Num("records_checked", report->records_checked);
-    } else {
-      o.Null("records_checked");
-    }
-    if (ok) {
-      o.Null("problem");
-    } else {
-      o.Str("problem", first_failure);
-    }
-    WriteStdout(o.Build() + "\n");
+    if (int e = WriteAnswer(inv, report); e != kExitOk) return e;
   } else {
+    const auto& cp = report.checkpoint();
+    const auto& head = report.head();
     PrintKeyValues(
-        {{"checkpoint", cp ? absl::StrCat(*cp_path, ": origin ", cp->origin, ", tree size ",
-                                          cp->size, ", root ", merkle::ToBase64(cp->root))
-                           : absl::StrCat(*cp_path, " (not verified)")},
-         {"ledger", absl::StrCat(inv.global.db, ": origin ", head.origin, ", tree size ",
-                                 head.tree_size, ", root ", merkle::ToBase64(head.root))}});
+        {{"checkpoint", report.has_checkpoint()
+                            ? absl::StrCat(*cp_path, ": origin ", cp.origin(), ", tree size ",
+                                           cp.tree_size(), ", root ", cp.root_base64())
+                            : absl::StrCat(*cp_path, " (not verified)")},
+         {"ledger", absl::StrCat(head.db(), ": origin ", head.origin(), ", tree size ",
+                                 head.tree_size(), ", root ", head.root_base64())}});
     WriteStdout("\n");
     {
       TablePrinter table({"CHECK", "RESULT", "DETAIL"});
-      for (const AuditCheck& c : checks) table.AddRow({c.name, ResultName(c.result), c.detail});
+      for (const auto& c : report.checks()) {
+        table.AddRow({c.name(), OutcomeName(c.outcome()), c.detail()});
+      }
     }
     WriteStdout("\n");
     PrintKeyValues(
         {{"result",
-          ok ? absl::StrCat("PASS: the ledger (tree size ", head.tree_size,
-                            ") is an append-only extension of the signed checkpoint (tree size ",
-                            cp->size, "), and everything recomputed from the stored bytes agrees")
-             : "FAIL"}});
+          report.ok()
+              ? absl::StrCat("PASS: the ledger (tree size ", head.tree_size(),
+                             ") is an append-only extension of the signed checkpoint (tree size ",
+                             cp.tree_size(),
+                             "), and everything recomputed from the stored bytes agrees")
+              : "FAIL"}});
   }
-  if (!ok) return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", first_failure));
+  if (!report.ok()) return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", report.problem()));
   return kExitOk;
 }
 

@@ -17,7 +17,7 @@
 #include "util/output_file.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
 namespace cli {
 namespace {
@@ -118,7 +118,7 @@ int RunRead(const Invocation& inv) {
       table->AddRow(RecordRow(rec.record));
       return StdoutClosed() ? StopScan() : absl::OkStatus();
     }
-    absl::StatusOr<std::string> json = ToCanonicalJson(rec.record);
+    absl::StatusOr<std::string> json = ingest::ToCanonicalJson(rec.record);
     if (!json.ok()) return json.status();
     if (!WriteStdout(*json + "\n")) {
       write_failed = true;
@@ -258,7 +258,7 @@ int RunExport(const Invocation& inv) {
       AppendVarint(&buf, rec.bytes.size());
       buf += rec.bytes;
     } else {
-      absl::StatusOr<std::string> json = ToCanonicalJson(rec.record);
+      absl::StatusOr<std::string> json = ingest::ToCanonicalJson(rec.record);
       if (!json.ok()) return json.status();
       buf = *std::move(json);
       buf.push_back('\n');

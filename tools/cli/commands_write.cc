@@ -22,12 +22,9 @@
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 #include "util/error_detail.h"
-#include "tools/cli/import_json.h"
-#include "tools/cli/import_mapping.h"
-#include "tools/cli/import_pipeline.h"
-#include "tools/cli/import_reader.h"
-#include "tools/cli/import_rejects.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/event_batch.h"
+#include "ingest/import_pipeline.h"
+#include "util/answer_json.h"
 
 namespace cli {
 namespace {
@@ -38,36 +35,88 @@ constexpr uint64_t kDefaultBatch = 1000;
 constexpr uint64_t kMaxBatch = 1000000;
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 
-// Opens an input file for reading events. A missing file is a usage error
-// (the argument is wrong); other failures are I/O errors.
-absl::StatusOr<std::unique_ptr<LineReader>> OpenInput(const Invocation& inv,
-                                                      const std::string& path, int* code) {
-  absl::StatusOr<std::unique_ptr<LineReader>> reader = LineReader::Open(path);
-  if (!reader.ok()) {
-    const absl::StatusCode c = reader.status().code();
-    *code = (c == absl::StatusCode::kNotFound || c == absl::StatusCode::kInvalidArgument)
-                ? kExitUsage
-                : kExitInternal;
-    inv.Fail(*code, reader.status().message());
-    return reader.status();
+// Tells a user who forgot the input that the command waits for it.
+void NoteTerminalInput(const Invocation& inv, const std::string& input, const char* what) {
+  if (input == "-" && isatty(STDIN_FILENO) == 1) {
+    std::fprintf(stderr, "ledger: %s: reading %s from the terminal; end with Ctrl-D\n",
+                 inv.command.c_str(), what);
   }
-  if ((*reader)->is_stdin() && isatty(STDIN_FILENO) == 1) {
-    std::fprintf(stderr,
-                 "ledger: %s: reading NDJSON events from the terminal; end with Ctrl-D\n",
-                 inv.command.c_str());
-  }
-  return reader;
 }
 
-// Parses and validates one non-blank line. On error returns the message
-// "<field path>: <rule>" (validation) or the parse error, without file:line.
-absl::Status ParseAndValidate(absl::string_view line, Event* event) {
-  if (absl::Status s = ParseEventLine(line, event); !s.ok()) return s;
-  return ledger::ValidateEvent(*event);
-}
+// The import's progress on stderr when it is a terminal: rows, rows/s,
+// percentage and ETA, at most 5 times a second.
+class ProgressLine {
+ public:
+  ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
+  ~ProgressLine() { Finish(); }
+  void Update(const ingest::ImportProgress& p) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    if (!drawn_ && now - start_ < std::chrono::milliseconds(300)) return;
+    last_ = now;
+    const double secs = p.seconds;
+    std::string text = absl::StrCat("\r\033[Kimport: ", WithThousands(p.rows), " rows");
+    if (secs > 0) {
+      absl::StrAppend(&text, "  ", WithThousands(static_cast<uint64_t>(p.rows / secs)), " rows/s");
+    }
+    if (p.input_bytes && *p.input_bytes > 0) {
+      const double fraction =
+          std::min(1.0, static_cast<double>(p.bytes_read) / static_cast<double>(*p.input_bytes));
+      absl::StrAppendFormat(&text, "  %.0f%%", fraction * 100);
+      if (fraction > 0.001) {
+        const int64_t eta = static_cast<int64_t>(secs / fraction - secs);
+        absl::StrAppendFormat(&text, "  ETA %d:%02d:%02d", eta / 3600, (eta / 60) % 60, eta % 60);
+      }
+    }
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void Finish() {
+    if (!enabled_ || !drawn_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    drawn_ = false;
+  }
 
-std::string Where(const LineReader& reader, uint64_t line) {
-  return absl::StrCat(reader.name(), ":", line);
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  bool drawn_ = false;
+  Clock::time_point start_, last_;
+};
+
+// The exit code and message of a failed import. Setup errors (the input,
+// the mapping, the rejects file) keep the exit codes they had: a path
+// that cannot be used is a usage error.
+int ImportFailed(const Invocation& inv, const ingest::ImportOutcome& outcome) {
+  const absl::Status& s = outcome.status;
+  const std::optional<util::ErrorDetail> detail = util::GetErrorDetail(s);
+  const std::string reason = detail ? detail->reason() : "";
+  int code = ExitCodeFor(s);
+  std::string message(s.message());
+  if (reason == "input_not_opened") {
+    code = (s.code() == absl::StatusCode::kNotFound || s.code() == absl::StatusCode::kInvalidArgument)
+               ? kExitUsage
+               : kExitInternal;
+  } else if (reason == "invalid_mapping") {
+    code = kExitUsage;
+    message = absl::StrCat("--mapping: ", message);
+  } else if (reason == "rejects_file_refused") {
+    code = kExitUsage;
+  } else if (reason == "rejects_file_unusable") {
+    code = s.code() == absl::StatusCode::kInvalidArgument ? kExitInvalidInput : kExitInternal;
+    message = absl::StrCat("--rejects: ", message);
+  } else if (reason == "invalid_csv_header") {
+    code = kExitInvalidInput;
+  }
+  std::string text = message;
+  if (std::string state = ingest::CommittedSentence(outcome.report); !state.empty()) {
+    absl::StrAppend(&text, "\n", state);
+  }
+  for (const std::string& w : outcome.report.warnings()) absl::StrAppend(&text, "\nwarning: ", w);
+  return inv.Fail(code, text);
 }
 
 }  // namespace
@@ -171,53 +220,33 @@ int RunAppend(const Invocation& inv) {
     }
   }
 
-  // Read and validate all input before taking the writer lock.
-  int code = kExitOk;
-  absl::StatusOr<std::unique_ptr<LineReader>> reader = OpenInput(inv, input, &code);
-  if (!reader.ok()) return code;
-  LineReader& in = **reader;
-  std::vector<Event> events;
-  std::vector<uint64_t> lines;
-  std::string line;
-  while (true) {
-    absl::StatusOr<bool> more = in.Next(&line);
-    if (!more.ok()) {
-      return inv.Fail(more.status().code() == absl::StatusCode::kInvalidArgument
-                          ? kExitInvalidInput
+  // Read all input before taking the writer lock: one batch, the import's
+  // input policy (ingest/event_batch.h); validation is the ledger's.
+  NoteTerminalInput(inv, input, "NDJSON events");
+  absl::StatusOr<ingest::EventBatch> batch = ingest::ReadEventBatch(input, stream);
+  if (!batch.ok()) {
+    const absl::Status& s = batch.status();
+    const std::optional<util::ErrorDetail> d = util::GetErrorDetail(s);
+    if (d && d->reason() == "input_not_opened") {
+      return inv.Fail((s.code() == absl::StatusCode::kNotFound ||
+                       s.code() == absl::StatusCode::kInvalidArgument)
+                          ? kExitUsage
                           : kExitInternal,
-                      absl::StrCat(Where(in, in.line_number()), ": ", more.status().message(),
-                                   "\nnothing was written"));
+                      s.message());
     }
-    if (!*more) break;
-    if (IsBlankLine(line)) continue;
-    Event event;
-    if (absl::Status s = ParseAndValidate(line, &event); !s.ok()) {
-      return inv.Fail(kExitInvalidInput, absl::StrCat(Where(in, in.line_number()), ": ",
-                                                      s.message(), "\nnothing was written"));
-    }
-    if (stream && event.stream() != *stream) {
-      return inv.Fail(kExitInvalidInput,
-                      absl::StrCat(Where(in, in.line_number()), ": stream: \"", event.stream(),
-                                   "\" is not the --stream \"", *stream,
-                                   "\" (one append writes to one stream)\nnothing was written"));
-    }
-    events.push_back(std::move(event));
-    lines.push_back(in.line_number());
+    return inv.Fail(ExitCodeFor(s), absl::StrCat(s.message(), "\nnothing was written"));
   }
+  const std::vector<Event>& events = batch->events;
+  const std::vector<uint64_t>& lines = batch->lines;
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kWrite);
   if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
 
   absl::StatusOr<ledger::AppendResult> result =
-      events.empty() ? absl::StatusOr<ledger::AppendResult>(ledger::AppendResult{})
-      : stream       ? (*db)->Append(*stream, expected, events)
-                     : (*db)->AppendEvents(events);
+      ingest::AppendEventBatch(**db, *batch, stream, expected);
   if (!result.ok()) {
     const absl::Status& s = result.status();
     std::string msg(s.message());
-    if (std::optional<size_t> idx = FailedIndex(s); idx && *idx < lines.size()) {
-      msg = absl::StrCat(Where(in, lines[*idx]), ": ", EventMessage(s, *idx));
-    }
     if (s.code() == absl::StatusCode::kAborted && stream && !absl::StrContains(msg, *stream)) {
       // The ledger's message should name the stream and both versions; make sure.
       std::string current = "unknown";
@@ -228,14 +257,13 @@ int RunAppend(const Invocation& inv) {
                       expected.ToString(), ")");
     }
     if (!absl::StrContains(msg, "nothing was written")) absl::StrAppend(&msg, "\nnothing was written");
-    return inv.Fail(ExitCodeFor(s, StatusContext::kAppend), msg);
+    return inv.Fail(ExitCodeFor(s), msg);
   }
 
   const ledger::AppendResult& r = *result;
   uint64_t duplicates = 0;
   for (const ledger::AppendedEvent& e : r.events) duplicates += e.duplicate ? 1 : 0;
-  uint64_t tree_size = r.tree_size;
-  if (events.empty()) tree_size = (*db)->GetHead().tree_size;
+  const uint64_t tree_size = r.tree_size;
   if (inv.global.json) {
     std::string items;
     for (size_t i = 0; i < events.size() && i < r.events.size(); ++i) {
@@ -259,7 +287,7 @@ int RunAppend(const Invocation& inv) {
     return kExitOk;
   }
   if (events.empty()) {
-    WriteStdout(absl::StrCat("no events in ", in.name(), "; nothing appended; tree size ",
+    WriteStdout(absl::StrCat("no events in ", batch->input_name, "; nothing appended; tree size ",
                              tree_size, "\n"));
     return kExitOk;
   }
@@ -277,7 +305,7 @@ int RunAppend(const Invocation& inv) {
 }
 
 // ---------------------------------------------------------------------------
-// import: see tools/cli/import_pipeline.h and docs/IMPORT.md.
+// import: the engine is ingest::RunImport (ingest/import_pipeline.h); docs/IMPORT.md.
 
 int RunImport(const Invocation& inv) {
   const std::string input = inv.args.positionals()[0];
@@ -319,96 +347,56 @@ int RunImport(const Invocation& inv) {
     if (!opened.ok()) return inv.Fail(opened.status(), StatusContext::kOpen);
     db = *std::move(opened);
   }
-  absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(input);
-  if (!file.ok()) {
-    const absl::StatusCode c = file.status().code();
-    return inv.Fail((c == absl::StatusCode::kNotFound || c == absl::StatusCode::kInvalidArgument)
-                        ? kExitUsage
-                        : kExitInternal,
-                    file.status().message());
-  }
-  if ((*file)->is_stdin() && isatty(STDIN_FILENO) == 1) {
-    std::fprintf(stderr, "ledger: %s: reading %s from the terminal; end with Ctrl-D\n",
-                 inv.command.c_str(), csv ? "CSV rows" : "NDJSON events");
-  }
+  NoteTerminalInput(inv, input, csv ? "CSV rows" : "NDJSON events");
 
-  std::unique_ptr<RowSource> source;
-  std::unique_ptr<CsvMapping> mapping;
-  RowParser parser;
-  if (csv) {
-    absl::StatusOr<std::unique_ptr<CsvRows>> rows = CsvRows::Open(*std::move(file));
-    if (!rows.ok()) {
-      return inv.Fail(rows.status().code() == absl::StatusCode::kInvalidArgument ? kExitInvalidInput
-                                                                                 : kExitInternal,
-                      absl::StrCat(rows.status().message(), "\nnothing was written"));
-    }
-    absl::StatusOr<std::unique_ptr<CsvMapping>> loaded =
-        CsvMapping::Load(*mapping_path, (*rows)->header());
-    if (!loaded.ok()) {
-      return inv.Fail(kExitUsage, absl::StrCat("--mapping: ", loaded.status().message(),
-                                               "\nnothing was written"));
-    }
-    mapping = *std::move(loaded);
-    source = *std::move(rows);
-    const CsvMapping* m = mapping.get();
-    parser = [m](const Row& row, Event* event, uint64_t* column, std::string* message) {
-      *column = 0;
-      if (size_t bad = FindInvalidUtf8(row.raw); bad != absl::string_view::npos) {
-        *column = bad + 1;
-        *message = absl::StrCat("not valid UTF-8 at byte ", bad + 1, " of the row");
-        return false;
-      }
-      return m->Apply(row.fields, event, message);
-    };
-  } else {
-    source = NewNdjsonRows(*std::move(file));
-    parser = [](const Row& row, Event* event, uint64_t* column, std::string* message) {
-      JsonParseError error;
-      if (ParseEventJson(row.raw, event, &error)) return true;
-      *column = error.column;
-      *message = std::move(error.message);
-      return false;
-    };
-  }
-
-  std::unique_ptr<RejectsFile> rejects;
-  if (rejects_path) {
-    // The rejects file must not be the input (standard input redirected
-    // from it counts) nor the mapping: compared by device and inode.
-    ledger::OutputRules rules{"--rejects", {}};
-    const std::optional<ledger::FileId> input_id =
-        input == "-" ? ledger::IdentifyFd(STDIN_FILENO) : ledger::IdentifyPath(input);
-    if (input_id) rules.inputs.push_back({*input_id, "the input"});
-    if (mapping_path) {
-      if (std::optional<ledger::FileId> id = ledger::IdentifyPath(*mapping_path)) {
-        rules.inputs.push_back({*id, "the mapping (--mapping)"});
-      }
-    }
-    absl::StatusOr<std::unique_ptr<RejectsFile>> opened =
-        RejectsFile::Open(*rejects_path, source->input().name(), rules);
-    if (!opened.ok()) {
-      const absl::StatusCode c = opened.status().code();
-      return inv.Fail(c == absl::StatusCode::kInvalidArgument        ? kExitInvalidInput
-                      : c == absl::StatusCode::kFailedPrecondition ? kExitUsage
-                                                                   : kExitInternal,
-                      c == absl::StatusCode::kFailedPrecondition
-                          ? absl::StrCat(opened.status().message(), "\nnothing was written")
-                          : absl::StrCat("--rejects: ", opened.status().message(),
-                                         "\nnothing was written"));
-    }
-    rejects = *std::move(opened);
-  }
-
-  ImportConfig config;
-  config.format = csv ? "csv" : "ndjson";
-  config.batch_size = batch_size;
-  config.max_batch_bytes = kMaxBatchBytes;
-  config.threads = static_cast<int>(threads);
-  config.dry_run = dry_run;
-  config.bulk = bulk;
+  ProgressLine progress;
+  ingest::ImportOptions options;
+  options.input = input;
+  options.mapping_path = mapping_path;
+  options.rejects_path = rejects_path;
+  options.batch_size = batch_size;
+  options.max_batch_bytes = kMaxBatchBytes;
+  options.threads = static_cast<int>(threads);
+  options.dry_run = dry_run;
+  options.bulk = bulk;
   const char* crosscheck = std::getenv("LEDGER_IMPORT_CROSSCHECK");
-  config.crosscheck = crosscheck != nullptr && std::string(crosscheck) == "1";
-  return RunImportPipeline(inv, *source, parser, db.get(), rejects.get(), config);
+  options.crosscheck = crosscheck != nullptr && std::string(crosscheck) == "1";
+  options.progress = [&progress](const ingest::ImportProgress& p) { progress.Update(p); };
+  const ingest::ImportOutcome outcome = ingest::RunImport(db.get(), options);
+  progress.Finish();
+
+  const ingest::ImportReport& report = outcome.report;
+  if (inv.global.json) {
+    absl::StatusOr<std::string> json = util::AnswerJson(report);
+    if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
+    WriteStdout(*json + "\n");
+  }
+  if (!outcome.status.ok()) return ImportFailed(inv, outcome);
+  if (inv.global.json) return kExitOk;
+
+  const double secs = report.seconds();
+  const std::string rate =
+      secs >= 0.05 ? absl::StrFormat("; took %.2f s (%s rows/s)", secs,
+                                     WithThousands(static_cast<uint64_t>(report.rows() / secs)))
+                   : "";
+  std::string rejected = absl::StrCat(", rejected ", report.rejected());
+  if (rejects_path) {
+    absl::StrAppend(&rejected, " (", report.rejected_now(), " new, ", report.rejected_earlier(),
+                    " already in ", report.rejects_file(), ")");
+  }
+  if (dry_run) {
+    WriteStdout(absl::StrCat("dry run of ", report.file(), ": read ", report.lines(), " lines, ",
+                             report.rows(), " rows, ", report.events(),
+                             " events parsed and valid, in ", report.batches(),
+                             " batches of up to ", batch_size, "; nothing written", rate, "\n"));
+  } else {
+    WriteStdout(absl::StrCat("imported ", report.file(), ": read ", report.lines(), " lines, ",
+                             report.rows(), " rows, ", report.events(), " events; appended ",
+                             report.appended(), ", duplicates ", report.duplicates(), rejected,
+                             ", batches ", report.batches(), "; tree size ", report.tree_size(),
+                             rate, "\n"));
+  }
+  return kExitOk;
 }
 
 }  // namespace cli

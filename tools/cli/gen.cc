@@ -16,7 +16,7 @@
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "ledger/record_coding.h"
-#include "tools/cli/event_id.h"
+#include "ingest/event_id.h"
 #include "util/output_file.h"
 #include "workload/gen_csv.h"
 #include "workload/generator.h"
@@ -51,7 +51,7 @@ int RunGen(const Invocation& inv) {
   workload::GeneratorOptions options;
   options.shape = workload::Shape::kStory;
   options.seed = **seed;
-  if (inv.args.Has("no-ids")) options.derive_event_id = &DeriveEventId;
+  if (inv.args.Has("no-ids")) options.derive_event_id = &ingest::DeriveEventId;
   workload::EventGenerator gen(std::move(options));
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
       google::protobuf::util::NewTypeResolverForDescriptorPool(

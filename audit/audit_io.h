@@ -1,19 +1,20 @@
-// File handling shared by the tamper-evidence commands of `ledger`
-// (keygen, checkpoint, checkpoints, prove, check, audit; commands_audit.cc):
+// File handling of the tamper-evidence checks (audit/) and of the commands
+// of `ledger` that use them (keygen, checkpoint, checkpoints, prove, check,
+// audit; tools/cli/commands_audit.cc):
 // reading the files an auditor hands over, loading keys, creating key files
 // exclusively, and walking a delimited export. Outputs are written with
 // util/output_file.h.
 //
-// None of these functions opens a ledger: `ledger check` uses them to verify
+// None of these functions opens a ledger: audit/check.h uses them to verify
 // proofs, checkpoints and exports from files alone.
 //
 // Error codes: kNotFound / kUnavailable for files that cannot be read or
-// written (a usage problem for the CLI); kAlreadyExists when an exclusive
+// written (the caller named a wrong file); kAlreadyExists when an exclusive
 // create finds the file; kInvalidArgument for malformed keys;
 // kFailedPrecondition for a malformed or inconsistent export (a failed
-// check). Single-threaded use (the CLI is single-threaded).
-#ifndef ENFORCEMENT_TOOLS_CLI_AUDIT_IO_H_
-#define ENFORCEMENT_TOOLS_CLI_AUDIT_IO_H_
+// check). Thread-compatible: no shared state beyond the files named.
+#ifndef ENFORCEMENT_AUDIT_AUDIT_IO_H_
+#define ENFORCEMENT_AUDIT_AUDIT_IO_H_
 
 #include <sys/types.h>
 
@@ -29,7 +30,7 @@
 #include "merkle/merkle.h"
 #include "checkpoints/note.h"
 
-namespace cli {
+namespace audit {
 
 // The whole regular file at `path` (binary), at most `max_bytes`: see
 // ledger::ReadWholeFile (a FIFO, a device or a larger file is
@@ -66,6 +67,6 @@ absl::Status ForEachExportedRecord(
     const std::string& path,
     const std::function<absl::Status(uint64_t position, absl::string_view bytes)>& fn);
 
-}  // namespace cli
+}  // namespace audit
 
-#endif  // ENFORCEMENT_TOOLS_CLI_AUDIT_IO_H_
+#endif  // ENFORCEMENT_AUDIT_AUDIT_IO_H_

@@ -13,15 +13,15 @@
 // one, appends nothing twice.
 //
 // Thread-safe.
-#ifndef ENFORCEMENT_TOOLS_CLI_EVENT_ID_H_
-#define ENFORCEMENT_TOOLS_CLI_EVENT_ID_H_
+#ifndef ENFORCEMENT_INGEST_EVENT_ID_H_
+#define ENFORCEMENT_INGEST_EVENT_ID_H_
 
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
 
-namespace cli {
+namespace ingest {
 
 inline constexpr char kDerivedIdPrefix[] = "sha256:";
 inline constexpr size_t kDerivedIdHexDigits = 32;
@@ -36,6 +36,6 @@ bool EnsureEventId(enforcement::v1::Event* event);
 // Lowercase hex SHA-256 of `data` (64 digits).
 std::string Sha256Hex(absl::string_view data);
 
-}  // namespace cli
+}  // namespace ingest
 
-#endif  // ENFORCEMENT_TOOLS_CLI_EVENT_ID_H_
+#endif  // ENFORCEMENT_INGEST_EVENT_ID_H_

@@ -25,8 +25,8 @@
 // dropped.
 //
 // Thread-safe after Load: Apply is const.
-#ifndef ENFORCEMENT_TOOLS_CLI_IMPORT_MAPPING_H_
-#define ENFORCEMENT_TOOLS_CLI_IMPORT_MAPPING_H_
+#ifndef ENFORCEMENT_INGEST_IMPORT_MAPPING_H_
+#define ENFORCEMENT_INGEST_IMPORT_MAPPING_H_
 
 #include <memory>
 #include <string>
@@ -36,7 +36,7 @@
 #include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
 
-namespace cli {
+namespace ingest {
 
 class CsvMapping {
  public:
@@ -76,6 +76,6 @@ class CsvMapping {
   std::vector<DateFormat> date_formats_;
 };
 
-}  // namespace cli
+}  // namespace ingest
 
-#endif  // ENFORCEMENT_TOOLS_CLI_IMPORT_MAPPING_H_
+#endif  // ENFORCEMENT_INGEST_IMPORT_MAPPING_H_

@@ -19,8 +19,8 @@
 // it, before its fsync) is cut off and written again.
 //
 // Thread-compatible: used by the importer's committing thread only.
-#ifndef ENFORCEMENT_TOOLS_CLI_IMPORT_REJECTS_H_
-#define ENFORCEMENT_TOOLS_CLI_IMPORT_REJECTS_H_
+#ifndef ENFORCEMENT_INGEST_IMPORT_REJECTS_H_
+#define ENFORCEMENT_INGEST_IMPORT_REJECTS_H_
 
 #include <cstdint>
 #include <memory>
@@ -32,9 +32,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "util/output_file.h"
-#include "tools/cli/import_reader.h"
+#include "ingest/import_reader.h"
 
-namespace cli {
+namespace ingest {
 
 class RejectsFile {
  public:
@@ -86,6 +86,6 @@ class RejectsFile {
   bool dir_synced_ = false;
 };
 
-}  // namespace cli
+}  // namespace ingest
 
-#endif  // ENFORCEMENT_TOOLS_CLI_IMPORT_REJECTS_H_
+#endif  // ENFORCEMENT_INGEST_IMPORT_REJECTS_H_

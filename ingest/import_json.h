@@ -14,8 +14,8 @@
 // LEDGER_IMPORT_CROSSCHECK=1, which makes `import` run both and compare).
 //
 // Thread-safe: ParseEventJson has no shared mutable state.
-#ifndef ENFORCEMENT_TOOLS_CLI_IMPORT_JSON_H_
-#define ENFORCEMENT_TOOLS_CLI_IMPORT_JSON_H_
+#ifndef ENFORCEMENT_INGEST_IMPORT_JSON_H_
+#define ENFORCEMENT_INGEST_IMPORT_JSON_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "enforcement/v1/event.pb.h"
 
-namespace cli {
+namespace ingest {
 
 // Nesting deeper than this (objects plus arrays) is refused. An Event's
 // legitimate depth is under 10 (a correction's replacement is an Event).
@@ -56,6 +56,6 @@ struct JsonParseError {
 bool ParseEventJson(absl::string_view line, enforcement::v1::Event* event,
                     JsonParseError* error);
 
-}  // namespace cli
+}  // namespace ingest
 
-#endif  // ENFORCEMENT_TOOLS_CLI_IMPORT_JSON_H_
+#endif  // ENFORCEMENT_INGEST_IMPORT_JSON_H_

@@ -1,10 +1,10 @@
-#include "tools/cli/event_id.h"
+#include "ingest/event_id.h"
 
 #include <openssl/sha.h>
 
 #include "ledger/record_coding.h"
 
-namespace cli {
+namespace ingest {
 namespace {
 
 std::string Hex(const unsigned char* data, size_t n) {
@@ -45,4 +45,4 @@ bool EnsureEventId(enforcement::v1::Event* event) {
   return true;
 }
 
-}  // namespace cli
+}  // namespace ingest

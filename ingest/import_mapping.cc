@@ -1,4 +1,4 @@
-#include "tools/cli/import_mapping.h"
+#include "ingest/import_mapping.h"
 
 #include <utility>
 
@@ -19,9 +19,9 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "util/file_io.h"
 #include "ledger/validate.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
-namespace cli {
+namespace ingest {
 
 using enforcement::v1::Event;
 using google::protobuf::Descriptor;
@@ -663,4 +663,4 @@ bool CsvMapping::Apply(const std::vector<std::string>& fields, Event* event,
   return true;
 }
 
-}  // namespace cli
+}  // namespace ingest

@@ -1,4 +1,4 @@
-#include "tools/cli/audit_io.h"
+#include "audit/audit_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -22,7 +22,7 @@
 #include "enforcement/v1/ledger_record.pb.h"
 #include "util/file_io.h"
 
-namespace cli {
+namespace audit {
 namespace {
 
 using ledger::ErrnoStatus;
@@ -202,4 +202,4 @@ absl::Status ForEachExportedRecord(
   }
 }
 
-}  // namespace cli
+}  // namespace audit

@@ -1,4 +1,4 @@
-#include "tools/cli/import_rejects.h"
+#include "ingest/import_rejects.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,11 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "tools/cli/cli_common.h"
-#include "tools/cli/event_id.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/event_id.h"
+#include "util/json_quote.h"
+#include "ingest/ndjson.h"
 
-namespace cli {
+namespace ingest {
 namespace {
 
 // How every entry starts (Add writes "input" first).
@@ -140,19 +140,19 @@ bool RejectsFile::Contains(uint64_t line, absl::string_view row_sha256) const {
 void RejectsFile::Add(const Row& row, absl::string_view reason) {
   const std::string hash = RowHash(row);
   if (!entries_[row.line].insert(hash).second) return;
-  JsonObject o;
-  o.Str("input", input_name_)
-      .Num("line", row.line)
-      .Num("last_line", row.last_line)
-      .Str("row_sha256", hash)
-      .Str("reason", reason);
-  if (row.truncated) o.Bool("row_truncated", true).Num("row_bytes", row.raw_bytes);
+  // One entry, fields in the documented order (see the header).
+  using util::JsonQuote;
+  std::string o = absl::StrCat("{\"input\":", JsonQuote(input_name_), ",\"line\":", row.line,
+                               ",\"last_line\":", row.last_line,
+                               ",\"row_sha256\":", JsonQuote(hash), ",\"reason\":",
+                               JsonQuote(reason));
+  if (row.truncated) absl::StrAppend(&o, ",\"row_truncated\":true,\"row_bytes\":", row.raw_bytes);
   if (FindInvalidUtf8(row.raw) == absl::string_view::npos) {
-    o.Str("row", row.raw);
+    absl::StrAppend(&o, ",\"row\":", JsonQuote(row.raw), "}");
   } else {
-    o.Str("row_base64", absl::Base64Escape(row.raw));
+    absl::StrAppend(&o, ",\"row_base64\":", JsonQuote(absl::Base64Escape(row.raw)), "}");
   }
-  pending_ += o.Build();
+  pending_ += o;
   pending_ += '\n';
   ++added_;
 }
@@ -176,4 +176,4 @@ absl::Status RejectsFile::Sync() {
   return absl::OkStatus();
 }
 
-}  // namespace cli
+}  // namespace ingest

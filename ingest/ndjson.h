@@ -4,8 +4,8 @@
 // unknown fields refused. Also the canonical JSON of a record for output.
 //
 // Thread-compatible.
-#ifndef ENFORCEMENT_TOOLS_CLI_NDJSON_H_
-#define ENFORCEMENT_TOOLS_CLI_NDJSON_H_
+#ifndef ENFORCEMENT_INGEST_NDJSON_H_
+#define ENFORCEMENT_INGEST_NDJSON_H_
 
 #include <cstdint>
 #include <cstdio>
@@ -20,7 +20,7 @@
 #include "util/utf8.h"
 #include "google/protobuf/message.h"
 
-namespace cli {
+namespace ingest {
 
 // A line longer than this is refused (an event serializes to at most 1 MiB;
 // its JSON is larger, but not 16 times larger).
@@ -86,6 +86,6 @@ absl::Status ParseEventLine(absl::string_view line, enforcement::v1::Event* even
 // `export --format ndjson`.
 absl::StatusOr<std::string> ToCanonicalJson(const google::protobuf::Message& message);
 
-}  // namespace cli
+}  // namespace ingest
 
-#endif  // ENFORCEMENT_TOOLS_CLI_NDJSON_H_
+#endif  // ENFORCEMENT_INGEST_NDJSON_H_

@@ -1,4 +1,4 @@
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
 #include <sys/stat.h>
 
@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace cli {
+namespace ingest {
 
 absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path) {
   FILE* f = nullptr;
@@ -126,4 +126,4 @@ absl::StatusOr<std::string> ToCanonicalJson(const google::protobuf::Message& mes
   return out;
 }
 
-}  // namespace cli
+}  // namespace ingest

@@ -1,4 +1,4 @@
-#include "tools/cli/import_reader.h"
+#include "ingest/import_reader.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,9 +12,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
-namespace cli {
+namespace ingest {
 
 // ---------------------------------------------------------------------------
 // InputFile
@@ -434,4 +434,4 @@ absl::StatusOr<bool> CsvRows::Next(Row* row) {
   return true;
 }
 
-}  // namespace cli
+}  // namespace ingest

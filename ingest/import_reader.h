@@ -11,8 +11,8 @@
 //    last line.
 //
 // Thread-compatible: one thread reads (the pipeline's reader thread).
-#ifndef ENFORCEMENT_TOOLS_CLI_IMPORT_READER_H_
-#define ENFORCEMENT_TOOLS_CLI_IMPORT_READER_H_
+#ifndef ENFORCEMENT_INGEST_IMPORT_READER_H_
+#define ENFORCEMENT_INGEST_IMPORT_READER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace cli {
+namespace ingest {
 
 // A row longer than this is refused: an event serializes to at most 1 MiB
 // (ledger::kMaxEventBytes); its JSON or CSV text is larger, but not twice.
@@ -139,6 +139,6 @@ class CsvRows : public RowSource {
   uint64_t lines_ = 0;
 };
 
-}  // namespace cli
+}  // namespace ingest
 
-#endif  // ENFORCEMENT_TOOLS_CLI_IMPORT_READER_H_
+#endif  // ENFORCEMENT_INGEST_IMPORT_READER_H_

@@ -1,4 +1,4 @@
-#include "tools/cli/import_json.h"
+#include "ingest/import_json.h"
 
 #include <cmath>
 #include <algorithm>
@@ -19,9 +19,9 @@
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "util/json_text.h"
-#include "tools/cli/ndjson.h"
+#include "ingest/ndjson.h"
 
-namespace cli {
+namespace ingest {
 namespace {
 
 namespace json_text = ledger::json_text;
@@ -716,4 +716,4 @@ bool ParseEventJson(absl::string_view line, enforcement::v1::Event* event,
   return parser.ParseTop(event);
 }
 
-}  // namespace cli
+}  // namespace ingest

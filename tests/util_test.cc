@@ -1,0 +1,75 @@
+// util/: the shared pieces every library uses (UTF-8, error details, the
+// answers' JSON).
+#include <string>
+
+#include "enforcement/api/v1/error.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/answer_json.h"
+#include "util/error_detail.h"
+#include "util/json_quote.h"
+#include "util/utf8.h"
+
+namespace util {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Utf8Test, FindsTheFirstBadByte) {
+  EXPECT_EQ(FindInvalidUtf8("plain"), absl::string_view::npos);
+  EXPECT_EQ(FindInvalidUtf8("caf\xc3\xa9"), absl::string_view::npos);
+  EXPECT_EQ(FindInvalidUtf8("ab\xc0\xafz"), 2u);          // overlong '/'
+  EXPECT_EQ(FindInvalidUtf8("a\xed\xa0\x80"), 1u);        // surrogate U+D800
+  EXPECT_EQ(FindInvalidUtf8("\xf4\x90\x80\x80"), 0u);     // above U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("ok\xe2\x82"), 2u);           // truncated
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
+TEST(ErrorDetailTest, RoundTripsAndMerges) {
+  ErrorDetail d;
+  d.set_reason("invalid_event");
+  d.set_event_index(3);
+  d.set_field_path("raid.place");
+  absl::Status s = WithErrorDetail(absl::InvalidArgumentError("bad"), d);
+  ASSERT_TRUE(GetErrorDetail(s).has_value());
+  EXPECT_EQ(*FailedEventIndex(s), 3u);
+  ErrorDetail more;
+  more.set_file("in.ndjson");
+  more.set_line(7);
+  s = AddErrorDetail(s, more);
+  EXPECT_EQ(GetErrorDetail(s)->file(), "in.ndjson");
+  EXPECT_EQ(GetErrorDetail(s)->field_path(), "raid.place");
+  EXPECT_FALSE(FailedEventIndex(absl::InvalidArgumentError("plain")).has_value());
+  EXPECT_TRUE(WithErrorDetail(absl::OkStatus(), d).ok());
+}
+
+TEST(ErrorDetailTest, LockContentionIsUnavailableWithALockReason) {
+  ErrorDetail d;
+  d.set_reason("writer_lock_held");
+  EXPECT_TRUE(IsLockContention(WithErrorDetail(absl::UnavailableError("held"), d)));
+  EXPECT_FALSE(IsLockContention(absl::UnavailableError("cannot read: EIO")));
+  EXPECT_FALSE(IsLockContention(WithErrorDetail(absl::InternalError("held"), d)));
+}
+
+TEST(JsonQuoteTest, EscapesWhatActsOnATerminal) {
+  EXPECT_EQ(JsonQuote("a\"b\\c\n"), R"("a\"b\\c\n")");
+  EXPECT_EQ(JsonQuote("\x1b[2J\x7f"), R"("\u001b[2J\u007f")");
+  EXPECT_EQ(JsonQuote("x\xe2\x80\xaey"), R"("x\u202ey")");  // RIGHT-TO-LEFT OVERRIDE
+  EXPECT_EQ(JsonQuote("\xc2\x85"), R"("\u0085")");          // C1 NEL
+  EXPECT_EQ(JsonQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");   // ordinary UTF-8 kept
+}
+
+TEST(AnswerJsonTest, PrintsProtoNamesAllFieldsAndEscapesBidi) {
+  ErrorDetail d;
+  d.set_reason("x\xe2\x80\xaey\x7f");
+  absl::StatusOr<std::string> json = AnswerJson(d);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, HasSubstr(R"("reason":"x\u202ey\u007f")"));
+  EXPECT_THAT(*json, HasSubstr(R"("field_path":"")"));     // primitive fields always printed
+  EXPECT_THAT(*json, HasSubstr(R"("line":"0")"));          // uint64 as a string
+  EXPECT_THAT(*json, HasSubstr(R"("column":0)"));          // uint32 as a number
+  EXPECT_THAT(*json, ::testing::Not(HasSubstr("event_index")));  // optional, unset
+}
+
+}  // namespace
+}  // namespace util
