@@ -1,12 +1,15 @@
 #include "projections/view_types.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "absl/numeric/int128.h"
 #include "ledger/validate.h"
-#include "projections/json_writer.h"
 
 namespace projections {
 
@@ -14,8 +17,19 @@ using enforcement::v1::Event;
 using enforcement::v1::Precision;
 
 std::string SumText(Sum v) {
-  std::string out;
-  AppendDecimal(v, &out);
+  if (v >= std::numeric_limits<int64_t>::min() && v <= std::numeric_limits<int64_t>::max()) {
+    return absl::StrCat(static_cast<int64_t>(v));
+  }
+  // |v| as unsigned: for the least value, -v overflows, but its bits are |v|.
+  absl::uint128 m = v < 0 ? -absl::uint128(v) : absl::uint128(v);
+  char digits[40];
+  int n = 0;
+  while (m != 0) {
+    digits[n++] = static_cast<char>('0' + static_cast<int>(absl::Uint128Low64(m % 10)));
+    m /= 10;
+  }
+  std::string out = v < 0 ? "-" : "";
+  while (n > 0) out.push_back(digits[--n]);
   return out;
 }
 
@@ -221,359 +235,6 @@ std::string Summarize(const Event& e) {
     case Event::BODY_NOT_SET: break;
   }
   return "";
-}
-
-// --- JSON -------------------------------------------------------------------
-
-namespace {
-
-void WriteDate(JsonWriter& w, const Date& d) {
-  if (!d.set()) {
-    w.Null();
-    return;
-  }
-  w.BeginObject()
-      .Key("at").String(Rfc3339(d.seconds, d.nanos))
-      .Key("precision").String(PrecisionName(d.precision))
-      .Key("text").String(DateText(d))
-      .EndObject();
-}
-
-void WriteEventRef(JsonWriter& w, const EventRef& r) {
-  w.BeginObject().Key("event_id").String(r.event_id).Key("position").Uint(r.position).EndObject();
-}
-
-void WriteContributor(JsonWriter& w, const Contributor& c) {
-  w.BeginObject()
-      .Key("event_id").String(c.event_id)
-      .Key("position").Uint(c.position)
-      .Key("kind").String(c.kind)
-      .Key("occurred");
-  WriteDate(w, c.occurred);
-  w.EndObject();
-}
-
-void WriteSource(JsonWriter& w, const SourceRef& s) {
-  w.BeginObject()
-      .Key("publisher").String(s.publisher)
-      .Key("title").String(s.title)
-      .Key("url").String(s.url)
-      .Key("reference").String(s.reference)
-      .Key("published_at");
-  if (s.published_at.empty()) w.Null(); else w.String(s.published_at);
-  w.EndObject();
-}
-
-void WriteMoney(JsonWriter& w, const MoneyView& m) {
-  w.BeginObject().Key("currency").String(m.currency).Key("minor_units").Int(m.minor_units)
-      .EndObject();
-}
-
-void WriteMoneyList(JsonWriter& w, const std::vector<MoneyView>& v) {
-  w.BeginArray();
-  for (const auto& m : v) WriteMoney(w, m);
-  w.EndArray();
-}
-
-void WriteCountMap(JsonWriter& w, const SumMap& m) {
-  w.BeginObject();
-  for (const auto& [k, v] : m) w.Key(k).Int128(v);
-  w.EndObject();
-}
-
-void WriteMoneyTotals(JsonWriter& w, const std::vector<MoneyTotal>& v) {
-  w.BeginArray();
-  for (const auto& m : v) {
-    w.BeginObject().Key("currency").String(m.currency).Key("minor_units").Int128(m.minor_units)
-        .EndObject();
-  }
-  w.EndArray();
-}
-
-void WriteStrings(JsonWriter& w, const std::vector<std::string>& v) {
-  w.BeginArray();
-  for (const auto& s : v) w.String(s);
-  w.EndArray();
-}
-
-template <typename T, typename F>
-void WriteList(JsonWriter& w, const std::vector<T>& v, F f) {
-  w.BeginArray();
-  for (const auto& x : v) f(w, x);
-  w.EndArray();
-}
-
-void WriteSentence(JsonWriter& w, const SentenceInfo& s) {
-  w.BeginObject()
-      .Key("case_id").String(s.case_id)
-      .Key("court").String(s.court)
-      .Key("prison_months").Int(s.prison_months)
-      .Key("fine");
-  if (s.fine) WriteMoney(w, *s.fine); else w.Null();
-  w.Key("instance").String(s.instance).Key("offences");
-  WriteStrings(w, s.offences);
-  w.Key("occurred");
-  WriteDate(w, s.occurred);
-  w.Key("event");
-  WriteEventRef(w, s.event);
-  w.EndObject();
-}
-
-void WriteSuspect(JsonWriter& w, const SuspectView& v) {
-  w.BeginObject()
-      .Key("suspect_id").String(v.suspect_id)
-      .Key("name").String(v.name)
-      .Key("nationality").String(v.nationality)
-      .Key("role").String(v.role)
-      .Key("operation_id").String(v.operation_id)
-      .Key("status").String(v.status)
-      .Key("custody_country").String(v.custody_country)
-      .Key("sentence");
-  if (v.sentence) WriteSentence(w, *v.sentence); else w.Null();
-  w.Key("first_occurred");
-  WriteDate(w, v.first_occurred);
-  w.Key("last_occurred");
-  WriteDate(w, v.last_occurred);
-  w.Key("events");
-  WriteList(w, v.events, WriteContributor);
-  w.EndObject();
-}
-
-void WriteOperation(JsonWriter& w, const OperationView& v) {
-  w.BeginObject()
-      .Key("operation_id").String(v.operation_id)
-      .Key("place").String(v.place)
-      .Key("region").String(v.region)
-      .Key("country").String(v.country)
-      .Key("agencies");
-  WriteList(w, v.agencies, [](JsonWriter& w, const AgencyView& a) {
-    w.BeginObject().Key("name").String(a.name).Key("country").String(a.country).EndObject();
-  });
-  w.Key("tip_from_countries");
-  WriteStrings(w, v.tip_from_countries);
-  w.Key("first_raid");
-  WriteDate(w, v.first_raid);
-  w.Key("last_raid");
-  WriteDate(w, v.last_raid);
-  w.Key("raids");
-  WriteList(w, v.raids, [](JsonWriter& w, const RaidSummary& r) {
-    w.BeginObject().Key("event");
-    WriteEventRef(w, r.event);
-    w.Key("occurred");
-    WriteDate(w, r.occurred);
-    w.Key("place").String(r.place)
-        .Key("region").String(r.region)
-        .Key("country").String(r.country)
-        .Key("detained").Int(r.detained)
-        .Key("ringleaders").Int(r.ringleaders)
-        .Key("note").String(r.note)
-        .EndObject();
-  });
-  w.Key("detained").BeginObject()
-      .Key("total").Int128(v.detained)
-      .Key("ringleaders").Int128(v.ringleaders_detained)
-      .Key("by_nationality");
-  WriteCountMap(w, v.detained_by_nationality);
-  w.EndObject();
-  w.Key("seized");
-  WriteList(w, v.seized, [](JsonWriter& w, const SeizedTotal& s) {
-    w.BeginObject()
-        .Key("item").String(s.item)
-        .Key("quantity").Int128(s.quantity)
-        .Key("quantity_unknown").Bool(s.quantity_unknown)
-        .EndObject();
-  });
-  w.Key("arrests_recorded").BeginObject()
-      .Key("individuals").Int128(v.arrests_recorded)
-      .Key("ringleaders").Int128(v.arrested_ringleaders)
-      .Key("by_nationality");
-  WriteCountMap(w, v.arrests_by_nationality);
-  w.Key("events");
-  WriteList(w, v.arrest_events, WriteEventRef);
-  w.EndObject();
-  w.Key("handed_over").BeginObject()
-      .Key("people").Int128(v.handed_over)
-      .Key("identified").Int128(v.handed_over_identified)
-      .Key("handovers").Int128(v.handovers)
-      .Key("to");
-  WriteCountMap(w, v.handed_over_to);
-  w.Key("events");
-  WriteList(w, v.handover_events, WriteEventRef);
-  w.EndObject();
-  w.EndObject();
-}
-
-void WriteCase(JsonWriter& w, const CaseView& v) {
-  w.BeginObject().Key("case_id").String(v.case_id).Key("courts");
-  WriteStrings(w, v.courts);
-  w.Key("defendants");
-  WriteList(w, v.defendants, [](JsonWriter& w, const Defendant& d) {
-    w.BeginObject()
-        .Key("suspect_id").String(d.suspect_id)
-        .Key("name").String(d.name)
-        .Key("nationality").String(d.nationality)
-        .Key("role").String(d.role)
-        .Key("sentence");
-    WriteSentence(w, d.sentence);
-    w.EndObject();
-  });
-  w.Key("victims").Int(v.victims).Key("amounts_defrauded");
-  WriteMoneyList(w, v.amounts_defrauded);
-  w.Key("amounts_defrauded_equivalent");
-  WriteMoneyList(w, v.amounts_defrauded_equivalent);
-  w.Key("prison_months_total").Int128(v.prison_months_total).Key("offence_from");
-  WriteDate(w, v.offence_from);
-  w.Key("offence_to");
-  WriteDate(w, v.offence_to);
-  w.Key("events");
-  WriteList(w, v.events, WriteContributor);
-  w.EndObject();
-}
-
-void WriteFlow(JsonWriter& w, const FlowRow& r) {
-  w.BeginObject()
-      .Key("from_country").String(r.from_country)
-      .Key("to_country").String(r.to_country)
-      .Key("period").String(r.period)
-      .Key("month_unknown").Bool(r.month_unknown)
-      .Key("people").Int128(r.people)
-      .Key("identified").Int128(r.identified)
-      .Key("ringleaders").Int128(r.ringleaders)
-      .Key("handovers").Int128(r.handovers)
-      .Key("events");
-  WriteList(w, r.events, WriteEventRef);
-  w.EndObject();
-}
-
-void WriteFigure(JsonWriter& w, const FigureComparison& f) {
-  w.BeginObject().Key("figure");
-  WriteContributor(w, f.figure);
-  w.Key("metric").String(f.metric)
-      .Key("from_country").String(f.from_country)
-      .Key("to_country").String(f.to_country)
-      .Key("nationality").String(f.nationality)
-      .Key("period_from");
-  WriteDate(w, f.period_from);
-  w.Key("period_to");
-  WriteDate(w, f.period_to);
-  w.Key("reported").Int(f.reported).Key("approximate").Bool(f.approximate).Key("source");
-  WriteSource(w, f.source);
-  w.Key("derived");
-  if (!f.derivable) {
-    w.Null();
-  } else {
-    w.BeginObject()
-        .Key("value").Int128(f.derived)
-        .Key("events").Int(f.derived_events)
-        .Key("uncertain").Int128(f.uncertain)
-        .Key("uncertain_events").Int(f.uncertain_events)
-        .EndObject();
-  }
-  w.EndObject();
-}
-
-void WriteTotals(JsonWriter& w, const Totals& t) {
-  w.BeginObject().Key("applied").Uint(t.applied);
-  w.Key("events").BeginObject()
-      .Key("raids").Int128(t.raids)
-      .Key("arrests").Int128(t.arrests)
-      .Key("handovers").Int128(t.handovers)
-      .Key("sentencings").Int128(t.sentencings)
-      .Key("reported_figures").Int128(t.reported_figures)
-      .Key("releases").Int128(t.releases)
-      .Key("corrections").Int128(t.corrections)
-      .Key("retractions").Int128(t.retractions)
-      .Key("retracted").Int128(t.retracted)
-      .EndObject();
-  w.Key("detained").BeginObject()
-      .Key("total").Int128(t.detained)
-      .Key("ringleaders").Int128(t.ringleaders_detained)
-      .Key("by_nationality");
-  WriteCountMap(w, t.detained_by_nationality);
-  w.EndObject();
-  w.Key("arrests_in_operations").Int128(t.arrests_in_operations);
-  w.Key("handed_over").BeginObject()
-      .Key("people").Int128(t.handed_over)
-      .Key("identified").Int128(t.handed_over_identified)
-      .Key("ringleaders").Int128(t.handed_over_ringleaders)
-      .EndObject();
-  w.Key("sentences").BeginObject()
-      .Key("prison_months").Int128(t.prison_months)
-      .Key("victims").Int128(t.victims)
-      .Key("amounts_defrauded");
-  WriteMoneyTotals(w, t.amounts_defrauded);
-  w.EndObject();
-  w.Key("entities").BeginObject()
-      .Key("suspects").Int128(t.suspects)
-      .Key("operations").Int128(t.operations)
-      .Key("cases").Int128(t.cases)
-      .Key("suspects_by_status");
-  WriteCountMap(w, t.suspects_by_status);
-  w.EndObject();
-  w.Key("figures");
-  WriteList(w, t.figures, WriteFigure);
-  w.EndObject();
-}
-
-void WriteEntry(JsonWriter& w, const TimelineEntry& e) {
-  w.BeginObject()
-      .Key("position").Uint(e.position)
-      .Key("event_id").String(e.event_id)
-      .Key("stream").String(e.stream)
-      .Key("kind").String(e.kind)
-      .Key("occurred");
-  WriteDate(w, e.occurred);
-  w.Key("original_occurred");
-  WriteDate(w, e.original_occurred);
-  w.Key("recorded_at").String(e.recorded_at).Key("source");
-  WriteSource(w, e.source);
-  w.Key("summary").String(e.summary)
-      .Key("target_event_id").String(e.target_event_id)
-      .Key("corrected").Bool(e.corrected)
-      .Key("corrected_by").String(e.corrected_by)
-      .Key("retracted").Bool(e.retracted)
-      .Key("retracted_by").String(e.retracted_by)
-      .Key("in_effect").Bool(e.in_effect)
-      .EndObject();
-}
-
-template <typename T, typename F>
-std::string One(const T& v, F f) {
-  JsonWriter w;
-  f(w, v);
-  return w.Take();
-}
-
-template <typename T, typename F>
-std::string Many(const std::vector<T>& v, F f) {
-  JsonWriter w;
-  WriteList(w, v, f);
-  return w.Take();
-}
-
-}  // namespace
-
-std::string ToJson(const Date& d) { return One(d, WriteDate); }
-std::string ToJson(const SuspectView& v) { return One(v, WriteSuspect); }
-std::string ToJson(const OperationView& v) { return One(v, WriteOperation); }
-std::string ToJson(const CaseView& v) { return One(v, WriteCase); }
-std::string ToJson(const FlowRow& v) { return One(v, WriteFlow); }
-std::string ToJson(const std::vector<FlowRow>& rows) { return Many(rows, WriteFlow); }
-std::string ToJson(const FigureComparison& v) { return One(v, WriteFigure); }
-std::string ToJson(const Totals& v) { return One(v, WriteTotals); }
-std::string ToJson(const TimelineEntry& v) { return One(v, WriteEntry); }
-std::string ToJson(const std::vector<TimelineEntry>& v) { return Many(v, WriteEntry); }
-std::string ToJson(const std::vector<SuspectView>& v) { return Many(v, WriteSuspect); }
-std::string ToJson(const std::vector<OperationView>& v) { return Many(v, WriteOperation); }
-std::string ToJson(const std::vector<CaseView>& v) { return Many(v, WriteCase); }
-std::string ToJson(const std::vector<ViewDigest>& v) {
-  return Many(v, [](JsonWriter& w, const ViewDigest& d) {
-    w.BeginObject()
-        .Key("view").String(d.view)
-        .Key("entries").Uint(d.entries)
-        .Key("sha256").String(d.sha256)
-        .EndObject();
-  });
 }
 
 }  // namespace projections

@@ -1,9 +1,10 @@
-// The plain structs the projections answer with, and their JSON form.
+// The plain structs the projections answer with.
 //
 // Every query of projections::Views (views.h) returns one of these. They are
 // values: no pointers into storage, no lifetime rules, copyable, comparable
-// with ==. Each has a ToJson() giving the stable shape documented in
-// docs/PROJECTIONS.md ("JSON shapes"); field names there are the names here.
+// with ==. Their answer form is the messages of
+// proto/enforcement/api/v1/views.proto (view_messages.h converts; the JSON
+// is util::AnswerJson's, docs/JSON.md); field names there are the names here.
 //
 // Every figure is traceable: views carry the event ids and positions of the
 // events that contributed to them.
@@ -328,24 +329,6 @@ std::string DateText(const Date& d);
 // One line describing a fact's body ("raid op-1 at Muse, MM: 807 detained
 // (CN 352, MM 455), 21 ringleaders"). Used for timeline summaries.
 std::string Summarize(const enforcement::v1::Event& e);
-
-// JSON. Compact, keys in declaration order, integers (Sum too) as exact
-// decimal numbers, absent
-// optional values and unset dates as null.
-std::string ToJson(const Date& d);
-std::string ToJson(const SuspectView& v);
-std::string ToJson(const OperationView& v);
-std::string ToJson(const CaseView& v);
-std::string ToJson(const FlowRow& v);
-std::string ToJson(const std::vector<FlowRow>& rows);
-std::string ToJson(const FigureComparison& v);
-std::string ToJson(const Totals& v);
-std::string ToJson(const TimelineEntry& v);
-std::string ToJson(const std::vector<TimelineEntry>& entries);
-std::string ToJson(const std::vector<SuspectView>& v);
-std::string ToJson(const std::vector<OperationView>& v);
-std::string ToJson(const std::vector<CaseView>& v);
-std::string ToJson(const std::vector<ViewDigest>& v);
 
 }  // namespace projections
 

@@ -10,7 +10,7 @@
 //   auto views = projections::Views::Open(dir);                      // check ok()
 //   if (auto s = (*views)->CatchUp(**ledger); !s.ok()) ...
 //   auto op = (*views)->GetOperation("op-2024-muse-01");
-//   std::cout << projections::ToJson(*op);
+//   std::cout << *util::AnswerJson(projections::ToMessage(*op));  // view_messages.h
 //
 // As of an earlier point of the log ("3" = the first 3 records, or an RFC 3339
 // recorded time):

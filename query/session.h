@@ -3,7 +3,8 @@
 // views as of an earlier point of the log, and the queries answered from
 // them (suspects, operations, cases, flows, stats, timeline) as the
 // projections' view objects. No printing: the front doors format the
-// answers (docs/PROJECTIONS.md §10 gives the JSON shapes, ToJson).
+// answers (as the messages of proto/enforcement/api/v1/views.proto:
+// projections/view_messages.h; docs/JSON.md).
 //
 //   query::SessionOptions options;
 //   options.as_of_position = 3;                       // optional

@@ -42,9 +42,11 @@
 #include "ledger/ledger.h"
 #include "ledger/record_coding.h"
 #include "projections/rules.h"
+#include "projections/view_messages.h"
 #include "projections/views.h"
 #include "tests/support/paths.h"
 #include "tests/support/reference_projection.h"
+#include "util/answer_json.h"
 
 namespace projections {
 namespace {
@@ -508,6 +510,24 @@ class Generator {
 };
 
 // --- comparison ------------------------------------------------------------------------
+
+// Answers as their JSON (their messages, view_messages.h, printed by
+// util::AnswerJson): compared whole, and shown when they differ.
+std::string Print(const google::protobuf::Message& m) {
+  absl::StatusOr<std::string> json = util::AnswerJson(m);
+  return json.ok() ? *json : json.status().ToString();
+}
+std::string ToJson(const std::vector<SuspectView>& v) { return Print(ToPage(v, false)); }
+std::string ToJson(const std::vector<OperationView>& v) { return Print(ToPage(v, false)); }
+std::string ToJson(const std::vector<CaseView>& v) { return Print(ToPage(v, false)); }
+std::string ToJson(const std::vector<FlowRow>& v) { return Print(ToList(v)); }
+std::string ToJson(const std::vector<TimelineEntry>& v) { return Print(ToList(v)); }
+std::string ToJson(const Totals& v) { return Print(ToMessage(v)); }
+std::string ToJson(const std::vector<ViewDigest>& v) {
+  enforcement::api::v1::RebuildAnswer a;
+  for (const auto& d : v) ToMessage(d, a.add_digests());
+  return Print(a);
+}
 
 // Every answer of `views` equals the reference's; returns the first
 // difference, or "" when none.

@@ -17,10 +17,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "projections/view_messages.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
 #include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
+#include "util/answer_json.h"
 
 namespace projections {
 namespace {
@@ -28,7 +30,20 @@ namespace {
 using enforcement::v1::Event;
 using testing::ElementsAre;
 using testing::HasSubstr;
+using testing::Not;
 using testing_support::TempDir;
+
+// An answer's JSON: its message (view_messages.h) printed by util::AnswerJson.
+std::string Print(const google::protobuf::Message& m) {
+  absl::StatusOr<std::string> json = util::AnswerJson(m);
+  EXPECT_TRUE(json.ok()) << json.status();
+  return json.ok() ? *json : "";
+}
+std::string ToJson(const Totals& v) { return Print(ToMessage(v)); }
+std::string ToJson(const OperationView& v) { return Print(ToMessage(v)); }
+std::string ToJson(const CaseView& v) { return Print(ToMessage(v)); }
+std::string ToJson(const std::vector<FlowRow>& v) { return Print(ToList(v)); }
+std::string ToJson(const std::vector<TimelineEntry>& v) { return Print(ToList(v)); }
 
 constexpr int64_t kFeb2024 = 1706745600;  // 2024-02-01
 constexpr int64_t kMar2024 = 1709251200;  // 2024-03-01
@@ -815,9 +830,9 @@ TEST_F(ViewsTest, AggregatesOfValuesNearInt64MaxAreExactAndNeverWrap) {
     EXPECT_EQ(t->figures[0].reported, kMax);
     EXPECT_EQ(t->figures[0].derived, 2 * k);
     const std::string json = ToJson(*t);
-    EXPECT_THAT(json, HasSubstr(absl::StrCat("\"detained\":{\"total\":", detained_text, ",")));
-    EXPECT_THAT(json, HasSubstr("\"people\":18446744073709551614,"));
-    EXPECT_THAT(json, HasSubstr("\"prison_months\":27670116110564327421,"));
+    EXPECT_THAT(json, HasSubstr(absl::StrCat("\"detained\":{\"total\":\"", detained_text, "\",")));
+    EXPECT_THAT(json, HasSubstr("\"people\":\"18446744073709551614\","));
+    EXPECT_THAT(json, HasSubstr("\"prison_months\":\"27670116110564327421\","));
     auto op = views.GetOperation("op-big");
     ASSERT_TRUE(op.ok()) << op.status();
     EXPECT_EQ(op->detained, detained);
@@ -826,11 +841,11 @@ TEST_F(ViewsTest, AggregatesOfValuesNearInt64MaxAreExactAndNeverWrap) {
     EXPECT_EQ(op->seized[0].quantity, 3 * k);
     EXPECT_EQ(op->handed_over, 2 * k);
     EXPECT_EQ(op->handed_over_to.at("CN"), 2 * k);
-    EXPECT_THAT(ToJson(*op), HasSubstr(absl::StrCat("\"total\":", detained_text, ",")));
+    EXPECT_THAT(ToJson(*op), HasSubstr(absl::StrCat("\"total\":\"", detained_text, "\",")));
     auto c = views.GetCase("case-big");
     ASSERT_TRUE(c.ok()) << c.status();
     EXPECT_EQ(c->prison_months_total, 2 * k);
-    EXPECT_THAT(ToJson(*c), HasSubstr("\"prison_months_total\":18446744073709551614,"));
+    EXPECT_THAT(ToJson(*c), HasSubstr("\"prison_months_total\":\"18446744073709551614\","));
     auto flows = views.Flows();
     ASSERT_TRUE(flows.ok()) << flows.status();
     ASSERT_EQ(flows->size(), 1u);
@@ -1127,22 +1142,85 @@ TEST_F(ViewsTest, JsonShapesAreStable) {
   auto views = CaughtUp();
   const std::string op = ToJson(*views->GetOperation("op-2024-muse-01"));
   EXPECT_THAT(op, HasSubstr("\"operation_id\":\"op-2024-muse-01\",\"place\":\"Muse\""));
-  EXPECT_THAT(op, HasSubstr("\"detained\":{\"total\":807,\"ringleaders\":21,"
-                            "\"by_nationality\":{\"CN\":352,\"MM\":455}}"));
+  EXPECT_THAT(op, HasSubstr("\"detained\":{\"total\":\"807\",\"ringleaders\":\"21\","
+                            "\"by_nationality\":{\"CN\":\"352\",\"MM\":\"455\"}}"));
   const std::string flows = ToJson(*views->Flows({}));
   EXPECT_THAT(flows, HasSubstr("{\"from_country\":\"MM\",\"to_country\":\"CN\","
                                "\"period\":\"2024-03\",\"month_unknown\":false,"
-                               "\"people\":352,\"identified\":0,\"ringleaders\":21,"
-                               "\"handovers\":1,\"events\":[{\"event_id\":"
-                               "\"xinhua-2024-04-01-muse-handover-352\",\"position\":1}]}"));
+                               "\"people\":\"352\",\"identified\":\"0\",\"ringleaders\":\"21\","
+                               "\"handovers\":\"1\",\"events\":[{\"event_id\":"
+                               "\"xinhua-2024-04-01-muse-handover-352\",\"position\":\"1\"}]}"));
   const std::string totals = ToJson(*views->GetTotals());
-  EXPECT_THAT(totals, HasSubstr("\"reported\":48000,\"approximate\":true"));
-  EXPECT_THAT(totals, HasSubstr("\"derived\":{\"value\":352,\"events\":1,\"uncertain\":0,"
-                                "\"uncertain_events\":0}"));
+  EXPECT_THAT(totals, HasSubstr("\"reported\":\"48000\",\"approximate\":true"));
+  EXPECT_THAT(totals, HasSubstr("\"derived\":{\"value\":\"352\",\"events\":\"1\","
+                                "\"uncertain\":\"0\",\"uncertain_events\":\"0\"}"));
   const std::string t =
       ToJson(*views->Timeline({TimelineKind::kSuspect, "cn-ringleader-yunnan-01"}));
   EXPECT_THAT(t, HasSubstr("\"occurred\":{\"at\":\"2020-01-01T00:00:00Z\",\"precision\":\"year\","
                            "\"text\":\"2020\"}"));
+}
+
+// The answer messages (view_messages.h): aggregates as exact decimal text,
+// unknown dates and absent sentences and fines left out, the rest field by
+// field; map keys print sorted, whatever the map's order in memory.
+TEST(ViewMessagesTest, ConvertFieldByField) {
+  SuspectView s;
+  s.suspect_id = "s1";
+  s.status = "sentenced";
+  s.first_occurred = Date{kMar2024, 0, enforcement::v1::PRECISION_MONTH};
+  SentenceInfo sentence;
+  sentence.case_id = "c1";
+  sentence.prison_months = std::numeric_limits<int64_t>::max();
+  sentence.event = {"e9", 9};
+  s.sentence = sentence;
+  s.events.push_back({"e9", 9, "sentencing", Date{}});
+  const enforcement::api::v1::SuspectView m = ToMessage(s);
+  EXPECT_EQ(m.first_occurred().text(), "2024-03");
+  EXPECT_EQ(m.first_occurred().precision(), "month");
+  EXPECT_EQ(m.first_occurred().at(), "2024-03-01T00:00:00Z");
+  EXPECT_FALSE(m.has_last_occurred());
+  EXPECT_FALSE(m.sentence().has_fine());
+  EXPECT_FALSE(m.sentence().has_occurred());
+  EXPECT_EQ(m.sentence().prison_months(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(m.sentence().event().position(), 9u);
+  ASSERT_EQ(m.events_size(), 1);
+  EXPECT_FALSE(m.events(0).has_occurred());
+  EXPECT_FALSE(ToMessage(SuspectView{}).has_sentence());
+
+  Totals t;
+  t.applied = 7;
+  t.detained = absl::MakeInt128(1, 5);  // 2^64 + 5
+  t.retracted = -absl::MakeInt128(2, 0);
+  for (const char* cc : {"VN", "CN", "TH", "ID", "MM", "LA", "KH", "PH", "MY", "BD"}) {
+    t.detained_by_nationality[cc] = 1;
+  }
+  const std::string json = Print(ToMessage(t));
+  EXPECT_THAT(json, HasSubstr("\"applied\":\"7\""));
+  EXPECT_THAT(json, HasSubstr("\"total\":\"18446744073709551621\""));
+  EXPECT_THAT(json, HasSubstr("\"retracted\":\"-36893488147419103232\""));
+  EXPECT_THAT(json, HasSubstr("\"by_nationality\":{\"BD\":\"1\",\"CN\":\"1\",\"ID\":\"1\","
+                              "\"KH\":\"1\",\"LA\":\"1\",\"MM\":\"1\",\"MY\":\"1\","
+                              "\"PH\":\"1\",\"TH\":\"1\",\"VN\":\"1\"}"));
+  EXPECT_THAT(json, Not(HasSubstr("null")));
+
+  FigureComparison f;
+  f.derivable = false;
+  enforcement::api::v1::FigureComparison fm;
+  ToMessage(f, &fm);
+  EXPECT_FALSE(fm.has_derived());
+  EXPECT_FALSE(fm.source().has_published_at());
+  f.derivable = true;
+  f.derived = 3;
+  f.source.published_at = "2024-04-01T00:00:00Z";
+  fm.Clear();
+  ToMessage(f, &fm);
+  EXPECT_EQ(fm.derived().value(), "3");
+  EXPECT_EQ(fm.source().published_at(), "2024-04-01T00:00:00Z");
+
+  EXPECT_EQ(ToPage(std::vector<CaseView>(2), true).items_size(), 2);
+  EXPECT_TRUE(ToPage(std::vector<CaseView>(), true).more());
+  EXPECT_EQ(SumText(std::numeric_limits<absl::int128>::min()),
+            "-170141183460469231731687303715884105728");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -46,11 +47,25 @@ Value ParseJson(const std::string& text) {
   return v;
 }
 
+// The list of a list answer ({"items": [...], ...}), or `v` itself.
+const Value& Items(const Value& v) {
+  if (v.has_struct_value()) {
+    auto it = v.struct_value().fields().find("items");
+    if (it != v.struct_value().fields().end()) return it->second;
+  }
+  return v;
+}
+
 // v at a path of object keys and array indexes ("detained.by_nationality.CN",
-// "0.people"). A missing step fails the test and gives a null value.
+// "0.people"; an index into a list answer indexes its items). A missing step
+// fails the test and gives a null value.
 Value At(const Value& root, const std::string& path) {
   Value cur = root;
   for (const std::string& step : std::vector<std::string>(absl::StrSplit(path, '.'))) {
+    if (!step.empty() && absl::ascii_isdigit(step[0])) {
+      Value items = Items(cur);  // a copy: it points into `cur`
+      cur = std::move(items);
+    }
     if (cur.has_struct_value()) {
       auto it = cur.struct_value().fields().find(step);
       if (it == cur.struct_value().fields().end()) {
@@ -75,15 +90,19 @@ Value At(const Value& root, const std::string& path) {
   return cur;
 }
 
-double Num(const Value& v, const std::string& path) { return At(v, path).number_value(); }
+// A number: aggregates, positions and 64-bit figures print as decimal strings.
+double Num(const Value& v, const std::string& path) {
+  const Value n = At(v, path);
+  return n.has_string_value() ? std::stod(n.string_value()) : n.number_value();
+}
 std::string Str(const Value& v, const std::string& path) { return At(v, path).string_value(); }
 bool Bool(const Value& v, const std::string& path) { return At(v, path).bool_value(); }
-int Size(const Value& v) { return v.list_value().values_size(); }
+int Size(const Value& v) { return Items(v).list_value().values_size(); }
 
 // The flow row (from, to, period), or null.
 const Value* FindFlow(const Value& rows, const std::string& from, const std::string& to,
                       const std::string& period) {
-  for (const Value& r : rows.list_value().values()) {
+  for (const Value& r : Items(rows).list_value().values()) {
     const auto& f = r.struct_value().fields();
     if (f.at("from_country").string_value() == from && f.at("to_country").string_value() == to &&
         f.at("period").string_value() == period) {
@@ -309,7 +328,7 @@ TEST_F(QueryCliTest, TimelineOrderedByOccurredThenPosition) {
   // 2020 arrest, 2024-02 Laos, 2024-03 raid (pos 0) and sentencing (pos 5),
   // 2024-03-31 handover, 2024-04-01 figure.
   std::vector<double> positions;
-  for (const Value& e : all.list_value().values()) positions.push_back(Num(e, "position"));
+  for (const Value& e : Items(all).list_value().values()) positions.push_back(Num(e, "position"));
   EXPECT_EQ(positions, (std::vector<double>{4, 3, 0, 5, 1, 2}));
   EXPECT_EQ(Str(all, "0.occurred.precision"), "year");
   EXPECT_EQ(Str(all, "0.occurred.text"), "2020");
@@ -580,15 +599,16 @@ TEST_F(QueryCliTest, CountsNearInt64MaxOfAnOldLogAddUpExactly) {
       << stats;
   CommandResult r = Ledger("stats --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"detained\":{\"total\":18446744073709552421,"
-                               "\"ringleaders\":18446744073709551635,"
-                               "\"by_nationality\":{\"CN\":18446744073709551966,"));
+  // Aggregates print as exact decimal strings (docs/JSON.md).
+  EXPECT_THAT(r.out, HasSubstr("\"detained\":{\"total\":\"18446744073709552421\","
+                               "\"ringleaders\":\"18446744073709551635\","
+                               "\"by_nationality\":{\"CN\":\"18446744073709551966\","));
   const std::string op = Table("operations show op-huge");
   EXPECT_TRUE(HasLineWith(op, {"detained:", "18,446,744,073,709,551,614"})) << op;
   EXPECT_TRUE(HasLineWith(op, {"huge-1", "9,223,372,036,854,775,807"})) << op;
   r = Ledger("operations show op-huge --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"total\":18446744073709551614,"));
+  EXPECT_THAT(r.out, HasSubstr("\"total\":\"18446744073709551614\","));
   const std::string list = Table("operations list");
   EXPECT_TRUE(HasLineWith(list, {"op-huge", "18,446,744,073,709,551,614"})) << list;
   for (const std::string* out : {&stats, &op, &list}) {
@@ -598,16 +618,18 @@ TEST_F(QueryCliTest, CountsNearInt64MaxOfAnOldLogAddUpExactly) {
 }
 
 // Text of an old log with control characters (a terminal escape in a place,
-// a C1 control and a right-to-left override in a note, BEL in a publisher)
+// a C1 control, a right-to-left override, an isolate and an Arabic letter
+// mark in a note, BEL in a publisher)
 // is printed escaped in tables; JSON escapes it by JSON's rules.
 TEST_F(QueryCliTest, ControlCharactersOfAnOldLogArePrintedEscaped) {
   Append(SmallRaid("esc-1", "op-esc"));
   testing_support::RewriteEvent(db_, 6, [](enforcement::v1::Event* e) {
     e->mutable_raid()->mutable_location()->set_place("\x1b[2JMuse");
-    e->mutable_raid()->set_note("a\xe2\x80\xae" "b\xc2\x9b" "c\r");
+    e->mutable_raid()->set_note("a\xe2\x80\xae" "b\xc2\x9b" "c\r" "\xe2\x81\xa6" "d\xd8\x9c" "e");
     e->mutable_source()->set_publisher("Desk\x07");
   });
-  const char* const kRaw[] = {"\x1b", "\xe2\x80\xae", "\xc2\x9b", "\x07", "\r"};
+  const char* const kRaw[] = {"\x1b", "\xe2\x80\xae", "\xc2\x9b", "\x07", "\r",
+                              "\xe2\x81\xa6", "\xd8\x9c"};
   for (const std::string args :
        {"timeline --operation op-esc", "operations show op-esc", "operations list",
         "timeline --all"}) {
@@ -624,7 +646,9 @@ TEST_F(QueryCliTest, ControlCharactersOfAnOldLogArePrintedEscaped) {
     EXPECT_NE(ParseJson(r.out).kind_case(), Value::KIND_NOT_SET) << r.out;  // valid JSON
   }
   CommandResult r = Ledger("operations show op-esc --json");
-  EXPECT_THAT(r.out, HasSubstr("\"note\":\"a\\u202eb\\u009bc\\r\""));
+  // protobuf's printer escapes C0, C1 and U+202E; util::AnswerJson the
+  // isolates (U+2066..U+2069) and U+061C it leaves.
+  EXPECT_THAT(r.out, HasSubstr("\"note\":\"a\\u202eb\\u009bc\\r\\u2066d\\u061ce\""));
 }
 
 // The same text is refused on the way in: nothing is written, and the

@@ -17,7 +17,6 @@
 #include "util/error_detail.h"
 #include "util/json_quote.h"
 #include "util/time_format.h"
-#include "projections/json_writer.h"
 
 namespace cli {
 

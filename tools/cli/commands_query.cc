@@ -5,8 +5,9 @@
 // applied; progress on stderr when it is a terminal), asks it, and formats
 // the answer.
 //
-// Output: aligned tables for people, or with --json the stable shapes of
-// docs/PROJECTIONS.md §10 (projections' ToJson), one JSON value and a newline.
+// Output: aligned tables for people, or with --json the answer as a message
+// of proto/enforcement/api/v1/views.proto printed by util::AnswerJson
+// (docs/JSON.md), one JSON object and a newline.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -24,10 +25,12 @@
 #include "absl/strings/str_join.h"
 #include "ledger/ledger.h"
 #include "query/session.h"
+#include "projections/view_messages.h"
 #include "projections/view_types.h"
 #include "projections/views.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "util/answer_json.h"
 #include "util/error_detail.h"
 
 namespace cli {
@@ -115,7 +118,14 @@ std::string AsOfNote(const query::Session& session) {
   return absl::StrCat(" (as of ", *session.as_of_size(), " records)");
 }
 
-bool EmitJson(const std::string& json) { return WriteStdout(json + "\n"); }
+// Prints `answer` in the answer style (docs/JSON.md). Returns kExitOk, or
+// the exit code of a failure to print it (already reported).
+int EmitAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
+  absl::StatusOr<std::string> json = util::AnswerJson(answer);
+  if (!json.ok()) return inv.Fail(ExitCodeFor(json.status()), json.status().message());
+  WriteStdout(*json + "\n");
+  return kExitOk;
+}
 
 // ---------------------------------------------------------------------------
 // Formatting.
@@ -252,10 +262,7 @@ int RunSuspects(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::SuspectView> s = session->GetSuspect(id);
     if (!s.ok()) return FailSession(inv, s.status());
-    if (inv.global.json) {
-      EmitJson(projections::ToJson(*s));
-      return kExitOk;
-    }
+    if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*s));
     PrintKeyValues({
         {"suspect", s->suspect_id},
         {"name", OrDash(s->name)},
@@ -292,7 +299,7 @@ int RunSuspects(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::SuspectView>* list = &page->items;
   if (inv.global.json) {
-    EmitJson(projections::ToJson(*list));
+    if (int c = EmitAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "STATUS", "CUSTODY", "OPERATION",
                     "SENTENCE"});
@@ -327,10 +334,7 @@ int RunOperations(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::OperationView> op = session->GetOperation(id, query);
     if (!op.ok()) return FailSession(inv, op.status());
-    if (inv.global.json) {
-      EmitJson(projections::ToJson(*op));
-      return kExitOk;
-    }
+    if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*op));
     std::vector<std::string> agencies, seized;
     for (const auto& a : op->agencies) agencies.push_back(absl::StrCat(a.name, " (", a.country, ")"));
     for (const auto& s : op->seized) {
@@ -384,7 +388,7 @@ int RunOperations(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::OperationView>* list = &page->items;
   if (inv.global.json) {
-    EmitJson(projections::ToJson(*list));
+    if (int c = EmitAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"OPERATION", "PLACE", "COUNTRY", "FIRST RAID", "DETAINED", "BY NATIONALITY",
                     "RINGLEADERS", "HANDED OVER", "ARRESTS"});
@@ -415,10 +419,7 @@ int RunCases(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::CaseView> cv = session->GetCase(id);
     if (!cv.ok()) return FailSession(inv, cv.status());
-    if (inv.global.json) {
-      EmitJson(projections::ToJson(*cv));
-      return kExitOk;
-    }
+    if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*cv));
     PrintKeyValues({
         {"case", cv->case_id},
         {"courts", cv->courts.empty() ? "-" : absl::StrJoin(cv->courts, "; ")},
@@ -448,7 +449,7 @@ int RunCases(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::CaseView>* list = &page->items;
   if (inv.global.json) {
-    EmitJson(projections::ToJson(*list));
+    if (int c = EmitAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCES", "AMOUNT"});
     for (const auto& c : *list) {
@@ -493,10 +494,7 @@ int RunFlows(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<std::vector<projections::FlowRow>> rows = session->Flows(query);
   if (!rows.ok()) return FailSession(inv, rows.status());
-  if (inv.global.json) {
-    EmitJson(projections::ToJson(*rows));
-    return kExitOk;
-  }
+  if (inv.global.json) return EmitAnswer(inv, projections::ToList(*rows));
   TablePrinter t({"FROM", "TO", "PERIOD", "PEOPLE", "IDENTIFIED", "RINGLEADERS", "HANDOVERS"});
   for (const auto& r : *rows) {
     t.AddRow({r.from_country, r.to_country,
@@ -515,10 +513,7 @@ int RunStats(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<projections::Totals> t = session->GetTotals();
   if (!t.ok()) return FailSession(inv, t.status());
-  if (inv.global.json) {
-    EmitJson(projections::ToJson(*t));
-    return kExitOk;
-  }
+  if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*t));
   std::vector<std::string> status;
   for (const auto& [k, n] : t->suspects_by_status) status.push_back(absl::StrCat(k, " ", Num(n)));
   PrintKeyValues({
@@ -603,10 +598,7 @@ int RunTimeline(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<std::vector<projections::TimelineEntry>> entries = session->Timeline(query);
   if (!entries.ok()) return FailSession(inv, entries.status());
-  if (inv.global.json) {
-    EmitJson(projections::ToJson(*entries));
-    return kExitOk;
-  }
+  if (inv.global.json) return EmitAnswer(inv, projections::ToList(*entries));
   TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT", "SOURCE", "STATE", "SUMMARY"});
   for (const auto& e : *entries) {
     std::vector<std::string> marks;
@@ -648,12 +640,11 @@ int RunRebuild(const Invocation& inv) {
     return inv.Fail(ExitCodeFor(digests.status()), absl::StrCat("digests: ", digests.status().message()));
   }
   if (inv.global.json) {
-    JsonObject o;
-    o.Num("checkpoint", views.checkpoint())
-        .Num("applied", r->applied)
-        .Raw("digests", projections::ToJson(*digests));
-    EmitJson(o.Build());
-    return kExitOk;
+    enforcement::api::v1::RebuildAnswer answer;
+    answer.set_checkpoint(views.checkpoint());
+    answer.set_applied(r->applied);
+    for (const auto& d : *digests) projections::ToMessage(d, answer.add_digests());
+    return EmitAnswer(inv, answer);
   }
   PrintKeyValues({{"views", views.dir()},
                   {"records replayed", WithThousands(r->applied)},
