@@ -18,6 +18,7 @@
 #include "ledger/record_fields.h"
 #include "ledger/verify_digest.h"
 #include "ledger/verify_internal.h"
+#include "util/time_format.h"
 
 namespace ledger::verify_internal {
 namespace {
@@ -235,9 +236,9 @@ class FastVerifier {
         const absl::Time recorded =
             absl::FromUnixSeconds(f.recorded_seconds) + absl::Nanoseconds(f.recorded_nanos);
         if (recorded < last_recorded) {
-          return Found(pos, absl::StrCat("recorded_at ", absl::FormatTime(recorded),
+          return Found(pos, absl::StrCat("recorded_at ", util::FormatRfc3339(recorded),
                                          " is earlier than the previous record's ",
-                                         absl::FormatTime(last_recorded)));
+                                         util::FormatRfc3339(last_recorded)));
         }
         last_recorded = recorded;
         range_.Append(batch->leaves[i], [&](int level, uint64_t index, const merkle::Hash& h) {

@@ -14,6 +14,7 @@
 #include "ledger/record_coding.h"
 #include "ledger/verify_digest.h"
 #include "ledger/verify_internal.h"
+#include "util/time_format.h"
 
 namespace ledger::verify_internal {
 namespace {
@@ -69,8 +70,8 @@ absl::StatusOr<VerifyReport> VerifyByLookups(
                                 absl::Nanoseconds(rec.record.recorded_at().nanos());
     if (recorded < last_recorded) {
       problem =
-          absl::StrCat("recorded_at ", absl::FormatTime(recorded),
-                       " is earlier than the previous record's ", absl::FormatTime(last_recorded));
+          absl::StrCat("recorded_at ", util::FormatRfc3339(recorded),
+                       " is earlier than the previous record's ", util::FormatRfc3339(last_recorded));
       return absl::CancelledError();
     }
     last_recorded = recorded;

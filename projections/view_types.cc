@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "absl/numeric/int128.h"
 #include "ledger/validate.h"
+#include "util/time_format.h"
 
 namespace projections {
 
@@ -97,23 +98,11 @@ Date MakeDate(const google::protobuf::Timestamp& ts, Precision p) {
   return d;
 }
 
-std::string Rfc3339(int64_t seconds, int32_t nanos) {
-  const absl::Time t = absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
-}
+std::string Rfc3339(int64_t seconds, int32_t nanos) { return util::FormatRfc3339(seconds, nanos); }
 
 std::string DateText(const Date& d) {
   if (!d.set()) return "";
-  const absl::CivilSecond cs =
-      absl::ToCivilSecond(absl::FromUnixSeconds(d.seconds), absl::UTCTimeZone());
-  switch (d.precision) {
-    case enforcement::v1::PRECISION_YEAR: return absl::StrFormat("%04d", cs.year());
-    case enforcement::v1::PRECISION_MONTH:
-      return absl::StrFormat("%04d-%02d", cs.year(), cs.month());
-    case enforcement::v1::PRECISION_DAY:
-      return absl::StrFormat("%04d-%02d-%02d", cs.year(), cs.month(), cs.day());
-    default: return Rfc3339(d.seconds, d.nanos);
-  }
+  return util::FormatAtPrecision(d.seconds, d.nanos, d.precision);
 }
 
 namespace {

@@ -2,12 +2,14 @@
 // answers' JSON).
 #include <string>
 
+#include "absl/time/civil_time.h"
 #include "enforcement/api/v1/error.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/answer_json.h"
 #include "util/error_detail.h"
 #include "util/json_quote.h"
+#include "util/time_format.h"
 #include "util/utf8.h"
 
 namespace util {
@@ -69,6 +71,30 @@ TEST(AnswerJsonTest, PrintsProtoNamesAllFieldsAndEscapesBidi) {
   EXPECT_THAT(*json, HasSubstr(R"("line":"0")"));          // uint64 as a string
   EXPECT_THAT(*json, HasSubstr(R"("column":0)"));          // uint32 as a number
   EXPECT_THAT(*json, ::testing::Not(HasSubstr("event_index")));  // optional, unset
+}
+
+}  // namespace
+}  // namespace util
+
+namespace util {
+namespace {
+
+TEST(TimeFormatTest, Rfc3339AndPrecisionsWithFourDigitYears) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(1709632800);  // 2024-03-05T10:00:00Z
+  ts.set_nanos(250000000);
+  EXPECT_EQ(FormatRfc3339(ts), "2024-03-05T10:00:00.25Z");
+  EXPECT_EQ(FormatAtPrecision(ts, enforcement::v1::PRECISION_DAY), "2024-03-05");
+  EXPECT_EQ(FormatAtPrecision(ts, enforcement::v1::PRECISION_MONTH), "2024-03");
+  EXPECT_EQ(FormatAtPrecision(ts, enforcement::v1::PRECISION_YEAR), "2024");
+  EXPECT_EQ(FormatAtPrecision(ts, enforcement::v1::PRECISION_EXACT), "2024-03-05T10:00:00.25Z");
+  // Year 5 (valid: years 0001-9999): RFC 3339 wants four digits.
+  const absl::Time early =
+      absl::FromCivil(absl::CivilSecond(5, 3, 4, 1, 2, 3), absl::UTCTimeZone());
+  EXPECT_EQ(FormatRfc3339(early), "0005-03-04T01:02:03Z");
+  EXPECT_EQ(FormatAtPrecision(absl::ToUnixSeconds(early), 0, enforcement::v1::PRECISION_YEAR),
+            "0005");
+  EXPECT_EQ(FormatRfc3339(absl::InfinitePast()), "-");
 }
 
 }  // namespace
