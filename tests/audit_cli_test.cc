@@ -424,8 +424,8 @@ TEST_F(AuditCliTest, CheckpointIsIdempotentAndListed) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u) << r.out;
-  EXPECT_THAT(lines[0], HasSubstr("\"tree_size\":5"));
-  EXPECT_THAT(lines[1], HasSubstr("\"tree_size\":8"));
+  EXPECT_THAT(lines[0], HasSubstr("\"tree_size\":\"5\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"tree_size\":\"8\""));
   EXPECT_THAT(r.out, Not(HasSubstr("\"matches_tree\":false")));
   r = Ledger("checkpoints");
   EXPECT_EQ(r.exit_code, 0) << r.err;

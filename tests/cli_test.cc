@@ -39,6 +39,7 @@ using testing::Not;
 using testing_support::CommandResult;
 using testing_support::NdjsonLine;
 using testing_support::NumberField;
+using testing_support::Uint64Field;
 using testing_support::ParseJsonObject;
 using testing_support::Quote;
 using testing_support::StringField;
@@ -103,7 +104,7 @@ class CliTest : public testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return ParseJsonObject(r.out);
   }
-  uint64_t TreeSize() { return static_cast<uint64_t>(NumberField(Head(), "tree_size")); }
+  uint64_t TreeSize() { return static_cast<uint64_t>(Uint64Field(Head(), "tree_size")); }
   std::string Fixture(const std::string& name, const std::string& content) {
     const std::string path = dir_.Sub(name);
     testing_support::WriteFileOrDie(path, content);
@@ -192,7 +193,7 @@ TEST_F(CliTest, NoCommandPrintsUsageAndExitsTwo) {
 TEST_F(CliTest, InitCreatesAnEmptyLedgerWithItsOrigin) {
   Init();
   google::protobuf::Struct head = Head();
-  EXPECT_EQ(NumberField(head, "tree_size"), 0);
+  EXPECT_EQ(Uint64Field(head, "tree_size"), 0);
   EXPECT_EQ(StringField(head, "origin"), "test.example/log");
   EXPECT_EQ(StringField(head, "root_hex"), merkle::ToHex(merkle::EmptyRoot()));
 }
@@ -204,7 +205,7 @@ TEST_F(CliTest, InitRefusesAnExistingLedgerWithConflict) {
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("already exists"));
   google::protobuf::Struct head = Head();
-  EXPECT_EQ(NumberField(head, "tree_size"), 1);
+  EXPECT_EQ(Uint64Field(head, "tree_size"), 1);
   EXPECT_EQ(StringField(head, "origin"), "test.example/log");
 }
 
@@ -242,11 +243,11 @@ TEST_F(CliTest, AppendFromStdinReportsPositionsAndVersions) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   google::protobuf::Struct out = ParseJsonObject(r.out);
   EXPECT_EQ(NumberField(out, "appended"), 2);
-  EXPECT_EQ(NumberField(out, "tree_size"), 2);
+  EXPECT_EQ(Uint64Field(out, "tree_size"), 2);
   const auto& events = out.fields().at("events").list_value().values();
   ASSERT_EQ(events.size(), 2);
-  EXPECT_EQ(NumberField(events[1].struct_value(), "position"), 1);
-  EXPECT_EQ(NumberField(events[1].struct_value(), "stream_version"), 1);
+  EXPECT_EQ(Uint64Field(events[1].struct_value(), "position"), 1);
+  EXPECT_EQ(Uint64Field(events[1].struct_value(), "stream_version"), 1);
   EXPECT_FALSE(events[1].struct_value().fields().at("duplicate").bool_value());
   EXPECT_EQ(TreeSize(), 2);
 }
@@ -648,7 +649,7 @@ TEST_F(CliTest, SecondWriterIsRefusedAsLockedWhileReadersStillWork) {
 
   // Readers open the ledger read-only and work meanwhile.
   google::protobuf::Struct head = Head();
-  EXPECT_EQ(NumberField(head, "tree_size"), 5);
+  EXPECT_EQ(Uint64Field(head, "tree_size"), 5);
   EXPECT_EQ(StringField(head, "root_hex"), root);
   r = Ledger("read --json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -812,7 +813,7 @@ TEST_F(CliTest, ExportNdjsonEqualsReadJson) {
   CommandResult r = Ledger("export --format ndjson --out " + Quote(out) + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   google::protobuf::Struct summary = ParseJsonObject(r.out);
-  EXPECT_EQ(NumberField(summary, "records"), 5);
+  EXPECT_EQ(Uint64Field(summary, "records"), 5);
   EXPECT_EQ(StringField(summary, "root_hex"), StringField(Head(), "root_hex"));
   CommandResult read = Ledger("read --json");
   ASSERT_EQ(read.exit_code, 0);

@@ -33,6 +33,7 @@ using testing::HasSubstr;
 using testing_support::CommandResult;
 using testing_support::NdjsonLine;
 using testing_support::NumberField;
+using testing_support::Uint64Field;
 using testing_support::ParseJsonObject;
 using testing_support::Quote;
 using testing_support::StringField;
@@ -87,7 +88,7 @@ class ImportTest : public testing::Test {
   uint64_t TreeSize() {
     CommandResult r = Ledger("head --json");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return static_cast<uint64_t>(NumberField(ParseJsonObject(r.out), "tree_size"));
+    return static_cast<uint64_t>(Uint64Field(ParseJsonObject(r.out), "tree_size"));
   }
   // The events in the ledger, in position order.
   std::vector<Event> Events() {

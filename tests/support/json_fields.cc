@@ -1,5 +1,6 @@
 #include "tests/support/json_fields.h"
 
+#include "absl/strings/numbers.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
@@ -28,6 +29,18 @@ std::string StringField(const google::protobuf::Struct& s, const std::string& ke
   auto it = s.fields().find(key);
   EXPECT_NE(it, s.fields().end()) << "no field " << key;
   return it == s.fields().end() ? "" : it->second.string_value();
+}
+
+uint64_t Uint64Field(const google::protobuf::Struct& s, const std::string& key) {
+  auto it = s.fields().find(key);
+  EXPECT_NE(it, s.fields().end()) << "no field " << key;
+  if (it == s.fields().end()) return 0;
+  EXPECT_EQ(it->second.kind_case(), google::protobuf::Value::kStringValue)
+      << key << " is not printed as a string, as 64-bit integers are";
+  uint64_t v = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(it->second.string_value(), &v))
+      << key << " = \"" << it->second.string_value() << "\" is not a decimal integer";
+  return v;
 }
 
 }  // namespace testing_support

@@ -18,6 +18,10 @@ google::protobuf::Struct ParseJsonObject(const std::string& text);
 // The number / string at top-level `key` of `s` (-1 / "" when missing).
 double NumberField(const google::protobuf::Struct& s, const std::string& key);
 std::string StringField(const google::protobuf::Struct& s, const std::string& key);
+// A 64-bit integer at top-level `key`, which answers print as a JSON string
+// of decimal digits (docs/JSON.md); a test failure when it is anything else
+// (a number included). 0 when missing or malformed.
+uint64_t Uint64Field(const google::protobuf::Struct& s, const std::string& key);
 
 }  // namespace testing_support
 

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "util/text.h"
 #include "ledger/validate.h"
+#include "util/answer_json.h"
 #include "util/error_detail.h"
 #include "util/json_quote.h"
 #include "util/time_format.h"
@@ -103,6 +104,13 @@ int Invocation::Fail(const absl::Status& status, StatusContext context,
   return Fail(ExitCodeFor(status, context), msg);
 }
 
+int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
+  absl::StatusOr<std::string> json = util::AnswerJson(answer);
+  if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
+  WriteStdout(*json + "\n");
+  return kExitOk;
+}
+
 int OutputError(const Invocation& inv, const absl::Status& s) {
   const absl::StatusCode c = s.code();
   const bool usage = c == absl::StatusCode::kFailedPrecondition ||
@@ -162,39 +170,6 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
                           absl::StrCat("cannot open the ledger at ", db, ": ", s.message()));
   }
 }
-
-// ---------------------------------------------------------------------------
-// JSON.
-
-// One escaping for every JSON the CLI prints: the views' (control
-// characters, C1 and bidirectional controls as \uXXXX).
-std::string JsonQuote(absl::string_view s) { return util::JsonQuote(s); }
-
-JsonObject& JsonObject::Field(absl::string_view key, absl::string_view encoded) {
-  if (!body_.empty()) body_.push_back(',');
-  absl::StrAppend(&body_, JsonQuote(key), ":", encoded);
-  return *this;
-}
-JsonObject& JsonObject::Str(absl::string_view key, absl::string_view value) {
-  return Field(key, JsonQuote(value));
-}
-JsonObject& JsonObject::Num(absl::string_view key, uint64_t value) {
-  return Field(key, absl::StrCat(value));
-}
-JsonObject& JsonObject::Int(absl::string_view key, int64_t value) {
-  return Field(key, absl::StrCat(value));
-}
-JsonObject& JsonObject::Double(absl::string_view key, double value) {
-  return Field(key, absl::StrFormat("%.3f", value));
-}
-JsonObject& JsonObject::Bool(absl::string_view key, bool value) {
-  return Field(key, value ? "true" : "false");
-}
-JsonObject& JsonObject::Null(absl::string_view key) { return Field(key, "null"); }
-JsonObject& JsonObject::Raw(absl::string_view key, absl::string_view json) {
-  return Field(key, json);
-}
-std::string JsonObject::Build() const { return absl::StrCat("{", body_, "}"); }
 
 // ---------------------------------------------------------------------------
 // Tables.

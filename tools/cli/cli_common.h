@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "enforcement/v1/event.pb.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "ledger/ledger.h"
 #include "merkle/merkle.h"
@@ -125,12 +126,15 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
                                                            OpenMode mode);
 
 // ---------------------------------------------------------------------------
-// Output.
+// Answers.
 
-// JSON string literal with the quotes, escaping per RFC 8259: control
-// characters (C0, DEL, C1) and bidirectional controls as \uXXXX, other
-// UTF-8 passed through (projections::JsonQuote).
-std::string JsonQuote(absl::string_view s);
+// Prints `answer` (a message of proto/enforcement/api/v1) as one line of JSON
+// in the answer style (util::AnswerJson, docs/JSON.md). Returns kExitOk, or
+// the exit code of a failure to print it (already reported).
+int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer);
+
+// ---------------------------------------------------------------------------
+// Output.
 
 // `text` for a terminal: every character that does not print (control
 // characters, C1 and bidirectional controls, bytes that are not UTF-8)
@@ -138,23 +142,6 @@ std::string JsonQuote(absl::string_view s);
 // goes through it before it is printed: TablePrinter, PrintKeyValues and
 // Invocation::Fail apply it themselves.
 std::string DisplayText(absl::string_view text);
-
-// Builds one JSON object, fields in insertion order.
-class JsonObject {
- public:
-  JsonObject& Str(absl::string_view key, absl::string_view value);
-  JsonObject& Num(absl::string_view key, uint64_t value);
-  JsonObject& Int(absl::string_view key, int64_t value);
-  JsonObject& Double(absl::string_view key, double value);
-  JsonObject& Bool(absl::string_view key, bool value);
-  JsonObject& Null(absl::string_view key);
-  JsonObject& Raw(absl::string_view key, absl::string_view json);  // an already-encoded value
-  std::string Build() const;  // "{...}" without a newline
-
- private:
-  JsonObject& Field(absl::string_view key, absl::string_view encoded);
-  std::string body_;
-};
 
 // Prints rows as an aligned, space-separated table with a header line.
 // Cells are printed through DisplayText.

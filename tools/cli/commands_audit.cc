@@ -40,6 +40,7 @@
 #include "util/answer_json.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "enforcement/api/v1/log.pb.h"
 
 namespace cli {
 namespace {
@@ -70,14 +71,6 @@ using audit::LoadSignerKey;
 using audit::LoadVerifierKeys;
 using audit::NamedText;
 using audit::ReadWholeFile;
-
-// Prints an answer message as one line of JSON (docs/JSON.md).
-int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
-  absl::StatusOr<std::string> json = util::AnswerJson(answer);
-  if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
-  WriteStdout(*json + "\n");
-  return kExitOk;
-}
 
 // Prints the outcome of a `check` and returns its exit status.
 int CheckOutcome(const Invocation& inv, const enforcement::api::v1::CheckReport& report) {
@@ -159,13 +152,12 @@ int RunKeygen(const Invocation& inv) {
                     s.message());
   }
   if (inv.global.json) {
-    WriteStdout(JsonObject()
-                    .Str("name", *name)
-                    .Str("verifier_key", pair->verifier_key)
-                    .Str("key_file", key_path)
-                    .Str("pub_file", pub_path)
-                    .Build() +
-                "\n");
+    enforcement::api::v1::KeygenAnswer answer;
+    answer.set_name(*name);
+    answer.set_verifier_key(pair->verifier_key);
+    answer.set_key_file(key_path);
+    answer.set_pub_file(pub_path);
+    if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
   } else {
     WriteStdout(pair->verifier_key + "\n");
     if (isatty(STDERR_FILENO) == 1) {
@@ -270,17 +262,16 @@ int RunCheckpoint(const Invocation& inv) {
   }
   const std::string file = absl::StrCat(store.dir(), "/", added->file);
   if (inv.global.json) {
-    WriteStdout(JsonObject()
-                    .Str("origin", c.origin)
-                    .Num("tree_size", c.size)
-                    .Str("root_hex", merkle::ToHex(c.root))
-                    .Str("root_base64", merkle::ToBase64(c.root))
-                    .Str("signed_by", KeyLabel(signer->name(), signer->key_hash()))
-                    .Str("file", file)
-                    .Bool("already_issued", added->already_issued)
-                    .Str("checkpoint", *note)
-                    .Build() +
-                "\n");
+    enforcement::api::v1::CheckpointAnswer answer;
+    answer.set_origin(c.origin);
+    answer.set_tree_size(c.size);
+    answer.set_root_hex(merkle::ToHex(c.root));
+    answer.set_root_base64(merkle::ToBase64(c.root));
+    answer.set_signed_by(KeyLabel(signer->name(), signer->key_hash()));
+    answer.set_file(file);
+    answer.set_already_issued(added->already_issued);
+    answer.set_checkpoint(*note);
+    if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
   } else {
     WriteStdout(*note);
   }
@@ -328,17 +319,14 @@ int RunCheckpoints(const Invocation& inv) {
       table->AddRow({absl::StrCat(c.size), merkle::ToBase64(c.root), absl::StrJoin(i.signers, ","),
                      status, i.file});
     } else {
-      std::vector<std::string> quoted;
-      for (const std::string& s : i.signers) quoted.push_back(JsonQuote(s));
-      WriteStdout(JsonObject()
-                      .Str("file", absl::StrCat(store.dir(), "/", i.file))
-                      .Str("origin", c.origin)
-                      .Num("tree_size", c.size)
-                      .Str("root_base64", merkle::ToBase64(c.root))
-                      .Raw("signers", absl::StrCat("[", absl::StrJoin(quoted, ","), "]"))
-                      .Bool("matches_tree", status == "yes")
-                      .Build() +
-                  "\n");
+      enforcement::api::v1::IssuedCheckpoint answer;
+      answer.set_file(absl::StrCat(store.dir(), "/", i.file));
+      answer.set_origin(c.origin);
+      answer.set_tree_size(c.size);
+      answer.set_root_base64(merkle::ToBase64(c.root));
+      for (const std::string& signer : i.signers) answer.add_signers(signer);
+      answer.set_matches_tree(status == "yes");
+      if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
     }
   }
   if (table) {

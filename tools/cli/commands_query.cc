@@ -118,15 +118,6 @@ std::string AsOfNote(const query::Session& session) {
   return absl::StrCat(" (as of ", *session.as_of_size(), " records)");
 }
 
-// Prints `answer` in the answer style (docs/JSON.md). Returns kExitOk, or
-// the exit code of a failure to print it (already reported).
-int EmitAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
-  absl::StatusOr<std::string> json = util::AnswerJson(answer);
-  if (!json.ok()) return inv.Fail(ExitCodeFor(json.status()), json.status().message());
-  WriteStdout(*json + "\n");
-  return kExitOk;
-}
-
 // ---------------------------------------------------------------------------
 // Formatting.
 
@@ -262,7 +253,7 @@ int RunSuspects(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::SuspectView> s = session->GetSuspect(id);
     if (!s.ok()) return FailSession(inv, s.status());
-    if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*s));
+    if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*s));
     PrintKeyValues({
         {"suspect", s->suspect_id},
         {"name", OrDash(s->name)},
@@ -299,7 +290,7 @@ int RunSuspects(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::SuspectView>* list = &page->items;
   if (inv.global.json) {
-    if (int c = EmitAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
+    if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "STATUS", "CUSTODY", "OPERATION",
                     "SENTENCE"});
@@ -334,7 +325,7 @@ int RunOperations(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::OperationView> op = session->GetOperation(id, query);
     if (!op.ok()) return FailSession(inv, op.status());
-    if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*op));
+    if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*op));
     std::vector<std::string> agencies, seized;
     for (const auto& a : op->agencies) agencies.push_back(absl::StrCat(a.name, " (", a.country, ")"));
     for (const auto& s : op->seized) {
@@ -388,7 +379,7 @@ int RunOperations(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::OperationView>* list = &page->items;
   if (inv.global.json) {
-    if (int c = EmitAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
+    if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"OPERATION", "PLACE", "COUNTRY", "FIRST RAID", "DETAINED", "BY NATIONALITY",
                     "RINGLEADERS", "HANDED OVER", "ARRESTS"});
@@ -419,7 +410,7 @@ int RunCases(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::CaseView> cv = session->GetCase(id);
     if (!cv.ok()) return FailSession(inv, cv.status());
-    if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*cv));
+    if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*cv));
     PrintKeyValues({
         {"case", cv->case_id},
         {"courts", cv->courts.empty() ? "-" : absl::StrJoin(cv->courts, "; ")},
@@ -449,7 +440,7 @@ int RunCases(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::CaseView>* list = &page->items;
   if (inv.global.json) {
-    if (int c = EmitAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
+    if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCES", "AMOUNT"});
     for (const auto& c : *list) {
@@ -494,7 +485,7 @@ int RunFlows(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<std::vector<projections::FlowRow>> rows = session->Flows(query);
   if (!rows.ok()) return FailSession(inv, rows.status());
-  if (inv.global.json) return EmitAnswer(inv, projections::ToList(*rows));
+  if (inv.global.json) return WriteAnswer(inv, projections::ToList(*rows));
   TablePrinter t({"FROM", "TO", "PERIOD", "PEOPLE", "IDENTIFIED", "RINGLEADERS", "HANDOVERS"});
   for (const auto& r : *rows) {
     t.AddRow({r.from_country, r.to_country,
@@ -513,7 +504,7 @@ int RunStats(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<projections::Totals> t = session->GetTotals();
   if (!t.ok()) return FailSession(inv, t.status());
-  if (inv.global.json) return EmitAnswer(inv, projections::ToMessage(*t));
+  if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*t));
   std::vector<std::string> status;
   for (const auto& [k, n] : t->suspects_by_status) status.push_back(absl::StrCat(k, " ", Num(n)));
   PrintKeyValues({
@@ -598,7 +589,7 @@ int RunTimeline(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<std::vector<projections::TimelineEntry>> entries = session->Timeline(query);
   if (!entries.ok()) return FailSession(inv, entries.status());
-  if (inv.global.json) return EmitAnswer(inv, projections::ToList(*entries));
+  if (inv.global.json) return WriteAnswer(inv, projections::ToList(*entries));
   TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT", "SOURCE", "STATE", "SUMMARY"});
   for (const auto& e : *entries) {
     std::vector<std::string> marks;
@@ -644,7 +635,7 @@ int RunRebuild(const Invocation& inv) {
     answer.set_checkpoint(views.checkpoint());
     answer.set_applied(r->applied);
     for (const auto& d : *digests) projections::ToMessage(d, answer.add_digests());
-    return EmitAnswer(inv, answer);
+    return WriteAnswer(inv, answer);
   }
   PrintKeyValues({{"views", views.dir()},
                   {"records replayed", WithThousands(r->applied)},

@@ -17,6 +17,7 @@
 #include "util/output_file.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "enforcement/api/v1/log.pb.h"
 #include "ingest/ndjson.h"
 
 namespace cli {
@@ -187,19 +188,16 @@ int RunHead(const Invocation& inv) {
   if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
   const ledger::Head head = (*db)->GetHead();
   if (inv.global.json) {
-    JsonObject o;
-    o.Str("db", inv.global.db)
-        .Str("origin", head.origin)
-        .Num("tree_size", head.tree_size)
-        .Str("root_hex", merkle::ToHex(head.root))
-        .Str("root_base64", merkle::ToBase64(head.root));
-    if (head.last_recorded_at == absl::InfinitePast()) {
-      o.Null("last_recorded_at");
-    } else {
-      o.Str("last_recorded_at", FormatRfc3339(head.last_recorded_at));
+    enforcement::api::v1::HeadAnswer answer;
+    answer.set_db(inv.global.db);
+    answer.set_origin(head.origin);
+    answer.set_tree_size(head.tree_size);
+    answer.set_root_hex(merkle::ToHex(head.root));
+    answer.set_root_base64(merkle::ToBase64(head.root));
+    if (head.last_recorded_at != absl::InfinitePast()) {
+      answer.set_last_recorded_at(FormatRfc3339(head.last_recorded_at));
     }
-    WriteStdout(o.Build() + "\n");
-    return kExitOk;
+    return WriteAnswer(inv, answer);
   }
   PrintKeyValues({{"origin", head.origin},
                   {"tree size", absl::StrCat(head.tree_size)},
@@ -303,16 +301,19 @@ int RunExport(const Invocation& inv) {
     if (r.ok()) root = *r;
   }
   if (inv.global.json) {
-    JsonObject o;
-    o.Str("out", out_path)
-        .Str("format", *format)
-        .Num("records", count)
-        .Num("bytes", bytes)
-        .Num("from", from)
-        .Num("to", to)
-        .Num("tree_size", head.tree_size);
-    if (root) o.Str("root_hex", merkle::ToHex(*root)).Str("root_base64", merkle::ToBase64(*root));
-    WriteStdout(o.Build() + "\n");
+    enforcement::api::v1::ExportAnswer answer;
+    answer.set_out(out_path);
+    answer.set_format(*format);
+    answer.set_records(count);
+    answer.set_bytes(bytes);
+    answer.set_from(from);
+    answer.set_to(to);
+    answer.set_tree_size(head.tree_size);
+    if (root) {
+      answer.set_root_hex(merkle::ToHex(*root));
+      answer.set_root_base64(merkle::ToBase64(*root));
+    }
+    if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
   } else {
     std::string line = absl::StrCat("exported ", count, " records", count == 0 ? "" : absl::StrCat(
                                         " (positions ", from, "\u2013", to - 1, ")"),

@@ -91,9 +91,7 @@ int RunVerify(const Invocation& inv) {
   }
   const enforcement::api::v1::VerifyReport& r = *report;
   if (inv.global.json) {
-    absl::StatusOr<std::string> json = util::AnswerJson(r);
-    if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
-    WriteStdout(*json + "\n");
+    if (int e = WriteAnswer(inv, r); e != kExitOk) return e;
   } else {
     PrintReport(r);
   }

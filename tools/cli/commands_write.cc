@@ -21,6 +21,7 @@
 #include "ledger/validate.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
+#include "enforcement/api/v1/log.pb.h"
 #include "util/error_detail.h"
 #include "ingest/event_batch.h"
 #include "ingest/import_pipeline.h"
@@ -136,13 +137,12 @@ int RunInit(const Invocation& inv) {
   }
   const ledger::Head head = (*opened)->GetHead();
   if (inv.global.json) {
-    WriteStdout(JsonObject()
-                    .Str("db", db)
-                    .Str("origin", head.origin)
-                    .Num("tree_size", head.tree_size)
-                    .Str("root_hex", merkle::ToHex(head.root))
-                    .Build() +
-                "\n");
+    enforcement::api::v1::InitAnswer answer;
+    answer.set_db(db);
+    answer.set_origin(head.origin);
+    answer.set_tree_size(head.tree_size);
+    answer.set_root_hex(merkle::ToHex(head.root));
+    if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
   } else {
     WriteStdout(absl::StrCat("initialized an empty ledger at ", db, " (origin \"", head.origin,
                              "\")\n"));
@@ -221,26 +221,20 @@ int RunAppend(const Invocation& inv) {
   for (const ledger::AppendedEvent& e : r.events) duplicates += e.duplicate ? 1 : 0;
   const uint64_t tree_size = r.tree_size;
   if (inv.global.json) {
-    std::string items;
+    enforcement::api::v1::AppendAnswer answer;
+    answer.set_appended(static_cast<uint32_t>(r.appended));
+    answer.set_duplicates(static_cast<uint32_t>(duplicates));
+    answer.set_tree_size(tree_size);
     for (size_t i = 0; i < events.size() && i < r.events.size(); ++i) {
-      if (!items.empty()) items += ",";
-      items += JsonObject()
-                   .Num("line", lines[i])
-                   .Str("event_id", events[i].event_id())
-                   .Str("stream", events[i].stream())
-                   .Num("position", r.events[i].position)
-                   .Num("stream_version", r.events[i].stream_version)
-                   .Bool("duplicate", r.events[i].duplicate)
-                   .Build();
+      enforcement::api::v1::AppendedEvent* e = answer.add_events();
+      e->set_line(lines[i]);
+      e->set_event_id(events[i].event_id());
+      e->set_stream(events[i].stream());
+      e->set_position(r.events[i].position);
+      e->set_stream_version(r.events[i].stream_version);
+      e->set_duplicate(r.events[i].duplicate);
     }
-    WriteStdout(JsonObject()
-                    .Num("appended", r.appended)
-                    .Num("duplicates", duplicates)
-                    .Num("tree_size", tree_size)
-                    .Raw("events", absl::StrCat("[", items, "]"))
-                    .Build() +
-                "\n");
-    return kExitOk;
+    return WriteAnswer(inv, answer);
   }
   if (events.empty()) {
     WriteStdout(absl::StrCat("no events in ", batch->input_name, "; nothing appended; tree size ",
@@ -329,9 +323,7 @@ int RunImport(const Invocation& inv) {
 
   const ingest::ImportReport& report = outcome.report;
   if (inv.global.json) {
-    absl::StatusOr<std::string> json = util::AnswerJson(report);
-    if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
-    WriteStdout(*json + "\n");
+    if (int e = WriteAnswer(inv, report); e != kExitOk) return e;
   }
   if (!outcome.status.ok()) return ImportFailed(inv, outcome);
   if (inv.global.json) return kExitOk;
