@@ -67,6 +67,7 @@
 #include "rocksdb/utilities/options_util.h"
 #include "rocksdb/version.h"
 #include "rocksdb/write_batch.h"
+#include "tools/bench/bench_args.h"
 #include "tools/bench/bench_util.h"
 #include "workload/generator.h"
 
@@ -107,38 +108,33 @@ constexpr char kUsage[] =
 
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  bench::Args args(argc, argv, "append_bench", kUsage);
-  while (args.Next()) {
-    const std::string& arg = args.name();
-    if (arg == "--events") {
-      c.events = args.U64(1);
-    } else if (arg == "--events-batch1") {
-      c.events_batch1 = args.U64(1);
-    } else if (arg == "--batch-sizes") {
-      c.batch_sizes = args.U64List();
-      if (c.batch_sizes.empty()) args.Usage("--batch-sizes: empty list");
-    } else if (arg == "--dir") {
-      c.dir = args.Value();
-    } else if (arg == "--repeat") {
-      c.repeat = static_cast<int>(args.U64(1));
-    } else if (arg == "--seed") {
-      c.seed = args.U64(0);
-    } else if (arg == "--only") {
-      for (absl::string_view part : absl::StrSplit(args.Value(), ',', absl::SkipEmpty())) {
-        if (part != "ledger" && part != "raw-full" && part != "raw-full+mark" &&
-            part != "raw-records") {
-          args.Usage(absl::StrCat("--only: unknown variant \"", part, "\""));
-        }
-        c.only.insert(std::string(part));
-      }
-    } else if (arg == "--json") {
-      c.json = true;
-    } else if (arg == "--json-file") {
-      c.json_file = args.Value();
-    } else {
-      args.Usage(absl::StrCat("unknown argument \"", arg, "\""));
-    }
-  }
+  CLI::App app;
+  app.add_option("--events", c.events)->transform(bench::Whole(1));
+  app.add_option("--events-batch1", c.events_batch1)->transform(bench::Whole(1));
+  bench::AddSizeList(app, "--batch-sizes", &c.batch_sizes);
+  app.add_option("--dir", c.dir);
+  app.add_option("--repeat", c.repeat)->transform(bench::Whole(1));
+  app.add_option("--seed", c.seed)->transform(bench::Whole(0));
+  // Each --only adds to the set.
+  app.add_option_function<std::vector<std::string>>(
+         "--only",
+         [&c](const std::vector<std::string>& lists) {
+           for (const std::string& list : lists) {
+             for (absl::string_view part : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+               if (part != "ledger" && part != "raw-full" && part != "raw-full+mark" &&
+                   part != "raw-records") {
+                 throw CLI::ValidationError("--only",
+                                            absl::StrCat("unknown variant \"", part, "\""));
+               }
+               c.only.insert(std::string(part));
+             }
+           }
+         })
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--json", c.json);
+  app.add_option("--json-file", c.json_file);
+  bench::ParseOrExit(app, argc, argv, "append_bench", kUsage);
   return c;
 }
 

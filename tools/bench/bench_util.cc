@@ -5,65 +5,12 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "ledger/key_coding.h"
 
 namespace bench {
-
-Args::Args(int argc, char** argv, const char* program, const char* usage, bool split_equals)
-    : argc_(argc), argv_(argv), program_(program), usage_(usage), split_equals_(split_equals) {}
-
-bool Args::Next() {
-  if (++i_ >= argc_) return false;
-  name_ = argv_[i_];
-  value_.clear();
-  has_value_ = false;
-  if (size_t eq = name_.find('=');
-      split_equals_ && name_.rfind("--", 0) == 0 && eq != std::string::npos) {
-    value_ = name_.substr(eq + 1);
-    name_ = name_.substr(0, eq);
-    has_value_ = true;
-  }
-  if (name_ == "--help" || name_ == "-h") Usage("");
-  return true;
-}
-
-std::string Args::Value() {
-  if (has_value_) return value_;
-  if (i_ + 1 >= argc_) Usage(name_ + " needs a value");
-  return argv_[++i_];
-}
-
-uint64_t Args::U64(uint64_t min) {
-  const std::string v = Value();
-  uint64_t n = 0;
-  if (!absl::SimpleAtoi(v, &n) || n < min) Usage(absl::StrCat(name_, ": bad value \"", v, "\""));
-  return n;
-}
-
-std::vector<uint64_t> Args::U64List() {
-  std::vector<uint64_t> list;
-  for (absl::string_view part : absl::StrSplit(Value(), ',', absl::SkipEmpty())) {
-    uint64_t n = 0;
-    if (!absl::SimpleAtoi(part, &n) || n == 0) {
-      Usage(absl::StrCat(name_, ": bad size \"", part, "\""));
-    }
-    list.push_back(n);
-  }
-  return list;
-}
-
-void Args::Usage(const std::string& error) const {
-  if (!error.empty()) std::fprintf(stderr, "%s: %s\n", program_, error.c_str());
-  std::fputs(usage_, stderr);
-  std::exit(error.empty() ? 0 : 2);
-}
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 

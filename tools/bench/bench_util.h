@@ -1,8 +1,8 @@
 // Measurement scaffolding shared by the benchmark programs in tools/bench/:
-// reading their command lines, clocks, the median, the resource use of a
-// child process, and a built ledger's RocksDB (its column families, and
-// flushing it before it is measured). Built as the bench_util library, which
-// every tools/bench/*_bench.cc links.
+// clocks, the median, the resource use of a child process, and a built
+// ledger's RocksDB (its column families, and flushing it before it is
+// measured). Built as the bench_util library, which every
+// tools/bench/*_bench.cc links. Their command lines: bench_args.h.
 #ifndef ENFORCEMENT_TOOLS_BENCH_BENCH_UTIL_H_
 #define ENFORCEMENT_TOOLS_BENCH_BENCH_UTIL_H_
 
@@ -19,52 +19,6 @@
 namespace bench {
 
 using Clock = std::chrono::steady_clock;
-
-// A bench program's command line, read one option at a time: `--name value`,
-// and with `split_equals` also `--name=value`.
-//
-//   bench::Args args(argc, argv, "x_bench", kUsage);
-//   while (args.Next()) {
-//     if (args.name() == "--events") c.events = args.U64(1);
-//     else args.Usage(absl::StrCat("unknown argument \"", args.name(), "\""));
-//   }
-class Args {
- public:
-  // `program` prefixes the error messages; `usage` is the text Usage prints.
-  // Both must outlive this object.
-  Args(int argc, char** argv, const char* program, const char* usage, bool split_equals = true);
-
-  // Moves to the next argument; false after the last one. On --help or -h it
-  // prints the usage and exits 0.
-  bool Next();
-  // The current argument; with split_equals, a "--name=value" one without its
-  // "=value".
-  const std::string& name() const { return name_; }
-  // The current option's value: what followed "=", else the next argument
-  // (consumed). None: Usage("<name> needs a value").
-  std::string Value();
-  // Value() as a whole number of at least `min`; anything else:
-  // Usage("<name>: bad value \"<value>\"").
-  uint64_t U64(uint64_t min);
-  // Value() as comma-separated whole numbers of at least 1, empty parts
-  // skipped (so the list may be empty); anything else:
-  // Usage("<name>: bad size \"<part>\"").
-  std::vector<uint64_t> U64List();
-
-  // Prints "<program>: <error>" (unless `error` is empty) and the usage to
-  // stderr, and exits: 0 if `error` is empty, else 2.
-  [[noreturn]] void Usage(const std::string& error) const;
-
- private:
-  int argc_;
-  char** argv_;
-  const char* program_;
-  const char* usage_;
-  bool split_equals_;
-  int i_ = 0;  // index of the current argument
-  std::string name_, value_;
-  bool has_value_ = false;  // "=value" was given
-};
 
 // A duration in seconds.
 double Seconds(Clock::duration d);

@@ -34,6 +34,7 @@
 #include "absl/strings/str_format.h"
 #include "enforcement/v1/event.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/bench/bench_args.h"
 #include "tools/bench/bench_util.h"
 #include "ingest/import_json.h"
 
@@ -150,29 +151,40 @@ ImportFigures Import(const Config& c, const std::string& work, const std::string
   return f;
 }
 
+constexpr char kUsage[] =
+    "usage: import_bench [options]\n"
+    "  --events N      events of the big file (default 1000000)\n"
+    "  --small N       events of the small file, to compare peak memory (default 100000)\n"
+    "  --seed S        seed of `ledger gen` (default 1)\n"
+    "  --dir DIR       where the work directory goes (default /tmp)\n"
+    "  --ledger PATH   the ledger binary (default: next to this program)\n"
+    "  --mapping PATH  the CSV mapping (default: data/generated.mapping)\n"
+    "  --no-csv        skip the CSV files\n"
+    "  --keep          keep the work directory\n"
+    "  --json          print JSON instead of a table\n";
+
+// Reads the options into `c`, whose fields hold the defaults.
+void ParseArgs(int argc, char** argv, Config& c) {
+  CLI::App app;
+  app.add_option("--events", c.events)->transform(bench::Whole(0));
+  app.add_option("--small", c.small)->transform(bench::Whole(0));
+  app.add_option("--seed", c.seed)->transform(bench::Whole(0));
+  app.add_option("--dir", c.dir);
+  app.add_option("--ledger", c.ledger);
+  app.add_option("--mapping", c.mapping);
+  app.add_flag("!--no-csv", c.csv);  // "!": given, it sets c.csv to false
+  app.add_flag("--keep", c.keep);
+  app.add_flag("--json", c.json);
+  bench::ParseOrExit(app, argc, argv, "import_bench", kUsage);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Config c;
   const std::string self = std::filesystem::canonical("/proc/self/exe").parent_path().string();
   c.ledger = self + "/ledger";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Die(absl::StrCat(a, " wants a value"));
-      return argv[++i];
-    };
-    if (a == "--events") { if (!absl::SimpleAtoi(value(), &c.events)) Die("bad --events"); }
-    else if (a == "--small") { if (!absl::SimpleAtoi(value(), &c.small)) Die("bad --small"); }
-    else if (a == "--seed") { if (!absl::SimpleAtoi(value(), &c.seed)) Die("bad --seed"); }
-    else if (a == "--dir") c.dir = value();
-    else if (a == "--ledger") c.ledger = value();
-    else if (a == "--mapping") c.mapping = value();
-    else if (a == "--no-csv") c.csv = false;
-    else if (a == "--keep") c.keep = true;
-    else if (a == "--json") c.json = true;
-    else Die(absl::StrCat("unknown option ", a));
-  }
+  ParseArgs(argc, argv, c);
   if (c.mapping.empty()) {
     // The source tree's data/generated.mapping, found from the build dir or the cwd.
     for (const std::string& p : {std::string("data/generated.mapping"),

@@ -67,6 +67,7 @@
 #include "projections/view_types.h"
 #include "projections/views.h"
 #include "rocksdb/db.h"
+#include "tools/bench/bench_args.h"
 #include "tools/bench/bench_util.h"
 #include "workload/generator.h"
 
@@ -117,35 +118,19 @@ constexpr char kUsage[] =
 
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  bench::Args args(argc, argv, "projection_bench", kUsage);
-  while (args.Next()) {
-    const std::string& arg = args.name();
-    if (arg == "--events") {
-      c.events = args.U64List();
-      if (c.events.empty()) args.Usage("--events: empty list");
-    } else if (arg == "--dir") {
-      c.dir = args.Value();
-    } else if (arg == "--seed") {
-      c.seed = args.U64(0);
-    } else if (arg == "--repeat") {
-      c.repeat = static_cast<int>(args.U64(1));
-    } else if (arg == "--suspect-queries") {
-      c.suspect_queries = args.U64(1);
-    } else if (arg == "--timeline-queries") {
-      c.timeline_queries = args.U64(1);
-    } else if (arg == "--keep") {
-      c.keep = true;
-    } else if (arg == "--reuse") {
-      c.reuse = true;
-      c.keep = true;
-    } else if (arg == "--json") {
-      c.json = true;
-    } else if (arg == "--json-file") {
-      c.json_file = args.Value();
-    } else {
-      args.Usage(absl::StrCat("unknown argument \"", arg, "\""));
-    }
-  }
+  CLI::App app;
+  bench::AddSizeList(app, "--events", &c.events);
+  app.add_option("--dir", c.dir);
+  app.add_option("--seed", c.seed)->transform(bench::Whole(0));
+  app.add_option("--repeat", c.repeat)->transform(bench::Whole(1));
+  app.add_option("--suspect-queries", c.suspect_queries)->transform(bench::Whole(1));
+  app.add_option("--timeline-queries", c.timeline_queries)->transform(bench::Whole(1));
+  app.add_flag("--keep", c.keep);
+  app.add_flag("--reuse", c.reuse);
+  app.add_flag("--json", c.json);
+  app.add_option("--json-file", c.json_file);
+  bench::ParseOrExit(app, argc, argv, "projection_bench", kUsage);
+  if (c.reuse) c.keep = true;
   return c;
 }
 

@@ -51,6 +51,7 @@
 #include "merkle/proof_json.h"
 #include "rocksdb/db.h"
 #include "rocksdb/version.h"
+#include "tools/bench/bench_args.h"
 #include "tools/bench/bench_util.h"
 #include "workload/generator.h"
 
@@ -96,36 +97,20 @@ constexpr char kUsage[] =
 
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  // Options are "--name value" only: "--name=value" is an unknown argument.
-  bench::Args args(argc, argv, "proof_bench", kUsage, /*split_equals=*/false);
-  while (args.Next()) {
-    const std::string& arg = args.name();
-    if (arg == "--sizes") {
-      c.sizes = args.U64List();
-    } else if (arg == "--proofs") {
-      c.proofs = args.U64(1);
-    } else if (arg == "--verify-events") {
-      c.verify_events = args.U64(1);
-    } else if (arg == "--repeat") {
-      c.repeat = static_cast<int>(args.U64(1));
-    } else if (arg == "--dir") {
-      c.dir = args.Value();
-    } else if (arg == "--seed") {
-      c.seed = args.U64(0);
-    } else if (arg == "--keep") {
-      c.keep = true;
-    } else if (arg == "--reuse") {
-      c.reuse = c.keep = true;
-    } else if (arg == "--skip-proofs") {
-      c.skip_proofs = true;
-    } else if (arg == "--skip-verify") {
-      c.skip_verify = true;
-    } else if (arg == "--json") {
-      c.json = true;
-    } else {
-      args.Usage(absl::StrCat("unknown argument \"", arg, "\""));
-    }
-  }
+  CLI::App app;
+  bench::AddSizeList(app, "--sizes", &c.sizes, /*allow_empty=*/true);
+  app.add_option("--proofs", c.proofs)->transform(bench::Whole(1));
+  app.add_option("--verify-events", c.verify_events)->transform(bench::Whole(1));
+  app.add_option("--repeat", c.repeat)->transform(bench::Whole(1));
+  app.add_option("--dir", c.dir);
+  app.add_option("--seed", c.seed)->transform(bench::Whole(0));
+  app.add_flag("--keep", c.keep);
+  app.add_flag("--reuse", c.reuse);
+  app.add_flag("--skip-proofs", c.skip_proofs);
+  app.add_flag("--skip-verify", c.skip_verify);
+  app.add_flag("--json", c.json);
+  bench::ParseOrExit(app, argc, argv, "proof_bench", kUsage);
+  if (c.reuse) c.keep = true;
   return c;
 }
 

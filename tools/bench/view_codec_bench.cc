@@ -35,6 +35,7 @@
 #include "projections/store_coding.h"
 #include "projections/view_messages.h"
 #include "projections/views.h"
+#include "tools/bench/bench_args.h"
 #include "tools/bench/bench_util.h"
 #include "workload/generator.h"
 
@@ -139,14 +140,12 @@ Row Measure(const std::string& kind, const std::vector<View>& views, uint64_t ro
 
 int main(int argc, char** argv) {
   Config c;
-  bench::Args args(argc, argv, "view_codec_bench", kUsage);
-  while (args.Next()) {
-    if (args.name() == "--events") c.events = args.U64(1);
-    else if (args.name() == "--seed") c.seed = args.U64(0);
-    else if (args.name() == "--rounds") c.rounds = args.U64(1);
-    else if (args.name() == "--dir") c.dir = args.Value();
-    else args.Usage(absl::StrCat("unknown argument \"", args.name(), "\""));
-  }
+  CLI::App app;
+  app.add_option("--events", c.events)->transform(bench::Whole(1));
+  app.add_option("--seed", c.seed)->transform(bench::Whole(0));
+  app.add_option("--rounds", c.rounds)->transform(bench::Whole(1));
+  app.add_option("--dir", c.dir);
+  bench::ParseOrExit(app, argc, argv, "view_codec_bench", kUsage);
   if (c.dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
     c.dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
