@@ -111,7 +111,12 @@ void Repair(absl::string_view line, std::string* out) {
   for (size_t i = 0; i < n; ++i) {
     char& c = (*out)[i];
     if (!in_string) {
-      if (c == '"') in_string = true;
+      // As simdjson's indexer: a backslash escapes the next byte even here.
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = true;
+      }
       continue;
     }
     if (c == '"') {
@@ -597,6 +602,32 @@ class Parser {
     }
   }
 
+  // The error for a value of field `f` that is missing at `at` (the end of
+  // the line), as ParseScalarOrMessage words it for a wrong first byte.
+  bool NoValue(const char* at, const FieldDescriptor* f) {
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        return FailAt(at, "expected a string");
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return FailAt(at, "expected true or false");
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const Descriptor* md = f->message_type();
+        if (md == google::protobuf::Timestamp::descriptor()) {
+          return FailAt(at, "expected an RFC 3339 timestamp string");
+        }
+        if (md->file()->package() == "google.protobuf") {
+          return FailAt(at, absl::StrCat(md->full_name(), " values are not supported"));
+        }
+        return FailAt(at, absl::StrCat("expected a JSON object (", md->name(), ")"));
+      }
+      case FieldDescriptor::CPPTYPE_FLOAT:
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        return FailAt(at, "floating-point fields are not supported");
+      default:
+        return FailAt(at, "invalid JSON value");
+    }
+  }
+
   // After an object member: `next_` must be ',' or '}'.
   bool AfterMember() {
     if (AtEnd(next_)) return FailAt(next_, "the line ends inside an object");
@@ -608,7 +639,10 @@ class Parser {
 
   // simdjson refused the start of an object member: the key (not a string)
   // or the ':' after it. `sep` is the '{' or ',' before the member.
-  bool MemberSyntax(const char* sep, bool map) {
+  // `check_key(key_at, key)` applies the rules on the key that come before
+  // the ':' in reading order (unknown field, duplicate key).
+  template <typename CheckKey>
+  bool MemberSyntax(const char* sep, bool map, CheckKey check_key) {
     const char* key = SkipWs(sep + 1);
     const char* loc = Location();
     if (loc == key || AtEnd(key) || *key != '"') {
@@ -619,9 +653,29 @@ class Parser {
     // The key is a string; the ':' after it is missing.
     const char* end = nullptr;
     if (!CheckString(key, &end)) return false;
+    std::string unescaped;
+    if (!UnescapeAlone(absl::string_view(key, static_cast<size_t>(end - key)), &unescaped)) {
+      return FailAt(key, "invalid string");
+    }
+    if (!check_key(key, absl::string_view(unescaped))) return false;
     const char* colon = SkipWs(end);
     if (AtEnd(colon)) return FailAt(colon, "the line ends where ':' after an object key was expected");
     return FailAt(colon, "expected ':' after an object key");
+  }
+
+  // The value of a string token (checked by CheckString) read on its own,
+  // by a second simdjson parser: only on the error path of MemberSyntax.
+  static bool UnescapeAlone(absl::string_view token, std::string* out) {
+    thread_local od::parser parser;
+    simdjson::padded_string padded(token.data(), token.size());
+    od::document doc;
+    std::string_view s;
+    if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+        doc.get_string().get(s) != simdjson::SUCCESS) {
+      return false;
+    }
+    out->assign(s.data(), s.size());
+    return true;
   }
 
   bool ParseMap(od::value& v, const char* open, Message* m, const FieldDescriptor* f) {
@@ -634,11 +688,19 @@ class Parser {
     const FieldDescriptor* key_f = entry_d->map_key();
     const FieldDescriptor* value_f = entry_d->map_value();
     absl::flat_hash_set<std::string> seen;
+    auto check_key = [&](const char* key_at, absl::string_view key) {
+      if (seen.contains(key)) {
+        return FailAt(key_at, absl::StrCat("duplicate map key \"", absl::CHexEscape(key), "\""));
+      }
+      return true;
+    };
     const char* sep = open;
-    if (AtEnd(SkipWs(open + 1))) return MemberSyntax(sep, true);
+    if (AtEnd(SkipWs(open + 1))) return MemberSyntax(sep, true, check_key);
     for (auto member : obj) {
       od::field field;
-      if (std::move(member).get(field) != simdjson::SUCCESS) return MemberSyntax(sep, true);
+      if (std::move(member).get(field) != simdjson::SUCCESS) {
+        return MemberSyntax(sep, true, check_key);
+      }
       const char* key_at = reinterpret_cast<const char*>(field.key().raw()) - 1;
       const char* key_end = nullptr;
       if (!CheckString(key_at, &key_end)) return false;
@@ -671,26 +733,32 @@ class Parser {
   bool ParseArray(od::value& v, const char* open, Message* m, const FieldDescriptor* f) {
     if (*open != '[') return FailAt(open, "expected a JSON array (a repeated field)");
     if (!EnterNesting(open)) return false;
-    if (AtEnd(SkipWs(open + 1))) return FailAt(SkipWs(open + 1), "the line ends inside an array");
+    if (const char* first = SkipWs(open + 1); AtEnd(first)) {
+      path_.back().index = 0;
+      return NoValue(first, f);
+    }
     od::array arr;
     if (v.get_array().get(arr) != simdjson::SUCCESS) return FailAt(open, "invalid JSON array");
     int64_t i = 0;
+    const char* sep = open;
     for (auto element : arr) {
       od::value value;
       if (std::move(element).get(value) != simdjson::SUCCESS) {
-        const char* loc = Location();
-        if (AtEnd(loc)) return FailAt(loc, "the line ends inside an array");
-        return FailAt(loc, "expected ',' or ']' after an array element");
+        // Separators are checked below, so simdjson refused the element
+        // itself: the line ends where it should be.
+        path_.back().index = i;
+        return NoValue(SkipWs(sep + 1), f);
       }
-      path_.back().index = i++;
       const char* at = Token(value).data();
       if (*at == ']' && !AtEnd(at)) return FailAt(at, "trailing comma in an array");
+      path_.back().index = i++;
       if (*at == 'n') return FailAt(at, "null is not a valid element of a repeated field");
       if (!ParseScalarOrMessage(value, at, m, f, true)) return false;
       if (AtEnd(next_)) return FailAt(next_, "the line ends inside an array");
       if (*next_ != ',' && *next_ != ']') {
         return FailAt(next_, "expected ',' or ']' after an array element");
       }
+      sep = next_;
     }
     path_.back().index = -1;
     --depth_;
@@ -711,19 +779,9 @@ class Parser {
     const Reflection* r = m->GetReflection();
     int seen[32];
     int nseen = 0;
-    const char* sep = open;
-    if (AtEnd(SkipWs(open + 1))) return MemberSyntax(sep, false);
-    for (auto member : *obj) {
-      od::field field;
-      if (std::move(member).get(field) != simdjson::SUCCESS) return MemberSyntax(sep, false);
-      const char* key_at = reinterpret_cast<const char*>(field.key().raw()) - 1;
-      const char* key_end = nullptr;
-      if (!CheckString(key_at, &key_end)) return false;
-      std::string_view unescaped;
-      if (field.unescaped_key().get(unescaped) != simdjson::SUCCESS) {
-        return FailAt(key_at, "invalid string");
-      }
-      const absl::string_view key(unescaped.data(), unescaped.size());
+    // Unknown field, then duplicate key: the rules on a key, in this order.
+    auto check_key = [&](const char* key_at, absl::string_view key,
+                         const FieldDescriptor** out) {
       const FieldDescriptor* f = FindField(d, key);
       if (f == nullptr) {
         return FailAt(key_at, absl::StrCat("unknown field \"", absl::CHexEscape(key), "\" (not in ",
@@ -735,6 +793,30 @@ class Parser {
                                              "\": field ", f->name(), " is already set in this object"));
         }
       }
+      *out = f;
+      return true;
+    };
+    auto check_key_only = [&](const char* key_at, absl::string_view key) {
+      const FieldDescriptor* unused;
+      return check_key(key_at, key, &unused);
+    };
+    const char* sep = open;
+    if (AtEnd(SkipWs(open + 1))) return MemberSyntax(sep, false, check_key_only);
+    for (auto member : *obj) {
+      od::field field;
+      if (std::move(member).get(field) != simdjson::SUCCESS) {
+        return MemberSyntax(sep, false, check_key_only);
+      }
+      const char* key_at = reinterpret_cast<const char*>(field.key().raw()) - 1;
+      const char* key_end = nullptr;
+      if (!CheckString(key_at, &key_end)) return false;
+      std::string_view unescaped;
+      if (field.unescaped_key().get(unescaped) != simdjson::SUCCESS) {
+        return FailAt(key_at, "invalid string");
+      }
+      const absl::string_view key(unescaped.data(), unescaped.size());
+      const FieldDescriptor* f = nullptr;
+      if (!check_key(key_at, key, &f)) return false;
       if (nseen < 32) seen[nseen++] = f->number();
       od::value& value = field.value();
       const char* at = Token(value).data();
