@@ -235,16 +235,46 @@ class Parser {
     return true;
   }
 
+  // Whether the string whose text after the opening quote is at `raw` and
+  // unescapes to `n` bytes needs CheckString: it has an escape (then one
+  // is among its first n bytes), or this is the repaired parse (raw control
+  // characters are blanked in its copy). Otherwise simdjson's indexer has
+  // already refused raw control characters and unclosed strings.
+  bool NeedsCheck(const char* raw, size_t n) const {
+    return repair_ || std::memchr(raw, '\\', n) != nullptr;
+  }
+
   // A JSON string value at `at` (which must be '"'), unescaped by simdjson
   // into *out (valid until the next parse).
   bool ReadString(od::value& v, const char* at, absl::string_view* out) {
-    const char* end = nullptr;
-    if (!CheckString(at, &end)) return false;
     std::string_view s;
-    if (v.get_string().get(s) != simdjson::SUCCESS) return FailAt(at, "invalid string");
+    const bool ok = v.get_string().get(s) == simdjson::SUCCESS;
+    const char* end = nullptr;
+    if (!ok || NeedsCheck(at + 1, s.size())) {
+      if (!CheckString(at, &end)) return false;
+      if (!ok) return FailAt(at, "invalid string");
+      next_ = SkipWs(end);
+    } else {
+      end = at + 1 + s.size() + 1;  // no escapes: the text is the token's
+      next_ = Location();
+    }
     *out = absl::string_view(s.data(), s.size());
     string_end_ = end;
-    next_ = SkipWs(end);
+    return true;
+  }
+
+  // The key of `field` (its token at *key_at), checked as ReadString does.
+  bool ReadKey(od::field& field, const char** key_at, absl::string_view* out) {
+    const char* raw = reinterpret_cast<const char*>(field.key().raw());
+    *key_at = raw - 1;
+    std::string_view s;
+    const bool ok = field.unescaped_key().get(s) == simdjson::SUCCESS;
+    if (!ok || NeedsCheck(raw, s.size())) {
+      const char* end = nullptr;
+      if (!CheckString(*key_at, &end)) return false;
+      if (!ok) return FailAt(*key_at, "invalid string");
+    }
+    *out = absl::string_view(s.data(), s.size());
     return true;
   }
 
@@ -701,11 +731,9 @@ class Parser {
       if (std::move(member).get(field) != simdjson::SUCCESS) {
         return MemberSyntax(sep, true, check_key);
       }
-      const char* key_at = reinterpret_cast<const char*>(field.key().raw()) - 1;
-      const char* key_end = nullptr;
-      if (!CheckString(key_at, &key_end)) return false;
-      std::string_view key_view;
-      if (field.unescaped_key().get(key_view) != simdjson::SUCCESS) return FailAt(key_at, "invalid string");
+      const char* key_at = nullptr;
+      absl::string_view key_view;
+      if (!ReadKey(field, &key_at, &key_view)) return false;
       std::string key(key_view);
       auto [it, inserted] = seen.insert(std::move(key));
       if (!inserted) {
@@ -807,14 +835,9 @@ class Parser {
       if (std::move(member).get(field) != simdjson::SUCCESS) {
         return MemberSyntax(sep, false, check_key_only);
       }
-      const char* key_at = reinterpret_cast<const char*>(field.key().raw()) - 1;
-      const char* key_end = nullptr;
-      if (!CheckString(key_at, &key_end)) return false;
-      std::string_view unescaped;
-      if (field.unescaped_key().get(unescaped) != simdjson::SUCCESS) {
-        return FailAt(key_at, "invalid string");
-      }
-      const absl::string_view key(unescaped.data(), unescaped.size());
+      const char* key_at = nullptr;
+      absl::string_view key;
+      if (!ReadKey(field, &key_at, &key)) return false;
       const FieldDescriptor* f = nullptr;
       if (!check_key(key_at, key, &f)) return false;
       if (nseen < 32) seen[nseen++] = f->number();

@@ -1,6 +1,7 @@
 #include "util/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 
 #include "util/json_text.h"
 
@@ -14,6 +15,13 @@ size_t FindInvalidUtf8(absl::string_view s) {
     const unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
+      // ASCII runs eight bytes at a time.
+      uint64_t word;
+      while (i + 8 <= n) {
+        std::memcpy(&word, p + i, 8);
+        if (word & 0x8080808080808080ULL) break;
+        i += 8;
+      }
       continue;
     }
     size_t len;
