@@ -76,17 +76,45 @@ void AddFields(const Descriptor* d, FieldTable* table) {
   }
 }
 
-const FieldDescriptor* FindField(const Descriptor* d, absl::string_view key) {
+using FieldMap = absl::flat_hash_map<std::string, const FieldDescriptor*>;
+
+// The fields of message type `d` by both names.
+const FieldMap& FieldsOf(const Descriptor* d) {
   static const FieldTable* const kTable = [] {
     auto* t = new FieldTable();
     AddFields(enforcement::v1::Event::descriptor(), t);
     return t;
   }();
-  auto it = kTable->find(d);
-  if (it == kTable->end()) return nullptr;
-  auto f = it->second.find(key);
-  return f == it->second.end() ? nullptr : f->second;
+  return kTable->at(d);  // every message type reachable from Event is there
 }
+
+// Looks `key` up among the fields of one object. Writers (protobuf's printer,
+// `ledger export`) give the fields in declaration order, so the field after
+// the previous one is tried first, without hashing.
+class FieldFinder {
+ public:
+  explicit FieldFinder(const Descriptor* d) : d_(d), fields_(FieldsOf(d)) {}
+
+  const FieldDescriptor* Find(absl::string_view key) {
+    const FieldDescriptor* f = nullptr;
+    if (next_ < d_->field_count()) {
+      const FieldDescriptor* guess = d_->field(next_);
+      if (key == guess->json_name() || key == guess->name()) f = guess;
+    }
+    if (f == nullptr) {
+      auto it = fields_.find(key);
+      if (it == fields_.end()) return nullptr;
+      f = it->second;
+    }
+    next_ = f->index() + 1;
+    return f;
+  }
+
+ private:
+  const Descriptor* const d_;
+  const FieldMap& fields_;
+  int next_ = 0;
+};
 
 // One step of the path to the value being parsed, rendered only on error.
 struct PathElem {
@@ -523,9 +551,10 @@ class Parser {
 
   // One value of field `f` (a singular value or one element of a repeated
   // or map field), whose token starts at `at`, into message `m`.
-  bool ParseScalarOrMessage(od::value& v, const char* at, Message* m, const FieldDescriptor* f,
-                            bool repeated) {
-    const Reflection* r = m->GetReflection();
+  // `r` is m's reflection (asked once per object: each GetReflection() call
+  // costs a descriptor lookup).
+  bool ParseScalarOrMessage(od::value& v, const char* at, Message* m, const Reflection* r,
+                            const FieldDescriptor* f, bool repeated) {
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING: {
         if (*at != '"') return FailAt(at, "expected a string");
@@ -708,12 +737,13 @@ class Parser {
     return true;
   }
 
-  bool ParseMap(od::value& v, const char* open, Message* m, const FieldDescriptor* f) {
+  bool ParseMap(od::value& v, const char* open, Message* m, const Reflection* r,
+                const FieldDescriptor* f) {
     if (*open != '{') return FailAt(open, "expected a JSON object (a map)");
     if (!EnterNesting(open)) return false;
     od::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return FailAt(open, "invalid JSON object");
-    const Reflection* r = m->GetReflection();
+    const Reflection* entry_r = nullptr;  // the same for every entry
     const Descriptor* entry_d = f->message_type();
     const FieldDescriptor* key_f = entry_d->map_key();
     const FieldDescriptor* value_f = entry_d->map_value();
@@ -747,8 +777,9 @@ class Parser {
       if (key_f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
         return FailAt(key_at, "only string map keys are supported");
       }
-      entry->GetReflection()->SetString(entry, key_f, *it);
-      if (!ParseScalarOrMessage(value, at, entry, value_f, false)) return false;
+      if (entry_r == nullptr) entry_r = entry->GetReflection();
+      entry_r->SetString(entry, key_f, *it);
+      if (!ParseScalarOrMessage(value, at, entry, entry_r, value_f, false)) return false;
       path_.pop_back();
       if (!AfterMember()) return false;
       sep = next_;
@@ -758,7 +789,8 @@ class Parser {
     return true;
   }
 
-  bool ParseArray(od::value& v, const char* open, Message* m, const FieldDescriptor* f) {
+  bool ParseArray(od::value& v, const char* open, Message* m, const Reflection* r,
+                  const FieldDescriptor* f) {
     if (*open != '[') return FailAt(open, "expected a JSON array (a repeated field)");
     if (!EnterNesting(open)) return false;
     if (const char* first = SkipWs(open + 1); AtEnd(first)) {
@@ -781,7 +813,7 @@ class Parser {
       if (*at == ']' && !AtEnd(at)) return FailAt(at, "trailing comma in an array");
       path_.back().index = i++;
       if (*at == 'n') return FailAt(at, "null is not a valid element of a repeated field");
-      if (!ParseScalarOrMessage(value, at, m, f, true)) return false;
+      if (!ParseScalarOrMessage(value, at, m, r, f, true)) return false;
       if (AtEnd(next_)) return FailAt(next_, "the line ends inside an array");
       if (*next_ != ',' && *next_ != ']') {
         return FailAt(next_, "expected ',' or ']' after an array element");
@@ -807,10 +839,11 @@ class Parser {
     const Reflection* r = m->GetReflection();
     int seen[32];
     int nseen = 0;
+    FieldFinder finder(d);
     // Unknown field, then duplicate key: the rules on a key, in this order.
     auto check_key = [&](const char* key_at, absl::string_view key,
                          const FieldDescriptor** out) {
-      const FieldDescriptor* f = FindField(d, key);
+      const FieldDescriptor* f = finder.Find(key);
       if (f == nullptr) {
         return FailAt(key_at, absl::StrCat("unknown field \"", absl::CHexEscape(key), "\" (not in ",
                                            d->full_name(), ")"));
@@ -857,11 +890,11 @@ class Parser {
         }
         bool ok;
         if (f->is_map()) {
-          ok = ParseMap(value, at, m, f);
+          ok = ParseMap(value, at, m, r, f);
         } else if (f->is_repeated()) {
-          ok = ParseArray(value, at, m, f);
+          ok = ParseArray(value, at, m, r, f);
         } else {
-          ok = ParseScalarOrMessage(value, at, m, f, false);
+          ok = ParseScalarOrMessage(value, at, m, r, f, false);
         }
         if (!ok) return false;
       }
