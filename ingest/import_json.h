@@ -44,7 +44,7 @@ inline constexpr size_t kJsonPadding = 64;
 
 // Where and why a line was refused.
 struct JsonParseError {
-  uint64_t column = 0;  // 1-based byte offset in the line; 0 when not located
+  uint64_t column = 0;  // 1-based byte offset in the line (ParseEventJson always sets one)
   std::string message;  // "invalid JSON...: <path>: <rule>" or "not valid UTF-8 ..."
 };
 
