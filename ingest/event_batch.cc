@@ -63,7 +63,7 @@ absl::StatusOr<EventBatch> ReadEventBatch(const std::string& input,
     }
     enforcement::v1::Event event;
     JsonParseError error;
-    if (!ParseEventJson(row.raw, &event, &error)) {
+    if (!ParseEventJsonInPlace(row.raw, &event, &error)) {
       return Located(absl::InvalidArgumentError(
                          absl::StrCat(Where(name, row.line, error.column), error.message)),
                      "invalid_json", name, row.line, error.column);

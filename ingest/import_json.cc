@@ -1,30 +1,52 @@
 #include "ingest/import_json.h"
 
-#include <cmath>
+#include <simdjson.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "util/json_text.h"
 #include "ingest/ndjson.h"
+#include "util/utf8.h"
+
+// The JSON syntax is read by simdjson's On Demand API: it finds the
+// structure (objects, arrays, keys, colons, commas) and unescapes strings.
+// Everything the proto3 mapping and our strictness add stays here: what a
+// value may be for its field, duplicate keys, exact integers, timestamps,
+// the depth limit, nulls. simdjson reads scalars lazily, so numbers and
+// literals are read from their raw tokens (which also keeps the exact-integer
+// rules on the digits), and every string token is first checked by
+// util::CheckJsonString (lone surrogate escapes, which simdjson 3.0.1 does not
+// all refuse, and exact columns for bad escapes).
+//
+// Columns: every error names the byte where it is. simdjson reports some
+// errors without a place (a raw control character in a string, a string left
+// open: found before parsing starts) or early (a line that does not end with
+// its object's '}'). Such a line is parsed a second time from a repaired copy
+// (see Repair) whose first bytes are at the same offsets: the parse stops at
+// the first error in reading order, with its path and column, as a
+// hand-written recursive descent parser would.
 
 namespace ingest {
+
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING, "simdjson needs more padding");
+
 namespace {
 
-namespace json_text = ledger::json_text;
+namespace od = simdjson::ondemand;
 
 using google::protobuf::Descriptor;
 using google::protobuf::EnumValueDescriptor;
@@ -54,17 +76,45 @@ void AddFields(const Descriptor* d, FieldTable* table) {
   }
 }
 
-const FieldDescriptor* FindField(const Descriptor* d, const std::string& key) {
+using FieldMap = absl::flat_hash_map<std::string, const FieldDescriptor*>;
+
+// The fields of message type `d` by both names.
+const FieldMap& FieldsOf(const Descriptor* d) {
   static const FieldTable* const kTable = [] {
     auto* t = new FieldTable();
     AddFields(enforcement::v1::Event::descriptor(), t);
     return t;
   }();
-  auto it = kTable->find(d);
-  if (it == kTable->end()) return nullptr;
-  auto f = it->second.find(key);
-  return f == it->second.end() ? nullptr : f->second;
+  return kTable->at(d);  // every message type reachable from Event is there
 }
+
+// Looks `key` up among the fields of one object. Writers (protobuf's printer,
+// `ledger export`) give the fields in declaration order, so the field after
+// the previous one is tried first, without hashing.
+class FieldFinder {
+ public:
+  explicit FieldFinder(const Descriptor* d) : d_(d), fields_(FieldsOf(d)) {}
+
+  const FieldDescriptor* Find(absl::string_view key) {
+    const FieldDescriptor* f = nullptr;
+    if (next_ < d_->field_count()) {
+      const FieldDescriptor* guess = d_->field(next_);
+      if (key == guess->json_name() || key == guess->name()) f = guess;
+    }
+    if (f == nullptr) {
+      auto it = fields_.find(key);
+      if (it == fields_.end()) return nullptr;
+      f = it->second;
+    }
+    next_ = f->index() + 1;
+    return f;
+  }
+
+ private:
+  const Descriptor* const d_;
+  const FieldMap& fields_;
+  int next_ = 0;
+};
 
 // One step of the path to the value being parsed, rendered only on error.
 struct PathElem {
@@ -73,24 +123,87 @@ struct PathElem {
   const std::string* key = nullptr;  // key of a map entry, or nullptr
 };
 
+inline bool IsWs(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The copy of `line` that the second parse reads: raw control characters
+// inside strings blanked (util::CheckJsonString still sees them in `line`),
+// a string left open closed, and enough '}' appended for any object or
+// array left open (the parser stops at the first token at or after the end
+// of `line`: "the line ends inside ..."). Offsets below line.size() are
+// unchanged.
+void Repair(absl::string_view line, std::string* out) {
+  out->assign(line.data(), line.size());
+  const size_t n = out->size();
+  bool in_string = false;
+  bool escape_at_end = false;
+  for (size_t i = 0; i < n; ++i) {
+    char& c = (*out)[i];
+    if (!in_string) {
+      // As simdjson's indexer: a backslash escapes the next byte even here.
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = true;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = false;
+    } else if (c == '\\') {
+      if (i + 1 == n) {
+        escape_at_end = true;
+      } else if (static_cast<unsigned char>((*out)[i + 1]) < 0x20) {
+        (*out)[i + 1] = ' ';
+      }
+      ++i;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      c = ' ';
+    }
+  }
+  if (in_string) out->append(escape_at_end ? " \"" : "\"");
+  out->append(static_cast<size_t>(kMaxJsonDepth) + 2, '}');
+}
+
+enum class Outcome { kOk, kFailed, kRepair };
+
 class Parser {
  public:
-  Parser(absl::string_view text, JsonParseError* error)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), error_(error) {}
+  // `line`: the line as given. `buf`, `len`, `capacity`: what simdjson
+  // reads: the line itself or a copy (a repaired one when `repair`), with
+  // its first line.size() bytes at the same offsets.
+  Parser(absl::string_view line, const char* buf, size_t len, size_t capacity, bool repair,
+         JsonParseError* error)
+      : line_(line), buf_(buf), buf_end_(buf + len), capacity_(capacity), repair_(repair),
+        error_(error) {}
 
-  bool ParseTop(Message* m) {
-    SkipWs();
-    if (p_ == end_) return Fail("the line holds no JSON value");
-    if (*p_ != '{') {
-      if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
-        return Fail("a byte order mark (U+FEFF) is only allowed at the start of the file");
-      }
-      return Fail("expected a JSON object (one event per line)");
+  Outcome Run(od::parser* parser, Message* m) {
+    od::document doc;
+    simdjson::error_code e =
+        parser->iterate(buf_, static_cast<size_t>(buf_end_ - buf_), capacity_).get(doc);
+    if (e == simdjson::UNESCAPED_CHARS || e == simdjson::UNCLOSED_STRING) {
+      if (!repair_) return Outcome::kRepair;
     }
-    if (!ParseObject(m)) return false;
-    SkipWs();
-    if (p_ != end_) return Fail("unexpected data after the event's JSON object");
-    return true;
+    const char* open = SkipWs(buf_);  // '{': ParseEventJson checked
+    if (e != simdjson::SUCCESS) return Broken(open, e);
+    doc_ = &doc;
+    od::object obj;
+    e = doc.get_object().get(obj);
+    if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && !repair_) return Outcome::kRepair;
+    if (e != simdjson::SUCCESS) return Broken(open, e);
+    if (!EnterNesting(open) || !ParseObjectBody(&obj, m, open)) return Outcome::kFailed;
+    if (!AtEnd(next_)) {
+      FailAt(next_, "unexpected data after the event's JSON object");
+      return Outcome::kFailed;
+    }
+    return Outcome::kOk;
+  }
+
+  // The line was refused by simdjson in a way this parser did not place
+  // (not expected to happen: every such case is checked before simdjson
+  // sees it); still an error with a column.
+  Outcome Broken(const char* at, simdjson::error_code e) {
+    FailAt(at, absl::StrCat("invalid JSON (", simdjson::error_message(e), ")"));
+    return Outcome::kFailed;
   }
 
  private:
@@ -108,140 +221,150 @@ class Parser {
     return out;
   }
   bool FailAt(const char* at, absl::string_view rule) {
-    error_->column = static_cast<uint64_t>(at - begin_) + 1;
+    error_->column = std::min<uint64_t>(Off(at), line_.size()) + 1;
     const std::string path = PathString();
     error_->message = path.empty() ? absl::StrCat(kPrefix, rule)
                                    : absl::StrCat(kPrefix, path, ": ", rule);
     return false;
   }
-  bool Fail(absl::string_view rule) { return FailAt(p_, rule); }
+
+  // --- positions -------------------------------------------------------------
+  uint64_t Off(const char* p) const { return static_cast<uint64_t>(p - buf_); }
+  // Whether `p` is past the line's last byte (a byte Repair appended, or the end).
+  bool AtEnd(const char* p) const { return Off(p) >= line_.size(); }
+  const char* SkipWs(const char* p) const {
+    while (p < buf_end_ && IsWs(*p)) ++p;
+    return p;
+  }
+  // Where simdjson's iterator is: the next token, or the end.
+  const char* Location() {
+    const char* loc = nullptr;
+    if (doc_->current_location().get(loc) != simdjson::SUCCESS) return buf_end_;
+    return loc;
+  }
+  // The raw token of a value not yet read (scalars: without the whitespace after it).
+  static absl::string_view Token(od::value& v) {
+    const std::string_view t = v.raw_json_token();
+    size_t n = t.size();
+    while (n > 0 && IsWs(t[n - 1])) --n;
+    return absl::string_view(t.data(), n);
+  }
 
   // --- lexing ----------------------------------------------------------------
-  void SkipWs() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
-  }
-  bool Expect(char c, const char* what) {
-    SkipWs();
-    if (p_ == end_ || *p_ != c) {
-      return Fail(p_ == end_ ? absl::StrCat("the line ends where ", what, " was expected")
-                             : absl::StrCat("expected ", what));
+  // Checks the string token at `at` in the line's own bytes; sets *end past it.
+  bool CheckString(const char* at, const char** end) {
+    if (AtEnd(at)) return FailAt(at, "unterminated string");
+    size_t pos = 0;
+    const uint64_t off = Off(at);
+    if (const char* rule = util::CheckJsonString(line_.substr(off), &pos)) {
+      return FailAt(at + pos, rule);
     }
-    ++p_;
-    return true;
-  }
-  bool Literal(const char* word) {
-    const size_t n = std::strlen(word);
-    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) {
-      return Fail("invalid JSON value");
-    }
-    p_ += n;
+    *end = at + pos;
     return true;
   }
 
-  bool Hex4(uint32_t* v) {
-    if (end_ - p_ < 4) return Fail("truncated \\u escape");
-    if (!json_text::Hex4(absl::string_view(p_, 4), v)) {
-      return Fail("invalid \\u escape: expected 4 hex digits");
+  // Whether the string whose text after the opening quote is at `raw` and
+  // unescapes to `n` bytes needs CheckString: it has an escape (then one
+  // is among its first n bytes), or this is the repaired parse (raw control
+  // characters are blanked in its copy). Otherwise simdjson's indexer has
+  // already refused raw control characters and unclosed strings.
+  bool NeedsCheck(const char* raw, size_t n) const {
+    return repair_ || std::memchr(raw, '\\', n) != nullptr;
+  }
+
+  // A JSON string value at `at` (which must be '"'), unescaped by simdjson
+  // into *out (valid until the next parse).
+  bool ReadString(od::value& v, const char* at, absl::string_view* out) {
+    std::string_view s;
+    const bool ok = v.get_string().get(s) == simdjson::SUCCESS;
+    const char* end = nullptr;
+    if (!ok || NeedsCheck(at + 1, s.size())) {
+      if (!CheckString(at, &end)) return false;
+      if (!ok) return FailAt(at, "invalid string");
+      next_ = SkipWs(end);
+    } else {
+      end = at + 1 + s.size() + 1;  // no escapes: the text is the token's
+      next_ = Location();
     }
-    p_ += 4;
+    *out = absl::string_view(s.data(), s.size());
+    string_end_ = end;
     return true;
   }
 
-  // A JSON string at p_ (which must be '"'). The line is valid UTF-8.
-  bool ParseString(std::string* out) {
-    if (p_ == end_ || *p_ != '"') return Fail("expected a string");
-    const char* open = p_;
-    ++p_;
-    out->clear();
-    while (true) {
-      // Fast path: a run of plain characters.
-      const char* run = p_;
-      while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) {
-        ++p_;
-      }
-      out->append(run, static_cast<size_t>(p_ - run));
-      if (p_ == end_) return FailAt(open, "unterminated string");
-      const char c = *p_;
-      if (c == '"') {
-        ++p_;
-        return true;
-      }
-      if (c != '\\') return Fail("control character in a string (must be escaped)");
-      ++p_;
-      if (p_ == end_) return FailAt(open, "unterminated string");
-      const char e = *p_++;
-      if (json_text::AppendSimpleEscape(e, out)) continue;
-      if (e != 'u') return FailAt(p_ - 2, "invalid escape in a string");
-      const char* at = p_ - 2;
-      uint32_t cp = 0;
-      if (!Hex4(&cp)) return false;
-      if (json_text::IsLowSurrogate(cp)) return FailAt(at, "lone low surrogate in \\u escape");
-      if (json_text::IsHighSurrogate(cp)) {
-        uint32_t lo = 0;
-        if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
-          return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
-        }
-        p_ += 2;
-        if (!Hex4(&lo)) return false;
-        if (!json_text::IsLowSurrogate(lo)) {
-          return FailAt(at, "high surrogate in \\u escape not followed by a low surrogate");
-        }
-        cp = json_text::CombineSurrogates(cp, lo);
-      }
-      json_text::AppendUtf8(cp, out);
+  // The key of `field` (its token at *key_at), checked as ReadString does.
+  bool ReadKey(od::field& field, const char** key_at, absl::string_view* out) {
+    const char* raw = reinterpret_cast<const char*>(field.key().raw());
+    *key_at = raw - 1;
+    std::string_view s;
+    const bool ok = field.unescaped_key().get(s) == simdjson::SUCCESS;
+    if (!ok || NeedsCheck(raw, s.size())) {
+      const char* end = nullptr;
+      if (!CheckString(*key_at, &end)) return false;
+      if (!ok) return FailAt(*key_at, "invalid string");
     }
+    *out = absl::string_view(s.data(), s.size());
+    return true;
   }
 
-  // A JSON number token at p_ (RFC 8259 grammar). Sets *integral when it
-  // has neither fraction nor exponent.
-  bool NumberToken(absl::string_view* tok, bool* integral) {
-    const char* s = p_;
-    if (p_ != end_ && *p_ == '-') ++p_;
-    if (p_ == end_ || !(*p_ >= '0' && *p_ <= '9')) return FailAt(s, "invalid JSON value");
-    if (*p_ == '0') {
-      ++p_;
-      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+  bool Literal(absl::string_view tok, absl::string_view word) {
+    if (tok.substr(0, word.size()) != word) return FailAt(tok.data(), "invalid JSON value");
+    next_ = SkipWs(tok.data() + word.size());
+    return true;
+  }
+
+  // A JSON number at the start of `tok` (RFC 8259 grammar): *num is the
+  // number's text. Sets *integral when it has neither fraction nor exponent.
+  bool NumberToken(absl::string_view tok, absl::string_view* num, bool* integral) {
+    const char* s = tok.data();
+    const char* p = s;
+    const char* const end = s + tok.size();
+    if (p != end && *p == '-') ++p;
+    if (p == end || !(*p >= '0' && *p <= '9')) return FailAt(s, "invalid JSON value");
+    if (*p == '0') {
+      ++p;
+      if (p != end && *p >= '0' && *p <= '9') {
         return FailAt(s, "leading zeros are not allowed in JSON numbers");
       }
     } else {
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      while (p != end && *p >= '0' && *p <= '9') ++p;
     }
     *integral = true;
-    if (p_ != end_ && *p_ == '.') {
+    if (p != end && *p == '.') {
       *integral = false;
-      ++p_;
-      if (p_ == end_ || !(*p_ >= '0' && *p_ <= '9')) return Fail("digit expected after '.'");
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      ++p;
+      if (p == end || !(*p >= '0' && *p <= '9')) return FailAt(p, "digit expected after '.'");
+      while (p != end && *p >= '0' && *p <= '9') ++p;
     }
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+    if (p != end && (*p == 'e' || *p == 'E')) {
       *integral = false;
-      ++p_;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || !(*p_ >= '0' && *p_ <= '9')) return Fail("digit expected in exponent");
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      ++p;
+      if (p != end && (*p == '+' || *p == '-')) ++p;
+      if (p == end || !(*p >= '0' && *p <= '9')) return FailAt(p, "digit expected in exponent");
+      while (p != end && *p >= '0' && *p <= '9') ++p;
     }
-    *tok = absl::string_view(s, static_cast<size_t>(p_ - s));
+    *num = absl::string_view(s, static_cast<size_t>(p - s));
+    next_ = SkipWs(p);
     return true;
   }
 
   // --- values ----------------------------------------------------------------
-  bool EnterNesting() {
+  bool EnterNesting(const char* at) {
     if (++depth_ > kMaxJsonDepth) {
-      return Fail(absl::StrCat("nested deeper than ", kMaxJsonDepth, " levels"));
+      return FailAt(at, absl::StrCat("nested deeper than ", kMaxJsonDepth, " levels"));
     }
     return true;
   }
 
   // Parses an integer value (JSON number or decimal string) into [lo, hi].
-  bool ParseInteger(int64_t lo, uint64_t hi, bool is_unsigned, int64_t* sv, uint64_t* uv) {
-    const char* at = p_;
+  bool ParseInteger(od::value& v, const char* at, int64_t lo, uint64_t hi, bool is_unsigned,
+                    int64_t* sv, uint64_t* uv) {
     absl::string_view tok;
     bool integral = true;
     bool quoted = false;
-    std::string text;
-    if (p_ != end_ && *p_ == '"') {
+    if (*at == '"') {
       quoted = true;
-      if (!ParseString(&text)) return false;
+      absl::string_view text;
+      if (!ReadString(v, at, &text)) return false;
       // A decimal string: -?(0|[1-9][0-9]*).
       size_t i = 0;
       if (i < text.size() && text[i] == '-') ++i;
@@ -254,7 +377,7 @@ class Parser {
       }
       tok = text;
     } else {
-      if (!NumberToken(&tok, &integral)) return false;
+      if (!NumberToken(Token(v), &tok, &integral)) return false;
     }
     const std::string shown = quoted ? absl::StrCat("\"", tok, "\"") : std::string(tok);
     if (integral) {
@@ -305,6 +428,7 @@ class Parser {
     }
     return true;
   }
+
 
   enum class Exactness { kExact, kNotInteger, kAbove2To53 };
 
@@ -366,11 +490,10 @@ class Parser {
   }
 
   // RFC 3339: YYYY-MM-DDTHH:MM:SS[.fffffffff](Z|+HH:MM|-HH:MM).
-  bool ParseTimestamp(Message* ts) {
-    const char* at = p_;
-    std::string s;
-    if (p_ == end_ || *p_ != '"') return Fail("expected an RFC 3339 timestamp string");
-    if (!ParseString(&s)) return false;
+  bool ParseTimestamp(od::value& v, const char* at, Message* ts) {
+    absl::string_view s;
+    if (*at != '"') return FailAt(at, "expected an RFC 3339 timestamp string");
+    if (!ReadString(v, at, &s)) return false;
     auto bad = [&](absl::string_view why) {
       return FailAt(at, absl::StrCat("\"", absl::CHexEscape(s), "\" is not an RFC 3339 timestamp (",
                                      why, ")"));
@@ -427,34 +550,39 @@ class Parser {
   }
 
   // One value of field `f` (a singular value or one element of a repeated
-  // or map field) into message `m`.
-  bool ParseScalarOrMessage(Message* m, const FieldDescriptor* f, bool repeated) {
-    const Reflection* r = m->GetReflection();
+  // or map field), whose token starts at `at`, into message `m`.
+  // `r` is m's reflection (asked once per object: each GetReflection() call
+  // costs a descriptor lookup).
+  bool ParseScalarOrMessage(od::value& v, const char* at, Message* m, const Reflection* r,
+                            const FieldDescriptor* f, bool repeated) {
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING: {
-        if (p_ == end_ || *p_ != '"') return Fail("expected a string");
-        std::string s;
-        if (!ParseString(&s)) return false;
-        if (f->type() == FieldDescriptor::TYPE_BYTES) return Fail("bytes fields are not supported");
-        repeated ? r->AddString(m, f, std::move(s)) : r->SetString(m, f, std::move(s));
+        if (*at != '"') return FailAt(at, "expected a string");
+        absl::string_view s;
+        if (!ReadString(v, at, &s)) return false;
+        if (f->type() == FieldDescriptor::TYPE_BYTES) {
+          return FailAt(string_end_, "bytes fields are not supported");
+        }
+        repeated ? r->AddString(m, f, std::string(s)) : r->SetString(m, f, std::string(s));
         return true;
       }
       case FieldDescriptor::CPPTYPE_INT64:
       case FieldDescriptor::CPPTYPE_INT32: {
         const bool is64 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT64;
-        int64_t v = 0;
+        int64_t n = 0;
         uint64_t unused;
-        if (!ParseInteger(is64 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int32_t>::min(),
+        if (!ParseInteger(v, at,
+                          is64 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int32_t>::min(),
                           is64 ? uint64_t{std::numeric_limits<int64_t>::max()}
                                : uint64_t{std::numeric_limits<int32_t>::max()},
-                          false, &v, &unused)) {
+                          false, &n, &unused)) {
           return false;
         }
         if (is64) {
-          repeated ? r->AddInt64(m, f, v) : r->SetInt64(m, f, v);
+          repeated ? r->AddInt64(m, f, n) : r->SetInt64(m, f, n);
         } else {
-          repeated ? r->AddInt32(m, f, static_cast<int32_t>(v))
-                   : r->SetInt32(m, f, static_cast<int32_t>(v));
+          repeated ? r->AddInt32(m, f, static_cast<int32_t>(n))
+                   : r->SetInt32(m, f, static_cast<int32_t>(n));
         }
         return true;
       }
@@ -462,54 +590,54 @@ class Parser {
       case FieldDescriptor::CPPTYPE_UINT32: {
         const bool is64 = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
         int64_t unused;
-        uint64_t v = 0;
-        if (!ParseInteger(0, is64 ? std::numeric_limits<uint64_t>::max() : std::numeric_limits<uint32_t>::max(),
-                          true, &unused, &v)) {
+        uint64_t n = 0;
+        if (!ParseInteger(v, at, 0,
+                          is64 ? std::numeric_limits<uint64_t>::max() : std::numeric_limits<uint32_t>::max(),
+                          true, &unused, &n)) {
           return false;
         }
         if (is64) {
-          repeated ? r->AddUInt64(m, f, v) : r->SetUInt64(m, f, v);
+          repeated ? r->AddUInt64(m, f, n) : r->SetUInt64(m, f, n);
         } else {
-          repeated ? r->AddUInt32(m, f, static_cast<uint32_t>(v))
-                   : r->SetUInt32(m, f, static_cast<uint32_t>(v));
+          repeated ? r->AddUInt32(m, f, static_cast<uint32_t>(n))
+                   : r->SetUInt32(m, f, static_cast<uint32_t>(n));
         }
         return true;
       }
       case FieldDescriptor::CPPTYPE_BOOL: {
-        bool v;
-        if (p_ != end_ && *p_ == 't') {
-          if (!Literal("true")) return false;
-          v = true;
-        } else if (p_ != end_ && *p_ == 'f') {
-          if (!Literal("false")) return false;
-          v = false;
+        bool b;
+        if (*at == 't') {
+          if (!Literal(Token(v), "true")) return false;
+          b = true;
+        } else if (*at == 'f') {
+          if (!Literal(Token(v), "false")) return false;
+          b = false;
         } else {
-          return Fail("expected true or false");
+          return FailAt(at, "expected true or false");
         }
-        repeated ? r->AddBool(m, f, v) : r->SetBool(m, f, v);
+        repeated ? r->AddBool(m, f, b) : r->SetBool(m, f, b);
         return true;
       }
       case FieldDescriptor::CPPTYPE_ENUM: {
         const EnumValueDescriptor* ev = nullptr;
-        const char* at = p_;
-        if (p_ != end_ && *p_ == '"') {
-          std::string name;
-          if (!ParseString(&name)) return false;
-          ev = f->enum_type()->FindValueByName(name);
+        if (*at == '"') {
+          absl::string_view name;
+          if (!ReadString(v, at, &name)) return false;
+          ev = f->enum_type()->FindValueByName(std::string(name));
           if (ev == nullptr) {
             return FailAt(at, absl::StrCat("\"", absl::CHexEscape(name), "\" is not a value of ",
                                            f->enum_type()->full_name()));
           }
         } else {
-          int64_t v = 0;
+          int64_t n = 0;
           uint64_t unused;
-          if (!ParseInteger(std::numeric_limits<int32_t>::min(),
-                            uint64_t{std::numeric_limits<int32_t>::max()}, false, &v, &unused)) {
+          if (!ParseInteger(v, at, std::numeric_limits<int32_t>::min(),
+                            uint64_t{std::numeric_limits<int32_t>::max()}, false, &n, &unused)) {
             return false;
           }
-          ev = f->enum_type()->FindValueByNumber(static_cast<int>(v));
+          ev = f->enum_type()->FindValueByNumber(static_cast<int>(n));
           if (ev == nullptr) {
-            return FailAt(at, absl::StrCat(v, " is not a value of ", f->enum_type()->full_name()));
+            return FailAt(at, absl::StrCat(n, " is not a value of ", f->enum_type()->full_name()));
           }
         }
         repeated ? r->AddEnum(m, f, ev) : r->SetEnum(m, f, ev);
@@ -519,128 +647,203 @@ class Parser {
         const Descriptor* md = f->message_type();
         if (md == google::protobuf::Timestamp::descriptor()) {
           Message* sub = repeated ? r->AddMessage(m, f) : r->MutableMessage(m, f);
-          return ParseTimestamp(sub);
+          return ParseTimestamp(v, at, sub);
         }
         if (md->file()->package() == "google.protobuf") {
-          return Fail(absl::StrCat(md->full_name(), " values are not supported"));
+          return FailAt(at, absl::StrCat(md->full_name(), " values are not supported"));
         }
-        if (p_ == end_ || *p_ != '{') return Fail(absl::StrCat("expected a JSON object (", md->name(), ")"));
+        if (*at != '{') return FailAt(at, absl::StrCat("expected a JSON object (", md->name(), ")"));
         Message* sub = repeated ? r->AddMessage(m, f) : r->MutableMessage(m, f);
-        return ParseObject(sub);
+        return ParseObject(v, at, sub);
       }
       default:
-        return Fail("floating-point fields are not supported");
+        return FailAt(at, "floating-point fields are not supported");
     }
   }
 
-  bool ParseMap(Message* m, const FieldDescriptor* f) {
-    if (p_ == end_ || *p_ != '{') return Fail("expected a JSON object (a map)");
-    if (!EnterNesting()) return false;
-    ++p_;
-    const Reflection* r = m->GetReflection();
+  // The error for a value of field `f` that is missing at `at` (the end of
+  // the line), as ParseScalarOrMessage words it for a wrong first byte.
+  bool NoValue(const char* at, const FieldDescriptor* f) {
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        return FailAt(at, "expected a string");
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return FailAt(at, "expected true or false");
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const Descriptor* md = f->message_type();
+        if (md == google::protobuf::Timestamp::descriptor()) {
+          return FailAt(at, "expected an RFC 3339 timestamp string");
+        }
+        if (md->file()->package() == "google.protobuf") {
+          return FailAt(at, absl::StrCat(md->full_name(), " values are not supported"));
+        }
+        return FailAt(at, absl::StrCat("expected a JSON object (", md->name(), ")"));
+      }
+      case FieldDescriptor::CPPTYPE_FLOAT:
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        return FailAt(at, "floating-point fields are not supported");
+      default:
+        return FailAt(at, "invalid JSON value");
+    }
+  }
+
+  // After an object member: `next_` must be ',' or '}'.
+  bool AfterMember() {
+    if (AtEnd(next_)) return FailAt(next_, "the line ends inside an object");
+    if (*next_ != ',' && *next_ != '}') {
+      return FailAt(next_, "expected ',' or '}' after an object member");
+    }
+    return true;
+  }
+
+  // simdjson refused the start of an object member: the key (not a string)
+  // or the ':' after it. `sep` is the '{' or ',' before the member.
+  // `check_key(key_at, key)` applies the rules on the key that come before
+  // the ':' in reading order (unknown field, duplicate key).
+  template <typename CheckKey>
+  bool MemberSyntax(const char* sep, bool map, CheckKey check_key) {
+    const char* key = SkipWs(sep + 1);
+    const char* loc = Location();
+    if (loc == key || AtEnd(key) || *key != '"') {
+      if (!map && AtEnd(key)) return FailAt(key, "the line ends inside an object");
+      if (*sep == ',' && !AtEnd(key) && *key == '}') return FailAt(key, "trailing comma in an object");
+      return FailAt(key, map ? "expected a string key" : "expected a string key in double quotes");
+    }
+    // The key is a string; the ':' after it is missing.
+    const char* end = nullptr;
+    if (!CheckString(key, &end)) return false;
+    std::string unescaped;
+    if (!UnescapeAlone(absl::string_view(key, static_cast<size_t>(end - key)), &unescaped)) {
+      return FailAt(key, "invalid string");
+    }
+    if (!check_key(key, absl::string_view(unescaped))) return false;
+    const char* colon = SkipWs(end);
+    if (AtEnd(colon)) return FailAt(colon, "the line ends where ':' after an object key was expected");
+    return FailAt(colon, "expected ':' after an object key");
+  }
+
+  // The value of a string token (checked by CheckString) read on its own,
+  // by a second simdjson parser: only on the error path of MemberSyntax.
+  static bool UnescapeAlone(absl::string_view token, std::string* out) {
+    thread_local od::parser parser;
+    simdjson::padded_string padded(token.data(), token.size());
+    od::document doc;
+    std::string_view s;
+    if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+        doc.get_string().get(s) != simdjson::SUCCESS) {
+      return false;
+    }
+    out->assign(s.data(), s.size());
+    return true;
+  }
+
+  bool ParseMap(od::value& v, const char* open, Message* m, const Reflection* r,
+                const FieldDescriptor* f) {
+    if (*open != '{') return FailAt(open, "expected a JSON object (a map)");
+    if (!EnterNesting(open)) return false;
+    od::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) return FailAt(open, "invalid JSON object");
+    const Reflection* entry_r = nullptr;  // the same for every entry
     const Descriptor* entry_d = f->message_type();
     const FieldDescriptor* key_f = entry_d->map_key();
     const FieldDescriptor* value_f = entry_d->map_value();
     absl::flat_hash_set<std::string> seen;
-    SkipWs();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      --depth_;
-      return true;
-    }
-    while (true) {
-      SkipWs();
-      const char* key_at = p_;
-      std::string key;
-      if (p_ == end_ || *p_ != '"') return Fail("expected a string key");
-      if (!ParseString(&key)) return false;
-      if (!seen.insert(key).second) {
+    auto check_key = [&](const char* key_at, absl::string_view key) {
+      if (seen.contains(key)) {
         return FailAt(key_at, absl::StrCat("duplicate map key \"", absl::CHexEscape(key), "\""));
       }
-      if (!Expect(':', "':' after an object key")) return false;
-      SkipWs();
-      path_.push_back(PathElem{nullptr, -1, &*seen.find(key)});
-      if (p_ != end_ && *p_ == 'n') {
-        return Fail("null is not a valid map value");
+      return true;
+    };
+    const char* sep = open;
+    if (AtEnd(SkipWs(open + 1))) return MemberSyntax(sep, true, check_key);
+    for (auto member : obj) {
+      od::field field;
+      if (std::move(member).get(field) != simdjson::SUCCESS) {
+        return MemberSyntax(sep, true, check_key);
       }
+      const char* key_at = nullptr;
+      absl::string_view key_view;
+      if (!ReadKey(field, &key_at, &key_view)) return false;
+      std::string key(key_view);
+      auto [it, inserted] = seen.insert(std::move(key));
+      if (!inserted) {
+        return FailAt(key_at, absl::StrCat("duplicate map key \"", absl::CHexEscape(*it), "\""));
+      }
+      od::value& value = field.value();
+      const char* at = Token(value).data();
+      path_.push_back(PathElem{nullptr, -1, &*it});
+      if (*at == 'n') return FailAt(at, "null is not a valid map value");
       Message* entry = r->AddMessage(m, f);
       if (key_f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
         return FailAt(key_at, "only string map keys are supported");
       }
-      entry->GetReflection()->SetString(entry, key_f, key);
-      if (!ParseScalarOrMessage(entry, value_f, false)) return false;
+      if (entry_r == nullptr) entry_r = entry->GetReflection();
+      entry_r->SetString(entry, key_f, *it);
+      if (!ParseScalarOrMessage(value, at, entry, entry_r, value_f, false)) return false;
       path_.pop_back();
-      SkipWs();
-      if (p_ == end_) return Fail("the line ends inside an object");
-      if (*p_ == ',') {
-        ++p_;
-        SkipWs();
-        if (p_ != end_ && *p_ == '}') return Fail("trailing comma in an object");
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        --depth_;
-        return true;
-      }
-      return Fail("expected ',' or '}' after an object member");
+      if (!AfterMember()) return false;
+      sep = next_;
     }
+    --depth_;
+    next_ = Location();
+    return true;
   }
 
-  bool ParseArray(Message* m, const FieldDescriptor* f) {
-    if (p_ == end_ || *p_ != '[') return Fail("expected a JSON array (a repeated field)");
-    if (!EnterNesting()) return false;
-    ++p_;
-    SkipWs();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      --depth_;
-      return true;
+  bool ParseArray(od::value& v, const char* open, Message* m, const Reflection* r,
+                  const FieldDescriptor* f) {
+    if (*open != '[') return FailAt(open, "expected a JSON array (a repeated field)");
+    if (!EnterNesting(open)) return false;
+    if (const char* first = SkipWs(open + 1); AtEnd(first)) {
+      path_.back().index = 0;
+      return NoValue(first, f);
     }
-    for (int64_t i = 0;; ++i) {
-      SkipWs();
-      path_.back().index = i;
-      if (p_ != end_ && *p_ == 'n') return Fail("null is not a valid element of a repeated field");
-      if (!ParseScalarOrMessage(m, f, true)) return false;
-      SkipWs();
-      if (p_ == end_) return Fail("the line ends inside an array");
-      if (*p_ == ',') {
-        ++p_;
-        SkipWs();
-        if (p_ != end_ && *p_ == ']') return Fail("trailing comma in an array");
-        continue;
+    od::array arr;
+    if (v.get_array().get(arr) != simdjson::SUCCESS) return FailAt(open, "invalid JSON array");
+    int64_t i = 0;
+    const char* sep = open;
+    for (auto element : arr) {
+      od::value value;
+      if (std::move(element).get(value) != simdjson::SUCCESS) {
+        // Separators are checked below, so simdjson refused the element
+        // itself: the line ends where it should be.
+        path_.back().index = i;
+        return NoValue(SkipWs(sep + 1), f);
       }
-      if (*p_ == ']') {
-        ++p_;
-        path_.back().index = -1;
-        --depth_;
-        return true;
+      const char* at = Token(value).data();
+      if (*at == ']' && !AtEnd(at)) return FailAt(at, "trailing comma in an array");
+      path_.back().index = i++;
+      if (*at == 'n') return FailAt(at, "null is not a valid element of a repeated field");
+      if (!ParseScalarOrMessage(value, at, m, r, f, true)) return false;
+      if (AtEnd(next_)) return FailAt(next_, "the line ends inside an array");
+      if (*next_ != ',' && *next_ != ']') {
+        return FailAt(next_, "expected ',' or ']' after an array element");
       }
-      return Fail("expected ',' or ']' after an array element");
+      sep = next_;
     }
+    path_.back().index = -1;
+    --depth_;
+    next_ = Location();
+    return true;
   }
 
-  bool ParseObject(Message* m) {
-    if (!EnterNesting()) return false;
-    ++p_;  // '{'
+  bool ParseObject(od::value& v, const char* open, Message* m) {
+    if (!EnterNesting(open)) return false;
+    od::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) return FailAt(open, "invalid JSON object");
+    return ParseObjectBody(&obj, m, open);
+  }
+
+  // The members of an object (its '{' at `open`; depth already counted).
+  bool ParseObjectBody(od::object* obj, Message* m, const char* open) {
     const Descriptor* d = m->GetDescriptor();
     const Reflection* r = m->GetReflection();
     int seen[32];
     int nseen = 0;
-    SkipWs();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      --depth_;
-      return true;
-    }
-    std::string key;
-    while (true) {
-      SkipWs();
-      const char* key_at = p_;
-      if (p_ == end_) return Fail("the line ends inside an object");
-      if (*p_ != '"') return Fail("expected a string key in double quotes");
-      if (!ParseString(&key)) return false;
-      const FieldDescriptor* f = FindField(d, key);
+    FieldFinder finder(d);
+    // Unknown field, then duplicate key: the rules on a key, in this order.
+    auto check_key = [&](const char* key_at, absl::string_view key,
+                         const FieldDescriptor** out) {
+      const FieldDescriptor* f = finder.Find(key);
       if (f == nullptr) {
         return FailAt(key_at, absl::StrCat("unknown field \"", absl::CHexEscape(key), "\" (not in ",
                                            d->full_name(), ")"));
@@ -651,13 +854,32 @@ class Parser {
                                              "\": field ", f->name(), " is already set in this object"));
         }
       }
+      *out = f;
+      return true;
+    };
+    auto check_key_only = [&](const char* key_at, absl::string_view key) {
+      const FieldDescriptor* unused;
+      return check_key(key_at, key, &unused);
+    };
+    const char* sep = open;
+    if (AtEnd(SkipWs(open + 1))) return MemberSyntax(sep, false, check_key_only);
+    for (auto member : *obj) {
+      od::field field;
+      if (std::move(member).get(field) != simdjson::SUCCESS) {
+        return MemberSyntax(sep, false, check_key_only);
+      }
+      const char* key_at = nullptr;
+      absl::string_view key;
+      if (!ReadKey(field, &key_at, &key)) return false;
+      const FieldDescriptor* f = nullptr;
+      if (!check_key(key_at, key, &f)) return false;
       if (nseen < 32) seen[nseen++] = f->number();
-      if (!Expect(':', "':' after an object key")) return false;
-      SkipWs();
+      od::value& value = field.value();
+      const char* at = Token(value).data();
       path_.push_back(PathElem{f, -1, nullptr});
-      if (p_ != end_ && *p_ == 'n') {
+      if (*at == 'n') {
         // null: the field stays at its default (proto3 JSON mapping).
-        if (!Literal("null")) return false;
+        if (!Literal(Token(value), "null")) return false;
       } else {
         if (const auto* oneof = f->real_containing_oneof();
             oneof != nullptr && r->HasOneof(*m, oneof)) {
@@ -668,52 +890,107 @@ class Parser {
         }
         bool ok;
         if (f->is_map()) {
-          ok = ParseMap(m, f);
+          ok = ParseMap(value, at, m, r, f);
         } else if (f->is_repeated()) {
-          ok = ParseArray(m, f);
+          ok = ParseArray(value, at, m, r, f);
         } else {
-          ok = ParseScalarOrMessage(m, f, false);
+          ok = ParseScalarOrMessage(value, at, m, r, f, false);
         }
         if (!ok) return false;
       }
       path_.pop_back();
-      SkipWs();
-      if (p_ == end_) return Fail("the line ends inside an object");
-      if (*p_ == ',') {
-        ++p_;
-        SkipWs();
-        if (p_ != end_ && *p_ == '}') return Fail("trailing comma in an object");
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        --depth_;
-        return true;
-      }
-      return Fail("expected ',' or '}' after an object member");
+      if (!AfterMember()) return false;
+      sep = next_;
     }
+    --depth_;
+    next_ = Location();
+    return true;
   }
 
-  const char* begin_;
-  const char* p_;
-  const char* end_;
-  JsonParseError* error_;
+  const absl::string_view line_;
+  const char* const buf_;
+  const char* const buf_end_;
+  const size_t capacity_;
+  const bool repair_;
+  JsonParseError* const error_;
+  od::document* doc_ = nullptr;
   int depth_ = 0;
   std::vector<PathElem> path_;
+  const char* next_ = nullptr;        // the token after the value just read
+  const char* string_end_ = nullptr;  // past the string token just read
 };
 
-}  // namespace
+// One simdjson parser per thread (its buffers are reused from line to line),
+// and the copies of lines that come without padding.
+struct ThreadState {
+  od::parser parser;
+  std::string copy;
+};
 
-bool ParseEventJson(absl::string_view line, enforcement::v1::Event* event,
-                    JsonParseError* error) {
+ThreadState& State() {
+  thread_local ThreadState state;
+  return state;
+}
+
+// REQUIRES: `buf` holds `line` followed by at least SIMDJSON_PADDING readable
+// bytes, the first of them 0 (a std::string's terminator).
+bool Parse(absl::string_view line, const char* buf, size_t capacity,
+           enforcement::v1::Event* event, JsonParseError* error) {
   if (size_t bad = FindInvalidUtf8(line); bad != absl::string_view::npos) {
     error->column = bad + 1;
     error->message = absl::StrCat("not valid UTF-8 at byte ", bad + 1, " of the line");
     return false;
   }
   event->Clear();
-  Parser parser(line, error);
-  return parser.ParseTop(event);
+  size_t i = 0;
+  while (i < line.size() && IsWs(line[i])) ++i;
+  auto fail = [&](size_t at, absl::string_view rule) {
+    error->column = at + 1;
+    error->message = absl::StrCat(kPrefix, rule);
+    return false;
+  };
+  if (i == line.size()) return fail(i, "the line holds no JSON value");
+  if (line[i] != '{') {
+    if (line.substr(i, 3) == "\xEF\xBB\xBF") {
+      return fail(i, "a byte order mark (U+FEFF) is only allowed at the start of the file");
+    }
+    return fail(i, "expected a JSON object (one event per line)");
+  }
+  ThreadState& state = State();
+  {
+    Parser parser(line, buf, line.size(), capacity, false, error);
+    const Outcome outcome = parser.Run(&state.parser, event);
+    if (outcome != Outcome::kRepair) return outcome == Outcome::kOk;
+  }
+  // A control character in a string, a string left open, or a line that
+  // does not end with its object's '}': parsed again from a repaired copy,
+  // to find the first error in reading order with its path and column.
+  std::string repaired;
+  Repair(line, &repaired);
+  repaired.reserve(repaired.size() + kJsonPadding);
+  event->Clear();
+  Parser parser(line, repaired.data(), repaired.size(), repaired.capacity(), true, error);
+  if (parser.Run(&state.parser, event) != Outcome::kOk) return false;
+  // Not expected: the repaired copy parsed although the line did not.
+  error->column = line.size() + 1;
+  error->message = absl::StrCat(kPrefix, "invalid JSON");
+  return false;
+}
+
+}  // namespace
+
+bool ParseEventJson(absl::string_view line, enforcement::v1::Event* event,
+                    JsonParseError* error) {
+  std::string& copy = State().copy;
+  copy.reserve(line.size() + kJsonPadding);
+  copy.assign(line.data(), line.size());
+  return Parse(line, copy.data(), copy.capacity(), event, error);
+}
+
+bool ParseEventJsonInPlace(const std::string& line, enforcement::v1::Event* event,
+                           JsonParseError* error) {
+  if (line.capacity() - line.size() < kJsonPadding) return ParseEventJson(line, event, error);
+  return Parse(line, line.data(), line.capacity(), event, error);
 }
 
 }  // namespace ingest

@@ -13,7 +13,13 @@
 // JsonStringToMessage (tests/import_test.cc checks that with
 // LEDGER_IMPORT_CROSSCHECK=1, which makes `import` run both and compare).
 //
-// Thread-safe: ParseEventJson has no shared mutable state.
+// The JSON syntax is read with simdjson's On Demand API (one parser per
+// thread); the mapping onto the Event, and every rule above that simdjson
+// does not enforce the way we need (lone surrogate escapes, exact integers,
+// duplicate keys, columns), are ours (import_json.cc says how).
+//
+// Thread-safe: each thread uses its own simdjson parser (thread_local); no
+// shared mutable state.
 #ifndef ENFORCEMENT_INGEST_IMPORT_JSON_H_
 #define ENFORCEMENT_INGEST_IMPORT_JSON_H_
 
@@ -30,9 +36,15 @@ namespace ingest {
 // legitimate depth is under 10 (a correction's replacement is an Event).
 inline constexpr int kMaxJsonDepth = 32;
 
+// Bytes simdjson may read after a line's last byte (their values do not
+// matter): ParseEventJsonInPlace uses a std::string's spare capacity for
+// them; the import's rows reserve it (import_reader.cc), so lines are parsed
+// where they are read, without a copy.
+inline constexpr size_t kJsonPadding = 64;
+
 // Where and why a line was refused.
 struct JsonParseError {
-  uint64_t column = 0;  // 1-based byte offset in the line; 0 when not located
+  uint64_t column = 0;  // 1-based byte offset in the line (ParseEventJson always sets one)
   std::string message;  // "invalid JSON...: <path>: <rule>" or "not valid UTF-8 ..."
 };
 
@@ -55,6 +67,12 @@ struct JsonParseError {
 // names and numbers, malformed timestamps, anything after the object.
 bool ParseEventJson(absl::string_view line, enforcement::v1::Event* event,
                     JsonParseError* error);
+
+// The same, for a line held in a std::string: parsed in place when it has
+// at least kJsonPadding bytes of spare capacity, otherwise copied (into a
+// per-thread buffer) as ParseEventJson does.
+bool ParseEventJsonInPlace(const std::string& line, enforcement::v1::Event* event,
+                           JsonParseError* error);
 
 }  // namespace ingest
 

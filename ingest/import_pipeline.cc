@@ -556,7 +556,7 @@ ImportOutcome SetupFailure(absl::Status status, absl::string_view reason, absl::
 RowParser NdjsonRowParser() {
   return [](const Row& row, Event* event, uint64_t* column, std::string* message) {
     JsonParseError error;
-    if (ParseEventJson(row.raw, event, &error)) return true;
+    if (ParseEventJsonInPlace(row.raw, event, &error)) return true;
     *column = error.column;
     *message = std::move(error.message);
     return false;

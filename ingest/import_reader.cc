@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ingest/import_json.h"
 #include "ingest/ndjson.h"
 
 namespace ingest {
@@ -171,6 +172,9 @@ class NdjsonRows : public RowSource {
       if (sha != nullptr) {
         sha->Update(piece);
       } else {
+        // Room for the JSON reader's padding (import_json.h) from the start,
+        // so that the usual one-piece line is not copied again to get it.
+        if (row->raw.empty()) row->raw.reserve(take + kJsonPadding);
         row->raw.append(piece.data(), piece.size());
       }
       input_->Consume(nl == nullptr ? take : take + 1);
@@ -189,6 +193,9 @@ class NdjsonRows : public RowSource {
       return true;
     }
     if (!row->raw.empty() && row->raw.back() == '\r') row->raw.pop_back();
+    if (row->raw.capacity() - row->raw.size() < kJsonPadding) {
+      row->raw.reserve(row->raw.size() + kJsonPadding);  // a line read in pieces
+    }
     row->raw_bytes = row->raw.size();
     row->blank = IsBlankLine(row->raw);
     return true;

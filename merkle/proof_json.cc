@@ -2,6 +2,13 @@
 // RFC 8259 reader: it keeps what a proof document needs (objects, arrays,
 // strings, integers, true/false/null) and refuses anything ambiguous, so a
 // hostile document cannot mean two things to two readers.
+//
+// Not simdjson (which reads event JSON, ingest/import_json.cc): a proof
+// document is at most a few KiB, read once per check, and every error here
+// names its byte; simdjson gives no offset for several errors (raw control
+// characters, unclosed strings, invalid UTF-8), which the event parser
+// recovers with a second, repaired parse — machinery not worth it here.
+// Strings are checked by the rule the event parser uses (util/utf8.h).
 #include "merkle/proof_json.h"
 
 #include <set>
@@ -168,50 +175,35 @@ class Parser {
     }
   }
 
-  // Four hex digits of a \u escape.
-  bool Hex4(uint32_t* out) {
-    if (pos_ > s_.size() || !json_text::Hex4(absl::string_view(s_).substr(pos_), out)) {
-      return false;
-    }
-    pos_ += 4;
-    return true;
-  }
-
+  // A string at pos_ (which is '"'). Its escapes, surrogate pairs and raw
+  // control characters are checked by util::CheckJsonString, the rule the
+  // event parser uses too; what is left here is decoding.
   absl::Status String(std::string* out) {
-    ++pos_;  // '"'
-    const size_t start = pos_;
-    while (true) {
-      if (AtEnd()) return Error("unterminated string");
-      const char c = Peek();
-      if (c == '"') {
-        ++pos_;
-        break;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) return Error("control character in a string");
-      if (c != '\\') {
-        out->push_back(c);
-        ++pos_;
+    size_t len = 0;
+    if (const char* rule = util::CheckJsonString(absl::string_view(s_).substr(pos_), &len)) {
+      pos_ += len;  // the offending byte (the opening quote when unterminated)
+      return Error(rule);
+    }
+    const size_t start = pos_ + 1;
+    const size_t end = pos_ + len - 1;  // the closing quote
+    uint32_t cp = 0, lo = 0;
+    for (size_t i = start; i < end; ++i) {
+      if (s_[i] != '\\') {
+        out->push_back(s_[i]);
         continue;
       }
-      ++pos_;
-      if (AtEnd()) return Error("unterminated escape");
-      const char e = Peek();
-      ++pos_;
-      if (json_text::AppendSimpleEscape(e, out)) continue;
-      if (e != 'u') return Error("unknown escape");
-      uint32_t cp;
-      if (!Hex4(&cp)) return Error("bad \\u escape");
-      if (json_text::IsLowSurrogate(cp)) return Error("lone low surrogate");
+      if (json_text::AppendSimpleEscape(s_[++i], out)) continue;
+      json_text::Hex4(s_.substr(i + 1, 4), &cp);  // \uXXXX, checked
+      i += 4;
       if (json_text::IsHighSurrogate(cp)) {
-        uint32_t lo;
-        if (s_.substr(pos_, 2) != "\\u") return Error("lone high surrogate");
-        pos_ += 2;
-        if (!Hex4(&lo) || !json_text::IsLowSurrogate(lo)) return Error("bad surrogate pair");
+        json_text::Hex4(s_.substr(i + 3, 4), &lo);  // \uXXXX, the low half
+        i += 6;
         cp = json_text::CombineSurrogates(cp, lo);
       }
       json_text::AppendUtf8(cp, out);
     }
-    if (!util::IsValidUtf8(s_.substr(start, pos_ - 1 - start))) {
+    pos_ += len;
+    if (!util::IsValidUtf8(s_.substr(start, end - start))) {
       return Error("string is not valid UTF-8");
     }
     return absl::OkStatus();

@@ -2,8 +2,12 @@
 // the import pipeline on a temporary ledger — the report's counts, the
 // rejects file, the typed error detail (file, line, column), a dry run,
 // duplicates, progress — and the one-batch append of `ledger append`.
+// Also the strict event parser (ingest/import_json.h) directly: simdjson
+// reads the syntax; the errors simdjson places late or not at all keep
+// their path and column.
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "ingest/event_batch.h"
 #include "ingest/event_id.h"
+#include "ingest/import_json.h"
 #include "ingest/import_pipeline.h"
 #include "ledger/ledger.h"
 #include "tests/support/event_builders.h"
@@ -319,4 +324,129 @@ TEST_F(IngestTest, AppendBatchAddsTheLineToTheLedgersError) {
   ASSERT_TRUE(mismatch.ok()) << "an unchanged retry is a duplicate, whatever the version";
 }
 
+// ---------------------------------------------------------------------------
+// ParseEventJson
+
+struct ParseCase {
+  std::string line;
+  uint64_t column;
+  std::string message;  // after "invalid JSON for enforcement.v1.Event: "
+};
+
+std::string Refusal(const std::string& line, uint64_t* column) {
+  Event event;
+  ingest::JsonParseError error;
+  EXPECT_FALSE(ingest::ParseEventJson(line, &event, &error)) << line;
+  *column = error.column;
+  return error.message;
+}
+
+TEST(ParseEventJsonTest, ErrorsKeepTheirPathAndColumn) {
+  const std::string prefix = "invalid JSON for enforcement.v1.Event: ";
+  const std::vector<ParseCase> cases = {
+      // simdjson's indexer refuses these before the walk, without a place;
+      // the repaired second parse finds them in reading order.
+      {"{\"eventId\":\"a\x01\"}", 14, "event_id: control character in a string (must be escaped)"},
+      {"{\"stream\":\"s\",\"eventId\":\"a\\\x02\"}", 27, "event_id: invalid escape in a string"},
+      {"{\"eventId\":\"abc", 12, "event_id: unterminated string"},
+      {"{\"eventId\":\"abc\\", 12, "event_id: unterminated string"},
+      {"{\"eventI", 2, "unterminated string"},
+      {"{\"eventId\" 1, \"x\":\"\x01\"}", 12, "expected ':' after an object key"},
+      // The line does not end with its object's '}'.
+      {"{\"arrest\":{\"suspect\":{\"suspectId\":\"s\"}", 39, "arrest: the line ends inside an object"},
+      {"{\"eventId\"", 11, "the line ends where ':' after an object key was expected"},
+      {"{\"eventId\":", 12, "event_id: expected a string"},
+      {"{\"handover\":{\"suspectIds\":[\"a\",", 32, "handover.suspect_ids[1]: expected a string"},
+      {"{\"raid\":{\"suspectsDetained\":12", 31, "raid: the line ends inside an object"},
+      {"{\"eventId\":\"a\"} x", 17, "unexpected data after the event's JSON object"},
+      {"{\"eventId\":\"a\"}}", 16, "unexpected data after the event's JSON object"},
+      // Lone surrogates, which simdjson does not all refuse.
+      {"{\"eventId\":\"\\udc00\"}", 13, "event_id: lone low surrogate in \\u escape"},
+      {"{\"eventId\":\"x\\ud800\\u0041\"}", 14,
+       "event_id: high surrogate in \\u escape not followed by a low surrogate"},
+      {"{\"event\\uDC00Id\":\"x\"}", 8, "lone low surrogate in \\u escape"},
+      {"{\"eventId\":\"\\u12G4\"}", 15, "event_id: invalid \\u escape: expected 4 hex digits"},
+      // Keys: their own rules come before the missing ':'.
+      {"{\"colour\" \"x\"}", 2, "unknown field \"colour\" (not in enforcement.v1.Event)"},
+      {"{\"eventId\":\"a\",\"event_id\" 1}", 16,
+       "duplicate key \"event_id\": field event_id is already set in this object"},
+      {"{\"event\\u0049d\":\"a\",\"eventId\":\"b\"}", 21,
+       "duplicate key \"eventId\": field event_id is already set in this object"},
+      // Scalars are read from their tokens.
+      {"{\"raid\":{\"suspectsDetained\":12x}}", 31, "raid: expected ',' or '}' after an object member"},
+      {"{\"raid\":{\"suspectsDetained\":1.}}", 31, "raid.suspects_detained: digit expected after '.'"},
+      {"{\"raid\":{\"suspectsDetained\":-}}", 29, "raid.suspects_detained: invalid JSON value"},
+      {"{\"eventId\":nul}", 12, "event_id: invalid JSON value"},
+      {"{\"eventId\":nullx}", 16, "expected ',' or '}' after an object member"},
+      {"{\"handover\":{\"suspectIds\":[\"a\",]}}", 32, "handover.suspect_ids[0]: trailing comma in an array"},
+      {"{\"handover\":{\"suspectIds\":[\"a\" \"b\"]}}", 32,
+       "handover.suspect_ids[0]: expected ',' or ']' after an array element"},
+      {"{,}", 2, "expected a string key in double quotes"},
+      {"   ", 4, "the line holds no JSON value"},
+  };
+  for (const ParseCase& c : cases) {
+    uint64_t column = 0;
+    const std::string message = Refusal(c.line, &column);
+    EXPECT_EQ(message, prefix + c.message) << c.line;
+    EXPECT_EQ(column, c.column) << c.line;
+  }
+}
+
+TEST(ParseEventJsonTest, InPlaceAndCopiedLinesParseAlike) {
+  const std::string good = NdjsonLine(testing_support::ArrestEvent("a1", "s1"));
+  const std::vector<std::string> lines = {good, good.substr(0, good.size() - 1),
+                                          "{\"eventId\":\"a\\u00e9\\ud83d\\ude00\"}"};
+  for (const std::string& text : lines) {
+    std::string padded;
+    padded.reserve(text.size() + ingest::kJsonPadding);
+    padded = text;
+    std::string tight = text;
+    tight.shrink_to_fit();
+    Event a, b, c;
+    ingest::JsonParseError ea, eb, ec;
+    const bool ok = ingest::ParseEventJson(text, &a, &ea);
+    EXPECT_EQ(ingest::ParseEventJsonInPlace(padded, &b, &eb), ok) << text;
+    EXPECT_EQ(ingest::ParseEventJsonInPlace(tight, &c, &ec), ok) << text;
+    if (ok) {
+      EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+      EXPECT_EQ(a.SerializeAsString(), c.SerializeAsString());
+    } else {
+      EXPECT_EQ(ea.message, eb.message);
+      EXPECT_EQ(ea.column, eb.column);
+      EXPECT_EQ(ea.message, ec.message);
+    }
+  }
+  Event e;
+  ingest::JsonParseError error;
+  ASSERT_TRUE(ingest::ParseEventJson("{\"eventId\":\"a\\u00e9\\ud83d\\ude00\"}", &e, &error))
+      << error.message;
+  EXPECT_EQ(e.event_id(), "a\xC3\xA9\xF0\x9F\x98\x80");
+}
+
+TEST(ParseEventJsonTest, ParsersOnSeveralThreadsDoNotMix) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 200; ++i) {
+    lines.push_back(NdjsonLine(testing_support::ArrestEvent(absl::StrCat("a", i), "s")));
+  }
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 200; ++i) {
+          Event e;
+          ingest::JsonParseError error;
+          // Every other line broken, so that the repaired parse runs too.
+          const std::string line = (i + t) % 2 ? lines[i] : lines[i].substr(0, 40);
+          const bool ok = ingest::ParseEventJson(line, &e, &error);
+          if (ok != ((i + t) % 2 == 1) || (ok && e.event_id() != absl::StrCat("a", i))) ++wrong[t];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
+}
+
 }  // namespace
+

@@ -25,6 +25,44 @@ TEST(Utf8Test, FindsTheFirstBadByte) {
   EXPECT_EQ(FindInvalidUtf8("\xf4\x90\x80\x80"), 0u);     // above U+10FFFF
   EXPECT_EQ(FindInvalidUtf8("ok\xe2\x82"), 2u);           // truncated
   EXPECT_FALSE(IsValidUtf8("\xff"));
+  // The eight-byte ASCII steps find a bad byte at any offset.
+  const std::string ascii(37, 'a');
+  for (size_t at = 0; at <= ascii.size(); ++at) {
+    EXPECT_EQ(FindInvalidUtf8(ascii.substr(0, at) + "\x80" + ascii), at);
+  }
+}
+
+TEST(Utf8Test, ChecksJsonStringTokens) {
+  struct Case {
+    std::string token;
+    const char* rule;  // nullptr: well-formed
+    size_t pos;        // the token's length, or the offending byte
+  };
+  const Case cases[] = {
+      {"\"plain\" tail", nullptr, 7},
+      {"\"a\\\"b\\\\\\/\\b\\f\\n\\r\\t\"", nullptr, 20},
+      {"\"\\u00e9\\ud83d\\ude00\"", nullptr, 20},
+      {"\"open", "unterminated string", 0},
+      {"\"open\\", "unterminated string", 0},
+      {"\"a\x01\"", "control character in a string (must be escaped)", 2},
+      {"\"a\\x\"", "invalid escape in a string", 2},
+      {"\"\\u12\"}", "invalid \\u escape: expected 4 hex digits", 3},
+      {"\"\\u12", "truncated \\u escape", 3},
+      {"\"x\\udc00\"", "lone low surrogate in \\u escape", 2},
+      {"\"\\ud800\"", "high surrogate in \\u escape not followed by a low surrogate", 1},
+      {"\"\\ud800\\u0041\"", "high surrogate in \\u escape not followed by a low surrogate", 1},
+      {"\"\\ud800\\uzzzz\"", "invalid \\u escape: expected 4 hex digits", 9},
+  };
+  for (const Case& c : cases) {
+    size_t pos = 99;
+    const char* rule = CheckJsonString(c.token, &pos);
+    if (c.rule == nullptr) {
+      EXPECT_EQ(rule, nullptr) << c.token << ": " << rule;
+    } else {
+      EXPECT_STREQ(rule, c.rule) << c.token;
+    }
+    EXPECT_EQ(pos, c.pos) << c.token;
+  }
 }
 
 TEST(ErrorDetailTest, RoundTripsAndMerges) {

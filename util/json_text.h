@@ -1,7 +1,7 @@
-// Pieces of JSON text handling shared by the strict JSON readers
-// (merkle/proof_json.cc, tools/cli/import_json.cc): \u escapes and UTF-8
-// encoding of code points. Header-only, so that the fuzz builds
-// (tools/fuzz), which compile a fixed list of sources, need nothing more.
+// Pieces of JSON text handling: \u escapes and UTF-8 encoding of code
+// points, for util::CheckJsonString (util/utf8.h) and the proof JSON decoder
+// (merkle/proof_json.cc). Event JSON is read by simdjson
+// (ingest/import_json.cc), which unescapes strings itself.
 #ifndef ENFORCEMENT_UTIL_JSON_TEXT_H_
 #define ENFORCEMENT_UTIL_JSON_TEXT_H_
 

@@ -1,6 +1,9 @@
 #include "util/utf8.h"
 
 #include <cstdint>
+#include <cstring>
+
+#include "util/json_text.h"
 
 namespace util {
 
@@ -12,6 +15,13 @@ size_t FindInvalidUtf8(absl::string_view s) {
     const unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
+      // ASCII runs eight bytes at a time.
+      uint64_t word;
+      while (i + 8 <= n) {
+        std::memcpy(&word, p + i, 8);
+        if (word & 0x8080808080808080ULL) break;
+        i += 8;
+      }
       continue;
     }
     size_t len;
@@ -39,6 +49,75 @@ size_t FindInvalidUtf8(absl::string_view s) {
     i += len;
   }
   return absl::string_view::npos;
+}
+
+const char* CheckJsonString(absl::string_view s, size_t* pos) {
+  namespace jt = ledger::json_text;
+  const size_t n = s.size();
+  size_t i = 1;
+  uint32_t cp = 0;
+  while (true) {
+    while (i < n && s[i] != '"' && s[i] != '\\' && static_cast<unsigned char>(s[i]) >= 0x20) ++i;
+    if (i >= n) {
+      *pos = 0;
+      return "unterminated string";
+    }
+    if (s[i] == '"') {
+      *pos = i + 1;
+      return nullptr;
+    }
+    if (s[i] != '\\') {
+      *pos = i;
+      return "control character in a string (must be escaped)";
+    }
+    const size_t at = i;
+    if (i + 1 >= n) {
+      *pos = 0;
+      return "unterminated string";
+    }
+    const char e = s[i + 1];
+    i += 2;
+    if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+        e == 't') {
+      continue;
+    }
+    if (e != 'u') {
+      *pos = at;
+      return "invalid escape in a string";
+    }
+    if (n - i < 4) {
+      *pos = i;
+      return "truncated \\u escape";
+    }
+    if (!jt::Hex4(s.substr(i, 4), &cp)) {
+      *pos = i;
+      return "invalid \\u escape: expected 4 hex digits";
+    }
+    i += 4;
+    if (jt::IsLowSurrogate(cp)) {
+      *pos = at;
+      return "lone low surrogate in \\u escape";
+    }
+    if (!jt::IsHighSurrogate(cp)) continue;
+    if (n - i < 2 || s[i] != '\\' || s[i + 1] != 'u') {
+      *pos = at;
+      return "high surrogate in \\u escape not followed by a low surrogate";
+    }
+    i += 2;
+    if (n - i < 4) {
+      *pos = i;
+      return "truncated \\u escape";
+    }
+    if (!jt::Hex4(s.substr(i, 4), &cp)) {
+      *pos = i;
+      return "invalid \\u escape: expected 4 hex digits";
+    }
+    i += 4;
+    if (!jt::IsLowSurrogate(cp)) {
+      *pos = at;
+      return "high surrogate in \\u escape not followed by a low surrogate";
+    }
+  }
 }
 
 }  // namespace util

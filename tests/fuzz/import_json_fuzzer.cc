@@ -10,13 +10,17 @@
 //     accepts a raw control character where RFC 8259 forbids one.
 //  2. A refusal has a message without control characters (input echoed in
 //     it is escaped, so it stays one line on a terminal and in a log) and a
-//     column inside the line (or 0); invalid UTF-8 is always refused.
+//     column inside the line (1 to its length + 1: every refusal is
+//     located); invalid UTF-8 is always refused.
 //  3. Export then import: the canonical JSON of an event ValidateEvent
 //     accepts (what `export --format ndjson` writes) is accepted by
 //     ParseEventJson and parses to the same event.
 //  4. As `ledger import` then does: EnsureEventId and ValidateEvent (OK or
 //     kInvalidArgument); a derived id is "sha256:" and 32 hex digits and does
 //     not depend on the event_id it replaces.
+//  5. In place, as the import's rows are parsed (ParseEventJsonInPlace on a
+//     string with kJsonPadding spare bytes, which simdjson may read), the
+//     line gives the same verdict, event, message and column.
 //
 // FUZZ_DICT: ndjson.dict
 #include <cstddef>
@@ -85,12 +89,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Event event;
   ingest::JsonParseError error;
   const bool accepted = ingest::ParseEventJson(line, &event, &error);
+
+  // 5. In place.
+  {
+    std::string row;
+    row.reserve(line.size() + ingest::kJsonPadding);
+    row.assign(line.data(), line.size());
+    Event in_place;
+    ingest::JsonParseError in_place_error;
+    const bool in_place_ok = ingest::ParseEventJsonInPlace(row, &in_place, &in_place_error);
+    FUZZ_CHECK(in_place_ok == accepted, "ParseEventJsonInPlace ", in_place_ok ? "accepts" : "refuses",
+               " what ParseEventJson ", accepted ? "accepts" : "refuses", ": ", fuzz::Show(line));
+    if (accepted) {
+      FUZZ_CHECK(MessageDifferencer::Equals(event, in_place),
+                 "ParseEventJsonInPlace parses differently: ", fuzz::Show(line));
+    } else {
+      FUZZ_CHECK(in_place_error.message == error.message && in_place_error.column == error.column,
+                 "ParseEventJsonInPlace refuses differently (", in_place_error.column, ": ",
+                 in_place_error.message, " against ", error.column, ": ", error.message, "): ",
+                 fuzz::Show(line));
+    }
+  }
+
   if (!accepted) {
     // 2. The refusal.
     FUZZ_CHECK(!error.message.empty() && fuzz::IsPrintableMessage(error.message),
                "refusal message is empty or has a control character: ",
                fuzz::Show(error.message), " for ", fuzz::Show(line));
-    FUZZ_CHECK(error.column <= line.size() + 1, "refusal column ", error.column,
+    FUZZ_CHECK(error.column >= 1 && error.column <= line.size() + 1, "refusal column ", error.column,
                " is outside the line of ", line.size(), " bytes: ", error.message);
     return 0;
   }
