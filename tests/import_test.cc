@@ -40,15 +40,9 @@ using testing_support::StringField;
 using testing_support::TempDir;
 using ImportReport = enforcement::api::v1::ImportReport;
 
-// The answer of `import --json` (docs/JSON.md), parsed strictly: a field
-// the message does not have fails the test.
+// The answer of `import --json` (docs/JSON.md), parsed strictly.
 ImportReport Report(const std::string& out) {
-  ImportReport report;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(out, &report, options);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in: " << out;
-  return report;
+  return testing_support::ParseAnswer<ImportReport>(out);
 }
 
 std::vector<std::string> SplitLines(const std::string& s) {

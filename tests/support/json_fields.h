@@ -8,6 +8,8 @@
 
 #include "enforcement/v1/event.pb.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 
 namespace testing_support {
 
@@ -22,6 +24,18 @@ std::string StringField(const google::protobuf::Struct& s, const std::string& ke
 // of decimal digits (docs/JSON.md); a test failure when it is anything else
 // (a number included). 0 when missing or malformed.
 uint64_t Uint64Field(const google::protobuf::Struct& s, const std::string& key);
+
+// `json` (an answer the CLI printed with --json) parsed as the message T,
+// strictly: a field T does not have fails the test (docs/JSON.md).
+template <typename T>
+T ParseAnswer(const std::string& json) {
+  T answer;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &answer, options);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in: " << json;
+  return answer;
+}
 
 }  // namespace testing_support
 
