@@ -7,6 +7,8 @@
 #include "ingest/event_id.h"
 #include "ingest/import_json.h"
 #include "ingest/import_reader.h"
+#include "ingest/personal_split.h"
+#include "ingest/personal_writer.h"
 #include "util/error_detail.h"
 
 namespace ingest {
@@ -68,7 +70,7 @@ absl::StatusOr<EventBatch> ReadEventBatch(const std::string& input,
                          absl::StrCat(Where(name, row.line, error.column), error.message)),
                      "invalid_json", name, row.line, error.column);
     }
-    EnsureEventId(&event);
+    const bool derived = EnsureEventId(&event);
     if (stream && event.stream() != *stream) {
       return Located(absl::InvalidArgumentError(absl::StrCat(
                          Where(name, row.line, 0), "stream: \"", event.stream(),
@@ -78,20 +80,65 @@ absl::StatusOr<EventBatch> ReadEventBatch(const std::string& input,
     }
     batch.events.push_back(std::move(event));
     batch.lines.push_back(row.line);
+    batch.derived_id.push_back(derived);
   }
   return batch;
 }
 
-absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, const EventBatch& batch,
+absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, EventBatch& batch,
                                                       const std::optional<std::string>& stream,
-                                                      ledger::ExpectedVersion expected) {
+                                                      ledger::ExpectedVersion expected,
+                                                      personal::PersonalStore* store) {
   if (batch.events.empty()) {
     ledger::AppendResult r;
     r.tree_size = db.GetHead().tree_size;
     return r;
   }
+  std::optional<std::string> log_stream = stream;
+  std::vector<personal::PersonalValue> values;
+  if (db.format_version() >= 2) {
+    if (store == nullptr) {
+      return absl::FailedPreconditionError(
+          "a format-2 ledger needs its personal-data store to append");
+    }
+    const PersonalSplitter splitter(*store, &db);
+    for (size_t i = 0; i < batch.events.size(); ++i) {
+      enforcement::v1::Event& event = batch.events[i];
+      if (i < batch.derived_id.size() && batch.derived_id[i]) event.clear_event_id();
+      if (absl::Status s = splitter.Split(&event, &values); !s.ok()) {
+        absl::Status located(s.code(),
+                             absl::StrCat(Where(batch.input_name, batch.lines[i], 0), s.message()));
+        if (std::optional<util::ErrorDetail> d = util::GetErrorDetail(s)) {
+          located = util::WithErrorDetail(std::move(located), *d);
+        }
+        return Located(std::move(located), "", batch.input_name, batch.lines[i], 0);
+      }
+    }
+    if (stream) log_stream = batch.events.front().stream();  // suspect/<agency id> -> subject
+  }
+  // Format 2's write order (docs/PERSONAL_DATA.md): personal data first.
+  std::optional<uint64_t> pending;
+  if (!values.empty()) {
+    absl::StatusOr<uint64_t> id = store->Persist(values);
+    if (!id.ok()) return id.status();
+    pending = *id;
+  }
   absl::StatusOr<ledger::AppendResult> result =
-      stream ? db.Append(*stream, expected, batch.events) : db.AppendEvents(batch.events);
+      log_stream ? db.Append(*log_stream, expected, batch.events) : db.AppendEvents(batch.events);
+  if (pending) {
+    // A pending record that cannot be deleted now is swept at the next open
+    // (its values are in the log then, so they stay).
+    if (result.ok()) {
+      store->Settle(*pending).IgnoreError();
+    } else if (absl::Status swept =
+                   store->Sweep([&db](absl::string_view id) { return EventInLog(db, id); })
+                       .status();
+               !swept.ok()) {
+      return absl::Status(swept.code(), absl::StrCat(result.status().message(),
+                                                     "; cleaning the personal-data store after "
+                                                     "it failed too: ", swept.message()));
+    }
+  }
   if (result.ok()) return result;
   const absl::Status& s = result.status();
   const std::optional<uint32_t> idx = util::FailedEventIndex(s);

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "enforcement/v1/event.pb.h"
 #include "ledger/ledger.h"
+#include "personal/personal_store.h"
 
 namespace ingest {
 
@@ -28,6 +29,7 @@ struct EventBatch {
   std::string input_name;                     // the path, or "<stdin>"
   std::vector<enforcement::v1::Event> events;  // in input order, event ids set
   std::vector<uint64_t> lines;                 // the 1-based line of each event
+  std::vector<bool> derived_id;                // the event id was derived (none in the input)
 };
 
 // Reads every non-blank line of `input` (a path; "-" is standard input) as
@@ -45,9 +47,17 @@ absl::StatusOr<EventBatch> ReadEventBatch(const std::string& input,
 // their code and detail, with the file and line of the failing event added
 // to the detail and "<file>:<line>: " to the message. An empty batch
 // appends nothing and reports the current tree size.
-absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, const EventBatch& batch,
+//
+// A format-2 ledger needs `store` (ingest/personal_writer.h): each event is
+// split as an import splits it (ingest/personal_split.h: validated by the
+// rules that see names, agency ids replaced by subjects, derived ids
+// re-derived without personal data) — in place, so that batch.events then
+// hold what the log stores (and `stream` "suspect/<agency id>" becomes the
+// subject's stream) — and the values go to the store before the log.
+absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, EventBatch& batch,
                                                       const std::optional<std::string>& stream,
-                                                      ledger::ExpectedVersion expected);
+                                                      ledger::ExpectedVersion expected,
+                                                      personal::PersonalStore* store = nullptr);
 
 }  // namespace ingest
 

@@ -23,6 +23,8 @@
 #include "ingest/import_json.h"
 #include "ingest/import_mapping.h"
 #include "ingest/import_rejects.h"
+#include "ingest/personal_split.h"
+#include "ingest/personal_writer.h"
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "util/error_detail.h"
@@ -50,6 +52,8 @@ struct Outcome {
   std::string message;  // without "file:line: "
   std::string reason;   // ErrorDetail reason ("invalid_json", "invalid_event", ...)
   absl::Status status;  // validation's status, with its ErrorDetail (field path)
+  // Format 2: the values for the personal-data store (ingest/personal_split.h).
+  std::vector<personal::PersonalValue> values;
 };
 
 struct Chunk {
@@ -64,8 +68,9 @@ struct Chunk {
 
 class Stages {
  public:
-  Stages(RowSource& source, const RowParser& parser, const ImportOptions& config, bool csv)
-      : source_(source), parser_(parser), config_(config), csv_(csv) {}
+  Stages(RowSource& source, const RowParser& parser, const ImportOptions& config, bool csv,
+         const PersonalSplitter* splitter)
+      : source_(source), parser_(parser), config_(config), csv_(csv), splitter_(splitter) {}
   ~Stages() { Stop(); }
 
   void Start() {
@@ -209,6 +214,20 @@ class Stages {
         return;
       }
     }
+    if (splitter_ != nullptr) {
+      // Format 2: validation by the rules that see the names, then names and
+      // agency ids leave the event (the ledger validates the rest at append).
+      if (absl::Status s = splitter_->Split(&out->event, &out->values); !s.ok()) {
+        out->message = std::string(s.message());
+        out->reason = s.code() == absl::StatusCode::kInvalidArgument ? "invalid_event"
+                                                                     : "personal_store_error";
+        out->status = std::move(s);
+        out->refused_by_validation = out->reason == "invalid_event";
+        return;
+      }
+      out->ok = true;
+      return;
+    }
     EnsureEventId(&out->event);
     if (absl::Status s = ledger::ValidateEvent(out->event); !s.ok()) {
       out->message = std::string(s.message());
@@ -231,6 +250,7 @@ class Stages {
   const RowParser& parser_;
   const ImportOptions& config_;
   const bool csv_;
+  const PersonalSplitter* splitter_;  // format 2 only
   std::thread reader_;
   std::vector<std::thread> parsers_;
 
@@ -281,9 +301,9 @@ util::ErrorDetail Detail(absl::string_view reason) {
 class Importer {
  public:
   Importer(RowSource& source, ledger::Ledger* db, RejectsFile* rejects,
-           const ImportOptions& config, ImportReport* report)
+           const ImportOptions& config, ImportReport* report, personal::PersonalStore* store)
       : source_(source), db_(db), rejects_(rejects), config_(config), report_(*report),
-        start_(Clock::now()) {
+        store_(store), start_(Clock::now()) {
     if (db_ != nullptr) report_.set_tree_size(db_->GetHead().tree_size);
   }
 
@@ -391,6 +411,7 @@ class Importer {
     batch_bytes_ += out.event.ByteSizeLong();
     batch_.push_back(std::move(out.event));
     batch_rows_.push_back(std::move(row));
+    batch_values_.push_back(std::move(out.values));
     if (batch_.size() >= config_.batch_size || batch_bytes_ >= config_.max_batch_bytes) {
       return Commit();
     }
@@ -434,7 +455,24 @@ class Importer {
     if (batch_.empty()) return absl::OkStatus();
     if (db_ != nullptr) {
       while (true) {
+        // Format 2's write order (docs/PERSONAL_DATA.md): personal data
+        // first, then the log, then the pending record goes.
+        std::optional<uint64_t> pending;
+        if (store_ != nullptr) {
+          absl::StatusOr<std::optional<uint64_t>> p = PersistValues();
+          if (!p.ok()) return Fail(PersonalStoreError(p.status()), 0, through_line_);
+          pending = *p;
+        }
         absl::StatusOr<ledger::AppendResult> r = db_->AppendEvents(batch_);
+        if (pending) {
+          if (r.ok()) {
+            // One left behind is swept at the next open (its values stay).
+            store_->Settle(*pending).IgnoreError();
+          } else if (absl::Status swept = SweepRefused(); !swept.ok()) {
+            // Refused as a whole: what the store took for it must go again.
+            return Fail(PersonalStoreError(swept), 0, through_line_);
+          }
+        }
         if (r.ok()) {
           appended_ += r->appended;
           for (const ledger::AppendedEvent& e : r->events) {
@@ -461,6 +499,7 @@ class Importer {
           if (absl::Status w = rejects_->Sync(); !w.ok()) return RejectsWriteFailed(std::move(w));
           batch_.erase(batch_.begin() + static_cast<std::ptrdiff_t>(*idx));
           batch_rows_.erase(batch_rows_.begin() + static_cast<std::ptrdiff_t>(*idx));
+          batch_values_.erase(batch_values_.begin() + static_cast<std::ptrdiff_t>(*idx));
           if (batch_.empty()) break;
           continue;
         }
@@ -490,8 +529,38 @@ class Importer {
     committed_through_line_ = through_line_;
     batch_.clear();
     batch_rows_.clear();
+    batch_values_.clear();
     batch_bytes_ = 0;
     return absl::OkStatus();
+  }
+
+  // The batch's personal values into the store (synced, with a pending
+  // record); nullopt when the batch has none.
+  absl::StatusOr<std::optional<uint64_t>> PersistValues() {
+    std::vector<personal::PersonalValue> all;
+    for (const std::vector<personal::PersonalValue>& v : batch_values_) {
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    if (all.empty()) return std::optional<uint64_t>();
+    absl::StatusOr<uint64_t> id = store_->Persist(all);
+    if (!id.ok()) return id.status();
+    return std::optional<uint64_t>(*id);
+  }
+
+  // After a refused batch: the store keeps nothing for events not in the log.
+  absl::Status SweepRefused() {
+    absl::StatusOr<personal::SweepReport> r =
+        store_->Sweep([this](absl::string_view id) { return EventInLog(*db_, id); });
+    return r.status();
+  }
+
+  absl::Status PersonalStoreError(const absl::Status& s) const {
+    util::ErrorDetail d = Detail("personal_store_error");
+    return util::AddErrorDetail(
+        absl::Status(s.code(), absl::StrCat("lines ", committed_through_line_ + 1, "\u2013",
+                                            through_line_, ": the personal-data store: ",
+                                            s.message(), "; nothing of these lines was written")),
+        d);
   }
 
   // Records the failure in the report (what was committed) and returns `s`.
@@ -519,9 +588,11 @@ class Importer {
   RejectsFile* rejects_;
   const ImportOptions& config_;
   ImportReport& report_;
+  personal::PersonalStore* store_;  // format 2 only
   const Clock::time_point start_;
   std::vector<Event> batch_;
   std::vector<Row> batch_rows_;
+  std::vector<std::vector<personal::PersonalValue>> batch_values_;
   size_t batch_bytes_ = 0;
   uint64_t through_line_ = 0;            // last line of the last row taken
   uint64_t committed_through_line_ = 0;  // last input line covered by a committed batch
@@ -642,9 +713,20 @@ ImportOutcome RunImport(ledger::Ledger* db, const ImportOptions& options) {
     rejects = *std::move(opened);
   }
 
-  Stages stages(*source, parser, options, csv);
+  // Format 2: names and agency ids go to the personal-data store.
+  std::optional<PersonalSplitter> splitter;
+  if (db != nullptr && db->format_version() >= 2) {
+    if (options.personal_store == nullptr) {
+      return SetupFailure(absl::FailedPreconditionError(
+                              "a format-2 ledger needs its personal-data store to import"),
+                          "personal_store_error", "", std::move(report));
+    }
+    splitter.emplace(*options.personal_store, db);
+  }
+  Stages stages(*source, parser, options, csv, splitter ? &*splitter : nullptr);
   stages.Start();
-  Importer importer(*source, db, rejects.get(), options, &report);
+  Importer importer(*source, db, rejects.get(), options, &report,
+                    splitter ? options.personal_store : nullptr);
   absl::Status status = importer.Run(stages);
   stages.Stop();
   return {std::move(status), std::move(report)};

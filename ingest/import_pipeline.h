@@ -31,6 +31,7 @@
 #include "enforcement/v1/event.pb.h"
 #include "ingest/import_reader.h"
 #include "ledger/ledger.h"
+#include "personal/personal_store.h"
 
 namespace ingest {
 
@@ -61,6 +62,11 @@ struct ImportOptions {
   bool crosscheck = false;
   // Called every chunk of rows (~256) with where the import is; may be empty.
   ProgressCallback progress;
+  // Required for a format-2 ledger (docs/PERSONAL_DATA.md): its personal-data
+  // store, open for writing and swept (OpenPersonalStoreForWriter). Each
+  // batch's names and agency ids go there, synced, before the batch goes to
+  // the log. Not owned.
+  personal::PersonalStore* personal_store = nullptr;
 };
 
 // The result: `status` is OK when the whole input was imported (bad rows

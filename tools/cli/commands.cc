@@ -16,12 +16,20 @@ const std::vector<CommandSpec>& Table() {
       {
           "init",
           "create a new, empty ledger",
-          "ledger init --origin NAME [--db DIR]",
+          "ledger init --origin NAME [--db DIR] [--format 2|1]",
           "Creates an empty ledger in DIR (which must not exist or be empty).\n"
           "NAME is the log's origin line, used in signed checkpoints; by\n"
           "convention a host-like name, e.g. \"ledger.example.org/enforcement\".\n"
+          "Format 2 (the default) keeps personal data out of the log: suspects'\n"
+          "names and agency ids go to an encrypted personal-data store in\n"
+          "DIR/personal and the log holds pseudonymous subject ids and salted\n"
+          "commitments, so that `ledger erase` can forget a person without\n"
+          "changing a record (docs/PERSONAL_DATA.md). Format 1 keeps names in\n"
+          "the records, where they can never be erased; it exists for ledgers\n"
+          "made before format 2 and for tests.\n"
           "Refuses (exit 4) when a ledger or other files already exist in DIR.",
-          {{"origin", "NAME", "the checkpoint origin line of the new log (required)"}},
+          {{"origin", "NAME", "the checkpoint origin line of the new log (required)"},
+           {"format", "N", "storage format: 2 (default) or 1"}},
           0,
           0,
           "ledger --db ./ledger-data init --origin ledger.example.org/enforcement",

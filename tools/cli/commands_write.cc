@@ -25,6 +25,7 @@
 #include "util/error_detail.h"
 #include "ingest/event_batch.h"
 #include "ingest/import_pipeline.h"
+#include "ingest/personal_writer.h"
 #include "util/answer_json.h"
 
 namespace cli {
@@ -110,10 +111,17 @@ int RunInit(const Invocation& inv) {
                                                       "ledger only in a new or empty directory"));
     }
   }
+  absl::StatusOr<std::optional<uint64_t>> format = inv.args.GetUint("format");
+  if (!format.ok()) return inv.UsageError(format.status().message());
+  const uint64_t format_version = format->value_or(2);
+  if (format_version != 1 && format_version != 2) {
+    return inv.UsageError("--format is 2 (the default: no personal data in the log) or 1");
+  }
   ledger::OpenOptions options;
   options.create_if_missing = true;
   options.error_if_exists = true;
   options.origin = *origin;
+  options.format_version = static_cast<uint32_t>(format_version);
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened = ledger::Ledger::Open(db, options);
   if (!opened.ok()) {
     // After an I/O error (e.g. a full disk) leave nothing behind, so that the
@@ -134,6 +142,14 @@ int RunInit(const Invocation& inv) {
     }
     return inv.Fail(opened.status(), StatusContext::kOpen,
                     absl::StrCat("cannot create a ledger at ", db));
+  }
+  // Format 2: the personal-data store is created with the log, so that
+  // backups find both from the start.
+  if (absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+          ingest::OpenPersonalStoreForWriter(**opened);
+      !store.ok()) {
+    return inv.Fail(store.status(), StatusContext::kOpen,
+                    absl::StrCat("cannot create the personal-data store of ", db));
   }
   const ledger::Head head = (*opened)->GetHead();
   if (inv.global.json) {
@@ -197,9 +213,12 @@ int RunAppend(const Invocation& inv) {
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kWrite);
   if (!db.ok()) return inv.Fail(db.status(), StatusContext::kOpen);
+  absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+      ingest::OpenPersonalStoreForWriter(**db);
+  if (!store.ok()) return inv.Fail(store.status(), StatusContext::kOpen);
 
   absl::StatusOr<ledger::AppendResult> result =
-      ingest::AppendEventBatch(**db, *batch, stream, expected);
+      ingest::AppendEventBatch(**db, *batch, stream, expected, store->get());
   if (!result.ok()) {
     const absl::Status& s = result.status();
     std::string msg(s.message());
@@ -291,11 +310,16 @@ int RunImport(const Invocation& inv) {
   // The ledger is opened (and the writer lock taken) before the input is
   // opened, so that a second writer is refused before anything is read.
   std::unique_ptr<ledger::Ledger> db;
+  std::unique_ptr<personal::PersonalStore> store;
   if (!dry_run) {
     absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened =
         OpenLedger(inv.global, bulk ? OpenMode::kWriteBulk : OpenMode::kWrite);
     if (!opened.ok()) return inv.Fail(opened.status(), StatusContext::kOpen);
     db = *std::move(opened);
+    absl::StatusOr<std::unique_ptr<personal::PersonalStore>> s =
+        ingest::OpenPersonalStoreForWriter(*db);
+    if (!s.ok()) return inv.Fail(s.status(), StatusContext::kOpen);
+    store = *std::move(s);
   }
   NoteTerminalInput(inv, input, csv ? "CSV rows" : "NDJSON events");
 
@@ -309,6 +333,7 @@ int RunImport(const Invocation& inv) {
   options.threads = static_cast<int>(threads);
   options.dry_run = dry_run;
   options.bulk = bulk;
+  options.personal_store = store.get();
   const char* crosscheck = std::getenv("LEDGER_IMPORT_CROSSCHECK");
   options.crosscheck = crosscheck != nullptr && std::string(crosscheck) == "1";
   options.progress = [&progress](const ingest::ImportProgress& p) {
