@@ -114,6 +114,33 @@ const std::vector<CommandSpec>& Table() {
           &RunImport,
       },
       {
+          "erase",
+          "destroy a subject's personal data (crypto-shredding)",
+          "ledger erase --subject ID --authority REF --reason TEXT",
+          "For a format-2 ledger (docs/PERSONAL_DATA.md): destroys the key and\n"
+          "every encrypted value (names, agency suspect ids) of one subject in\n"
+          "the personal-data store, flushed and compacted away before it returns,\n"
+          "keeps a tombstone (so later imports of the same agency id store no\n"
+          "personal data again), and appends an erasure event (no personal data\n"
+          "in it) naming the authority and the reason. No record changes: every\n"
+          "proof and signed checkpoint issued before still verifies, and the\n"
+          "commitments in the log can no longer be opened. ID is the subject id\n"
+          "(sub_...) or the agency's suspect id. Running it again changes nothing\n"
+          "(it completes the erasure event if a crash kept it out of the log).\n"
+          "Backups made before keep the data until they are purged (docs/BACKUP.md).\n"
+          "A format-1 ledger holds names in its records and is refused (exit 4).",
+          {{"subject", "ID", "the subject id or the agency's suspect id (required)"},
+           {"authority", "REF", "the order or decision requiring the erasure (required)"},
+           {"reason", "TEXT", "why, e.g. \"acquitted\" (required)"}},
+          0,
+          0,
+          "ledger erase --subject cn-zhang-wei-01 --authority \"Court of Xishuangbanna, order "
+          "2026/118\" \\\n    --reason acquitted",
+          {kExitOk, kExitUsage, kExitInvalidInput, kExitConflict, kExitNotFound, kExitLocked,
+           kExitInternal},
+          &RunErase,
+      },
+      {
           "gen",
           "write a realistic synthetic data set (NDJSON or CSV)",
           "ledger gen --events N --seed S [--format ndjson|csv] [--out FILE] [--no-ids]",

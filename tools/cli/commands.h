@@ -25,6 +25,8 @@ projections::CatchUpOptions CatchUpProgress(ProgressMeter* progress);
 int RunInit(const Invocation& inv);
 int RunAppend(const Invocation& inv);
 int RunImport(const Invocation& inv);
+// commands_personal.cc
+int RunErase(const Invocation& inv);
 // gen.cc
 int RunGen(const Invocation& inv);
 // commands_read.cc
