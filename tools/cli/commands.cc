@@ -141,6 +141,30 @@ const std::vector<CommandSpec>& Table() {
           &RunErase,
       },
       {
+          "migrate",
+          "copy a format-1 ledger into a new format-2 ledger",
+          "ledger migrate --to NEWDIR --origin NEW [--db DIR]",
+          "Copies the format-1 ledger at DIR (whose records hold names and agency\n"
+          "suspect ids in clear) into a new format-2 ledger at NEWDIR, whose\n"
+          "records hold subject ids and commitments and whose personal-data store\n"
+          "holds the values (docs/PERSONAL_DATA.md). One record per old record, in\n"
+          "order: positions, stream versions and recorded_at are kept; suspect\n"
+          "streams are named by subject; derived ids (sha256:...) are derived again\n"
+          "without personal data and correction/retraction targets rewritten.\n"
+          "NEW must differ from the old origin: it is a new log, and the old\n"
+          "checkpoints do not cover it. All or nothing: built beside NEWDIR and\n"
+          "renamed into place when complete; a record too large for format 2\n"
+          "(65,535 bytes) is listed, with all others like it, and nothing is\n"
+          "written (exit 3). The old ledger is not changed.",
+          {{"to", "NEWDIR", "the new ledger's directory: new or empty (required)"},
+           {"origin", "NEW", "the new log's origin line (required)"}},
+          0,
+          0,
+          "ledger --db ./ledger-data migrate --to ./ledger-v2 --origin ledger.example.org/v2",
+          {kExitOk, kExitUsage, kExitInvalidInput, kExitNotFound, kExitInternal},
+          &RunMigrate,
+      },
+      {
           "gen",
           "write a realistic synthetic data set (NDJSON or CSV)",
           "ledger gen --events N --seed S [--format ndjson|csv] [--out FILE] [--no-ids]",

@@ -27,6 +27,7 @@ int RunAppend(const Invocation& inv);
 int RunImport(const Invocation& inv);
 // commands_personal.cc
 int RunErase(const Invocation& inv);
+int RunMigrate(const Invocation& inv);
 // gen.cc
 int RunGen(const Invocation& inv);
 // commands_read.cc

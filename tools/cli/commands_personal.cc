@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "enforcement/api/v1/personal.pb.h"
 #include "ingest/erase.h"
+#include "ingest/migrate.h"
 #include "ingest/personal_writer.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
@@ -81,6 +82,69 @@ int RunErase(const Invocation& inv) {
                   "\nevery record, proof and checkpoint is unchanged; backups made before now "
                   "keep the data until they are purged (docs/BACKUP.md)\n");
   WriteStdout(text);
+  return kExitOk;
+}
+
+}  // namespace cli
+
+namespace cli {
+
+int RunMigrate(const Invocation& inv) {
+  ingest::MigrateOptions options;
+  options.from = inv.global.db;
+  options.to = inv.args.Get("to").value_or("");
+  options.origin = inv.args.Get("origin").value_or("");
+  if (options.to.empty()) return inv.UsageError("--to NEWDIR is required (the new ledger)");
+  if (options.origin.empty()) return inv.UsageError("--origin NEW is required (the new log's origin)");
+  ProgressMeter progress("migrate", "records");
+  options.progress = [&progress](uint64_t done, uint64_t total) {
+    progress.Update(done, total > 0 ? static_cast<double>(done) / static_cast<double>(total) : -1);
+  };
+  const ingest::MigrateOutcome out = ingest::MigrateToFormat2(options);
+  progress.Finish();
+  const ingest::MigrateReport& r = out.report;
+  if (inv.global.json) {
+    enforcement::api::v1::MigrateAnswer answer;
+    answer.set_ok(out.status.ok());
+    answer.set_from(options.from);
+    answer.set_to(options.to);
+    answer.set_origin(options.origin);
+    answer.set_records(r.records);
+    answer.set_ids_rederived(r.ids_rederived);
+    answer.set_targets_rewritten(r.targets_rewritten);
+    answer.set_subjects(r.subjects);
+    answer.set_tree_size(r.tree_size);
+    if (out.status.ok()) answer.set_root_hex(merkle::ToHex(r.root));
+    for (const ingest::TooLargeRecord& t : r.too_large) {
+      enforcement::api::v1::TooLargeRecord* m = answer.add_too_large();
+      m->set_position(t.position);
+      m->set_event_id(t.event_id);
+      m->set_bytes(t.bytes);
+    }
+    if (!out.status.ok()) answer.set_error(std::string(out.status.message()));
+    if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
+  }
+  if (!out.status.ok()) {
+    std::string text(out.status.message());
+    for (const ingest::TooLargeRecord& t : r.too_large) {
+      absl::StrAppend(&text, "\n  position ", t.position, "  ", t.event_id, "  ", t.bytes,
+                      " bytes");
+    }
+    const absl::StatusCode code = out.status.code();
+    int exit = ExitCodeFor(out.status);
+    if (code == absl::StatusCode::kFailedPrecondition) exit = kExitInvalidInput;
+    if (code == absl::StatusCode::kInvalidArgument) exit = kExitUsage;
+    return inv.Fail(exit, text);
+  }
+  if (inv.global.json) return kExitOk;
+  WriteStdout(absl::StrCat(
+      "migrated ", r.records, " records from ", options.from, " (format 1) into ", options.to,
+      " (format 2, origin \"", r.origin, "\"): tree size ", r.tree_size, ", root ",
+      merkle::ToHex(r.root), "\n", r.subjects, " subjects in its personal-data store; ",
+      r.ids_rederived, " derived event ids derived again without personal data, ",
+      r.targets_rewritten, " correction/retraction targets rewritten\n",
+      "the old ledger is unchanged and stays readable as format 1; its checkpoints do not "
+      "cover the new log (a new origin): sign new ones with `ledger checkpoint`\n"));
   return kExitOk;
 }
 
