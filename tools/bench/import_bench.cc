@@ -21,6 +21,7 @@
 // Results go to stdout (a table, or JSON with --json); progress to stderr.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +53,7 @@ struct Config {
   bool csv = true;
   bool keep = false;
   bool json = false;
+  int rounds = 3;
 };
 
 struct ChildResult {
@@ -117,12 +119,17 @@ struct ImportFigures {
   long max_rss_kb = 0;
 };
 
+// `format`: the ledger's storage format; 2 splits names and agency ids
+// into the personal-data store (docs/PERSONAL_DATA.md), 1 keeps them in the
+// records (the cost of format 2 is the difference).
 ImportFigures Import(const Config& c, const std::string& work, const std::string& input,
-                     uint64_t events, bool csv, const std::string& name, bool dry_run = false) {
+                     uint64_t events, bool csv, const std::string& name, bool dry_run = false,
+                     int format = 2) {
   const std::string db = absl::StrCat(work, "/db-", name);
   std::filesystem::remove_all(db);
   if (!dry_run) {
-    Check(Run({c.ledger, "--db", db, "init", "--origin", "bench.example/import"},
+    Check(Run({c.ledger, "--db", db, "init", "--origin", "bench.example/import", "--format",
+               absl::StrCat(format)},
               work + "/init.out"),
           "ledger init");
   }
@@ -161,7 +168,8 @@ constexpr char kUsage[] =
     "  --mapping PATH  the CSV mapping (default: data/generated.mapping)\n"
     "  --no-csv        skip the CSV files\n"
     "  --keep          keep the work directory\n"
-    "  --json          print JSON instead of a table\n";
+    "  --json          print JSON instead of a table\n"
+    "  --rounds R      format-1/format-2 import pairs of the big NDJSON file (default 3)\n";
 
 // Reads the options into `c`, whose fields hold the defaults.
 void ParseArgs(int argc, char** argv, Config& c) {
@@ -175,6 +183,7 @@ void ParseArgs(int argc, char** argv, Config& c) {
   app.add_flag("!--no-csv", c.csv);  // "!": given, it sets c.csv to false
   app.add_flag("--keep", c.keep);
   app.add_flag("--json", c.json);
+  app.add_option("--rounds", c.rounds)->check(CLI::Range(1, 20));
   bench::ParseOrExit(app, argc, argv, "import_bench", kUsage);
 }
 
@@ -232,7 +241,24 @@ int main(int argc, char** argv) {
   runs.push_back(Import(c, work, small_nd, c.small, false, "dry-run-small", true));
   runs.push_back(Import(c, work, big_nd, c.events, false, "dry-run", true));
   runs.push_back(Import(c, work, small_nd, c.small, false, "ndjson-small"));
-  runs.push_back(Import(c, work, big_nd, c.events, false, "ndjson"));
+  // Format 2 against format 1 on the same file, alternated, three of each:
+  // the cost of keeping personal data out of the log (issue 13: <= 1.3x).
+  std::vector<double> f1_secs, f2_secs;
+  for (int round = 0; round < c.rounds; ++round) {
+    ImportFigures f1 = Import(c, work, big_nd, c.events, false, "ndjson-format1", false, 1);
+    ImportFigures f2 = Import(c, work, big_nd, c.events, false, "ndjson", false, 2);
+    f1_secs.push_back(f1.seconds);
+    f2_secs.push_back(f2.seconds);
+    if (round + 1 == c.rounds) {
+      runs.push_back(f1);
+      runs.push_back(f2);
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double format_cost = median(f2_secs) / median(f1_secs);
   if (c.csv) {
     runs.push_back(Import(c, work, small_csv, c.small, true, "csv-small"));
     runs.push_back(Import(c, work, big_csv, c.events, true, "csv"));
@@ -242,8 +268,9 @@ int main(int argc, char** argv) {
   if (c.json) {
     std::string out = absl::StrFormat(
         "{\"events\":%d,\"small\":%d,\"seed\":%d,\"ndjson_bytes\":%d,"
-        "\"json_string_to_message_per_s\":%.0f,\"strict_parser_per_s\":%.0f,\"imports\":[",
-        c.events, c.small, c.seed, big_bytes, pb_rate, strict_rate);
+        "\"json_string_to_message_per_s\":%.0f,\"strict_parser_per_s\":%.0f,"
+        "\"format2_over_format1_median_seconds\":%.4f,\"rounds\":%d,\"imports\":[",
+        c.events, c.small, c.seed, big_bytes, pb_rate, strict_rate, format_cost, c.rounds);
     for (size_t i = 0; i < runs.size(); ++i) {
       const ImportFigures& f = runs[i];
       absl::StrAppendFormat(&out,
@@ -262,6 +289,8 @@ int main(int argc, char** argv) {
               static_cast<double>(big_bytes) / static_cast<double>(c.events));
   std::printf("JsonStringToMessage, 1 thread:  %10.0f events/s\n", pb_rate);
   std::printf("strict parser, 1 thread:        %10.0f events/s\n", strict_rate);
+  std::printf("format 2 / format 1 import time (median of %d, same file): %.3fx\n", c.rounds,
+              format_cost);
   std::printf("%-14s %10s %9s %12s %10s %12s\n", "import", "events", "seconds", "events/s",
               "vs JSON", "peak RSS");
   for (const ImportFigures& f : runs) {
