@@ -14,6 +14,7 @@
 #include "ingest/personal_split.h"
 #include "ingest/personal_writer.h"
 #include "ledger/ledger.h"
+#include "ledger/key_coding.h"
 #include "ledger/record_coding.h"
 #include "ledger/validate.h"
 #include "util/error_detail.h"
