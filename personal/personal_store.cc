@@ -189,6 +189,7 @@ class PersonalStore::Impl {
   std::shared_ptr<Subject> CacheRecord(const SubjectRecord& r, const std::string* agency_id);
 
   bool writable() const { return options_.mode == StoreOptions::Mode::kWrite; }
+  absl::Status ShredOldFiles();
   absl::Status DestroyOldFiles();
 
   std::string path_;
@@ -321,6 +322,24 @@ absl::StatusOr<std::shared_ptr<Subject>> PersonalStore::Impl::LoadById(
   std::shared_ptr<Subject> s = CacheRecord(**r, nullptr);
   Wipe((*r)->mutable_key());
   return s;
+}
+
+// Moves the memtable into a table file (the WAL that held erased entries
+// becomes obsolete), rewrites every table without the entries deleted or
+// overwritten (bottommost level forced: no old version survives), and
+// deletes the files that held them now.
+absl::Status PersonalStore::Impl::ShredOldFiles() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  if (absl::Status st = FromRocks(db_->Flush(fo), "flushing the erasure"); !st.ok()) return st;
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  co.exclusive_manual_compaction = true;
+  if (absl::Status st = FromRocks(db_->CompactRange(co, nullptr, nullptr), "compacting the erasure");
+      !st.ok()) {
+    return st;
+  }
+  return DestroyOldFiles();
 }
 
 // Deletes the files RocksDB no longer needs now, in this thread (a forced
@@ -722,8 +741,12 @@ absl::StatusOr<EraseResult> PersonalStore::Erase(absl::string_view subject_id,
   SubjectRecord rec = **std::move(r);
   EraseResult result;
   if (rec.erased()) {
+    // Nothing changes; but the flush and compaction run again, so that
+    // erasing again completes an erasure cut short by a crash after its
+    // batch was written.
     result.subject = InfoOf(rec);
     result.already_erased = true;
+    if (absl::Status st = im.ShredOldFiles(); !st.ok()) return st;
     return result;
   }
   Wipe(rec.mutable_key());
@@ -763,23 +786,7 @@ absl::StatusOr<EraseResult> PersonalStore::Erase(absl::string_view subject_id,
       OPENSSL_cleanse(c->second->key.data(), c->second->key.size());
     }
   }
-  // Move the erasure into a table file (the WAL that held the key becomes
-  // obsolete), rewrite every table without the old entries, and delete the
-  // files that held them now.
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  if (absl::Status st = FromRocks(im.db_->Flush(fo), "flushing the erasure"); !st.ok()) {
-    return st;
-  }
-  rocksdb::CompactRangeOptions co;
-  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  co.exclusive_manual_compaction = true;
-  if (absl::Status st =
-          FromRocks(im.db_->CompactRange(co, nullptr, nullptr), "compacting the erasure");
-      !st.ok()) {
-    return st;
-  }
-  if (absl::Status st = im.DestroyOldFiles(); !st.ok()) return st;
+  if (absl::Status st = im.ShredOldFiles(); !st.ok()) return st;
   result.subject = InfoOf(rec);
   return result;
 }
