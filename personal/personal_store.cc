@@ -225,8 +225,17 @@ absl::Status PersonalStore::Impl::OpenDb(absl::string_view ledger_dir,
   o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   o.keep_log_file_num = 1;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = writable() ? rocksdb::DB::Open(o, path_, &raw)
-                                 : rocksdb::DB::OpenForReadOnly(o, path_, &raw);
+  rocksdb::Status s;
+  if (writable()) {
+    s = rocksdb::DB::Open(o, path_, &raw);
+  } else {
+    // A writer's flush may delete a WAL or table file between the reader's
+    // MANIFEST read and its opening that file: believed when it repeats.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      s = rocksdb::DB::OpenForReadOnly(o, path_, &raw);
+      if (s.ok() || !(s.IsIOError() || s.IsPathNotFound())) break;
+    }
+  }
   if (!s.ok()) {
     if (s.IsCorruption()) {
       return absl::DataLossError(
