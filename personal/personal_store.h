@@ -129,7 +129,9 @@ class PersonalStore {
   // reason) and deletes all its sealed values in one synced batch, then flushes
   // the memtable and compacts the whole store, so that no file of the store
   // holds the key or a value when it returns. Erasing an erased subject
-  // changes nothing and returns already_erased with the first erasure's info.
+  // changes nothing and returns already_erased with the first erasure's info
+  // (it flushes and compacts again: that completes an erasure cut short by a
+  // crash). While it runs, other calls wait (it holds the store exclusively).
   // kNotFound for an unknown subject; kInvalidArgument for an empty authority
   // or reason. kWrite only.
   absl::StatusOr<EraseResult> Erase(absl::string_view subject_id, absl::string_view authority,
