@@ -829,4 +829,31 @@ absl::StatusOr<std::vector<SubjectInfo>> PersonalStore::ListSubjects() {
   return out;
 }
 
+absl::StatusOr<std::vector<PersonalStore::ValueRef>> PersonalStore::ListValues(
+    absl::string_view subject_id, std::vector<std::string>* subject_ids) {
+  Impl& im = *impl_;
+  std::shared_lock<std::shared_mutex> rw(im.rw_);
+  std::vector<ValueRef> out;
+  const std::string prefix = subject_id.empty() ? std::string(kValuePrefix) : ValuePrefix(subject_id);
+  const std::string upper = PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(ro));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    // "v/<subject id>\0<event id>\0<field path>"
+    absl::string_view k(it->key().data(), it->key().size());
+    k.remove_prefix(sizeof(kValuePrefix) - 1);
+    const size_t a = k.find('\0');
+    const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
+    if (b == absl::string_view::npos) {
+      return absl::DataLossError("a personal value's key in the personal-data store is malformed");
+    }
+    if (subject_ids != nullptr) subject_ids->emplace_back(k.substr(0, a));
+    out.push_back(ValueRef{std::string(k.substr(a + 1, b - a - 1)), std::string(k.substr(b + 1))});
+  }
+  if (absl::Status st = FromRocks(it->status(), "listing personal values"); !st.ok()) return st;
+  return out;
+}
+
 }  // namespace personal

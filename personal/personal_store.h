@@ -143,6 +143,18 @@ class PersonalStore {
   // Every persisted subject, in subject-id order (tests, backups, audits).
   absl::StatusOr<std::vector<SubjectInfo>> ListSubjects();
 
+  // Where a kept value belongs: (event id, field path) of one subject.
+  struct ValueRef {
+    std::string event_id;
+    std::string field_path;
+  };
+  // The values kept for `subject_id` (none once erased), in key order; the
+  // plaintexts through Reveal. An empty subject_id lists every subject's
+  // values (audits, tests), each with its subject in `subject_ids` (same
+  // order) when that is not null.
+  absl::StatusOr<std::vector<ValueRef>> ListValues(absl::string_view subject_id,
+                                                   std::vector<std::string>* subject_ids = nullptr);
+
   const std::string& path() const;
 
  private:
