@@ -21,6 +21,7 @@ void AddCounters(const CounterMap& from, CounterMap* to) {
 void AddSuspectTotals(const SuspectView& v, int64_t sign, CounterMap* totals) {
   Add(totals, TotalsCounterKey("suspects"), sign);
   Add(totals, TotalsCounterKey(absl::StrCat("suspects_by_status/", v.status)), sign);
+  if (v.erased) Add(totals, TotalsCounterKey("suspects_erased"), sign);
 }
 
 void AddOperationTotals(int64_t sign, CounterMap* totals) {

@@ -21,7 +21,8 @@ constexpr size_t kCounterBytes = 64;
 
 bool IsFact(Event::BodyCase k) {
   return k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
-         k == Event::kSentencing || k == Event::kReportedFigure || k == Event::kRelease;
+         k == Event::kSentencing || k == Event::kReportedFigure || k == Event::kRelease ||
+         k == Event::kErasure;
 }
 
 bool ParseEvent(absl::string_view bytes, Event* e) {
@@ -170,7 +171,8 @@ absl::Status Projector::ApplyFix(EventState& st, const Event& e) {
   EventState tst;
   if (absl::Status s = GetState(*target, &tst); !s.ok()) return s;
   uint64_t root = kNone;
-  if (IsFact(tst.kind))
+  // An erasure is a fact no fix can touch (the ledger refuses them).
+  if (IsFact(tst.kind) && tst.kind != Event::kErasure)
     root = *target;
   else if (tst.kind == Event::kCorrection)
     root = tst.root;

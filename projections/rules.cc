@@ -77,6 +77,9 @@ void CopyBody(const Event& src, Event* dst) {
     case Event::kRelease:
       *dst->mutable_release() = src.release();
       break;
+    case Event::kErasure:
+      *dst->mutable_erasure() = src.erasure();
+      break;
     case Event::kCorrection:
       *dst->mutable_correction() = src.correction();
       break;
@@ -190,6 +193,9 @@ std::vector<std::string> ScopesOf(const Event& e) {
       add(TimelineKind::kCountry, r.agency().country());
       break;
     }
+    case Event::kErasure:
+      add(TimelineKind::kSuspect, e.erasure().subject_id());
+      break;
     default:
       break;
   }
@@ -220,7 +226,7 @@ struct FieldFilter {
 
 // What the entity views read of their members' events (BuildSuspect,
 // BuildOperationCore, BuildCase, ContributorOf, OccurredOf): raids,
-// sentencings and releases whole; of an arrest its suspect's name,
+// sentencings, releases and erasures whole; of an arrest its suspect's name,
 // nationality and role, its operation and its location's and agency's
 // countries; of a handover its destination, nationality and operation.
 const FieldFilter& MemberFilter() {
@@ -238,7 +244,8 @@ const FieldFilter& MemberFilter() {
                             {11, &arrest},   // arrest
                             {12, &handover}, // handover
                             {13, nullptr},   // sentencing
-                            {17, nullptr}}}; // release
+                            {17, nullptr},   // release
+                            {18, nullptr}}}; // erasure
   }();
   return *filter;
 }
@@ -320,6 +327,9 @@ std::string MemberValue(const Event& effective) {
       break;
     case Event::kRelease:
       *e.mutable_release() = effective.release();
+      break;
+    case Event::kErasure:
+      *e.mutable_erasure() = effective.erasure();
       break;
     default:
       break;
@@ -468,6 +478,9 @@ void ComputeContribution(const Event& e, uint64_t position, Contribution* c) {
       c->members.push_back({kSuspectsCf, e.release().suspect_id(), kReleaseMember});
       Total(c, "releases", 1);
       break;
+    case Event::kErasure:
+      c->members.push_back({kSuspectsCf, e.erasure().subject_id(), kErasureMember});
+      break;
     default:
       break;
   }
@@ -518,7 +531,7 @@ bool DateLess(const Date& a, const Date& b) {
 SuspectView BuildSuspect(const std::string& suspect_id, const std::vector<MemberEvent>& members) {
   SuspectView v;
   v.suspect_id = suspect_id;
-  bool sentenced = false, handed_over = false;
+  bool sentenced = false, handed_over = false, custody_known = false;
   // Released while a release is the latest custody event (timeline order):
   // a later arrest, handover or sentencing ends it.
   bool released = false;
@@ -527,6 +540,7 @@ SuspectView BuildSuspect(const std::string& suspect_id, const std::vector<Member
     if (kind == Event::kArrest || kind == Event::kHandover || kind == Event::kSentencing) {
       released = false;
     }
+    if (kind != Event::kErasure) custody_known = true;
     v.events.push_back(ContributorOf(m));
     switch (m.event.body_case()) {
       case Event::kArrest: {
@@ -563,14 +577,30 @@ SuspectView BuildSuspect(const std::string& suspect_id, const std::vector<Member
         released = true;
         v.custody_country.clear();  // in nobody's custody
         break;
+      case Event::kErasure: {
+        // Erased for good: a later event of the same subject updates the
+        // other fields but never this (docs/PROJECTIONS.md "Erasure").
+        const auto& x = m.event.erasure();
+        if (!v.erased) {
+          v.erased = true;
+          v.erased_at = m.occurred;
+          v.erasure_authority = x.authority();
+          v.erasure_reason = x.reason();
+        }
+        break;
+      }
       default:
         break;
     }
   }
-  v.status = released     ? "released"
-             : sentenced  ? "sentenced"
-             : handed_over ? "handed_over"
-                           : "detained";
+  v.status = !custody_known ? "unknown"
+             : released     ? "released"
+             : sentenced    ? "sentenced"
+             : handed_over  ? "handed_over"
+                            : "detained";
+  // No name of an erased subject in any view (format 2 records hold none;
+  // this also covers a name from a record of another format).
+  if (v.erased) v.name.clear();
   if (!members.empty()) {
     v.first_occurred = members.front().occurred;
     v.last_occurred = members.back().occurred;

@@ -440,6 +440,11 @@ std::string EncodeSuspect(const SuspectView& v) {
   e.DateV(v.first_occurred);
   e.DateV(v.last_occurred);
   EncodeContributors(e, v.events);
+  if (v.erased) {
+    e.DateV(v.erased_at);
+    e.Str(v.erasure_authority);
+    e.Str(v.erasure_reason);
+  }
   return out;
 }
 
@@ -458,7 +463,15 @@ absl::Status DecodeSuspect(absl::string_view in, SuspectView* v) {
     v->sentence = std::move(s);
   }
   if (!d.DateV(&v->first_occurred) || !d.DateV(&v->last_occurred) ||
-      !DecodeContributors(d, &v->events) || !d.done()) {
+      !DecodeContributors(d, &v->events)) {
+    return Malformed("suspect");
+  }
+  v->erased = !d.done();
+  v->erased_at = Date{};
+  v->erasure_authority.clear();
+  v->erasure_reason.clear();
+  if (v->erased && (!d.DateV(&v->erased_at) || !d.Str(&v->erasure_authority) ||
+                    !d.Str(&v->erasure_reason) || !d.done())) {
     return Malformed("suspect");
   }
   return absl::OkStatus();

@@ -18,7 +18,9 @@ namespace projections::internal {
 // The format of the views store this code writes. A store of another format
 // is rebuilt from the log.
 // "3": counters and aggregates are 128-bit (docs/PROJECTIONS.md "Aggregates").
-inline constexpr char kViewsFormatVersion[] = "3";
+// "4": erasures (format-2 logs): erasure members, erased suspects, the
+//      suspects_erased counter (docs/PROJECTIONS.md "Erasure").
+inline constexpr char kViewsFormatVersion[] = "4";
 
 // Column families, in the order they are opened.
 enum Cf {
@@ -159,12 +161,15 @@ inline constexpr char kArrestMember = 'A';
 inline constexpr char kHandoverMember = 'H';
 inline constexpr char kSentencingMember = 'S';
 inline constexpr char kReleaseMember = 'L';
+inline constexpr char kErasureMember = 'E';
 
 std::string EntityKey(absl::string_view id);
 std::string MemberPrefix(absl::string_view id);
 std::string MemberKey(absl::string_view id, char kind, uint64_t position);
 std::string EntityCounterPrefix(absl::string_view id);
 
+// A suspect that is not erased encodes as in format "3"; an erased one
+// appends erased_at, authority and reason.
 std::string EncodeSuspect(const SuspectView& v);
 absl::Status DecodeSuspect(absl::string_view in, SuspectView* v);
 // The stored part of an operation: everything derived from its raids.

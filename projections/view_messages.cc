@@ -73,6 +73,12 @@ void ToMessage(const SuspectView& v, api::SuspectView* out) {
   DateInto(v.first_occurred, [out] { return out->mutable_first_occurred(); });
   DateInto(v.last_occurred, [out] { return out->mutable_last_occurred(); });
   for (const auto& c : v.events) ContributorInto(c, out->add_events());
+  out->set_erased(v.erased);
+  if (v.erased) {
+    DateInto(v.erased_at, [out] { return out->mutable_erased_at(); });
+    out->set_erasure_authority(v.erasure_authority);
+    out->set_erasure_reason(v.erasure_reason);
+  }
 }
 
 void ToMessage(const OperationView& v, api::OperationView* out) {
@@ -210,6 +216,7 @@ void ToMessage(const Totals& t, api::Totals* out) {
   n->set_operations(SumText(t.operations));
   n->set_cases(SumText(t.cases));
   SumsInto(t.suspects_by_status, n->mutable_suspects_by_status());
+  n->set_suspects_erased(SumText(t.suspects_erased));
   for (const auto& f : t.figures) ToMessage(f, out->add_figures());
 }
 

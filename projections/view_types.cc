@@ -215,6 +215,10 @@ std::string Summarize(const Event& e) {
       if (!r.case_id().empty()) absl::StrAppend(&s, " (case ", r.case_id(), ")");
       return s;
     }
+    case Event::kErasure: {
+      const auto& x = e.erasure();
+      return absl::StrCat("erasure of ", x.subject_id(), " by ", x.authority(), ": ", x.reason());
+    }
     case Event::kCorrection:
       return absl::StrCat("correction of ", e.correction().target_event_id(), ": ",
                           e.correction().reason());

@@ -51,7 +51,7 @@ struct Date {
 struct Contributor {
   std::string event_id;
   uint64_t position = 0;
-  std::string kind;  // "raid", "arrest", "handover", "sentencing", "reported_figure"
+  std::string kind;  // "raid", "arrest", "handover", "sentencing", "release", "erasure", ...
   Date occurred;     // effective (after corrections)
   bool operator==(const Contributor&) const = default;
 };
@@ -104,21 +104,30 @@ struct SentenceInfo {
 struct SuspectView {
   std::string suspect_id;
   // Latest known value (in timeline order) among the contributing events.
+  // `name` is always empty for an erased subject.
   std::string name, nationality, role, operation_id;
   // "released" while the latest (timeline order) of its arrests, handovers,
   // sentencings and releases is a release; else "sentenced" if any
-  // sentencing, "handed_over" if any handover, else "detained".
+  // sentencing, "handed_over" if any handover, "detained" if any arrest;
+  // "unknown" when it has none of these (only an erasure).
   std::string status;
   std::string custody_country;           // "" when unknown or released
   std::optional<SentenceInfo> sentence;  // the latest sentencing
   Date first_occurred, last_occurred;
-  std::vector<Contributor> events;  // arrests, handovers, sentencings, releases; timeline order
+  // arrests, handovers, sentencings, releases, erasures; timeline order
+  std::vector<Contributor> events;
+  // Format 2 (docs/PERSONAL_DATA.md): the subject's personal data was
+  // destroyed by `ledger erase`. Set by its first erasure (timeline order)
+  // and kept whatever follows; the other fields stay the non-personal facts.
+  bool erased = false;
+  Date erased_at;  // the erasure's occurred_at; unset when not erased
+  std::string erasure_authority, erasure_reason;
   bool operator==(const SuspectView&) const = default;
 };
 
 // Every status a SuspectView can have (see its `status`).
-inline constexpr std::array<const char*, 4> kSuspectStatuses = {"detained", "handed_over",
-                                                                 "sentenced", "released"};
+inline constexpr std::array<const char*, 5> kSuspectStatuses = {"detained", "handed_over",
+                                                                 "sentenced", "released", "unknown"};
 
 struct SuspectFilter {
   std::string status, nationality, operation_id, custody_country;  // "" = any
@@ -261,6 +270,7 @@ struct Totals {
   // Distinct entities.
   Sum suspects = 0, operations = 0, cases = 0;
   SumMap suspects_by_status;
+  Sum suspects_erased = 0;  // of `suspects`, erased (format 2)
   std::vector<FigureComparison> figures;  // by position
   bool operator==(const Totals&) const = default;
 };

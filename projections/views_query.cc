@@ -422,6 +422,7 @@ absl::StatusOr<Totals> Views::GetTotals() const {
         {"prison_months", &Totals::prison_months},
         {"victims", &Totals::victims},
         {"suspects", &Totals::suspects},
+        {"suspects_erased", &Totals::suspects_erased},
         {"operations", &Totals::operations},
         {"cases", &Totals::cases},
     };

@@ -15,6 +15,11 @@
 //  - rebuild equality: a rebuild from position 0 has the incremental
 //    views' digests (VerifyViews).
 //
+// A third test adds erasures (format 2, docs/PERSONAL_DATA.md) to random
+// logs: a format-1 ledger refuses them, so they are appended as releases and
+// rewritten into erasures underneath the closed ledger (ledger_surgery.h);
+// the projections do not depend on the format.
+//
 // Every prefix of a log is itself a random event sequence: each comparison
 // checks one, and the second test compares every prefix of its logs. CI runs
 // a bounded count, also bounded in time (well under a minute in all);
@@ -44,6 +49,7 @@
 #include "projections/rules.h"
 #include "projections/view_messages.h"
 #include "projections/views.h"
+#include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
 #include "tests/support/reference_projection.h"
 #include "util/answer_json.h"
@@ -853,6 +859,100 @@ TEST(ProjectionPropertyTest, EveryPrefixOfARandomLogMatchesTheReference) {
   }
   std::printf("[ property ] %d logs, every prefix: %d sequences compared in %s\n", logs, prefixes,
               absl::FormatDuration(absl::Now() - start).c_str());
+}
+
+// Random logs with erasures of known and unseen subjects among their events:
+// every prefix matches the reference (which treats erased subjects as
+// erased), and a store caught up in random batches has the digests of a
+// rebuild.
+TEST(ProjectionPropertyTest, RandomLogsWithErasuresMatchTheReferenceAndTheRebuild) {
+  Budget budget{20, 60, 0, 5, 15};
+  if (Env("LEDGER_TEST_LONG")) budget = {200, 150, 0, 200, 0};
+  if (Env("LEDGER_SANITIZER_BUILD")) budget = {4, 40, 0, 2, 15};
+  const std::vector<std::string> subjects = {"s0", "s1", "s2", "s-\xC3\xBC", "s-unseen"};
+  int prefixes = 0, logs = 0, erasures = 0;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < budget.logs && !OutOfTime(budget, start, i); ++i, ++logs) {
+    const uint64_t seed = 9000 + i;
+    Generator gen(seed);
+    FastTempDir dir;
+    const std::string db = dir.Sub("db");
+    ledger::OpenOptions lo;
+    lo.create_if_missing = true;
+    lo.origin = "property.example/log";
+    lo.durability = ledger::Durability::kBulk;
+    std::vector<std::pair<uint64_t, Event>> erase;  // position, the erasure it becomes
+    {
+      auto opened = ledger::Ledger::Open(db, lo);
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      const int events = gen.Uniform(5, budget.max_events);
+      for (int made = 0; made < events; ++made) {
+        if (gen.Chance(10)) {
+          Event e;
+          e.set_event_id(absl::StrCat("erasure-", made));
+          const std::string subject = subjects[gen.Uniform(0, subjects.size() - 1)];
+          e.set_stream("suspect/" + subject);
+          e.mutable_occurred_at()->set_seconds(1546300800 + gen.Uniform(0, 7 * 365) * 86400);
+          e.set_occurred_precision(enforcement::v1::PRECISION_DAY);
+          e.mutable_source()->set_reference("erase order");
+          Event placeholder = e;
+          placeholder.mutable_release()->set_suspect_id(subject);
+          e.mutable_erasure()->set_subject_id(subject);
+          e.mutable_erasure()->set_authority(absl::StrCat("court order ", made));
+          e.mutable_erasure()->set_reason(gen.Chance(50) ? "acquitted" : "retention expired");
+          erase.emplace_back((*opened)->GetHead().tree_size, e);
+          auto appended = (*opened)->AppendEvents({placeholder});
+          ASSERT_TRUE(appended.ok()) << appended.status();
+          continue;
+        }
+        auto appended = (*opened)->AppendEvents({gen.Next()});
+        ASSERT_TRUE(appended.ok()) << "seed " << seed << ": " << appended.status();
+      }
+    }
+    for (const auto& [pos, e] : erase) {
+      testing_support::RewriteEvent(db, pos, [&](Event* r) { *r = e; });
+    }
+    erasures += static_cast<int>(erase.size());
+    auto opened = ledger::Ledger::Open(db, lo);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    std::vector<LedgerRecord> all;
+    auto read = (*opened)->Read(0, (*opened)->GetHead().tree_size);
+    ASSERT_TRUE(read.ok()) << read.status();
+    for (auto& r : *read) all.push_back(std::move(r.record));
+    ScratchOptions mem;
+    mem.in_memory = true;
+    mem.batch_records = 1;
+    auto views = Views::OpenScratch(mem);
+    ASSERT_TRUE(views.ok()) << views.status();
+    for (uint64_t n = 1; n <= all.size(); ++n) {
+      auto c = (*views)->CatchUpTo(**opened, n);
+      ASSERT_TRUE(c.ok()) << "seed " << seed << ": " << c.status();
+      const std::string d =
+          Difference(**views, testing_support::ReferenceProject(Prefix(all, n)));
+      ASSERT_EQ(d, "") << "seed " << seed << ", after " << n << " records";
+      ++prefixes;
+    }
+    // Persistent views caught up in random steps, then checked against a rebuild.
+    ViewsOptions vo;
+    vo.batch_records = gen.Uniform(1, 20);
+    if (gen.Chance(50)) vo.bulk_memory_bytes = gen.Uniform(1, 20000);
+    auto persistent = Views::Open(db, vo);
+    ASSERT_TRUE(persistent.ok()) << persistent.status();
+    for (uint64_t n = 0; n < all.size();) {
+      n = std::min<uint64_t>(all.size(), n + gen.Uniform(1, 15));
+      auto c = (*persistent)->CatchUpTo(**opened, n);
+      ASSERT_TRUE(c.ok()) << "seed " << seed << ": " << c.status();
+    }
+    ScratchOptions rebuild;
+    rebuild.in_memory = true;
+    if (gen.Chance(50)) rebuild.bulk_memory_bytes = gen.Uniform(1, 20000);
+    auto report = VerifyViews(**opened, **persistent, rebuild);
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_TRUE(report->ok()) << "seed " << seed << ": " << report->problem;
+  }
+  EXPECT_GT(erasures, 10);
+  std::printf("[ property ] %d logs with %d erasures, every prefix: %d sequences compared in %s\n",
+              logs, erasures, prefixes, absl::FormatDuration(absl::Now() - start).c_str());
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ Date Occurred(const Event& e) { return DateOf(e.occurred_at(), e.occurred_precis
 
 bool IsFact(Event::BodyCase k) {
   return k == Event::kRelease || k == Event::kRaid || k == Event::kArrest || k == Event::kHandover ||
-         k == Event::kSentencing || k == Event::kReportedFigure;
+         k == Event::kSentencing || k == Event::kReportedFigure || k == Event::kErasure;
 }
 
 // --- the log, folded -----------------------------------------------------------
@@ -127,7 +127,7 @@ Log Fold(const std::vector<LedgerRecord>& records) {
       if (auto it = by_id.find(tid); it != by_id.end()) {
         const Node& t = log.nodes[it->second];
         int64_t root = -1;
-        if (IsFact(t.kind))
+        if (IsFact(t.kind) && t.kind != Event::kErasure)  // no fix touches an erasure
           root = it->second;
         else if (t.kind == Event::kCorrection)
           root = t.root;
@@ -277,6 +277,8 @@ std::set<std::pair<TimelineKind, std::string>> ScopesOfBody(const Event& e) {
     add(TimelineKind::kCase, e.release().case_id());
     add(TimelineKind::kCountry, e.release().country());
     add(TimelineKind::kCountry, e.release().agency().country());
+  } else if (e.has_erasure()) {
+    add(TimelineKind::kSuspect, e.erasure().subject_id());
   }
   return s;
 }
@@ -373,6 +375,7 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
     }
     if (f.e->has_sentencing()) by_suspect[f.e->sentencing().suspect_id()].push_back(f);
     if (f.e->has_release()) by_suspect[f.e->release().suspect_id()].push_back(f);
+    if (f.e->has_erasure()) by_suspect[f.e->erasure().subject_id()].push_back(f);
   }
   for (const auto& [id, fs] : by_suspect) {
     projections::SuspectView v;
@@ -395,6 +398,13 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
         v.custody_country = f.e->handover().to_country();
       } else if (f.e->has_release()) {
         v.custody_country.clear();
+      } else if (f.e->has_erasure()) {
+        if (!v.erased) {  // the first erasure; nothing undoes it
+          v.erased = true;
+          v.erased_at = f.occurred;
+          v.erasure_authority = f.e->erasure().authority();
+          v.erasure_reason = f.e->erasure().reason();
+        }
       } else {
         const auto& s = f.e->sentencing();
         Keep(v.name, s.suspect_name());
@@ -407,10 +417,19 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
         std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_sentencing(); });
     const bool moved =
         std::any_of(fs.begin(), fs.end(), [](const Fact& f) { return f.e->has_handover(); });
-    v.status = fs.back().e->has_release() ? "released"
-               : sentenced                 ? "sentenced"
-               : moved                     ? "handed_over"
-                                           : "detained";
+    const Fact* last_custody = nullptr;  // the latest fact that is not an erasure
+    for (const Fact& f : fs) {
+      if (!f.e->has_erasure()) last_custody = &f;
+    }
+    v.status = last_custody == nullptr         ? "unknown"
+               : last_custody->e->has_release() ? "released"
+               : sentenced                      ? "sentenced"
+               : moved                          ? "handed_over"
+                                                : "detained";
+    if (v.erased) {
+      v.name.clear();
+      ++T.suspects_erased;
+    }
     v.first_occurred = fs.front().occurred;
     v.last_occurred = fs.back().occurred;
     ++T.suspects;

@@ -294,7 +294,7 @@ const std::vector<CommandSpec>& Table() {
           "started. --as-of-position N answers as when the log held N records;\n"
           "--as-of T as of the records recorded at or before the RFC 3339 time T.\n"
           "--json: the shapes of docs/PROJECTIONS.md §10.",
-          {{"status", "S", "list: detained, handed_over, sentenced or released"},
+          {{"status", "S", "list: detained, handed_over, sentenced, released or unknown"},
            {"nationality", "CC", "list: of this nationality"},
            {"operation", "ID", "list: of this operation"},
            {"custody", "CC", "list: in custody of this country"},

@@ -254,7 +254,7 @@ int RunSuspects(const Invocation& inv) {
     absl::StatusOr<projections::SuspectView> s = session->GetSuspect(id);
     if (!s.ok()) return FailSession(inv, s.status());
     if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*s));
-    PrintKeyValues({
+    std::vector<std::pair<std::string, std::string>> rows = {
         {"suspect", s->suspect_id},
         {"name", OrDash(s->name)},
         {"nationality", OrDash(s->nationality)},
@@ -268,7 +268,12 @@ int RunSuspects(const Invocation& inv) {
                          : "-"},
         {"first event", DateWithPrecision(s->first_occurred)},
         {"last event", DateWithPrecision(s->last_occurred)},
-    });
+    };
+    if (s->erased) {  // format 2: its personal data was destroyed
+      rows.push_back({"erased", absl::StrCat(DateWithPrecision(s->erased_at), " by ",
+                                             s->erasure_authority, ": ", s->erasure_reason)});
+    }
+    PrintKeyValues(rows);
     WriteStdout("\n");
     TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT"});
     for (const auto& e : s->events) {
@@ -527,6 +532,7 @@ int RunStats(const Invocation& inv) {
       {"entities", absl::StrCat(Num(t->suspects), " suspects (",
                                 status.empty() ? "-" : absl::StrJoin(status, ", "), "), ",
                                 Num(t->operations), " operations, ", Num(t->cases), " cases")},
+      {"erased suspects", Num(t->suspects_erased)},
   });
   WriteStdout("\nReported figures beside the figures the ledger derives (same metric, period):\n");
   TablePrinter table({"METRIC", "FROM", "TO", "NAT", "PERIOD", "REPORTED", "DERIVED", "UNCERTAIN",
