@@ -34,7 +34,7 @@ namespace ledger {
 inline constexpr char kHighWaterMarkFileName[] = "HIGH_WATER_MARK";
 
 struct HighWaterMark {
-  uint32_t format_version = 0;  // the ledger's storage format (kFormatVersion)
+  uint32_t format_version = 0;  // the ledger's storage format, 1 or 2 (format_version key)
   merkle::Hash origin_hash{};   // SHA-256 of the log's origin line
   uint64_t tree_size = 0;
   merkle::Hash root{};          // RFC 6962 root at tree_size

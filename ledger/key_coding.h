@@ -4,6 +4,7 @@
 #ifndef ENFORCEMENT_LEDGER_KEY_CODING_H_
 #define ENFORCEMENT_LEDGER_KEY_CODING_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,8 +32,16 @@ inline constexpr char kHeadKey[] = "head";
 // is damage, not an old ledger.
 inline constexpr char kHighWaterMarkKey[] = "high_water_mark";
 
-// The storage format this code writes and reads.
-inline constexpr char kFormatVersion[] = "1";
+// The storage formats this code writes and reads, as the value of the
+// format_version key (docs/FORMAT.md). Format 1: events as producers wrote
+// them. Format 2 (docs/PERSONAL_DATA.md): no personal data in the log
+// (Event.personal holds commitments), Erasure events, records of at most
+// kMaxRecordBytesFormat2 bytes, suspect streams named by subject id.
+inline constexpr char kFormatVersion1[] = "1";
+inline constexpr char kFormatVersion2[] = "2";
+// The largest serialized LedgerRecord a format-2 ledger stores: the entry
+// limit of the tlog-tiles publication format (a 16-bit length).
+inline constexpr size_t kMaxRecordBytesFormat2 = 65535;
 // First byte of every value in the records family.
 inline constexpr uint8_t kRecordValueTag = 0x01;
 

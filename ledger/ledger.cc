@@ -217,15 +217,22 @@ absl::Status CheckTableFilesForReader(const std::string& path, rocksdb::DBOption
   return OpenError(path, s, log);
 }
 
-uint32_t FormatVersionNumber() {
-  uint32_t v = 0;
-  for (const char* c = kFormatVersion; *c != '\0'; ++c) v = v * 10 + static_cast<uint32_t>(*c - '0');
-  return v;
+// The value of the format_version key for a format this program writes, or
+// null.
+const char* FormatVersionValue(uint32_t format_version) {
+  switch (format_version) {
+    case 1:
+      return kFormatVersion1;
+    case 2:
+      return kFormatVersion2;
+    default:
+      return nullptr;
+  }
 }
 
-HighWaterMark InitialMark(absl::string_view origin) {
+HighWaterMark InitialMark(absl::string_view origin, uint32_t format_version) {
   HighWaterMark m;
-  m.format_version = FormatVersionNumber();
+  m.format_version = format_version;
   m.origin_hash = OriginHash(origin);
   m.tree_size = 0;
   m.root = merkle::EmptyRoot();
@@ -388,10 +395,10 @@ absl::Status Ledger::Impl::CheckHighWaterMarks(const HighWaterMark* m,
   };
   const std::string mark_path = absl::StrCat(path, "/", kHighWaterMarkFileName);
   if (m != nullptr) {
-    if (m->format_version != FormatVersionNumber()) {
+    if (m->format_version != format_version) {
       return absl::DataLossError(absl::StrCat(mark_path, " is for storage format ",
                                               m->format_version, ", the database is format ",
-                                              kFormatVersion));
+                                              format_version));
     }
     if (m->origin_hash != OriginHash(h.origin)) {
       return absl::DataLossError(absl::StrCat(
@@ -468,10 +475,14 @@ absl::Status Ledger::Impl::ValidateOpened(const std::optional<AcknowledgedMarks>
     return absl::DataLossError(absl::StrCat(path, " has no format_version: not a ledger"));
   }
   if (!s.ok()) return FromRocks(s, "reading format_version");
-  if (version != kFormatVersion) {
-    return absl::UnimplementedError(absl::StrCat(
-        path, " has storage format \"", absl::CHexEscape(version),
-        "\"; this program reads format ", kFormatVersion, " only (a newer program wrote it?)"));
+  if (version == kFormatVersion1) {
+    format_version = 1;
+  } else if (version == kFormatVersion2) {
+    format_version = 2;
+  } else {
+    return absl::UnimplementedError(
+        absl::StrCat(path, " has storage format \"", absl::CHexEscape(version),
+                     "\"; this program reads formats 1 and 2 (a newer program wrote it?)"));
   }
   if (absl::Status st = LoadHead(); !st.ok()) return st;
   if (marks) return CheckAgainst(*marks);
@@ -496,7 +507,7 @@ absl::Status Ledger::Impl::OpenWriterMark() {
   HighWaterMark m;
   {
     std::lock_guard<std::mutex> l(mu);
-    m = InitialMark(head.origin);
+    m = InitialMark(head.origin, format_version);
     m.tree_size = head.tree_size;
     m.root = head.root;
   }
@@ -545,6 +556,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
   }
   if (!exists && options.origin.empty()) {
     return absl::InvalidArgumentError("creating a ledger needs an origin name");
+  }
+  if (!exists && FormatVersionValue(options.format_version) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("format_version ", options.format_version,
+                                                   ": this program writes formats 1 and 2"));
   }
 
   if (!options.read_only) {
@@ -645,11 +660,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     // The mark before the batch that makes the database a ledger (created
     // whole or not at all, HighWaterMarkWriter::Create).
     absl::StatusOr<std::unique_ptr<HighWaterMarkWriter>> mark =
-        HighWaterMarkWriter::Create(path, InitialMark(options.origin));
+        HighWaterMarkWriter::Create(path, InitialMark(options.origin, options.format_version));
     if (!mark.ok()) return mark.status();
     impl->mark = *std::move(mark);
     rocksdb::WriteBatch b;
-    b.Put(impl->cf(Impl::kMeta), kFormatVersionKey, kFormatVersion);
+    b.Put(impl->cf(Impl::kMeta), kFormatVersionKey, FormatVersionValue(options.format_version));
     b.Put(impl->cf(Impl::kMeta), kOriginKey, options.origin);
     b.Put(impl->cf(Impl::kMeta), kHighWaterMarkKey, "1");
     b.Put(impl->cf(Impl::kMeta), kHeadKey, EncodeHead(HeadValue{0, merkle::EmptyRoot(), 0}));
@@ -694,6 +709,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
 }
 
 bool Ledger::read_only() const { return impl_->options.read_only; }
+uint32_t Ledger::format_version() const { return impl_->format_version; }
 const std::string& Ledger::path() const { return impl_->path; }
 const merkle::NodeReader& Ledger::nodes() const { return *impl_->node_reader; }
 
@@ -773,7 +789,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
   std::vector<absl::Status> invalid;  // sized n on the first refusal
   for (size_t i = 0; i < n; ++i) {
     const Event& e = events[i];
-    if (absl::Status s = ValidateEvent(e); !s.ok()) {
+    if (absl::Status s = ValidateEventForFormat(e, im.format_version); !s.ok()) {
       if (invalid.empty()) invalid.resize(n);
       // ValidateEvent's message is "<field path>: <rule>" (ledger/validate.h).
       const absl::string_view msg = s.message();
@@ -948,6 +964,13 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
                                      "\" is a retraction, which cannot be corrected or retracted"),
                         "target_is_retraction", field);
     }
+    if (target_event->body_case() == Event::kErasure) {
+      return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                        absl::StrCat(field, ": \"", absl::CHexEscape(target),
+                                     "\" is an erasure, which cannot be corrected or retracted "
+                                     "(the personal data it destroyed is gone)"),
+                        "target_is_erasure", field);
+    }
     std::string ignored;
     bool retracted = retracted_in_batch.contains(target);
     if (!retracted) {
@@ -997,6 +1020,14 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
     const uint64_t version = it->second++;
     record_bytes.clear();
     AppendRecordBytes(position, recorded_at, version, event_bytes[i], &record_bytes);
+    if (im.format_version == 2 && record_bytes.size() > kMaxRecordBytesFormat2) {
+      return EventError(absl::StatusCode::kInvalidArgument, i, e,
+                        absl::StrCat("its record would be ", record_bytes.size(),
+                                     " bytes; a format-2 record is at most 65,535 bytes: the "
+                                     "entry limit of the tlog-tiles publication format; nothing "
+                                     "was written"),
+                        "record_too_large");
+    }
     value.clear();
     value.push_back(static_cast<char>(kRecordValueTag));
     value.append(record_bytes);

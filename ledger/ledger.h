@@ -66,6 +66,13 @@ struct OpenOptions {
   // required: the checkpoint origin line, e.g. "enforcement-ledger.example/log".
   bool create_if_missing = false;
   std::string origin;
+  // The storage format of a ledger created by this open (docs/FORMAT.md): 1,
+  // or 2 (docs/PERSONAL_DATA.md: no personal data in the log, erasures,
+  // records of at most kMaxRecordBytesFormat2 bytes). Used only when
+  // creating; an existing ledger keeps the format it has. The default is 1
+  // so that library tests appending events with names keep working; the
+  // CLI's `init` passes 2. Anything else is kInvalidArgument.
+  uint32_t format_version = 1;
   // Fail with kAlreadyExists if a ledger already exists at the path.
   bool error_if_exists = false;
   // Open for reading only, alongside a running writer.
@@ -141,7 +148,15 @@ class Ledger {
   // (util/error_detail.h) with its event_index, event_id, the reason and,
   // where one field is at fault, its field_path.
   //  - Validation failure: kInvalidArgument naming the event index, the field
-  //    path and the rule; nothing written.
+  //    path and the rule; nothing written. The rules are those of the
+  //    ledger's format (ledger/validate.h: ValidateEvent for format 1,
+  //    ValidateEventFormat2 for format 2).
+  //  - Format 2: a record (the LedgerRecord bytes) of more than
+  //    kMaxRecordBytesFormat2 (65,535) bytes: kInvalidArgument, reason
+  //    "record_too_large", the message stating its size and the rule;
+  //    nothing written.
+  //  - A correction or retraction whose target is an erasure:
+  //    kInvalidArgument, reason "target_is_erasure"; nothing written.
   //  - Expected version mismatch: kAborted naming the stream, its version
   //    and the expected one; nothing written. A retry of events that are all
   //    already in the ledger succeeds whatever `expected` says (idempotence).
@@ -181,6 +196,9 @@ class Ledger {
 
   // The current head.
   Head GetHead() const;
+
+  // The ledger's storage format, 1 or 2 (OpenOptions::format_version).
+  uint32_t format_version() const;
 
   // Reads records with positions in [from, to), at most `limit`. Positions
   // past the head are simply absent. kDataLoss if a stored value is corrupt.

@@ -79,6 +79,9 @@ class Ledger::Impl {
   // The writer's high-water mark (null for readers); advanced under `mu`
   // after every durable append (kSync) or Flush (kBulk).
   std::unique_ptr<HighWaterMarkWriter> mark;
+  // The storage format (1 or 2), from the format_version key; set by
+  // ValidateOpened and constant afterwards.
+  uint32_t format_version = 0;
 
   // Guards everything below and serializes appends.
   mutable std::mutex mu;
@@ -105,7 +108,7 @@ class Ledger::Impl {
   // CheckHighWaterMarks against `marks`, and CheckMarkNotRequired when the
   // mark file is absent.
   absl::Status CheckAgainst(const AcknowledgedMarks& marks) const;
-  // After RocksDB opened: the format version, the head (LoadHead) and, for a
+  // After RocksDB opened: the format version (sets format_version), the head (LoadHead) and, for a
   // reader, CheckAgainst(marks) read before the open.
   absl::Status ValidateOpened(const std::optional<AcknowledgedMarks>& marks);
   // kDataLoss if the database says it keeps a mark file (which is absent).

@@ -6,8 +6,13 @@
 // kLinearScanLimit suspect ids). Field paths are a chain of FieldPath nodes on
 // the stack; they are rendered to text, and values quoted, only when a rule
 // fails. Rules are checked envelope first (event_id, stream, occurred_at,
-// source), then the body, then the serialized size; within a message mostly in
-// field order. The first failure is returned.
+// source), then the body, then (format 2) the personal fields and entries,
+// then the serialized size; within a message mostly in field order. The first
+// failure is returned.
+//
+// Format 2 (docs/PERSONAL_DATA.md) adds the rules on Event.personal, the
+// subject ids and the Erasure body (validate.h); a valid format-2 event costs
+// no allocation either (paths of personal fields are rendered on the stack).
 //
 // Choices where SPEC and the proto are silent:
 // - Control characters are C0, DEL and C1 (U+0080..U+009F); other UTF-8 is
@@ -31,14 +36,19 @@
 #include "ledger/validate.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -55,6 +65,7 @@ using ::enforcement::v1::Agency;
 using ::enforcement::v1::Release;
 using ::enforcement::v1::Arrest;
 using ::enforcement::v1::Correction;
+using ::enforcement::v1::Erasure;
 using ::enforcement::v1::Event;
 using ::enforcement::v1::Handover;
 using ::enforcement::v1::Location;
@@ -632,12 +643,244 @@ absl::Status ValidateRetraction(const Retraction& r, const FieldPath& at) {
   return CheckText(r.reason(), reason);
 }
 
-absl::Status ValidateBody(const Event& event, const FieldPath& at);
+// --- format 2: subjects, personal entries, erasures ------------------------
+
+constexpr absl::string_view kSubjectPrefix = "sub_";
+constexpr absl::string_view kSuspectStreamPrefix = "suspect/";
+constexpr absl::string_view kReplacementPrefix = "correction.replacement.";
+constexpr size_t kCommitmentBytes = 32;
+
+// A subject id at `at`. The value is not quoted: where it is not a subject
+// id it may be an agency's suspect id, which is personal data. `why` follows
+// the rule in the message.
+absl::Status CheckSubjectId(absl::string_view s, const FieldPath& at, absl::string_view why = "") {
+  if (IsSubjectId(s)) return absl::OkStatus();
+  return Invalid(at, "is not a subject id (\"sub_\" + 32 lowercase hex digits)", why);
+}
+
+// An erasure (format 2): written by `ledger erase` in its subject's stream,
+// with no personal data. `root` is the event's.
+absl::Status ValidateErasure(const Event& event, const FieldPath& root) {
+  const Erasure& e = event.erasure();
+  const FieldPath at = root.Field("erasure");
+  const FieldPath subject = at.Field("subject_id");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(e.subject_id(), subject));
+  LEDGER_RETURN_IF_ERROR(CheckSubjectId(e.subject_id(), subject));
+  const FieldPath authority = at.Field("authority");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(e.authority(), authority));
+  LEDGER_RETURN_IF_ERROR(CheckText(e.authority(), authority));
+  const FieldPath reason = at.Field("reason");
+  LEDGER_RETURN_IF_ERROR(CheckRequired(e.reason(), reason));
+  LEDGER_RETURN_IF_ERROR(CheckText(e.reason(), reason));
+  absl::string_view stream = event.stream();
+  if (!absl::ConsumePrefix(&stream, kSuspectStreamPrefix) || stream != e.subject_id()) {
+    return Invalid(root.Field("stream"), Quote(event.stream()), " is not \"suspect/", e.subject_id(),
+                   "\" (an erasure is written in the stream of its subject)");
+  }
+  if (event.personal_size() > 0) {
+    return Invalid(root.Field("personal"), "an erasure carries no personal entries");
+  }
+  return absl::OkStatus();
+}
+
+// One personal field of a body (docs/PERSONAL_DATA.md, "Personal fields"):
+// a suspect id field, or a name beside one.
+struct PersonalSlot {
+  bool replacement = false;   // under "correction.replacement."
+  absl::string_view path;     // from the body's Event, e.g. "arrest.suspect.name"
+  int index = -1;             // handover.suspect_ids[index]; `path` is then "handover.suspect_ids"
+  bool is_name = false;
+  absl::string_view value;    // the field as stored
+  absl::string_view id_path;  // the suspect id field whose subject this field belongs to
+  absl::string_view subject;  // that field's value: the subject id
+};
+
+// The field path of `slot` from the Event root, rendered into `buf` (no
+// allocation: paths are short and fixed but for the index).
+absl::string_view SlotPath(const PersonalSlot& slot, absl::string_view path, char (&buf)[128]) {
+  size_t n = 0;
+  auto put = [&](absl::string_view part) {
+    const size_t k = std::min(part.size(), sizeof(buf) - n);
+    std::memcpy(buf + n, part.data(), k);
+    n += k;
+  };
+  if (slot.replacement) put(kReplacementPrefix);
+  put(path);
+  if (slot.index >= 0 && path == slot.path) {
+    char digits[16];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), slot.index);
+    put("[");
+    put(absl::string_view(digits, static_cast<size_t>(end - digits)));
+    put("]");
+  }
+  return absl::string_view(buf, n);
+}
+
+// Calls `fn(slot)` for every personal field of `body` (the event, or a
+// correction's replacement when `replacement`), in field order; stops at the
+// first error. REQUIRES: `body` passed the format-1 rules.
+template <typename Fn>
+absl::Status ForEachSlot(const Event& body, bool replacement, Fn fn) {
+  PersonalSlot slot;
+  slot.replacement = replacement;
+  auto id = [&](absl::string_view path, absl::string_view value, int index = -1) {
+    slot.path = slot.id_path = path;
+    slot.index = index;
+    slot.is_name = false;
+    slot.value = slot.subject = value;
+    return fn(slot);
+  };
+  auto name = [&](absl::string_view path, absl::string_view value, absl::string_view id_path,
+                  absl::string_view subject) {
+    slot.path = path;
+    slot.index = -1;
+    slot.is_name = true;
+    slot.value = value;
+    slot.id_path = id_path;
+    slot.subject = subject;
+    return fn(slot);
+  };
+  switch (body.body_case()) {
+    case Event::kArrest: {
+      const Suspect& suspect = body.arrest().suspect();
+      LEDGER_RETURN_IF_ERROR(id("arrest.suspect.suspect_id", suspect.suspect_id()));
+      return name("arrest.suspect.name", suspect.name(), "arrest.suspect.suspect_id",
+                  suspect.suspect_id());
+    }
+    case Event::kHandover: {
+      const auto& ids = body.handover().suspect_ids();
+      for (int i = 0; i < ids.size(); ++i) {
+        LEDGER_RETURN_IF_ERROR(id("handover.suspect_ids", ids[i], i));
+      }
+      return absl::OkStatus();
+    }
+    case Event::kSentencing: {
+      const Sentencing& s = body.sentencing();
+      LEDGER_RETURN_IF_ERROR(id("sentencing.suspect_id", s.suspect_id()));
+      return name("sentencing.suspect_name", s.suspect_name(), "sentencing.suspect_id",
+                  s.suspect_id());
+    }
+    case Event::kRelease:
+      return id("release.suspect_id", body.release().suspect_id());
+    default:
+      return absl::OkStatus();
+  }
+}
+
+// The personal field of `event` that `field_path` names, if any.
+std::optional<PersonalSlot> ResolveSlot(const Event& event, absl::string_view field_path) {
+  const Event* body = &event;
+  bool replacement = false;
+  if (event.body_case() == Event::kCorrection &&
+      absl::ConsumePrefix(&field_path, kReplacementPrefix)) {
+    body = &event.correction().replacement();
+    replacement = true;
+  }
+  // The index of "handover.suspect_ids[<index>]", written without leading
+  // zeros, or -1.
+  int wanted_index = -1;
+  absl::string_view rest = field_path;
+  if (absl::ConsumePrefix(&rest, "handover.suspect_ids[") && absl::ConsumeSuffix(&rest, "]") &&
+      !rest.empty() && rest.size() <= 9 && (rest == "0" || rest[0] != '0') &&
+      std::all_of(rest.begin(), rest.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+    std::from_chars(rest.data(), rest.data() + rest.size(), wanted_index);
+  }
+  std::optional<PersonalSlot> found;
+  (void)ForEachSlot(*body, replacement, [&](const PersonalSlot& slot) {
+    const bool match = slot.index >= 0 ? wanted_index == slot.index : field_path == slot.path;
+    if (!match) return absl::OkStatus();
+    found = slot;
+    return absl::Status(absl::StatusCode::kCancelled, "");  // stop (no allocation)
+  });
+  return found;
+}
+
+// The rules of format 2 on the personal fields of a body: names are empty,
+// suspect ids are subject ids.
+absl::Status CheckSlotValues(const Event& body, bool replacement, const FieldPath& root) {
+  const FieldPath correction = root.Field("correction");
+  const FieldPath under = correction.Field("replacement");
+  const FieldPath& parent = replacement ? under : root;
+  return ForEachSlot(body, replacement, [&](const PersonalSlot& slot) {
+    if (slot.is_name) {
+      if (slot.value.empty()) return absl::OkStatus();
+      return Invalid(parent.Field(slot.path),
+                     "must be empty (format 2 keeps names out of the log: they go through the "
+                     "importer into the personal-data store)");
+    }
+    constexpr absl::string_view kWhy =
+        ": format 2 keeps agency suspect ids out of the log, the importer maps them to subjects";
+    if (slot.index >= 0) return CheckSubjectId(slot.value, parent.Element(slot.path, slot.index), kWhy);
+    return CheckSubjectId(slot.value, parent.Field(slot.path), kWhy);
+  });
+}
+
+// The personal entries of a format-2 event, and an entry for every suspect
+// id field. REQUIRES: the event passed the format-1 rules and CheckSlotValues.
+absl::Status CheckPersonalEntries(const Event& event, const FieldPath& root) {
+  const auto& entries = event.personal();
+  char buf[128];
+  for (int k = 0; k < entries.size(); ++k) {
+    const enforcement::v1::PersonalField& entry = entries[k];
+    const FieldPath at = root.Element("personal", k);
+    const FieldPath path = at.Field("field_path");
+    LEDGER_RETURN_IF_ERROR(CheckRequired(entry.field_path(), path));
+    if (k > 0 && !(entries[k - 1].field_path() < entry.field_path())) {
+      return Invalid(path, Quote(entry.field_path()),
+                     entries[k - 1].field_path() == entry.field_path() ? " repeats" : " comes before",
+                     " personal[", k - 1, "].field_path (entries are sorted by field_path, no repeats)");
+    }
+    const std::optional<PersonalSlot> slot = ResolveSlot(event, entry.field_path());
+    if (!slot) {
+      return Invalid(path, Quote(entry.field_path()),
+                     " is not a personal field of this event (a suspect id or name field of its "
+                     "body, docs/PERSONAL_DATA.md)");
+    }
+    const FieldPath subject = at.Field("subject_id");
+    LEDGER_RETURN_IF_ERROR(CheckSubjectId(entry.subject_id(), subject));
+    if (entry.subject_id() != slot->subject) {
+      return Invalid(subject, Quote(entry.subject_id()), " is not the subject of ",
+                     SlotPath(*slot, slot->id_path, buf), ", ", Quote(slot->subject));
+    }
+    const size_t size = entry.commitment().size();
+    if (size != 0 && size != kCommitmentBytes) {
+      return Invalid(at.Field("commitment"), size, " bytes, not ", kCommitmentBytes,
+                     " (an HMAC-SHA256) or empty (the subject was erased)");
+    }
+  }
+  // Every suspect id field has its entry (entries are sorted: a binary search).
+  auto has_entry = [&](const PersonalSlot& slot, const FieldPath& parent) {
+    if (slot.is_name) return absl::OkStatus();
+    const absl::string_view want = SlotPath(slot, slot.path, buf);
+    const auto it = std::lower_bound(
+        entries.begin(), entries.end(), want,
+        [](const enforcement::v1::PersonalField& e, absl::string_view p) { return e.field_path() < p; });
+    if (it != entries.end() && it->field_path() == want) return absl::OkStatus();
+    const std::string rule =
+        "has no entry in personal (format 2: every suspect id field has a PersonalField with "
+        "its field path and subject id)";
+    if (slot.index >= 0) return Invalid(parent.Element(slot.path, slot.index), rule);
+    return Invalid(parent.Field(slot.path), rule);
+  };
+  LEDGER_RETURN_IF_ERROR(
+      ForEachSlot(event, false, [&](const PersonalSlot& slot) { return has_entry(slot, root); }));
+  if (event.body_case() != Event::kCorrection) return absl::OkStatus();
+  const FieldPath correction = root.Field("correction");
+  const FieldPath under = correction.Field("replacement");
+  return ForEachSlot(event.correction().replacement(), true,
+                     [&](const PersonalSlot& slot) { return has_entry(slot, under); });
+}
+
+absl::Status ValidateBody(const Event& event, const FieldPath& at, uint32_t format);
+
+// "...: format 1 has no personal fields (...)".
+constexpr absl::string_view kFormat1NoPersonal =
+    "format 1 has no personal fields (a format-2 ledger: `ledger migrate`)";
 
 // The replacement is an Event of which only the body (and, when set, the
 // occurred_at with its precision) is used: its event_id, stream, source and
 // recorded_by are ignored and may be empty.
-absl::Status ValidateCorrection(const Correction& c, const FieldPath& at) {
+absl::Status ValidateCorrection(const Correction& c, const FieldPath& at, uint32_t format) {
   const FieldPath target = at.Field("target_event_id");
   LEDGER_RETURN_IF_ERROR(CheckRequired(c.target_event_id(), target));
   LEDGER_RETURN_IF_ERROR(CheckIdentifier(c.target_event_id(), target));
@@ -648,6 +891,12 @@ absl::Status ValidateCorrection(const Correction& c, const FieldPath& at) {
   if (!c.has_replacement()) return Invalid(replacement, "must be set");
   const Event& r = c.replacement();
   LEDGER_RETURN_IF_ERROR(CheckReplacementEnvelopeText(r, replacement));
+  if (r.personal_size() > 0) {
+    if (format == 1) return Invalid(replacement.Field("personal"), kFormat1NoPersonal);
+    return Invalid(replacement.Field("personal"),
+                   "a replacement carries no entries of its own (they are the event's, with "
+                   "field paths starting \"correction.replacement.\")");
+  }
   LEDGER_RETURN_IF_ERROR(CheckDate(r.has_occurred_at(), r.occurred_at(), r.occurred_precision(),
                                    /*required=*/false, replacement, "occurred_at",
                                    "occurred_precision"));
@@ -659,15 +908,18 @@ absl::Status ValidateCorrection(const Correction& c, const FieldPath& at) {
       return Invalid(replacement.Field("correction"), "not allowed (", kAllowed, ")");
     case Event::kRetraction:
       return Invalid(replacement.Field("retraction"), "not allowed (", kAllowed, ")");
+    case Event::kErasure:
+      return Invalid(replacement.Field("erasure"), "not allowed (", kAllowed, ")");
     case Event::BODY_NOT_SET:
       return Invalid(replacement.Field("body"), "must be set (", kAllowed, ")");
     default:
-      return ValidateBody(r, replacement);
+      return ValidateBody(r, replacement, format);
   }
 }
 
-// The body of the Event at `at` (the root, or a correction's replacement).
-absl::Status ValidateBody(const Event& event, const FieldPath& at) {
+// The body of the Event at `at` (the root, or a correction's replacement,
+// which is never an erasure: ValidateCorrection).
+absl::Status ValidateBody(const Event& event, const FieldPath& at, uint32_t format) {
   switch (event.body_case()) {
     case Event::kRaid:
       return ValidateRaid(event.raid(), at.Field("raid"));
@@ -678,13 +930,19 @@ absl::Status ValidateBody(const Event& event, const FieldPath& at) {
     case Event::kSentencing:
       return ValidateSentencing(event.sentencing(), at.Field("sentencing"));
     case Event::kCorrection:
-      return ValidateCorrection(event.correction(), at.Field("correction"));
+      return ValidateCorrection(event.correction(), at.Field("correction"), format);
     case Event::kRetraction:
       return ValidateRetraction(event.retraction(), at.Field("retraction"));
     case Event::kReportedFigure:
       return ValidateReportedFigure(event.reported_figure(), at.Field("reported_figure"));
     case Event::kRelease:
       return ValidateRelease(event.release(), at.Field("release"));
+    case Event::kErasure:
+      if (format == 1) {
+        return Invalid(at.Field("erasure"),
+                       "format 1 has no erasures (a format-2 ledger: `ledger migrate`)");
+      }
+      return ValidateErasure(event, at);
     case Event::BODY_NOT_SET:
       break;
   }
@@ -693,24 +951,63 @@ absl::Status ValidateBody(const Event& event, const FieldPath& at) {
                  "retraction, reported_figure, release)");
 }
 
-}  // namespace
-
-absl::Status ValidateEvent(const Event& event) {
+// The rules of storage format `format` (1 or 2).
+absl::Status ValidateEventImpl(const Event& event, uint32_t format) {
   const FieldPath root = FieldPath::Root();
   LEDGER_RETURN_IF_ERROR(CheckEventId(event.event_id(), root.Field("event_id")));
-  LEDGER_RETURN_IF_ERROR(CheckStream(event.stream(), root.Field("stream")));
+  const FieldPath stream = root.Field("stream");
+  LEDGER_RETURN_IF_ERROR(CheckStream(event.stream(), stream));
+  if (format == 2) {
+    absl::string_view name = event.stream();
+    if (absl::ConsumePrefix(&name, kSuspectStreamPrefix)) {
+      LEDGER_RETURN_IF_ERROR(CheckSubjectId(
+          name, stream, ": format 2 names a suspect stream \"suspect/<subject id>\""));
+    }
+  }
   LEDGER_RETURN_IF_ERROR(CheckDate(event.has_occurred_at(), event.occurred_at(),
                                    event.occurred_precision(), /*required=*/true, root,
                                    "occurred_at", "occurred_precision"));
   LEDGER_RETURN_IF_ERROR(ValidateSource(event, root));
   LEDGER_RETURN_IF_ERROR(CheckText(event.recorded_by(), root.Field("recorded_by")));
-  LEDGER_RETURN_IF_ERROR(ValidateBody(event, root));
+  if (format == 1 && event.personal_size() > 0) {
+    return Invalid(root.Field("personal"), kFormat1NoPersonal);
+  }
+  LEDGER_RETURN_IF_ERROR(ValidateBody(event, root, format));
+  if (format == 2) {
+    LEDGER_RETURN_IF_ERROR(CheckSlotValues(event, false, root));
+    if (event.body_case() == Event::kCorrection) {
+      LEDGER_RETURN_IF_ERROR(CheckSlotValues(event.correction().replacement(), true, root));
+    }
+    LEDGER_RETURN_IF_ERROR(CheckPersonalEntries(event, root));
+  }
   const size_t size = event.ByteSizeLong();
   if (size > kMaxEventBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("event: serializes to ", size, " bytes, more than the 1 MiB limit"));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateEvent(const Event& event) { return ValidateEventImpl(event, 1); }
+
+absl::Status ValidateEventFormat2(const Event& event) { return ValidateEventImpl(event, 2); }
+
+absl::Status ValidateEventForFormat(const Event& event, uint32_t format_version) {
+  if (format_version != 1 && format_version != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("storage format ", format_version, ": this program knows formats 1 and 2"));
+  }
+  return ValidateEventImpl(event, format_version);
+}
+
+bool IsSubjectId(absl::string_view s) {
+  if (s.size() != kSubjectIdBytes || !absl::StartsWith(s, kSubjectPrefix)) return false;
+  for (char c : s.substr(kSubjectPrefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 bool IsValidStreamName(absl::string_view stream) {

@@ -43,6 +43,47 @@ inline constexpr int64_t kMaxFigureValue = 1'000'000'000'000'000;
 // The first failing rule is reported. Thread-safe.
 absl::Status ValidateEvent(const enforcement::v1::Event& event);
 
+// Format 1 (ValidateEvent above) knows neither Event.personal nor Erasure:
+// an event with a `personal` entry (also in a correction's replacement) is
+// refused with "personal: format 1 has no personal fields (a format-2
+// ledger: `ledger migrate`)", an erasure with "erasure: format 1 has no
+// erasures (...)".
+
+// Format 2 (docs/PERSONAL_DATA.md): every rule of ValidateEvent, with
+// Event.personal and the Erasure body allowed, plus:
+//  - names (arrest.suspect.name, sentencing.suspect_name, also under
+//    correction.replacement.) are empty: they go through the importer into
+//    the personal-data store;
+//  - every suspect id field (arrest.suspect.suspect_id,
+//    handover.suspect_ids[i], sentencing.suspect_id, release.suspect_id,
+//    also under correction.replacement.) holds a subject id (IsSubjectId)
+//    and has an entry in `personal` with its field path and that subject id;
+//  - every `personal` entry: its field_path is a personal field of this
+//    event (a name's entry needs the event's name field, which is empty, and
+//    names the subject of the suspect id field beside it), its subject_id is
+//    a subject id and the one its field names, its commitment is 32 bytes
+//    or empty; entries are sorted by field_path (as bytes), no repeats; a
+//    correction's replacement carries no `personal` of its own (its entries
+//    are the event's, with the "correction.replacement." prefix);
+//  - a "suspect/<name>" stream's name is a subject id;
+//  - an Erasure: subject_id a subject id, authority and reason set (text),
+//    stream "suspect/<subject_id>", no `personal`; never a correction's
+//    replacement (neither in format 1).
+// A refusal names the field path and the rule; it never quotes the value of
+// a personal field (a name or an agency's suspect id). The record size limit
+// of format 2 (kMaxRecordBytesFormat2) and the rule that an erasure is never
+// the target of a correction or retraction need the record and the log:
+// Ledger::Append checks them. Thread-safe.
+absl::Status ValidateEventFormat2(const enforcement::v1::Event& event);
+
+// ValidateEvent (format_version 1) or ValidateEventFormat2 (2); any other
+// version is kInvalidArgument.
+absl::Status ValidateEventForFormat(const enforcement::v1::Event& event, uint32_t format_version);
+
+// A subject id (docs/PERSONAL_DATA.md): "sub_" and 32 lowercase hex digits.
+inline constexpr size_t kSubjectIdBytes = 36;
+bool IsSubjectId(absl::string_view s);
+
 // ISO 3166-1 alpha-2 (assigned codes only) and ISO 4217 (active codes).
 bool IsCountryCode(absl::string_view code);
 bool IsCurrencyCode(absl::string_view code);

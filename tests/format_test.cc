@@ -13,6 +13,7 @@
 #include "ledger/key_coding.h"
 #include "ledger/ledger.h"
 #include "ledger/record_coding.h"
+#include "ledger/validate.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/paths.h"
 
@@ -157,6 +158,71 @@ TEST(FormatTest, StoredValueWithUnknownTagIsDataLoss) {
   auto r = RecordBytesFromValue(std::string("\x02xyz", 4), 9);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(RecordBytesFromValue("", 9).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Format 2 (docs/PERSONAL_DATA.md): an arrest as the importer stores it (the
+// subject id in the field, no name, one PersonalField per personal field)
+// and an erasure.
+constexpr char kGoldenSubject[] = "sub_00112233445566778899aabbccddeeff";
+
+Event GoldenFormat2Arrest() {
+  Event e = testing_support::ArrestEvent("golden-2-arrest", kGoldenSubject);
+  auto* name = e.add_personal();
+  name->set_field_path("arrest.suspect.name");
+  name->set_subject_id(kGoldenSubject);
+  name->set_commitment(std::string(32, '\x11'));
+  auto* id = e.add_personal();
+  id->set_field_path("arrest.suspect.suspect_id");
+  id->set_subject_id(kGoldenSubject);
+  id->set_commitment(std::string(32, '\x22'));
+  return e;
+}
+
+Event GoldenErasure() {
+  Event e = testing_support::ArrestEvent("golden-2-erasure", kGoldenSubject);
+  e.clear_arrest();
+  e.mutable_erasure()->set_subject_id(kGoldenSubject);
+  e.mutable_erasure()->set_authority("Court of X, order 2026/118");
+  e.mutable_erasure()->set_reason("acquitted");
+  return e;
+}
+
+TEST(FormatTest, Format2RecordBytesAreGolden) {
+  struct Case {
+    Event event;
+    uint64_t position, stream_version;
+    const char* name;
+  };
+  for (const Case& c : {Case{GoldenFormat2Arrest(), 4, 0, "format2_arrest"},
+                        Case{GoldenErasure(), 5, 1, "format2_erasure"}}) {
+    ASSERT_EQ(ValidateEventFormat2(c.event), absl::OkStatus()) << c.name;
+    std::string event_bytes;
+    ASSERT_TRUE(SerializeEventDeterministic(c.event, &event_bytes));
+    EXPECT_EQ(Hex(event_bytes), Golden(absl::StrCat("event_", c.name))) << c.name;
+    std::string record;
+    AppendRecordBytes(c.position, absl::FromUnixNanos(1711929600500000000), c.stream_version,
+                      event_bytes, &record);
+    EXPECT_EQ(Hex(record), Golden(absl::StrCat("record_", c.name))) << c.name;
+    EXPECT_EQ(merkle::ToHex(merkle::LeafHash(record)), Golden(absl::StrCat("leaf_hash_", c.name)))
+        << c.name;
+    LedgerRecord parsed;
+    ASSERT_TRUE(parsed.ParseFromString(record));
+    EXPECT_EQ(parsed.event().SerializeAsString(), event_bytes);
+  }
+}
+
+TEST(FormatTest, Format2HighWaterMarkSlotDiffersOnlyInItsVersionAndChecksum) {
+  HighWaterMark m;
+  m.format_version = 2;
+  m.sequence = 5;
+  m.tree_size = 7;
+  m.root.fill(0xab);
+  m.origin_hash = OriginHash("enforcement-ledger.example/log");
+  const std::string slot = EncodeHighWaterMarkSlot(m);
+  EXPECT_EQ(Hex(slot), Golden("high_water_mark_slot_format2"));
+  absl::StatusOr<HighWaterMark> back = DecodeHighWaterMarkSlot(slot);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->format_version, 2u);
 }
 
 TEST(FormatTest, LedgerOfFixedEventsAndClockHasGoldenRoot) {

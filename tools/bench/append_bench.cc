@@ -404,7 +404,7 @@ RunResult RunRaw(const Config& c, const Workload& w, uint64_t n, uint64_t b, boo
   {
     // What Ledger::Open writes into a new ledger; not timed.
     rocksdb::WriteBatch init;
-    init.Put(cf[kMeta], ledger::kFormatVersionKey, ledger::kFormatVersion);
+    init.Put(cf[kMeta], ledger::kFormatVersionKey, ledger::kFormatVersion1);
     init.Put(cf[kMeta], ledger::kOriginKey, "append-bench.example/log");
     init.Put(cf[kMeta], ledger::kHeadKey,
              ledger::EncodeHead(ledger::HeadValue{0, merkle::EmptyRoot(), 0}));
