@@ -648,6 +648,8 @@ absl::Status ValidateRetraction(const Retraction& r, const FieldPath& at) {
 constexpr absl::string_view kSubjectPrefix = "sub_";
 constexpr absl::string_view kSuspectStreamPrefix = "suspect/";
 constexpr absl::string_view kReplacementPrefix = "correction.replacement.";
+// The personal entry of a suspect stream's name (the agency id it replaced).
+constexpr absl::string_view kStreamFieldPath = "stream";
 constexpr size_t kCommitmentBytes = 32;
 
 // A subject id at `at`. The value is not quoted: where it is not a subject
@@ -815,6 +817,9 @@ absl::Status CheckSlotValues(const Event& body, bool replacement, const FieldPat
   });
 }
 
+absl::string_view FieldPathOf(const enforcement::v1::PersonalField& e) { return e.field_path(); }
+absl::string_view FieldPathOf(absl::string_view p) { return p; }
+
 // The personal entries of a format-2 event, and an entry for every suspect
 // id field. REQUIRES: the event passed the format-1 rules and CheckSlotValues.
 absl::Status CheckPersonalEntries(const Event& event, const FieldPath& root) {
@@ -829,6 +834,27 @@ absl::Status CheckPersonalEntries(const Event& event, const FieldPath& root) {
       return Invalid(path, Quote(entry.field_path()),
                      entries[k - 1].field_path() == entry.field_path() ? " repeats" : " comes before",
                      " personal[", k - 1, "].field_path (entries are sorted by field_path, no repeats)");
+    }
+    if (entry.field_path() == kStreamFieldPath) {
+      // A suspect stream's name: the importer commits to the agency id it
+      // replaced (docs/PERSONAL_DATA.md).
+      absl::string_view name = event.stream();
+      if (!absl::ConsumePrefix(&name, kSuspectStreamPrefix) || event.has_erasure()) {
+        return Invalid(path, "\"stream\" is a personal field only of a suspect stream's event "
+                             "(not of an erasure)");
+      }
+      const FieldPath subject = at.Field("subject_id");
+      LEDGER_RETURN_IF_ERROR(CheckSubjectId(entry.subject_id(), subject));
+      if (entry.subject_id() != name) {
+        return Invalid(subject, Quote(entry.subject_id()), " is not the subject of stream ",
+                       Quote(event.stream()));
+      }
+      const size_t size = entry.commitment().size();
+      if (size != 0 && size != kCommitmentBytes) {
+        return Invalid(at.Field("commitment"), size, " bytes, not ", kCommitmentBytes,
+                       " (an HMAC-SHA256) or empty (the subject was erased)");
+      }
+      continue;
     }
     const std::optional<PersonalSlot> slot = ResolveSlot(event, entry.field_path());
     if (!slot) {
@@ -864,6 +890,15 @@ absl::Status CheckPersonalEntries(const Event& event, const FieldPath& root) {
   };
   LEDGER_RETURN_IF_ERROR(
       ForEachSlot(event, false, [&](const PersonalSlot& slot) { return has_entry(slot, root); }));
+  if (absl::StartsWith(event.stream(), kSuspectStreamPrefix) && !event.has_erasure() &&
+      !std::binary_search(entries.begin(), entries.end(), kStreamFieldPath,
+                          [](const auto& a, const auto& b) {
+                            return FieldPathOf(a) < FieldPathOf(b);
+                          })) {
+    return Invalid(root.Field("stream"),
+                   "has no entry in personal (format 2: a suspect stream's name has a "
+                   "PersonalField \"stream\" with its subject id)");
+  }
   if (event.body_case() != Event::kCorrection) return absl::OkStatus();
   const FieldPath correction = root.Field("correction");
   const FieldPath under = correction.Field("replacement");

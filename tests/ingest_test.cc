@@ -318,9 +318,9 @@ TEST_F(IngestTest, AppendBatchAddsTheLineToTheLedgersError) {
   EXPECT_EQ(d->file(), next);
   EXPECT_EQ(d->line(), 2u);
   EXPECT_THAT(again.status().message(), HasSubstr(next + ":2: "));
+  ingest::EventBatch retry = *ingest::ReadEventBatch(path, "operation/op1");
   absl::StatusOr<ledger::AppendResult> mismatch = ingest::AppendEventBatch(
-      *db_, *ingest::ReadEventBatch(path, "operation/op1"), "operation/op1",
-      ledger::ExpectedVersion::Exact(7));
+      *db_, retry, "operation/op1", ledger::ExpectedVersion::Exact(7));
   ASSERT_TRUE(mismatch.ok()) << "an unchanged retry is a duplicate, whatever the version";
 }
 
