@@ -968,7 +968,7 @@ absl::StatusOr<AppendResult> Ledger::AppendInternal(const absl::string_view* str
       return EventError(absl::StatusCode::kInvalidArgument, i, e,
                         absl::StrCat(field, ": \"", absl::CHexEscape(target),
                                      "\" is an erasure, which cannot be corrected or retracted "
-                                     "(the personal data it destroyed is gone)"),
+                                     "(an erasure cannot be undone)"),
                         "target_is_erasure", field);
     }
     std::string ignored;
