@@ -890,6 +890,12 @@ absl::Status CheckPersonalEntries(const Event& event, const FieldPath& root) {
   };
   LEDGER_RETURN_IF_ERROR(
       ForEachSlot(event, false, [&](const PersonalSlot& slot) { return has_entry(slot, root); }));
+  if (event.body_case() == Event::kCorrection) {
+    const FieldPath correction = root.Field("correction");
+    const FieldPath under = correction.Field("replacement");
+    LEDGER_RETURN_IF_ERROR(ForEachSlot(event.correction().replacement(), true,
+                                       [&](const PersonalSlot& slot) { return has_entry(slot, under); }));
+  }
   if (absl::StartsWith(event.stream(), kSuspectStreamPrefix) && !event.has_erasure() &&
       !std::binary_search(entries.begin(), entries.end(), kStreamFieldPath,
                           [](const auto& a, const auto& b) {
@@ -899,11 +905,7 @@ absl::Status CheckPersonalEntries(const Event& event, const FieldPath& root) {
                    "has no entry in personal (format 2: a suspect stream's name has a "
                    "PersonalField \"stream\" with its subject id)");
   }
-  if (event.body_case() != Event::kCorrection) return absl::OkStatus();
-  const FieldPath correction = root.Field("correction");
-  const FieldPath under = correction.Field("replacement");
-  return ForEachSlot(event.correction().replacement(), true,
-                     [&](const PersonalSlot& slot) { return has_entry(slot, under); });
+  return absl::OkStatus();
 }
 
 absl::Status ValidateBody(const Event& event, const FieldPath& at, uint32_t format);

@@ -52,6 +52,7 @@ Event Arrest(const std::string& id = "arrest-1") {
   Event e = testing_support::ArrestEvent(id, kSubA);
   AddEntry(e, "arrest.suspect.name", kSubA);
   AddEntry(e, "arrest.suspect.suspect_id", kSubA);
+  AddEntry(e, "stream", kSubA);  // the stream suspect/<subject>
   return e;
 }
 
@@ -81,6 +82,7 @@ Event Release() {
   e.clear_arrest();
   e.mutable_release()->set_suspect_id(kSubA);
   AddEntry(e, "release.suspect_id", kSubA);
+  AddEntry(e, "stream", kSubA);
   return e;
 }
 
@@ -91,6 +93,7 @@ Event ArrestCorrection(const std::string& id = "fix-1", const std::string& targe
   Event e = testing_support::CorrectionEvent(id, std::string("suspect/") + kSubA, target, body);
   AddEntry(e, "correction.replacement.arrest.suspect.name", kSubA);
   AddEntry(e, "correction.replacement.arrest.suspect.suspect_id", kSubA);
+  AddEntry(e, "stream", kSubA);
   return e;
 }
 
@@ -173,14 +176,19 @@ TEST(Format2ValidationTest, Format2RequiresAPersonalEntryPerSuspectField) {
   const std::string rule =
       ": has no entry in personal (format 2: every suspect id field has a PersonalField with its "
       "field path and subject id)";
-  Event e = Arrest();
-  e.mutable_personal()->RemoveLast();
+  Event e = Arrest();  // name, suspect_id, stream: drop the suspect_id's
+  e.mutable_personal()->DeleteSubrange(1, 1);
   EXPECT_THAT(ValidateEventFormat2(e), IsInvalid("arrest.suspect.suspect_id" + rule));
+  e = Arrest();
+  e.mutable_personal()->RemoveLast();
+  EXPECT_THAT(ValidateEventFormat2(e),
+              IsInvalid("stream: has no entry in personal (format 2: a suspect stream's name has "
+                        "a PersonalField \"stream\" with its subject id)"));
   e = Handover();
   e.mutable_personal()->RemoveLast();
   EXPECT_THAT(ValidateEventFormat2(e), IsInvalid("handover.suspect_ids[1]" + rule));
   e = ArrestCorrection();
-  e.mutable_personal()->RemoveLast();
+  e.mutable_personal()->DeleteSubrange(1, 1);
   EXPECT_THAT(ValidateEventFormat2(e),
               IsInvalid("correction.replacement.arrest.suspect.suspect_id" + rule));
   e = Release();
@@ -553,7 +561,12 @@ TEST(Format2LedgerTest, ErasureCannotBeCorrectedOrRetracted) {
   ASSERT_TRUE(l.ok()) << l.status();
   ASSERT_TRUE((*l)->AppendEvents({Arrest(), Erasure()}).ok());
   const std::string stream = std::string("suspect/") + kSubA;
-  const Event retraction = testing_support::RetractionEvent("undo", stream, "erasure-1");
+  // Retractions in the subject's stream carry its "stream" entry.
+  auto in_stream = [](Event e) {
+    AddEntry(e, "stream", kSubA);
+    return e;
+  };
+  const Event retraction = in_stream(testing_support::RetractionEvent("undo", stream, "erasure-1"));
   absl::StatusOr<AppendResult> r = (*l)->AppendEvents({retraction});
   ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
   EXPECT_EQ(Reason(r.status()), "target_is_erasure");
@@ -566,13 +579,13 @@ TEST(Format2LedgerTest, ErasureCannotBeCorrectedOrRetracted) {
   EXPECT_EQ(Reason(r.status()), "target_is_erasure");
   // Also when the erasure is earlier in the same batch.
   r = (*l)->AppendEvents({Erasure("erasure-2"),
-                          testing_support::RetractionEvent("undo-2", stream, "erasure-2")});
+                          in_stream(testing_support::RetractionEvent("undo-2", stream, "erasure-2"))});
   EXPECT_EQ(Reason(r.status()), "target_is_erasure") << r.status();
   EXPECT_EQ((*l)->GetHead().tree_size, 2u);
   // The arrest itself can be corrected and retracted as before.
   EXPECT_TRUE((*l)->AppendEvents({ArrestCorrection("fix-arrest", "arrest-1")}).ok());
   EXPECT_TRUE(
-      (*l)->AppendEvents({testing_support::RetractionEvent("undo-arrest", stream, "arrest-1")})
+      (*l)->AppendEvents({in_stream(testing_support::RetractionEvent("undo-arrest", stream, "arrest-1"))})
           .ok());
 }
 

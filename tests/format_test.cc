@@ -175,6 +175,10 @@ Event GoldenFormat2Arrest() {
   id->set_field_path("arrest.suspect.suspect_id");
   id->set_subject_id(kGoldenSubject);
   id->set_commitment(std::string(32, '\x22'));
+  auto* stream = e.add_personal();  // the stream suspect/<subject>
+  stream->set_field_path("stream");
+  stream->set_subject_id(kGoldenSubject);
+  stream->set_commitment(std::string(32, '\x33'));
   return e;
 }
 
