@@ -72,6 +72,20 @@ std::string Base(const std::string& path) {
   return p.filename().string();
 }
 
+// Whether `inner` is `outer` or inside it (both made absolute and normal;
+// symlinks of existing parts resolved).
+bool Within(const std::string& inner, const std::string& outer) {
+  std::error_code ec;
+  const fs::path a = fs::weakly_canonical(fs::absolute(inner, ec), ec);
+  const fs::path b = fs::weakly_canonical(fs::absolute(outer, ec), ec);
+  auto ai = a.begin();
+  for (auto bi = b.begin(); bi != b.end(); ++bi, ++ai) {
+    if (bi->empty()) continue;  // a trailing separator
+    if (ai == a.end() || *ai != *bi) return false;
+  }
+  return true;
+}
+
 // True when `path` is absent or an empty directory.
 bool AbsentOrEmpty(const std::string& path) {
   std::error_code ec;
@@ -408,9 +422,7 @@ absl::Status DeleteOne(const std::string& dir, uint64_t id, std::optional<uint64
   if (fs::remove(manifest, ec); ec) {
     return absl::UnavailableError(absl::StrCat("cannot delete ", manifest, ": ", ec.message()));
   }
-  if (absl::Status s = ledger::SyncDir(IdDir(dir, id)); !s.ok() && !absl::IsNotFound(s)) {
-    // The directory may be absent for an incomplete backup.
-  }
+  (void)ledger::SyncDir(IdDir(dir, id));  // absent for an incomplete backup
   rocksdb::IOStatus s = log.DeleteBackup(id);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, absl::StrCat("deleting backup ", id));
   if (personal && personal_id) {
@@ -566,6 +578,10 @@ absl::StatusOr<BackupCreateAnswer> CreateBackup(ledger::Ledger& db, const std::s
                                                 const CreateOptions& options) {
   const absl::Time start = absl::Now();
   std::error_code ec;
+  if (Within(dir, db.path()) || Within(db.path(), dir)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the backup directory ", dir, " and the ledger ", db.path(), " must not contain each other"));
+  }
   fs::create_directories(dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   absl::StatusOr<std::unique_ptr<DirLock>> lock = DirLock::Take(dir, /*exclusive=*/true);
@@ -789,6 +805,10 @@ absl::StatusOr<BackupRestoreAnswer> RestoreBackup(const std::string& dir,
   absl::StatusOr<BackupManifest> m = PickBackup(dir, id);
   if (!m.ok()) return m.status();
 
+  if (Within(dir, target) || Within(target, dir)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the backup directory ", dir, " and the target ", target, " must not contain each other"));
+  }
   BackupRestoreAnswer a;
   a.set_db(target);
   const bool replace = !AbsentOrEmpty(target);
@@ -899,6 +919,10 @@ absl::StatusOr<SnapshotAnswer> Snapshot(ledger::Ledger& db, const std::string& d
   std::error_code ec;
   if (!AbsentOrEmpty(dir)) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " exists; a snapshot needs a new directory"));
+  }
+  if (Within(dir, db.path()) || Within(db.path(), dir)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the snapshot ", dir, " and the ledger ", db.path(), " must not contain each other"));
   }
   if (!fs::is_directory(Parent(dir), ec)) {
     return absl::NotFoundError(absl::StrCat("the directory ", Parent(dir), " does not exist"));

@@ -26,7 +26,8 @@
 // DIR; or the ledger's writer lock, "writer_lock_held"), kNotFound (no
 // backup, no such id), kAlreadyExists (restore/snapshot target exists),
 // kFailedPrecondition (a restore that would lose issued positions, a DIR of
-// another ledger), kDataLoss (a backup that fails its checks), kUnavailable
+// another ledger), kInvalidArgument (DIR and the ledger, the target or the
+// snapshot contain each other), kDataLoss (a backup that fails its checks), kUnavailable
 // / kInternal / kResourceExhausted on I/O errors.
 //
 // Thread-safety: the functions keep no state; processes are serialized by

@@ -330,6 +330,21 @@ TEST(BackupTest, SnapshotVerifiesAndTheLedgerKeepsWorking) {
   EXPECT_EQ(again->GetHead().tree_size, 900u);
 }
 
+TEST(BackupTest, RefusesDirectoriesInsideEachOther) {
+  TempDir tmp;
+  auto db = OpenWriter(tmp.Sub("db"), true);
+  AppendArrests(*db, 0, 10);
+  EXPECT_EQ(backup::CreateBackup(*db, tmp.Sub("db/bak"), NoPurge()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(backup::CreateBackup(*db, tmp.path(), NoPurge()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(backup::Snapshot(*db, tmp.Sub("db/snap")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(backup::CreateBackup(*db, tmp.Sub("bak"), NoPurge()).ok());
+  EXPECT_EQ(backup::RestoreBackup(tmp.Sub("bak"), std::nullopt, tmp.Sub("bak/x"), {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(BackupTest, RefusesTheBackupsOfAnotherLedger) {
   TempDir tmp;
   auto a = OpenWriter(tmp.Sub("a"), true);

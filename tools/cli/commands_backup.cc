@@ -23,9 +23,12 @@ namespace {
 using enforcement::api::v1::BackupManifest;
 using enforcement::api::v1::BackupVerifyAnswer;
 
-// A refusal (another ledger's backups, a rollback not allowed) is a
-// conflict; everything else maps as everywhere.
+// Directories that contain each other are a usage error (2); a refusal
+// (another ledger's backups, a rollback not allowed) a conflict (4); a
+// backup that fails its checks a failed verification (1); everything else
+// maps as everywhere.
 int ExitFor(const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kInvalidArgument) return kExitUsage;
   if (s.code() == absl::StatusCode::kFailedPrecondition) return kExitConflict;
   if (s.code() == absl::StatusCode::kDataLoss) return kExitVerifyFailed;
   return ExitCodeFor(s);
@@ -138,7 +141,7 @@ int RunList(const Invocation& inv) {
               e.complete() ? m.root_hex().substr(0, 16) : "-",
               m.has_personal_backup_id() ? "yes" : "no", absl::StrCat(m.checkpoints_size()),
               WithThousands(e.size_bytes()),
-              e.complete() ? "complete" : "INCOMPLETE (deleted by the next create or purge)"});
+              e.complete() ? "complete" : "INCOMPLETE"});
   }
   t.Finish();
   return kExitOk;
