@@ -131,7 +131,8 @@ rocksdb::BackupEngineOptions EngineOptions(const std::string& dir) {
 
 absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> OpenEngine(const std::string& dir) {
   rocksdb::BackupEngine* raw = nullptr;
-  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(EngineOptions(dir), rocksdb::Env::Default(), &raw);
+  rocksdb::IOStatus s =
+      rocksdb::BackupEngine::Open(EngineOptions(dir), rocksdb::Env::Default(), &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening the backups in ", dir));
   return std::unique_ptr<rocksdb::BackupEngine>(raw);
 }
@@ -193,7 +194,10 @@ absl::StatusOr<std::map<uint64_t, BackupManifest>> ReadManifests(const std::stri
     }
     out.emplace(id, *std::move(m));
   }
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot list ", BackupsDir(dir), ": ", ec.message()));
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot list ", BackupsDir(dir), ": ", ec.message()));
+  }
   return out;
 }
 
@@ -279,7 +283,8 @@ absl::Status RestoreInto(const std::string& dir, const BackupManifest& m, const 
         OpenEngineReadOnly(dir + "/personal");
     if (!personal.ok()) return personal.status();
     if (absl::Status s = FromRocks(
-            (*personal)->RestoreDBFromBackup(m.personal_backup_id(), PersonalDir(tmp), PersonalDir(tmp)),
+            (*personal)->RestoreDBFromBackup(m.personal_backup_id(), PersonalDir(tmp),
+                                             PersonalDir(tmp)),
             absl::StrCat("restoring the personal-data store of backup ", m.id()));
         !s.ok()) {
       return s;
@@ -348,8 +353,8 @@ absl::Status CheckRestored(const std::string& tmp, const BackupManifest& m, Back
     return absl::OkStatus();
   }
   if (static_cast<int>(cps->size()) != m.checkpoints_size()) {
-    a->set_problem(absl::StrCat("the backup holds ", cps->size(), " checkpoints, its manifest lists ",
-                                m.checkpoints_size()));
+    a->set_problem(absl::StrCat("the backup holds ", cps->size(),
+                                " checkpoints, its manifest lists ", m.checkpoints_size()));
     return absl::OkStatus();
   }
   a->set_checkpoints_ok(true);
@@ -491,7 +496,9 @@ absl::StatusOr<PurgeResult> PurgeLocked(const std::string& dir,
   for (rocksdb::BackupID c : corrupt) infos.emplace_back(c, 0, 0, 0, "");
   for (const rocksdb::BackupInfo& i : infos) {
     if (all->count(i.backup_id)) continue;
-    if (absl::Status s = DeleteOne(dir, i.backup_id, std::nullopt, **log, nullptr); !s.ok()) return s;
+    if (absl::Status s = DeleteOne(dir, i.backup_id, std::nullopt, **log, nullptr); !s.ok()) {
+      return s;
+    }
     r.incomplete.push_back(i.backup_id);
   }
   if (personal) {
@@ -580,7 +587,8 @@ absl::StatusOr<BackupCreateAnswer> CreateBackup(ledger::Ledger& db, const std::s
   std::error_code ec;
   if (Within(dir, db.path()) || Within(db.path(), dir)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the backup directory ", dir, " and the ledger ", db.path(), " must not contain each other"));
+        "the backup directory ", dir, " and the ledger ", db.path(),
+        " must not contain each other"));
   }
   fs::create_directories(dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
@@ -671,10 +679,9 @@ absl::StatusOr<BackupCreateAnswer> CreateBackup(ledger::Ledger& db, const std::s
     m.add_checkpoints(c.file);
     m.set_newest_checkpoint(c.file);  // List orders by size
   }
-  if (absl::Status s = WriteCheckpoints(IdDir(dir, m.id()) + "/checkpoints", checkpoints); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = WriteManifest(IdDir(dir, m.id()) + "/" + kManifestName, m); !s.ok()) return s;
+  const std::string id_dir = IdDir(dir, m.id());
+  if (absl::Status s = WriteCheckpoints(id_dir + "/checkpoints", checkpoints); !s.ok()) return s;
+  if (absl::Status s = WriteManifest(id_dir + "/" + kManifestName, m); !s.ok()) return s;
   if (absl::Status s = ledger::SyncDir(BackupsDir(dir)); !s.ok()) return s;
   log_engine->reset();
   personal_engine.reset();
@@ -955,7 +962,8 @@ absl::StatusOr<SnapshotAnswer> Snapshot(ledger::Ledger& db, const std::string& d
     if (absl::Status s = FromRocks(cp->CreateCheckpoint(tmp), "copying the log"); !s.ok()) return s;
     if (personal_db) {
       rocksdb::Checkpoint* praw = nullptr;
-      if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(personal_db.get(), &praw), "snapshot");
+      if (absl::Status s =
+              FromRocks(rocksdb::Checkpoint::Create(personal_db.get(), &praw), "snapshot");
           !s.ok()) {
         return s;
       }

@@ -137,7 +137,8 @@ int RunList(const Invocation& inv) {
                   "STATE"});
   for (const auto& e : a->backups()) {
     const BackupManifest& m = e.manifest();
-    t.AddRow({absl::StrCat(m.id()), m.created_at(), e.complete() ? absl::StrCat(m.tree_size()) : "-",
+    t.AddRow({absl::StrCat(m.id()), m.created_at(),
+              e.complete() ? absl::StrCat(m.tree_size()) : "-",
               e.complete() ? m.root_hex().substr(0, 16) : "-",
               m.has_personal_backup_id() ? "yes" : "no", absl::StrCat(m.checkpoints_size()),
               WithThousands(e.size_bytes()),
