@@ -26,6 +26,7 @@
 #include "merkle/merkle.h"
 
 namespace rocksdb {
+class DB;
 class Env;
 }  // namespace rocksdb
 
@@ -241,6 +242,18 @@ class Ledger {
 
   bool read_only() const;
   const std::string& path() const;
+
+  // Backups and point-in-time copies (ledger/ledger_backup.cc; used by
+  // backup/). Calls `fn` with the writer's RocksDB handle and the head while
+  // holding the append mutex: no append of this Ledger runs meanwhile, so a
+  // copy fn makes of the database (rocksdb::BackupEngine, rocksdb::Checkpoint,
+  // both of which flush the memtables first) holds exactly the records up to
+  // `head`. fn must not write to the database nor call this Ledger (the
+  // mutex is not reentrant); the handle is valid only during the call.
+  // Returns fn's status; kFailedPrecondition for a read-only Ledger or one
+  // that refuses appends after a failed write (reopen it first).
+  absl::Status WithFrozenDatabase(
+      const std::function<absl::Status(rocksdb::DB& db, const Head& head)>& fn);
 
  private:
   class Impl;

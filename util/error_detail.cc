@@ -36,7 +36,8 @@ std::optional<uint32_t> FailedEventIndex(const absl::Status& status) {
 bool IsLockContention(const absl::Status& status) {
   if (status.code() != absl::StatusCode::kUnavailable) return false;
   std::optional<ErrorDetail> detail = GetErrorDetail(status);
-  return detail && (detail->reason() == "writer_lock_held" || detail->reason() == "views_lock_held");
+  return detail && (detail->reason() == "writer_lock_held" ||
+                    detail->reason() == "views_lock_held" || detail->reason() == "backup_lock_held");
 }
 
 }  // namespace util

@@ -37,8 +37,9 @@ absl::Status AddErrorDetail(absl::Status status, const ErrorDetail& more);
 std::optional<uint32_t> FailedEventIndex(const absl::Status& status);
 
 // Whether `status` is lock contention: kUnavailable with a reason of
-// "writer_lock_held" or "views_lock_held" (another process holds the lock;
-// retry later). Every lock in the product reports contention this way.
+// "writer_lock_held", "views_lock_held" or "backup_lock_held" (another
+// process holds the lock; retry later). Every lock in the product reports
+// contention this way.
 bool IsLockContention(const absl::Status& status);
 
 }  // namespace util

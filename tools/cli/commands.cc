@@ -598,6 +598,69 @@ const std::vector<CommandSpec>& Table() {
           {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
           &RunAudit,
       },
+      {
+          "backup",
+          "back up, list, verify, restore or purge backups",
+          "ledger backup create --to DIR [--wait S] [--keep-days N] [--keep-last K] [--no-purge]\n"
+          "       ledger backup list --from DIR\n"
+          "       ledger backup verify --from DIR [--id N]\n"
+          "       ledger backup restore --from DIR [--id N] --db TARGET [--overwrite]\n"
+          "                             [--allow-rollback]\n"
+          "       ledger backup purge --from DIR --keep-days N [--keep-last K]",
+          "Backups of the ledger at --db in DIR (docs/BACKUP.md): the log, the\n"
+          "personal-data store and the issued checkpoints, taken together under the\n"
+          "writer lock (create waits up to --wait S seconds for a running writer,\n"
+          "default 0, then exits 6), incremental and checksummed (RocksDB's\n"
+          "BackupEngine). The views are not backed up: they are rebuilt. create\n"
+          "then purges the backups older than --keep-days (default 30) except the\n"
+          "--keep-last newest (default 1), unless --no-purge. verify checks every\n"
+          "file's checksum, restores into a temporary directory, runs the log's\n"
+          "full verify and checks each checkpoint's root (exit 1 on a failure).\n"
+          "restore does the same beside TARGET and moves the result into place;\n"
+          "it refuses an existing TARGET without --overwrite (exit 4), and a TARGET\n"
+          "whose high-water mark or checkpoints are beyond the backup without\n"
+          "--allow-rollback (exit 4; the message names the positions lost).\n"
+          "purge deletes the backups older than N days: an erased subject is\n"
+          "unrecoverable from backups once every backup made before the erasure\n"
+          "is purged.",
+          {{"to", "DIR", "create: the backup directory (created if absent)"},
+           {"from", "DIR", "list, verify, restore, purge: the backup directory"},
+           {"id", "N", "verify, restore: the backup (default: the newest complete one)"},
+           {"wait", "S", "create: wait up to S seconds for the writer lock (default 0)"},
+           {"keep-days", "N", "create, purge: delete backups older than N days (create: 30)"},
+           {"keep-last", "K", "create, purge: always keep the K newest backups (default 1)"},
+           {"no-purge", nullptr, "create: do not purge old backups"},
+           {"overwrite", nullptr, "restore: replace an existing ledger at TARGET"},
+           {"allow-rollback", nullptr,
+            "restore: accept losing the positions TARGET has beyond the backup"}},
+          1,
+          1,
+          "ledger --db ./ledger-data backup create --to /backups/ledger\n"
+          "ledger backup verify --from /backups/ledger\n"
+          "ledger backup restore --from /backups/ledger --db ./restored",
+          {kExitOk, kExitVerifyFailed, kExitUsage, kExitConflict, kExitNotFound, kExitLocked,
+           kExitInternal},
+          &RunBackup,
+      },
+      {
+          "snapshot",
+          "a point-in-time copy of the ledger for analysis",
+          "ledger snapshot DIR [--wait S]",
+          "Makes DIR (new) a copy of the ledger at --db as of now, with hard links\n"
+          "where the file system allows (RocksDB checkpoints of the log and the\n"
+          "personal-data store), the issued checkpoints and a high-water mark:\n"
+          "`ledger verify --db DIR` and every query work on it. Takes the writer\n"
+          "lock for a moment (waits up to --wait S seconds, default 0). The copy\n"
+          "holds the personal data of the moment: a later erase does not reach\n"
+          "it; delete it when done.",
+          {{"wait", "S", "wait up to S seconds for the writer lock (default 0)"}},
+          1,
+          1,
+          "ledger --db ./ledger-data snapshot /tmp/ledger-copy\n"
+          "ledger --db /tmp/ledger-copy stats",
+          {kExitOk, kExitUsage, kExitConflict, kExitNotFound, kExitLocked, kExitInternal},
+          &RunSnapshot,
+      },
   };
   return *kTable;
 }

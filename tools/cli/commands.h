@@ -51,6 +51,9 @@ int RunCheckpoints(const Invocation& inv);
 int RunProve(const Invocation& inv);
 int RunCheck(const Invocation& inv);
 int RunAudit(const Invocation& inv);
+// commands_backup.cc (backups, restores, snapshots)
+int RunBackup(const Invocation& inv);
+int RunSnapshot(const Invocation& inv);
 
 // Every command, in the order `ledger --help` lists them.
 absl::Span<const CommandSpec> Commands();
