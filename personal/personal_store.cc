@@ -646,18 +646,11 @@ absl::StatusOr<SweepReport> PersonalStore::Sweep(
         rest.Delete(absl::StrCat(kLookupPrefix, (*r)->lookup()));
       }
       ++report.subjects_removed;
+      // This process may still use the subject (a batch refused as a whole
+      // is retried without its bad rows): it stays in memory, not persisted,
+      // so that the next Persist naming it writes it again.
       std::lock_guard<std::mutex> lock(im.mu_);
-      if (auto c = im.by_id_.find(sid); c != im.by_id_.end()) {
-        OPENSSL_cleanse(c->second->key.data(), c->second->key.size());
-        im.by_id_.erase(c);
-      }
-      for (auto a = im.by_agency_.begin(); a != im.by_agency_.end();) {
-        if (a->second->subject_id == sid) {
-          im.by_agency_.erase(a++);
-        } else {
-          ++a;
-        }
-      }
+      if (auto c = im.by_id_.find(sid); c != im.by_id_.end()) c->second->persisted = false;
     }
     rest.Delete(key);
     if (absl::Status st = FromRocks(im.db_->Write(unsynced, &rest), "sweeping a pending record");

@@ -399,6 +399,28 @@ TEST(PersonalStoreTest, SweepRemovesValuesOfEventsNotInLog) {
   EXPECT_TRUE(store->Persist({{again, "e3", "p", "v"}}).ok());
 }
 
+// The importer's path after a batch the log refused as a whole: Sweep, then
+// Persist the batch again without its bad row. The subjects the first
+// Persist created (and the sweep removed from disk) are the same subjects in
+// this process: the retry writes them again.
+TEST(PersonalStoreTest, SweepOfARefusedBatchKeepsItsSubjectsForTheRetry) {
+  TempDir dir;
+  auto store = OpenWriter(dir.path());
+  const std::string subject = store->SubjectForAgencyId("cn-retry")->subject_id;
+  ASSERT_TRUE(store->Persist({{subject, "good", "p", "v1"}, {subject, "bad", "p", "v2"}}).ok());
+  absl::StatusOr<SweepReport> report =
+      store->Sweep([](absl::string_view) -> absl::StatusOr<bool> { return false; });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->subjects_removed, 1u);
+  EXPECT_FALSE(store->FindSubjectByAgencyId("cn-retry")->has_value());
+  EXPECT_EQ(store->SubjectForAgencyId("cn-retry")->subject_id, subject);
+  absl::StatusOr<uint64_t> retried = store->Persist({{subject, "good", "p", "v1"}});
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  ASSERT_TRUE(store->Settle(*retried).ok());
+  EXPECT_EQ(*store->Reveal(subject, "good", "p"), "v1");
+  EXPECT_EQ(**store->FindSubjectByAgencyId("cn-retry"), subject);
+}
+
 TEST(PersonalStoreTest, SweepErrorFromTheLogStopsIt) {
   TempDir dir;
   {
