@@ -282,7 +282,7 @@ const std::vector<CommandSpec>& Table() {
           "list suspects, or show one: status, custody, sentence",
           "ledger suspects list [--status S] [--nationality CC] [--operation ID]\n"
           "                     [--custody CC] [--after ID] [--limit N]\n"
-          "       ledger suspects show ID",
+          "       ledger suspects show ID [--personal]",
           "The suspects view (docs/PROJECTIONS.md §6): one person per suspect_id,\n"
           "with status (detained, handed_over, sentenced, released), the country holding\n"
           "them, nationality, role, operation and latest sentence. 'list' is by\n"
@@ -293,8 +293,16 @@ const std::vector<CommandSpec>& Table() {
           "terminal), then answers, so it reflects every event appended before it\n"
           "started. --as-of-position N answers as when the log held N records;\n"
           "--as-of T as of the records recorded at or before the RFC 3339 time T.\n"
-          "--json: the shapes of docs/PROJECTIONS.md §10.",
+          "--json: the shapes of docs/PROJECTIONS.md §10.\n"
+          "Format 2 (docs/PERSONAL_DATA.md): suspects are subjects (sub_...); ID may\n"
+          "also be the agency's suspect id, looked up in the personal-data store.\n"
+          "The views hold no names. 'show ID --personal' is for callers allowed to\n"
+          "see personal data: it adds the subject's names and agency ids from the\n"
+          "personal-data store, each checked against the commitment in its record\n"
+          "(verified, or MISMATCH when store and log disagree); an erased subject\n"
+          "has none.",
           {{"status", "S", "list: detained, handed_over, sentenced, released or unknown"},
+           {"personal", nullptr, "show: add the personal data (names), checked against the log"},
            {"nationality", "CC", "list: of this nationality"},
            {"operation", "ID", "list: of this operation"},
            {"custody", "CC", "list: in custody of this country"},

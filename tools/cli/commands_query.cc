@@ -23,7 +23,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "enforcement/api/v1/personal.pb.h"
 #include "ledger/ledger.h"
+#include "personal/personal_crypto.h"
+#include "personal/personal_store.h"
+#include "query/personal_reveal.h"
 #include "query/session.h"
 #include "projections/view_messages.h"
 #include "projections/view_types.h"
@@ -32,6 +36,7 @@
 #include "tools/cli/commands.h"
 #include "util/answer_json.h"
 #include "util/error_detail.h"
+#include "util/time_format.h"
 
 namespace cli {
 
@@ -196,6 +201,63 @@ bool GetLimit(const Invocation& inv, size_t fallback, size_t* limit, int* code) 
   return true;
 }
 
+// Format 2: the views know subjects (sub_…); an agency's suspect id given
+// instead is looked up in the personal-data store (the keyed lookup; also
+// for an erased subject, whose tombstone keeps it). Unchanged otherwise.
+std::string SuspectKey(const query::Session& session, const std::string& id) {
+  if (session.ledger().format_version() < 2 || personal::IsSubjectId(id)) return id;
+  absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+      query::OpenPersonalStoreForReading(session.ledger());
+  if (!store.ok()) return id;
+  absl::StatusOr<std::optional<std::string>> found = (*store)->FindSubjectByAgencyId(id);
+  return found.ok() && found->has_value() ? **found : id;
+}
+
+// `suspects show ID --personal`: the subject's personal data, each value
+// checked against its record's commitment.
+int ShowPersonal(const Invocation& inv, const query::Session& session,
+                 const projections::SuspectView& view) {
+  absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+      query::OpenPersonalStoreForReading(session.ledger());
+  if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message());
+  absl::StatusOr<query::SubjectPersonalData> data =
+      query::RevealSubject(session.ledger(), **store, view.suspect_id);
+  if (!data.ok()) return inv.Fail(ExitCodeFor(data.status()), data.status().message());
+  if (inv.global.json) {
+    enforcement::api::v1::SuspectPersonalAnswer answer;
+    *answer.mutable_suspect() = projections::ToMessage(view);
+    answer.set_erased(data->subject.erased);
+    for (const query::RevealedValue& v : data->values) {
+      enforcement::api::v1::RevealedValue* m = answer.add_personal();
+      m->set_event_id(v.event_id);
+      m->set_position(v.position);
+      m->set_field_path(v.field_path);
+      m->set_value(v.value);
+      m->set_check(query::ValueCheckName(v.check));
+    }
+    return WriteAnswer(inv, answer);
+  }
+  WriteStdout("\npersonal data (from the personal-data store, each checked against the "
+              "commitment in its record):\n");
+  if (data->subject.erased) {
+    WriteStdout(absl::StrCat("  none: erased at ", util::FormatRfc3339(data->subject.erased_at),
+                             " (", DisplayText(data->subject.authority), ": ",
+                             DisplayText(data->subject.reason), ")\n"));
+    return kExitOk;
+  }
+  TablePrinter t({"FIELD", "VALUE", "CHECK", "POS", "EVENT"});
+  for (const query::RevealedValue& v : data->values) {
+    const char* check = v.check == query::ValueCheck::kVerified   ? "verified"
+                        : v.check == query::ValueCheck::kMismatch ? "MISMATCH (not the value committed)"
+                                                                  : "no record";
+    t.AddRow({v.field_path, v.value, check,
+              v.check == query::ValueCheck::kNoRecord ? "-" : absl::StrCat(v.position),
+              v.event_id});
+  }
+  t.Finish();
+  return kExitOk;
+}
+
 // "list" or "show ID".
 bool ListOrShow(const Invocation& inv, bool* show, std::string* id, int* code) {
   const auto& pos = inv.args.positionals();
@@ -251,8 +313,14 @@ int RunSuspects(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
 
   if (show) {
-    absl::StatusOr<projections::SuspectView> s = session->GetSuspect(id);
+    absl::StatusOr<projections::SuspectView> s = session->GetSuspect(SuspectKey(*session, id));
     if (!s.ok()) return FailSession(inv, s.status());
+    const bool personal = inv.args.Has("personal");
+    if (personal && session->ledger().format_version() < 2) {
+      return inv.UsageError("--personal: a format-1 ledger keeps names in its records (the name "
+                            "row shows them); it has no personal-data store");
+    }
+    if (personal && inv.global.json) return ShowPersonal(inv, *session, *s);
     if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*s));
     std::vector<std::pair<std::string, std::string>> rows = {
         {"suspect", s->suspect_id},
@@ -281,8 +349,10 @@ int RunSuspects(const Invocation& inv) {
                 absl::StrCat(e.position), e.kind, e.event_id});
     }
     t.Finish();
+    if (personal) return ShowPersonal(inv, *session, *s);
     return kExitOk;
   }
+  if (inv.args.Has("personal")) return inv.UsageError("--personal goes with 'suspects show ID'");
 
   projections::SuspectFilter filter;
   filter.status = status;
@@ -564,6 +634,7 @@ int RunStats(const Invocation& inv) {
 int RunTimeline(const Invocation& inv) {
   projections::TimelineQuery query;
   int scopes = 0;
+  bool suspect_scope = false;
   struct Scope {
     const char* option;
     projections::TimelineKind kind;
@@ -576,6 +647,7 @@ int RunTimeline(const Invocation& inv) {
       ++scopes;
       query.kind = s.kind;
       query.key = *v;
+      suspect_scope = s.kind == projections::TimelineKind::kSuspect;
       if (v->empty()) return inv.UsageError(absl::StrCat("--", s.option, " wants a value"));
     }
   }
@@ -593,6 +665,7 @@ int RunTimeline(const Invocation& inv) {
   query.newest_first = inv.args.Has("newest-first");
   std::unique_ptr<query::Session> session;
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
+  if (suspect_scope) query.key = SuspectKey(*session, query.key);
   absl::StatusOr<std::vector<projections::TimelineEntry>> entries = session->Timeline(query);
   if (!entries.ok()) return FailSession(inv, entries.status());
   if (inv.global.json) return WriteAnswer(inv, projections::ToList(*entries));
