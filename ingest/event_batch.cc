@@ -104,10 +104,15 @@ absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, EventB
     const PersonalSplitter splitter(*store, &db);
     for (size_t i = 0; i < batch.events.size(); ++i) {
       enforcement::v1::Event& event = batch.events[i];
-      if (i < batch.derived_id.size() && batch.derived_id[i]) event.clear_event_id();
+      const bool derived = i < batch.derived_id.size() && batch.derived_id[i];
+      if (derived) event.clear_event_id();
+      const std::string given_id = derived ? "" : event.event_id();
       if (absl::Status s = splitter.Split(&event, &values); !s.ok()) {
-        absl::Status located(s.code(),
-                             absl::StrCat(Where(batch.input_name, batch.lines[i], 0), s.message()));
+        // As the ledger words a refusal of one event (its index is the line).
+        absl::Status located(
+            s.code(), absl::StrCat(Where(batch.input_name, batch.lines[i], 0),
+                                   given_id.empty() ? "" : absl::StrCat("(event_id \"", given_id, "\"): "),
+                                   s.message()));
         if (std::optional<util::ErrorDetail> d = util::GetErrorDetail(s)) {
           located = util::WithErrorDetail(std::move(located), *d);
         }
