@@ -38,6 +38,10 @@ using enforcement::v1::Event;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kChunkRows = 256;
+// The reason of a rejects entry for a row that names an erased subject.
+constexpr char kWithheld[] =
+    "rejected; the row and the reason are withheld: the row names a subject whose personal "
+    "data was erased (docs/PERSONAL_DATA.md)";
 constexpr size_t kChunkBytes = size_t{1} << 20;
 
 // What a parser thread made of one row.
@@ -52,6 +56,9 @@ struct Outcome {
   std::string message;  // without "file:line: "
   std::string reason;   // ErrorDetail reason ("invalid_json", "invalid_event", ...)
   absl::Status status;  // validation's status, with its ErrorDetail (field path)
+  // Format 2: the row names a subject whose personal data was erased; a
+  // rejects entry for it keeps neither the row nor the reason's values.
+  bool erased_subject = false;
   // Format 2: the values for the personal-data store (ingest/personal_split.h).
   std::vector<personal::PersonalValue> values;
 };
@@ -223,6 +230,7 @@ class Stages {
                                                                      : "personal_store_error";
         out->status = std::move(s);
         out->refused_by_validation = out->reason == "invalid_event";
+        out->erased_subject = splitter_->MentionsErasedSubject(out->event);
         return;
       }
       out->ok = true;
@@ -403,7 +411,11 @@ class Importer {
         }
         return Fail(Located(std::move(s), row.line, out.column, more), row.line, row.last_line);
       }
-      rejects_->Add(row, absl::StrCat(Where(row.line), ": ", What(out.column, out.message)));
+      if (out.erased_subject) {
+        rejects_->AddRedacted(row, absl::StrCat(Where(row.line), ": ", kWithheld));
+      } else {
+        rejects_->Add(row, absl::StrCat(Where(row.line), ": ", What(out.column, out.message)));
+      }
       ++rejected_;
       return absl::OkStatus();
     }
@@ -492,8 +504,13 @@ class Importer {
           // A rule that needs the ledger's state (a correction's target, an
           // id already used for other content): reject that row, durably,
           // and append the rest of the batch.
-          rejects_->Add(batch_rows_[*idx], absl::StrCat(Where(batch_rows_[*idx].line), ": ",
-                                                         EventMessage(s, *idx)));
+          if (NamesErasedSubject(batch_[*idx])) {
+            rejects_->AddRedacted(batch_rows_[*idx],
+                                  absl::StrCat(Where(batch_rows_[*idx].line), ": ", kWithheld));
+          } else {
+            rejects_->Add(batch_rows_[*idx], absl::StrCat(Where(batch_rows_[*idx].line), ": ",
+                                                           EventMessage(s, *idx)));
+          }
           ++rejected_;
           --events_read_;
           if (absl::Status w = rejects_->Sync(); !w.ok()) return RejectsWriteFailed(std::move(w));
@@ -532,6 +549,14 @@ class Importer {
     batch_values_.clear();
     batch_bytes_ = 0;
     return absl::OkStatus();
+  }
+
+  // Format 2: a split event whose subject was erased has an empty commitment.
+  static bool NamesErasedSubject(const Event& e) {
+    for (const enforcement::v1::PersonalField& p : e.personal()) {
+      if (p.commitment().empty()) return true;
+    }
+    return false;
   }
 
   // The batch's personal values into the store (synced, with a pending

@@ -22,6 +22,8 @@ namespace {
 
 // How every entry starts (Add writes "input" first).
 constexpr char kEntryStart[] = "{\"input\":";
+// The row_sha256 of a redacted entry (AddRedacted).
+constexpr char kRedactedHash[] = "redacted";
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
   const int err = errno;
@@ -134,7 +136,17 @@ std::string RejectsFile::RowHash(const Row& row) {
 
 bool RejectsFile::Contains(uint64_t line, absl::string_view row_sha256) const {
   auto it = entries_.find(line);
-  return it != entries_.end() && it->second.contains(row_sha256);
+  return it != entries_.end() &&
+         (it->second.contains(row_sha256) || it->second.contains(kRedactedHash));
+}
+
+void RejectsFile::AddRedacted(const Row& row, absl::string_view reason) {
+  if (!entries_[row.line].insert(kRedactedHash).second) return;
+  using util::JsonQuote;
+  absl::StrAppend(&pending_, "{\"input\":", JsonQuote(input_name_), ",\"line\":", row.line,
+                  ",\"last_line\":", row.last_line, ",\"row_sha256\":", JsonQuote(kRedactedHash),
+                  ",\"reason\":", JsonQuote(reason), ",\"row_redacted\":true}\n");
+  ++added_;
 }
 
 void RejectsFile::Add(const Row& row, absl::string_view reason) {

@@ -11,6 +11,8 @@
 // too long to keep (over kMaxRowBytes) has "row_truncated":true,
 // "row_bytes":N and its first 4096 bytes in "row"/"row_base64"; its
 // row_sha256 is still over the whole row. `jq -r .row` gives the rows back.
+// A row naming an erased subject (format 2, docs/PERSONAL_DATA.md) has
+// "row_redacted":true and "row_sha256":"redacted" instead (AddRedacted).
 //
 // Identity and resume: an entry is keyed by (line, row_sha256). Open()
 // reads the entries already in the file, so that a re-run of the same
@@ -65,6 +67,12 @@ class RejectsFile {
 
   // Buffers an entry for `row`; a no-op if it is already recorded.
   void Add(const Row& row, absl::string_view reason);
+  // Format 2: an entry for a row that names a subject whose personal data
+  // was erased: neither the row nor its hash (a hash of a row can be
+  // matched against guesses of the name) is kept: "row_redacted":true,
+  // "row_sha256":"redacted", and `reason` must hold no value of the row. A
+  // re-run treats every row at that line as recorded.
+  void AddRedacted(const Row& row, absl::string_view reason);
   // Writes the buffered entries and fsyncs the file (and, the first time,
   // its directory). Nothing is buffered afterwards.
   absl::Status Sync();

@@ -207,4 +207,25 @@ absl::Status PersonalSplitter::Split(Event* event,
   return absl::OkStatus();
 }
 
+bool PersonalSplitter::MentionsErasedSubject(const Event& producer_event) const {
+  Event copy = producer_event;
+  std::vector<Found> found;
+  std::vector<std::pair<size_t, size_t>> name_of;
+  CollectBody(&copy, "", &found, &name_of);
+  std::vector<std::string> agency_ids;
+  for (const Found& f : found) {
+    if (!f.is_name) agency_ids.push_back(f.value);
+  }
+  if (absl::StartsWith(copy.stream(), "suspect/")) {
+    agency_ids.push_back(copy.stream().substr(std::string("suspect/").size()));
+  }
+  for (const std::string& agency : agency_ids) {
+    absl::StatusOr<std::optional<std::string>> subject = store_.FindSubjectByAgencyId(agency);
+    if (!subject.ok() || !subject->has_value()) continue;
+    absl::StatusOr<personal::SubjectInfo> info = store_.GetSubject(**subject);
+    if (info.ok() && info->erased) return true;
+  }
+  return false;
+}
+
 }  // namespace ingest

@@ -53,6 +53,11 @@ class PersonalSplitter {
   absl::Status Split(enforcement::v1::Event* event,
                      std::vector<personal::PersonalValue>* values) const;
 
+  // Whether a producer's event (not split) names, by an agency suspect id,
+  // a subject whose personal data was erased: then nothing of it may be
+  // kept, not even in a rejects file. False on a store error.
+  bool MentionsErasedSubject(const enforcement::v1::Event& producer_event) const;
+
  private:
   personal::PersonalStore& store_;
   const ledger::Ledger* db_;

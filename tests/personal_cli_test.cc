@@ -4,6 +4,7 @@
 // every proof and checkpoint issued before still verifies and an export keeps
 // its bytes; hostile uses of erase; re-imports after an erasure; `migrate`
 // from format 1.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -178,6 +179,38 @@ TEST_F(PersonalCliTest, EraseKeepsEveryProofAndRecordAndForgetsTheSubject) {
   Import(db_, ArrestLine("a-9", kAgency1, kName1, "09"), "later.ndjson");
   // The second subject is still there, the erased one nowhere.
   EXPECT_EQ(Ledger("verify").exit_code, 0);
+}
+
+TEST_F(PersonalCliTest, RejectsOfAnErasedSubjectKeepNoPersonalData) {
+  Init(db_);
+  Import(db_, Data(), "in.ndjson");
+  ASSERT_EQ(Ledger(absl::StrCat("erase --subject ", kAgency1, " --authority A --reason R")).exit_code,
+            0);
+  // A row refused by validation (a control character in the name), a row
+  // the ledger refuses (its correction's target does not exist), and a bad
+  // row of a live subject, which keeps its row.
+  const std::string bad_name = ArrestLine("a-7", kAgency1, std::string(kName1) + "\\u0007", "07");
+  const std::string bad_target = absl::StrCat(
+      R"({"eventId":"fix-1","stream":"suspect/)", kAgency1,
+      R"(","occurredAt":"2024-08-01T00:00:00Z","occurredPrecision":"PRECISION_DAY","source":{"publisher":"X"},)",
+      R"("correction":{"targetEventId":"no-such-event","reason":"r","replacement":{"arrest":{"suspect":{"suspectId":")",
+      kAgency1, R"(","name":")", kName1, R"("}}}}})", "\n");
+  const std::string live_bad = ArrestLine("a-8", kAgency2, std::string(kName2) + "\\u0007", "08");
+  WriteFileOrDie(dir_.Sub("bad.ndjson"), bad_name + bad_target + live_bad);
+  const std::string rejects = dir_.Sub("rejects.ndjson");
+  CommandResult r = Ledger("import " + Quote(dir_.Sub("bad.ndjson")) + " --rejects " + Quote(rejects));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string kept = ReadFileOrDie(rejects);
+  EXPECT_EQ(kept.find(kName1), std::string::npos) << kept;
+  EXPECT_EQ(kept.find(kAgency1), std::string::npos) << kept;
+  EXPECT_THAT(kept, HasSubstr("\"row_redacted\":true"));
+  EXPECT_THAT(kept, HasSubstr("cn-liqiang"));  // the live subject's row is kept as it was
+  const size_t entries = std::count(kept.begin(), kept.end(), '\n');
+  EXPECT_EQ(entries, 3u);
+  // A re-run records nothing twice.
+  r = Ledger("import " + Quote(dir_.Sub("bad.ndjson")) + " --rejects " + Quote(rejects));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFileOrDie(rejects), kept);
 }
 
 TEST_F(PersonalCliTest, EraseRefusesWhatItCannotDo) {
