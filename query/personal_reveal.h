@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "enforcement/api/v1/audit.pb.h"
 #include "ledger/ledger.h"
 #include "personal/personal_store.h"
 
@@ -52,6 +53,14 @@ absl::StatusOr<std::unique_ptr<personal::PersonalStore>> OpenPersonalStoreForRea
 absl::StatusOr<SubjectPersonalData> RevealSubject(const ledger::Ledger& db,
                                                   personal::PersonalStore& store,
                                                   absl::string_view subject);
+
+// Every value the store keeps against its record's commitment, and every
+// non-empty commitment of the log against a kept value (a live subject must
+// have it; an erased one has none): the personal-data store and the log in
+// step. Problems go into the answer (ok false), at most 20 of them spelled out.
+// Errors: the ledger's and the store's when they cannot be read.
+absl::StatusOr<enforcement::api::v1::PersonalDataCheck> CheckPersonalData(
+    const ledger::Ledger& db, personal::PersonalStore& store);
 
 }  // namespace query
 

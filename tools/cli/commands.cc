@@ -261,16 +261,20 @@ const std::vector<CommandSpec>& Table() {
       {
           "verify",
           "recompute hashes and indexes from the stored bytes",
-          "ledger verify",
+          "ledger verify [--personal]",
           "Recomputes every leaf hash from the stored record bytes, the Merkle\n"
           "root and stored subtree hashes, the stream index and the event-id\n"
           "index. Prints what was checked and the root; on a difference, the\n"
           "first bad position and what differs, and exits 1. Then checks the\n"
           "views (DIR/views): brings them up to the head, rebuilds them from\n"
           "position 0 in a scratch store and compares every view's digest,\n"
-          "reporting each view; a difference exits 1. Opens the ledger\n"
-          "read-only; progress on stderr when it is a terminal.",
-          {},
+          "reporting each view; a difference exits 1. With --personal (format\n"
+          "2), also checks the personal-data store against the log both ways:\n"
+          "every kept value opens its record's commitment, every commitment of\n"
+          "a live subject has its value (docs/PERSONAL_DATA.md); a difference\n"
+          "exits 1. Opens the ledger read-only; progress on stderr when it is a\n"
+          "terminal.",
+          {{"personal", nullptr, "also check the personal-data store against the log (format 2)"}},
           0,
           0,
           "ledger verify && echo intact",

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "audit/verify.h"
+#include "personal/personal_store.h"
+#include "query/personal_reveal.h"
 #include "ledger/ledger.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
@@ -54,6 +56,15 @@ void PrintReport(const enforcement::api::v1::VerifyReport& r) {
     }
     if (!vc.ok()) rows.push_back({"views problem", vc.problem()});
   }
+  if (r.has_personal()) {
+    const enforcement::api::v1::PersonalDataCheck& p = r.personal();
+    rows.push_back({"personal data", absl::StrCat(p.ok() ? "OK" : "FAILED", " (", p.values_checked(),
+                                                  " kept values opened against their records' "
+                                                  "commitments; ", p.commitments(),
+                                                  " commitments in the log; ", p.subjects(),
+                                                  " subjects, ", p.erased_subjects(), " erased)")});
+    for (const std::string& problem : p.problems()) rows.push_back({"  problem", problem});
+  }
   PrintKeyValues(rows);
 }
 
@@ -82,6 +93,21 @@ int RunVerify(const Invocation& inv) {
     progress.views_rebuild = CatchUpProgress(&rebuild);
     report = audit::VerifyLedger(**db, inv.global.db, progress);
   }
+  if (report.ok() && inv.args.Has("personal")) {
+    if ((*db)->format_version() < 2) {
+      return inv.UsageError("--personal: a format-1 ledger has no personal-data store");
+    }
+    absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+        query::OpenPersonalStoreForReading(**db);
+    if (!store.ok()) return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", store.status().message()));
+    absl::StatusOr<enforcement::api::v1::PersonalDataCheck> personal =
+        query::CheckPersonalData(**db, **store);
+    if (!personal.ok()) {
+      return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", personal.status().message()));
+    }
+    *report->mutable_personal() = *std::move(personal);
+    if (!report->personal().ok()) report->set_ok(false);
+  }
   if (!report.ok()) {
     // Corruption that stopped the check is a failed verification too.
     if (report.status().code() == absl::StatusCode::kDataLoss) {
@@ -104,6 +130,11 @@ int RunVerify(const Invocation& inv) {
   if (r.has_views() && !r.views().ok()) {
     return inv.Fail(kExitVerifyFailed,
                     absl::StrCat("views verification FAILED: ", r.views().problem()));
+  }
+  if (r.has_personal() && !r.personal().ok()) {
+    return inv.Fail(kExitVerifyFailed,
+                    absl::StrCat("personal data verification FAILED: ", r.personal().problem_count(),
+                                 " problems; the first: ", r.personal().problems(0)));
   }
   if (r.has_views() && !r.views().checked()) {
     std::fprintf(stderr, "ledger: verify: warning: views not checked: %s\n",
