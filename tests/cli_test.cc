@@ -95,8 +95,9 @@ class CliTest : public testing::Test {
     return testing_support::RunCommand(
         absl::StrCat(Quote(testing_support::LedgerBinary()), " ", args), stdin_data);
   }
-  void Init() {
-    CommandResult r = Ledger("init --origin test.example/log");
+  // `extra`: more init options, e.g. "--format 1".
+  void Init(const std::string& extra = "") {
+    CommandResult r = Ledger("init --origin test.example/log " + extra);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   google::protobuf::Struct Head() {
@@ -253,11 +254,24 @@ TEST_F(CliTest, AppendFromStdinReportsPositionsAndVersions) {
 }
 
 TEST_F(CliTest, AppendTablePrintsOneRowPerEvent) {
-  Init();
+  // Format 1: the stream is stored (and printed) as the producer wrote it.
+  Init("--format 1");
   CommandResult r = Ledger("append -", NdjsonLine(testing_support::ArrestEvent("a1", "s1")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("POSITION"));
   EXPECT_THAT(r.out, HasSubstr("suspect/s1"));
+  EXPECT_THAT(r.out, HasSubstr("appended 1 of 1"));
+}
+
+TEST_F(CliTest, AppendTableOfAFormat2LedgerPrintsTheSubjectStream) {
+  // Format 2 (docs/PERSONAL_DATA.md): suspect/<agency id> is stored as
+  // suspect/<subject id>; the row names the stored stream, not the agency id.
+  Init();
+  CommandResult r = Ledger("append -", NdjsonLine(testing_support::ArrestEvent("a1", "s1")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("POSITION"));
+  EXPECT_THAT(r.out, testing::ContainsRegex("suspect/sub_[0-9a-f]{32} +0 +a1 +appended"));
+  EXPECT_THAT(r.out, Not(HasSubstr("suspect/s1")));
   EXPECT_THAT(r.out, HasSubstr("appended 1 of 1"));
 }
 
@@ -355,18 +369,21 @@ TEST_F(CliTest, AppendRefusesADuplicateKeyLikeImport) {
 
 TEST_F(CliTest, AppendAndImportStoreTheSameRecordsForTheSameInput) {
   // One input policy: the same parser, the same derived ids (for events
-  // without one), the same records.
+  // without one), the same records. Format 1, where two ledgers store the
+  // same bytes for the same input (format 2's subject ids are random: see
+  // AppendAndImportOfAFormat2LedgerRecogniseEachOthersRecords).
   Event no_id = testing_support::ArrestEvent("", "s9");
   const std::string input =
       Lines({testing_support::RaidEvent("r1", "op1"), no_id, testing_support::ArrestEvent("a2", "s2")});
-  Init();
+  Init("--format 1");
   CommandResult r = Ledger("append", input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string appended = Ledger("export --format ndjson").out;
 
   TempDir other;
   const std::string other_db = other.Sub("db");
-  ASSERT_EQ(Bare("--db " + Quote(other_db) + " init --origin " + Quote(StringField(Head(), "origin")))
+  ASSERT_EQ(Bare("--db " + Quote(other_db) + " init --format 1 --origin " +
+                 Quote(StringField(Head(), "origin")))
                 .exit_code,
             0);
   r = Bare("--db " + Quote(other_db) + " import -", input);
@@ -382,6 +399,39 @@ TEST_F(CliTest, AppendAndImportStoreTheSameRecordsForTheSameInput) {
     EXPECT_EQ(ra.fields().at("event").DebugString(), rb.fields().at("event").DebugString()) << i;
   }
   EXPECT_THAT(a[1], testing::ContainsRegex("\"eventId\":\"sha256:[0-9a-f]{32}\""));
+}
+
+TEST_F(CliTest, AppendAndImportOfAFormat2LedgerRecogniseEachOthersRecords) {
+  // Format 2: the same parser and the same split into the personal-data
+  // store, so what append stored, import of the same input finds (the same
+  // derived id for the event without one, the same subject, the same
+  // commitments), and the other way round.
+  Event no_id = testing_support::ArrestEvent("", "s9");
+  const std::string input =
+      Lines({testing_support::RaidEvent("r1", "op1"), no_id, testing_support::ArrestEvent("a2", "s2")});
+  Init();
+  CommandResult r = Ledger("append", input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Ledger("import --json -", input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = testing_support::ParseAnswer<enforcement::api::v1::ImportReport>(r.out);
+  EXPECT_EQ(report.appended(), 0u);
+  EXPECT_EQ(report.duplicates(), 3u);
+  const std::string appended = Ledger("export --format ndjson").out;
+  EXPECT_THAT(appended, testing::ContainsRegex("\"eventId\":\"sha256:[0-9a-f]{32}\""));
+  EXPECT_THAT(appended, testing::ContainsRegex("\"stream\":\"suspect/sub_[0-9a-f]{32}\""));
+  EXPECT_THAT(appended, Not(HasSubstr("s9")));
+
+  TempDir other;
+  const std::string other_db = other.Sub("db");
+  ASSERT_EQ(Bare("--db " + Quote(other_db) + " init --origin test.example/log").exit_code, 0);
+  r = Bare("--db " + Quote(other_db) + " import -", input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Bare("--db " + Quote(other_db) + " append --json", input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  google::protobuf::Struct out = ParseJsonObject(r.out);
+  EXPECT_EQ(NumberField(out, "appended"), 0);
+  EXPECT_EQ(NumberField(out, "duplicates"), 3);
 }
 
 // --- import -----------------------------------------------------------------

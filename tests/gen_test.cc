@@ -147,7 +147,11 @@ TEST_F(GenTest, EverythingImportsAndTheCsvFormIsTheSameEvents) {
 }
 
 TEST_F(GenTest, WithoutIdsImportDerivesThemAndCorrectionsTargetTheDerivedIds) {
-  ASSERT_EQ(Run("init --origin gen.example/log").exit_code, 0);
+  // Format 1: gen derives its corrections' targets offline with the
+  // documented formula over the producer's content. In format 2 a producer
+  // cannot (a derived id covers the random subject id): see
+  // WithoutIdsFormat2DerivesTheSameIdsFromCsvAndNdjson.
+  ASSERT_EQ(Run("init --origin gen.example/log --format 1").exit_code, 0);
   CommandResult r = testing_support::RunCommand(
       absl::StrCat(Bin(), " gen --events 5000 --seed 3 --no-ids --format csv | ", Bin(), " --db ",
                    Quote(db_), " import - --json --mapping ", Mapping()));
@@ -158,6 +162,39 @@ TEST_F(GenTest, WithoutIdsImportDerivesThemAndCorrectionsTargetTheDerivedIds) {
       " import - --json"));
   ASSERT_EQ(nd.exit_code, 0) << nd.err;
   EXPECT_EQ(StringField(ParseJsonObject(nd.out), "duplicates"), "5000");
+}
+
+TEST_F(GenTest, WithoutIdsFormat2DerivesTheSameIdsFromCsvAndNdjson) {
+  // Format 2: the importer derives ids over the split event (subject ids, no
+  // names); the CSV and the NDJSON form of the same events find the same
+  // subjects and so derive the same ids. Corrections and retractions are
+  // left out: their targets are format-1 ids, computed by gen offline.
+  ASSERT_EQ(Run("init --origin gen.example/log").exit_code, 0);
+  const std::string ndjson = dir_.Sub("noids.ndjson");
+  CommandResult r = testing_support::RunCommand(
+      absl::StrCat(Bin(), " gen --events 5000 --seed 3 --no-ids | grep -v -e '\"correction\"' ",
+                   "-e '\"retraction\"' > ", Quote(ndjson)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines =
+      absl::StrSplit(testing_support::ReadFileOrDie(ndjson), '\n', absl::SkipEmpty());
+  ASSERT_GT(lines.size(), 4800u);
+  ASSERT_LT(lines.size(), 5000u);
+  const std::string count = std::to_string(lines.size());
+  // In the CSV form a correction's or retraction's row is the one with a
+  // sha256: target (no row has an event id).
+  r = testing_support::RunCommand(
+      absl::StrCat(Bin(), " gen --events 5000 --seed 3 --no-ids --format csv | grep -v sha256: | ",
+                   Bin(), " --db ", Quote(db_), " import - --json --mapping ", Mapping()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(StringField(ParseJsonObject(r.out), "appended"), count);
+  r = Run("import --json " + Quote(ndjson));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(StringField(ParseJsonObject(r.out), "appended"), "0");
+  EXPECT_EQ(StringField(ParseJsonObject(r.out), "duplicates"), count);
+  // The log holds subject ids, not the generator's suspect ids.
+  const std::string log = Run("export --format ndjson").out;
+  EXPECT_THAT(log, testing::ContainsRegex("\"stream\":\"suspect/sub_[0-9a-f]{32}\""));
+  EXPECT_THAT(log, testing::Not(HasSubstr("suspect/s-3-")));
 }
 
 TEST_F(GenTest, MemoryStaysFlatAsTheOutputGrows) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "enforcement/api/v1/ingest.pb.h"
+#include "enforcement/api/v1/personal.pb.h"
 #include "enforcement/v1/ledger_record.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -73,7 +74,10 @@ class ImportTest : public testing::Test {
         absl::StrCat(Quote(testing_support::LedgerBinary()), " --db ", Quote(db_), " ", args),
         stdin_data);
   }
-  void Init() { ASSERT_EQ(Ledger("init --origin test.example/log").exit_code, 0); }
+  // `extra`: more init options, e.g. "--format 1".
+  void Init(const std::string& extra = "") {
+    ASSERT_EQ(Ledger("init --origin test.example/log " + extra).exit_code, 0);
+  }
   std::string Fixture(const std::string& name, const std::string& content) {
     const std::string path = dir_.Sub(name);
     testing_support::WriteFileOrDie(path, content);
@@ -241,7 +245,9 @@ TEST_F(ImportTest, SixtyThousandLevelsOfNestingAreRefusedAtTheLimit) {
 // --- derived event ids -----------------------------------------------------------
 
 TEST_F(ImportTest, EventsWithoutIdsGetTheDocumentedDerivedIdAndReimportAppendsNothing) {
-  Init();
+  // Format 1: the id is the documented formula over the producer's content.
+  // Format 2 derives it over the split event: Format2DerivedIds... below.
+  Init("--format 1");
   Event a = testing_support::ArrestEvent("", "s1");
   Event b = testing_support::RaidEvent("", "op1");
   const std::string path = Fixture("noids.ndjson", NdjsonLine(a) + NdjsonLine(b));
@@ -265,6 +271,50 @@ TEST_F(ImportTest, EventsWithoutIdsGetTheDocumentedDerivedIdAndReimportAppendsNo
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Report(r.out).appended(), 1u);
   EXPECT_EQ(Report(r.out).duplicates(), 1u);
+  EXPECT_EQ(TreeSize(), 3u);
+}
+
+TEST_F(ImportTest, Format2DerivedIdsCoverNoPersonalDataAndReimportAppendsNothing) {
+  // docs/PERSONAL_DATA.md, "Event ids": derived over the format-2 event with
+  // empty commitments (the subject id in place of the agency id, no name).
+  Init();
+  Event a = testing_support::ArrestEvent("", "s1");
+  a.mutable_arrest()->mutable_suspect()->set_name("Li Wei");
+  Event b = testing_support::RaidEvent("", "op1");  // no personal data
+  const std::string path = Fixture("noids.ndjson", NdjsonLine(a) + NdjsonLine(b));
+  CommandResult r = Ledger("import --json " + Quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Report(r.out).appended(), 2u);
+  std::vector<Event> events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_THAT(events[0].event_id(), testing::MatchesRegex("sha256:[0-9a-f]{32}"));
+  EXPECT_NE(events[0].event_id(), ExpectedDerivedId(a));  // not over the agency id and name
+  EXPECT_THAT(events[0].stream(), testing::MatchesRegex("suspect/sub_[0-9a-f]{32}"));
+  EXPECT_EQ(events[0].arrest().suspect().name(), "");
+  // An event without personal data is its own split form: the same id as format 1.
+  EXPECT_EQ(events[1].event_id(), ExpectedDerivedId(b));
+
+  // The same file again, and an overlapping one: nothing twice.
+  r = Ledger("import --json " + Quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Report(r.out).appended(), 0u);
+  EXPECT_EQ(Report(r.out).duplicates(), 2u);
+  Event c = testing_support::ArrestEvent("", "s3");
+  const std::string overlap = Fixture("overlap.ndjson", NdjsonLine(b) + NdjsonLine(c));
+  r = Ledger("import --json " + Quote(overlap));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Report(r.out).appended(), 1u);
+  EXPECT_EQ(Report(r.out).duplicates(), 1u);
+  EXPECT_EQ(TreeSize(), 3u);
+
+  // Only the name changed: the same derived id (the name is not in it), and
+  // the ledger sees through the name's commitment that the content differs.
+  Event renamed = a;
+  renamed.mutable_arrest()->mutable_suspect()->set_name("Wang Ming");
+  r = Ledger("import " + Quote(Fixture("renamed.ndjson", NdjsonLine(renamed))));
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("(event_id \"" + events[0].event_id() + "\")"));
+  EXPECT_THAT(r.err, HasSubstr("different content"));
   EXPECT_EQ(TreeSize(), 3u);
 }
 
@@ -318,7 +368,9 @@ constexpr char kMapping[] =
     "ignore comment\n";
 
 TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
-  Init();
+  // Format 1: the CSV fields land unchanged in the records (names and
+  // agency ids included). Format 2: CsvNameAndSuspectIdGoToThePersonalDataStore.
+  Init("--format 1");
   const std::string csv =
       "\xEF\xBB\xBFid,name,role,when,place,comment\r\n"
       "s1,\"Li, \"\"Boss\"\" Wei\",ringleader,2024-03,Muse,\"x\nShan State\"\r\n"
@@ -344,6 +396,57 @@ TEST_F(ImportTest, CsvFollowsRfc4180QuotesNewlinesCrlfAndBom) {
   EXPECT_EQ(events[1].arrest().suspect().role(), enforcement::v1::ROLE_MEMBER);
   EXPECT_EQ(events[0].source().publisher(), "Test Agency");
   EXPECT_THAT(events[0].event_id(), testing::StartsWith("sha256:"));
+}
+
+TEST_F(ImportTest, CsvNameAndSuspectIdGoToThePersonalDataStore) {
+  Init();
+  const std::string csv =
+      "\xEF\xBB\xBFid,name,role,when,place,comment\r\n"
+      "s1,\"Li, \"\"Boss\"\" Wei\",ringleader,2024-03,Muse,\"x\nShan State\"\r\n"
+      "s2,Wang Ming,ROLE_MEMBER,2024-03-31,Myawaddy,\r\n";
+  const std::string path = Fixture("arrests.csv", csv);
+  const std::string map = Fixture("arrests.mapping", kMapping);
+  CommandResult r = Ledger("import --json " + Quote(path) + " --mapping " + Quote(map));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Report(r.out).rows(), 2u);
+  std::vector<Event> events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  // The record: the subject id for the agency id (in the stream too), no name;
+  // the other fields as in format 1.
+  const std::string subject = events[0].arrest().suspect().suspect_id();
+  EXPECT_THAT(subject, testing::MatchesRegex("sub_[0-9a-f]{32}"));
+  EXPECT_EQ(events[0].stream(), "suspect/" + subject);
+  EXPECT_EQ(events[0].arrest().suspect().name(), "");
+  EXPECT_EQ(events[0].arrest().suspect().role(), enforcement::v1::ROLE_RINGLEADER);
+  EXPECT_EQ(events[0].arrest().location().place(), "Muse");
+  EXPECT_EQ(events[0].occurred_precision(), enforcement::v1::PRECISION_MONTH);
+  EXPECT_EQ(events[0].source().publisher(), "Test Agency");
+  EXPECT_NE(events[1].arrest().suspect().suspect_id(), subject);
+  const std::string log = Ledger("export --format ndjson").out;
+  for (const char* personal : {"Boss", "Wang Ming", "suspect/s1", "\"s1\"", "\"s2\""}) {
+    EXPECT_THAT(log, testing::Not(HasSubstr(personal))) << personal;
+  }
+
+  // The personal-data store: the CSV's values, each verified against the
+  // commitment in its record.
+  r = Ledger("suspects show s1 --personal --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto answer =
+      testing_support::ParseAnswer<enforcement::api::v1::SuspectPersonalAnswer>(r.out);
+  EXPECT_EQ(answer.suspect().suspect_id(), subject);
+  EXPECT_EQ(answer.suspect().name(), "");
+  EXPECT_FALSE(answer.erased());
+  std::map<std::string, std::string> values;
+  for (const auto& v : answer.personal()) {
+    EXPECT_EQ(v.event_id(), events[0].event_id()) << v.field_path();
+    EXPECT_EQ(v.check(), "verified") << v.field_path();
+    values[v.field_path()] = v.value();
+  }
+  EXPECT_EQ(values, (std::map<std::string, std::string>{
+                        {"arrest.suspect.name", "Li, \"Boss\" Wei"},
+                        {"arrest.suspect.suspect_id", "s1"},
+                        {"stream", "s1"},
+                    }));
 }
 
 struct CsvErrorCase {

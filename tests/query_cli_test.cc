@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,10 +19,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "enforcement/api/v1/personal.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
 
@@ -152,6 +155,31 @@ class QueryCliTest : public testing::Test {
     return r.out;
   }
 
+  // The ledger is format 2 (the default; docs/PERSONAL_DATA.md): a suspect
+  // is known by a subject id, and `suspects show AGENCY-ID` finds it.
+  std::string SubjectOf(const std::string& agency_id) {
+    const std::string id = Str(Json("suspects show " + agency_id), "suspect_id");
+    EXPECT_THAT(id, testing::MatchesRegex("sub_[0-9a-f]{32}")) << agency_id;
+    return id;
+  }
+
+  // `suspects show AGENCY-ID --personal`: the personal values (field path ->
+  // value, per event id), each of which must be verified against its record.
+  std::map<std::pair<std::string, std::string>, std::string> Personal(
+      const std::string& agency_id) {
+    CommandResult r = Ledger("suspects show " + agency_id + " --personal --json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto answer =
+        testing_support::ParseAnswer<enforcement::api::v1::SuspectPersonalAnswer>(r.out);
+    EXPECT_FALSE(answer.erased());
+    std::map<std::pair<std::string, std::string>, std::string> out;
+    for (const auto& v : answer.personal()) {
+      EXPECT_EQ(v.check(), "verified") << v.event_id() << " " << v.field_path();
+      out[{v.event_id(), v.field_path()}] = v.value();
+    }
+    return out;
+  }
+
   void Append(const std::string& line) {
     CommandResult r = Ledger("append", line + "\n");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -264,7 +292,9 @@ TEST_F(QueryCliTest, CaseShowsSentenceVictimsAndAmount) {
   Value c = Json(absl::StrCat("cases show ", kCase));
   EXPECT_EQ(Str(c, "case_id"), kCase);
   ASSERT_EQ(Size(At(c, "defendants")), 1);
-  EXPECT_EQ(Str(c, "defendants.0.suspect_id"), kRingleader);
+  // Format 2: the defendant is the ringleader's subject, without a name.
+  EXPECT_EQ(Str(c, "defendants.0.suspect_id"), SubjectOf(kRingleader));
+  EXPECT_EQ(Str(c, "defendants.0.name"), "");
   EXPECT_EQ(Num(c, "defendants.0.sentence.prison_months"), 186);
   EXPECT_EQ(Num(c, "victims"), 196);
   EXPECT_EQ(Num(c, "prison_months_total"), 186);
@@ -286,15 +316,21 @@ TEST_F(QueryCliTest, ReleaseAppendedAsNdjsonMakesTheSuspectReleased) {
       R"(","occurredAt":"2035-01-01T00:00:00Z","occurredPrecision":"PRECISION_YEAR",)",
       R"("source":{"publisher":"a court"},"release":{"suspectId":")", kRingleader,
       R"(","country":"CN","reason":"sentence served"}})", "\n");
+  const std::string subject = SubjectOf(kRingleader);
   CommandResult r = Ledger("import -", release);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Format 2: the release's agency id finds the ringleader's subject.
   Value s = Json(absl::StrCat("suspects show ", kRingleader));
+  EXPECT_EQ(Str(s, "suspect_id"), subject);
   EXPECT_EQ(Str(s, "status"), "released");
   EXPECT_EQ(Str(s, "custody_country"), "");
   EXPECT_EQ(Size(At(s, "events")), 3);
   Value list = Json("suspects list --status released");
   ASSERT_EQ(Size(list), 1);
-  EXPECT_EQ(Str(list, "0.suspect_id"), kRingleader);
+  EXPECT_EQ(Str(list, "0.suspect_id"), subject);
+  const auto personal = Personal(kRingleader);
+  EXPECT_EQ(personal.at({"release-1", "release.suspect_id"}), kRingleader);
+  EXPECT_EQ(personal.at({"release-1", "stream"}), kRingleader);
   EXPECT_EQ(Num(Json("stats"), "events.releases"), 1);
   r = Ledger("suspects list --status freed");
   EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -302,8 +338,21 @@ TEST_F(QueryCliTest, ReleaseAppendedAsNdjsonMakesTheSuspectReleased) {
 }
 
 TEST_F(QueryCliTest, RingleaderSuspectView) {
+  // Format 2: shown by its agency id, the suspect is its subject id, with
+  // no name; --personal gives the agency id back, verified.
   Value s = Json(absl::StrCat("suspects show ", kRingleader));
-  EXPECT_EQ(Str(s, "suspect_id"), kRingleader);
+  const std::string subject = Str(s, "suspect_id");
+  EXPECT_THAT(subject, testing::MatchesRegex("sub_[0-9a-f]{32}"));
+  EXPECT_EQ(Str(s, "name"), "");
+  EXPECT_EQ(Personal(kRingleader),
+            (std::map<std::pair<std::string, std::string>, std::string>{
+                {{"chinadaily-2024-04-ringleader-yunnan-arrest", "arrest.suspect.suspect_id"},
+                 kRingleader},
+                {{"chinadaily-2024-04-ringleader-yunnan-arrest", "stream"}, kRingleader},
+                {{"chinadaily-2024-04-ringleader-yunnan-sentencing", "sentencing.suspect_id"},
+                 kRingleader},
+            }));
+  EXPECT_EQ(Str(Json(absl::StrCat("suspects show ", subject)), "suspect_id"), subject);
   EXPECT_EQ(Str(s, "nationality"), "CN");
   EXPECT_EQ(Str(s, "role"), "ringleader");
   EXPECT_EQ(Str(s, "status"), "sentenced");
@@ -317,9 +366,12 @@ TEST_F(QueryCliTest, RingleaderSuspectView) {
   EXPECT_TRUE(HasLineWith(table, {"sentence", "186 months"})) << table;
   Value list = Json("suspects list --status sentenced");
   ASSERT_EQ(Size(list), 1);
-  EXPECT_EQ(Str(list, "0.suspect_id"), kRingleader);
+  EXPECT_EQ(Str(list, "0.suspect_id"), subject);
   EXPECT_EQ(Size(Json("suspects list --status detained")), 0);
-  EXPECT_TRUE(HasLineWith(Table("suspects list"), {kRingleader, "CN", "ringleader", "sentenced"}));
+  const std::string list_table = Table("suspects list");
+  EXPECT_TRUE(HasLineWith(list_table, {subject, "CN", "ringleader", "sentenced"})) << list_table;
+  EXPECT_THAT(list_table, Not(HasSubstr(kRingleader)));
+  EXPECT_THAT(Ledger("suspects list --json").out, Not(HasSubstr(kRingleader)));
 }
 
 TEST_F(QueryCliTest, TimelineOrderedByOccurredThenPosition) {
