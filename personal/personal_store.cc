@@ -23,7 +23,10 @@
 #include "enforcement/personal/v1/personal_store.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "util/error_detail.h"
 
@@ -161,6 +164,7 @@ std::string PersonalStorePath(absl::string_view ledger_dir) {
 // One subject in memory. Fields other than the constants are guarded by
 // Impl::mu_.
 struct Subject {
+  ~Subject() { OPENSSL_cleanse(key.data(), key.size()); }
   std::string subject_id;  // constant
   Digest lookup{};         // constant; all zero when unknown (loaded by id)
   bool lookup_known = false;
@@ -169,6 +173,12 @@ struct Subject {
   bool erased = false;
   bool persisted = false;
 };
+
+// The cache of subjects stays bounded (an import of millions of suspects must
+// not hold them all): past this many entries, the persisted ones are dropped
+// (they are read again from the store when asked for); subjects only in memory
+// (not yet persisted) always stay.
+constexpr size_t kMaxCachedSubjects = 65536;
 
 class PersonalStore::Impl {
  public:
@@ -187,6 +197,9 @@ class PersonalStore::Impl {
   absl::StatusOr<std::optional<SubjectRecord>> ReadSubject(absl::string_view subject_id);
   // The cached subject for a record read from the database.
   std::shared_ptr<Subject> CacheRecord(const SubjectRecord& r, const std::string* agency_id);
+  // Drops the persisted subjects once the cache holds more than
+  // kMaxCachedSubjects. REQUIRES: mu_ held.
+  void TrimCacheLocked();
 
   bool writable() const { return options_.mode == StoreOptions::Mode::kWrite; }
   absl::Status ShredOldFiles();
@@ -201,6 +214,7 @@ class PersonalStore::Impl {
   std::shared_mutex rw_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Subject>> by_agency_;  // guarded by mu_
+  size_t trim_at_ = kMaxCachedSubjects;                                     // guarded by mu_
   absl::flat_hash_map<std::string, std::shared_ptr<Subject>> by_id_;      // guarded by mu_
 };
 
@@ -215,6 +229,12 @@ absl::Status PersonalStore::Impl::OpenDb(absl::string_view ledger_dir,
   }
   rocksdb::Options o;
   o.create_if_missing = writable() && options.create_if_missing;
+  // Most lookups of an import miss (a new suspect): bloom filters answer them
+  // without reading table blocks.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(size_t{32} << 20);
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   o.info_log = std::make_shared<DiscardLogger>();
   // Erase must leave no file holding a destroyed key or value: write-ahead
   // logs are deleted as soon as they are obsolete, never archived or reused.
@@ -316,7 +336,17 @@ std::shared_ptr<Subject> PersonalStore::Impl::CacheRecord(const SubjectRecord& r
     it->second = std::move(s);
   }
   if (agency_id != nullptr) by_agency_.try_emplace(*agency_id, it->second);
-  return it->second;
+  std::shared_ptr<Subject> out = it->second;
+  TrimCacheLocked();
+  return out;
+}
+
+void PersonalStore::Impl::TrimCacheLocked() {
+  if (by_id_.size() <= trim_at_ && by_agency_.size() <= trim_at_) return;
+  absl::erase_if(by_id_, [](const auto& e) { return e.second->persisted; });
+  absl::erase_if(by_agency_, [](const auto& e) { return e.second->persisted; });
+  // Subjects not yet persisted stay: trim again only once the cache doubled.
+  trim_at_ = std::max(kMaxCachedSubjects, 2 * std::max(by_id_.size(), by_agency_.size()));
 }
 
 absl::StatusOr<std::shared_ptr<Subject>> PersonalStore::Impl::LoadById(
@@ -433,7 +463,9 @@ absl::StatusOr<SubjectHandle> PersonalStore::SubjectForAgencyId(absl::string_vie
   } else {
     OPENSSL_cleanse(fresh->key.data(), fresh->key.size());  // another thread won
   }
-  return handle_of(*it->second);
+  SubjectHandle h = handle_of(*it->second);
+  im.TrimCacheLocked();
+  return h;
 }
 
 absl::StatusOr<std::optional<std::string>> PersonalStore::FindSubjectByAgencyId(
