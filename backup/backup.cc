@@ -345,7 +345,12 @@ absl::Status WriteErasures(const std::string& dir, const ErasureList& list) {
   const std::string path = absl::StrCat(dir, "/", kErasuresName);
   const std::string tmp = absl::StrCat(path, ".tmp-", getpid());
   std::error_code ec;
-  fs::remove(tmp, ec);
+  // Temporary files a killed create left (DIR/LOCK is held exclusively).
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().rfind(absl::StrCat(kErasuresName, ".tmp-"), 0) == 0) {
+      fs::remove(e.path(), ec);
+    }
+  }
   if (absl::Status s = ledger::CreateFileWhole(tmp, text, 0644); !s.ok()) return s;
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     absl::Status s = ledger::ErrnoStatus("cannot rename the erasure list to", path);
