@@ -19,11 +19,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "audit/verify.h"
 #include "checkpoints/checkpoint_store.h"
 #include "google/protobuf/util/json_util.h"
+#include "ingest/erase.h"
+#include "ingest/personal_writer.h"
 #include "ledger/high_water_mark.h"
+#include "personal/personal_store.h"
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -36,6 +40,7 @@ namespace backup {
 namespace fs = std::filesystem;
 using enforcement::api::v1::BackupCreateAnswer;
 using enforcement::api::v1::BackupEntry;
+using enforcement::api::v1::BackupErasure;
 using enforcement::api::v1::BackupListAnswer;
 using enforcement::api::v1::BackupManifest;
 using enforcement::api::v1::BackupPurgeAnswer;
@@ -263,6 +268,115 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenPersonal(const std::string& led
   return std::unique_ptr<rocksdb::DB>(raw);
 }
 
+// --- DIR/ERASURES -----------------------------------------------------------------
+
+constexpr char kErasuresName[] = "ERASURES";
+constexpr uint64_t kMaxErasuresFileBytes = uint64_t{256} << 20;
+
+// Subject id -> its erasure.
+using ErasureList = std::map<std::string, BackupErasure>;
+
+// The erased subjects of the format-2 ledger at `ledger_dir`, from its
+// personal-data store opened read-only (no RocksDB lock: it works beside a
+// writer and beside the backup's own open of the store). Empty for a ledger
+// without a store or of format 1 (its store, if any, is not one that can
+// erase). `format_version` 0: unknown (then the store decides).
+absl::StatusOr<ErasureList> ErasedSubjects(const std::string& ledger_dir,
+                                           uint32_t format_version) {
+  ErasureList out;
+  std::error_code ec;
+  if (format_version == 1 || !fs::exists(PersonalDir(ledger_dir) + "/CURRENT", ec)) return out;
+  personal::StoreOptions so;
+  so.mode = personal::StoreOptions::Mode::kReadOnly;
+  absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+      personal::PersonalStore::Open(ledger_dir, so);
+  if (!store.ok()) return store.status();
+  absl::StatusOr<std::vector<personal::SubjectInfo>> subjects = (*store)->ListSubjects();
+  if (!subjects.ok()) return subjects.status();
+  for (const personal::SubjectInfo& s : *subjects) {
+    if (!s.erased) continue;
+    BackupErasure& e = out[s.subject_id];
+    e.set_subject_id(s.subject_id);
+    e.set_erased_at(util::FormatRfc3339(s.erased_at));
+    e.set_authority(s.authority);
+    e.set_reason(s.reason);
+  }
+  return out;
+}
+
+// DIR/ERASURES: one BackupErasure in JSON a line. Absent: none.
+absl::StatusOr<ErasureList> ReadErasures(const std::string& dir) {
+  ErasureList out;
+  const std::string path = absl::StrCat(dir, "/", kErasuresName);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return out;
+  absl::StatusOr<std::string> text = ledger::ReadWholeFile(path, kMaxErasuresFileBytes);
+  if (!text.ok()) return text.status();
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = true;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    ++line_no;
+    if (line.empty()) continue;
+    BackupErasure e;
+    if (!google::protobuf::util::JsonStringToMessage(std::string(line), &e, o).ok() ||
+        e.subject_id().empty()) {
+      return absl::DataLossError(
+          absl::StrCat(path, " line ", line_no, " is not an erasure entry"));
+    }
+    out.emplace(e.subject_id(), std::move(e));  // the first listing wins
+  }
+  return out;
+}
+
+// Writes `list` to DIR/ERASURES whole: a temporary file (synced), renamed
+// over the old one, the directory synced.
+absl::Status WriteErasures(const std::string& dir, const ErasureList& list) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  for (const auto& [id, e] : list) {
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(e, &json, o).ok()) {
+      return absl::InternalError("cannot print an erasure entry");
+    }
+    absl::StrAppend(&text, json, "\n");
+  }
+  const std::string path = absl::StrCat(dir, "/", kErasuresName);
+  const std::string tmp = absl::StrCat(path, ".tmp-", getpid());
+  std::error_code ec;
+  // Temporary files a killed create left (DIR/LOCK is held exclusively).
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().rfind(absl::StrCat(kErasuresName, ".tmp-"), 0) == 0) {
+      fs::remove(e.path(), ec);
+    }
+  }
+  if (absl::Status s = ledger::CreateFileWhole(tmp, text, 0644); !s.ok()) return s;
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status s = ledger::ErrnoStatus("cannot rename the erasure list to", path);
+    fs::remove(tmp, ec);
+    return s;
+  }
+  return ledger::SyncDir(dir);
+}
+
+// Adds the live ledger's erasures to DIR/ERASURES (rewritten only when it
+// gains an entry). Entries already listed stay, whatever the live store says.
+absl::Status RecordErasures(const std::string& dir, const ledger::Ledger& db) {
+  absl::StatusOr<ErasureList> live = ErasedSubjects(db.path(), db.format_version());
+  if (!live.ok()) {
+    return absl::Status(live.status().code(),
+                        absl::StrCat("reading the erased subjects of ", db.path(), ": ",
+                                     live.status().message()));
+  }
+  absl::StatusOr<ErasureList> listed = ReadErasures(dir);
+  if (!listed.ok()) return listed.status();
+  bool grew = false;
+  for (auto& [id, e] : *live) grew |= listed->emplace(id, std::move(e)).second;
+  if (!grew) return absl::OkStatus();
+  return WriteErasures(dir, *listed);
+}
+
 // --- restore and check ---------------------------------------------------------
 
 // Fills `tmp` (absent or empty) with backup `m`: the log, the personal-data
@@ -359,6 +473,48 @@ absl::Status CheckRestored(const std::string& tmp, const BackupManifest& m, Back
   }
   a->set_checkpoints_ok(true);
   a->set_checkpoints_checked(static_cast<uint32_t>(cps->size()));
+  return absl::OkStatus();
+}
+
+// Re-applies to the restored copy in `tmp` every erasure of `erasures` whose
+// subject it holds and has not erased: the copy opened for writing, its
+// personal-data store through OpenPersonalStoreForWriter, and
+// ingest::EraseSubject with the listed authority, reason and time (so the
+// tombstone and the Erasure event, appended to the copy's log, are those of
+// the original erasure). Nothing for a format-1 copy.
+absl::Status ReapplyErasures(const std::string& tmp, const ErasureList& erasures,
+                             BackupRestoreAnswer* a) {
+  if (erasures.empty()) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = ledger::Ledger::Open(tmp, {});
+  if (!db.ok()) return db.status();
+  if ((*db)->format_version() < 2) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
+      ingest::OpenPersonalStoreForWriter(**db);
+  if (!store.ok()) return store.status();
+  if (*store == nullptr) return absl::OkStatus();
+  for (const auto& [id, e] : erasures) {
+    absl::StatusOr<personal::SubjectInfo> info = (*store)->GetSubject(id);
+    if (!info.ok() && info.status().code() == absl::StatusCode::kNotFound) continue;
+    if (!info.ok()) return info.status();
+    if (info->erased) continue;
+    ingest::EraseRequest req;
+    req.subject = id;
+    req.authority = e.authority();
+    req.reason = e.reason();
+    absl::Time at;
+    std::string err;
+    if (absl::ParseTime(absl::RFC3339_full, e.erased_at(), &at, &err)) {
+      req.clock = [at] { return at; };
+    }
+    absl::StatusOr<ingest::EraseOutcome> out = ingest::EraseSubject(**db, **store, req);
+    if (!out.ok()) {
+      return absl::Status(out.status().code(),
+                          absl::StrCat("re-applying the erasure of ", id,
+                                       " to the restored copy: ", out.status().message()));
+    }
+    a->add_reapplied_subject_ids(id);
+  }
+  a->set_erasures_reapplied(static_cast<uint32_t>(a->reapplied_subject_ids_size()));
   return absl::OkStatus();
 }
 
@@ -609,6 +765,12 @@ absl::StatusOr<BackupCreateAnswer> CreateBackup(ledger::Ledger& db, const std::s
   absl::StatusOr<PurgeResult> cleaned = PurgeLocked(dir, std::nullopt);
   if (!cleaned.ok()) return cleaned.status();
 
+  // The erasures go to DIR/ERASURES before the backup is taken (read
+  // before the store is opened for the engine; the writer lock held by the
+  // caller keeps anyone from erasing meanwhile): a complete backup never
+  // holds a tombstone that ERASURES lacks.
+  if (absl::Status s = RecordErasures(dir, db); !s.ok()) return s;
+
   const bool has_personal = fs::exists(PersonalDir(db.path()) + "/CURRENT", ec);
   std::unique_ptr<rocksdb::DB> personal_db;
   std::unique_ptr<rocksdb::BackupEngine> personal_engine;
@@ -818,6 +980,9 @@ absl::StatusOr<BackupRestoreAnswer> RestoreBackup(const std::string& dir,
   }
   BackupRestoreAnswer a;
   a.set_db(target);
+  // The erasures to re-apply: DIR/ERASURES, then the target's own.
+  absl::StatusOr<ErasureList> erasures = ReadErasures(dir);
+  if (!erasures.ok()) return erasures.status();
   const bool replace = !AbsentOrEmpty(target);
   int target_lock = -1;
   struct CloseFd {
@@ -879,6 +1044,18 @@ absl::StatusOr<BackupRestoreAnswer> RestoreBackup(const std::string& dir,
       a.set_lost_from(m->tree_size());
       a.set_lost_to(acknowledged);
     }
+    // The target's own erasures, read before it is replaced: they are
+    // re-applied to the restored copy like those of DIR/ERASURES. A target
+    // whose store cannot be read is refused: its erasures would be lost.
+    absl::StatusOr<ErasureList> own =
+        ErasedSubjects(target, mark.ok() ? mark->format_version : 0);
+    if (!own.ok()) {
+      return absl::Status(own.status().code(),
+                          absl::StrCat("cannot read the erased subjects of ", target,
+                                       " (they must be re-applied to the restored copy): ",
+                                       own.status().message(), "; ", target, " is untouched"));
+    }
+    for (auto& [sid, e] : *own) erasures->emplace(sid, std::move(e));
   } else {
     std::string parent = Parent(target);
     if (!fs::is_directory(parent, ec)) {
@@ -896,6 +1073,11 @@ absl::StatusOr<BackupRestoreAnswer> RestoreBackup(const std::string& dir,
                                             v->problem(), "; ", target, " is untouched"));
   }
   *a.mutable_verified() = *v;
+  if (absl::Status s = ReapplyErasures(tmp, *erasures, &a); !s.ok()) {
+    fs::remove_all(tmp, ec);
+    return absl::Status(s.code(), absl::StrCat(s.message(), "; ", target, " is untouched"));
+  }
+  fs::remove_all(tmp + "/readers", ec);
   if (replace) {
     // One atomic step: a crash leaves either ledger at `target`; the other
     // one is in `tmp`, deleted by the next restore.

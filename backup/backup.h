@@ -8,6 +8,10 @@
 //                                    shared between backups; checksummed)
 //   DIR/personal/                    the same for <ledger>/personal, the
 //                                    personal-data store (when it exists)
+//   DIR/ERASURES                     every subject erased in the ledger, one
+//                                    BackupErasure (backup.proto) in JSON a
+//                                    line; written by every create (merged,
+//                                    never shrinks), re-applied by restore
 //   DIR/backups/<id>/checkpoints/    the issued checkpoints, copied
 //   DIR/backups/<id>/MANIFEST.json   the BackupManifest (backup.proto),
 //                                    written last, whole (temporary name,
@@ -67,7 +71,9 @@ struct CreateOptions {
 };
 
 // Backs up `db` (opened for writing: the caller holds its writer lock for the
-// whole call) into `dir` (created if absent). Then deletes incomplete
+// whole call, and has its personal-data store closed: the call opens it)
+// into `dir` (created if absent). First adds the erased subjects of its
+// personal-data store (format 2) to DIR/ERASURES. Then deletes incomplete
 // backups and, with options.purge, the backups older than the retention.
 absl::StatusOr<enforcement::api::v1::BackupCreateAnswer> CreateBackup(
     ledger::Ledger& db, const std::string& dir, const CreateOptions& options);
@@ -101,8 +107,13 @@ struct RestoreOptions {
 // Restores backup `id` (default: the newest complete one) into `target`:
 // into a temporary directory beside it, verified as VerifyBackup does, with
 // a fresh high-water mark at the restored head (the one operation that
-// moves a mark back), then moved into place (rename, or an atomic exchange
-// with an existing target). kAlreadyExists when `target` exists (a
+// moves a mark back); then every erasure listed in DIR/ERASURES, and (with
+// overwrite) every erasure of the target's own personal-data store, whose
+// subject the copy holds unerased is re-applied to it (ingest::EraseSubject:
+// one Erasure event appended each, listed in the answer); then moved into
+// place (rename, or an atomic exchange with an existing target). A target
+// whose personal-data store cannot be read is refused (its erasures would be
+// lost), with the store's error code. kAlreadyExists when `target` exists (a
 // non-empty directory) without overwrite; kUnavailable when a writer holds
 // it; kFailedPrecondition naming the lost range [restored size, mark) when
 // the target is ahead of the backup without allow_rollback; kDataLoss when

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "enforcement/api/v1/backup.pb.h"
 #include "enforcement/api/v1/personal.pb.h"
 #include "gmock/gmock.h"
 #include "rocksdb/db.h"
@@ -180,6 +181,43 @@ TEST_F(PersonalCliTest, EraseKeepsEveryProofAndRecordAndForgetsTheSubject) {
   Import(db_, ArrestLine("a-9", kAgency1, kName1, "09"), "later.ndjson");
   // The second subject is still there, the erased one nowhere.
   EXPECT_EQ(Ledger("verify").exit_code, 0);
+}
+
+TEST_F(PersonalCliTest, RestoringABackupFromBeforeAnErasureReappliesIt) {
+  Init(db_);
+  Import(db_, Data(), "in.ndjson");
+  const std::string bak = dir_.Sub("bak");
+  CommandResult c1 = Ledger("--json backup create --to " + Quote(bak));
+  ASSERT_EQ(c1.exit_code, 0) << c1.err;
+  const auto first = testing_support::ParseAnswer<enforcement::api::v1::BackupCreateAnswer>(c1.out);
+  CommandResult e = Ledger(absl::StrCat("--json erase --subject ", kAgency1,
+                                        " --authority 'Court order 2026/118' --reason acquitted"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto erased = testing_support::ParseAnswer<enforcement::api::v1::EraseAnswer>(e.out);
+  ASSERT_EQ(Ledger("backup create --to " + Quote(bak)).exit_code, 0);
+  EXPECT_THAT(ReadFileOrDie(bak + "/ERASURES"), HasSubstr(erased.subject_id()));
+
+  const std::string restored = dir_.Sub("restored");
+  CommandResult r = LedgerAt(restored, absl::StrCat("--json backup restore --from ", Quote(bak),
+                                                    " --id ", first.backup().id()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto answer = testing_support::ParseAnswer<enforcement::api::v1::BackupRestoreAnswer>(r.out);
+  EXPECT_EQ(answer.erasures_reapplied(), 1u);
+  ASSERT_EQ(answer.reapplied_subject_ids_size(), 1);
+  EXPECT_EQ(answer.reapplied_subject_ids(0), erased.subject_id());
+  EXPECT_EQ(LedgerAt(restored, "verify").exit_code, 0);
+  CommandResult shown = LedgerAt(restored, absl::StrCat("suspects show ", erased.subject_id(),
+                                                        " --personal"));
+  EXPECT_EQ(shown.out.find(kName1), std::string::npos) << shown.out;
+  std::string where;
+  EXPECT_FALSE(AnyFileContains(restored, kName1, &where)) << where;
+
+  CommandResult text = LedgerAt(dir_.Sub("restored2"), absl::StrCat("backup restore --from ",
+                                                                    Quote(bak), " --id ",
+                                                                    first.backup().id()));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("erasures re-applied"));
+  EXPECT_THAT(text.out, HasSubstr(erased.subject_id()));
 }
 
 TEST_F(PersonalCliTest, RejectsOfAnErasedSubjectKeepNoPersonalData) {

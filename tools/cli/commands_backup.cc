@@ -189,6 +189,12 @@ int RunRestore(const Invocation& inv) {
     rows.push_back({"rolled back", absl::StrCat("positions [", a->lost_from(), ", ", a->lost_to(),
                                                 ") of the previous ledger are lost")});
   }
+  rows.push_back({"erasures re-applied",
+                  a->erasures_reapplied() == 0
+                      ? std::string("none")
+                      : absl::StrCat(a->erasures_reapplied(), " (",
+                                     absl::StrJoin(a->reapplied_subject_ids(), ", "),
+                                     "; one erasure event each appended)")});
   rows.push_back({"seconds", absl::StrCat(a->seconds())});
   PrintKeyValues(rows);
   return kExitOk;
