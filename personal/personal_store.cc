@@ -33,6 +33,8 @@
 namespace personal {
 namespace {
 
+using enforcement::personal::v1::FieldValue;
+using enforcement::personal::v1::FieldValues;
 using enforcement::personal::v1::PendingRecord;
 using enforcement::personal::v1::SubjectRecord;
 
@@ -155,6 +157,18 @@ std::string SerializeWiping(SubjectRecord* r) {
   return out;
 }
 
+// Plaintext values leave no copy behind in freed memory where it is cheap.
+void Wipe(FieldValues* blob) {
+  for (FieldValue& f : *blob->mutable_fields()) Wipe(f.mutable_value());
+}
+
+// A FieldValues' bytes, wiping the values in the message.
+std::string SerializeWiping(FieldValues* blob) {
+  std::string out = blob->SerializeAsString();
+  Wipe(blob);
+  return out;
+}
+
 }  // namespace
 
 std::string PersonalStorePath(absl::string_view ledger_dir) {
@@ -197,6 +211,9 @@ class PersonalStore::Impl {
   absl::StatusOr<std::optional<SubjectRecord>> ReadSubject(absl::string_view subject_id);
   // The cached subject for a record read from the database.
   std::shared_ptr<Subject> CacheRecord(const SubjectRecord& r, const std::string* agency_id);
+  // The fields sealed for (subject, event) under `key`. kNotFound when none.
+  absl::StatusOr<FieldValues> ReadFields(const Key& key, absl::string_view subject_id,
+                                         absl::string_view event_id);
   // Drops the persisted subjects once the cache holds more than
   // kMaxCachedSubjects. REQUIRES: mu_ held.
   void TrimCacheLocked();
@@ -540,22 +557,35 @@ absl::StatusOr<uint64_t> PersonalStore::Persist(const std::vector<PersonalValue>
     named.emplace(v.subject_id, std::move(n));
   }
 
-  // Seal outside every lock.
+  // One sealed blob per (subject, event): every field of that subject in
+  // that event. Sealed outside every lock.
   rocksdb::WriteBatch batch;
   PendingRecord pending;
+  std::map<std::pair<absl::string_view, absl::string_view>, std::map<absl::string_view, absl::string_view>>
+      groups;
   for (const PersonalValue& v : values) {
-    const Named& n = named.at(v.subject_id);
+    groups[{v.subject_id, v.event_id}][v.field_path] = v.value;  // a repeat: the last wins
+  }
+  for (const auto& [where, fields] : groups) {
+    const auto& [subject_id, event_id] = where;
+    FieldValues blob;
+    for (const auto& [path, value] : fields) {
+      FieldValue* f = blob.add_fields();
+      f->set_field_path(std::string(path));
+      f->set_value(std::string(value));
+    }
+    std::string plain = SerializeWiping(&blob);
     absl::StatusOr<std::string> sealed =
-        Seal(n.key, SealAad(v.subject_id, v.event_id, v.field_path), v.value);
+        Seal(named.at(std::string(subject_id)).key, SealAad(subject_id, event_id, ""), plain);
+    Wipe(&plain);
     if (!sealed.ok()) {
       wipe_keys();
       return sealed.status();
     }
-    batch.Put(ValueDbKey(v.subject_id, v.event_id, v.field_path), *sealed);
+    batch.Put(ValueDbKey(subject_id, event_id, ""), *sealed);
     auto* ref = pending.add_values();
-    ref->set_subject_id(v.subject_id);
-    ref->set_event_id(v.event_id);
-    ref->set_field_path(v.field_path);
+    ref->set_subject_id(std::string(subject_id));
+    ref->set_event_id(std::string(event_id));
   }
 
   std::shared_lock<std::shared_mutex> rw(im.rw_);
@@ -716,21 +746,42 @@ absl::StatusOr<std::string> PersonalStore::Reveal(absl::string_view subject_id,
     if ((*s)->erased) return SubjectErased(subject_id);
     key = (*s)->key;
   }
+  absl::StatusOr<FieldValues> blob = im.ReadFields(key, subject_id, event_id);
+  OPENSSL_cleanse(key.data(), key.size());
+  if (!blob.ok()) return blob.status();
+  for (FieldValue& f : *blob->mutable_fields()) {
+    if (f.field_path() == field_path) {
+      std::string value = std::move(*f.mutable_value());
+      Wipe(&*blob);
+      return value;
+    }
+  }
+  Wipe(&*blob);
+  return absl::NotFoundError(absl::StrCat("no personal value of subject ", subject_id,
+                                          " for event ", event_id, " field ", field_path));
+}
+
+absl::StatusOr<FieldValues> PersonalStore::Impl::ReadFields(const Key& key,
+                                                            absl::string_view subject_id,
+                                                            absl::string_view event_id) {
   std::string sealed;
   rocksdb::Status st =
-      im.db_->Get(rocksdb::ReadOptions(), ValueDbKey(subject_id, event_id, field_path), &sealed);
+      db_->Get(rocksdb::ReadOptions(), ValueDbKey(subject_id, event_id, ""), &sealed);
   if (st.IsNotFound()) {
-    OPENSSL_cleanse(key.data(), key.size());
     return absl::NotFoundError(absl::StrCat("no personal value of subject ", subject_id,
-                                            " for event ", event_id, " field ", field_path));
+                                            " for event ", event_id));
   }
-  if (!st.ok()) {
-    OPENSSL_cleanse(key.data(), key.size());
-    return FromRocks(st, "reading a personal value");
+  if (!st.ok()) return FromRocks(st, "reading a personal value");
+  absl::StatusOr<std::string> plain = Unseal(key, SealAad(subject_id, event_id, ""), sealed);
+  if (!plain.ok()) return plain.status();
+  FieldValues blob;
+  const bool parsed = blob.ParseFromString(*plain);
+  Wipe(&*plain);
+  if (!parsed) {
+    return absl::DataLossError(absl::StrCat("the personal values of subject ", subject_id,
+                                            " for event ", event_id, " do not parse"));
   }
-  absl::StatusOr<std::string> plain = Unseal(key, SealAad(subject_id, event_id, field_path), sealed);
-  OPENSSL_cleanse(key.data(), key.size());
-  return plain;
+  return blob;
 }
 
 absl::StatusOr<Digest> PersonalStore::OpeningFor(absl::string_view subject_id,
@@ -774,6 +825,12 @@ absl::StatusOr<EraseResult> PersonalStore::Erase(absl::string_view subject_id,
   }
   SubjectRecord rec = **std::move(r);
   EraseResult result;
+  Key key{};
+  if (rec.key().size() == key.size()) std::memcpy(key.data(), rec.key().data(), key.size());
+  struct WipeKey {
+    Key& k;
+    ~WipeKey() { OPENSSL_cleanse(k.data(), k.size()); }
+  } wipe_key{key};
   if (rec.erased()) {
     // Nothing changes; but the flush and compaction run again, so that
     // erasing again completes an erasure cut short by a crash after its
@@ -801,7 +858,19 @@ absl::StatusOr<EraseResult> PersonalStore::Erase(absl::string_view subject_id,
     std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(ro));
     for (it->Seek(prefix); it->Valid(); it->Next()) {
       batch.Delete(it->key());
-      ++result.values_destroyed;
+      // Count the fields the blob holds (1 if it cannot be read).
+      const absl::string_view k(it->key().data(), it->key().size());
+      const size_t a = k.find('\0');
+      const size_t b = k.find('\0', a + 1);
+      absl::StatusOr<std::string> plain =
+          Unseal(key, SealAad(subject_id, k.substr(a + 1, b - a - 1), ""),
+                 absl::string_view(it->value().data(), it->value().size()));
+      FieldValues blob;
+      result.values_destroyed += plain.ok() && blob.ParseFromString(*plain)
+                                     ? static_cast<uint64_t>(blob.fields_size())
+                                     : 1;
+      if (plain.ok()) Wipe(&*plain);
+      Wipe(&blob);
     }
     if (absl::Status st = FromRocks(it->status(), "listing the subject's values"); !st.ok()) {
       return st;
@@ -857,27 +926,60 @@ absl::StatusOr<std::vector<SubjectInfo>> PersonalStore::ListSubjects() {
 absl::StatusOr<std::vector<PersonalStore::ValueRef>> PersonalStore::ListValues(
     absl::string_view subject_id, std::vector<std::string>* subject_ids) {
   Impl& im = *impl_;
-  std::shared_lock<std::shared_mutex> rw(im.rw_);
-  std::vector<ValueRef> out;
-  const std::string prefix = subject_id.empty() ? std::string(kValuePrefix) : ValuePrefix(subject_id);
-  const std::string upper = PrefixEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(ro));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    // "v/<subject id>\0<event id>\0<field path>"
-    absl::string_view k(it->key().data(), it->key().size());
-    k.remove_prefix(sizeof(kValuePrefix) - 1);
-    const size_t a = k.find('\0');
-    const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
-    if (b == absl::string_view::npos) {
-      return absl::DataLossError("a personal value's key in the personal-data store is malformed");
+  std::vector<std::pair<std::string, std::string>> blobs;  // (subject, event)
+  {
+    std::shared_lock<std::shared_mutex> rw(im.rw_);
+    const std::string prefix =
+        subject_id.empty() ? std::string(kValuePrefix) : ValuePrefix(subject_id);
+    const std::string upper = PrefixEnd(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(ro));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      // "v/<subject id>\0<event id>\0"
+      absl::string_view k(it->key().data(), it->key().size());
+      k.remove_prefix(sizeof(kValuePrefix) - 1);
+      const size_t a = k.find('\0');
+      const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
+      if (b == absl::string_view::npos) {
+        return absl::DataLossError("a personal value's key in the personal-data store is malformed");
+      }
+      blobs.emplace_back(std::string(k.substr(0, a)), std::string(k.substr(a + 1, b - a - 1)));
     }
-    if (subject_ids != nullptr) subject_ids->emplace_back(k.substr(0, a));
-    out.push_back(ValueRef{std::string(k.substr(a + 1, b - a - 1)), std::string(k.substr(b + 1))});
+    if (absl::Status st = FromRocks(it->status(), "listing personal values"); !st.ok()) return st;
   }
-  if (absl::Status st = FromRocks(it->status(), "listing personal values"); !st.ok()) return st;
+  // The field paths are inside the sealed blobs.
+  std::vector<ValueRef> out;
+  for (const auto& [subject, event] : blobs) {
+    absl::StatusOr<std::shared_ptr<Subject>> s;
+    {
+      std::shared_lock<std::shared_mutex> rw(im.rw_);
+      s = im.LoadById(subject);
+    }
+    if (!s.ok()) return s.status();
+    Key key{};
+    {
+      std::lock_guard<std::mutex> lock(im.mu_);
+      if (*s == nullptr || (*s)->erased) {
+        return absl::DataLossError(absl::StrCat("the personal-data store keeps values of ", subject,
+                                                ", which it holds no key for"));
+      }
+      key = (*s)->key;
+    }
+    absl::StatusOr<FieldValues> fields;
+    {
+      std::shared_lock<std::shared_mutex> rw(im.rw_);
+      fields = im.ReadFields(key, subject, event);
+    }
+    OPENSSL_cleanse(key.data(), key.size());
+    if (!fields.ok()) return fields.status();
+    for (const FieldValue& f : fields->fields()) {
+      if (subject_ids != nullptr) subject_ids->push_back(subject);
+      out.push_back(ValueRef{event, f.field_path()});
+    }
+    Wipe(&*fields);
+  }
   return out;
 }
 
