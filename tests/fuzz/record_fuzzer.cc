@@ -4,8 +4,9 @@
 //
 //  - a records value: RecordBytesFromValue (kDataLoss for an empty value or an
 //    unknown tag, else the bytes after the tag, which EncodeRecordValue
-//    rebuilds), then LedgerRecord::ParseFromString, ValidateEvent of the event
-//    (OK or kInvalidArgument), the Merkle leaf hash, and the re-encoding: for
+//    rebuilds), then LedgerRecord::ParseFromString, ValidateEvent and
+//    ValidateEventFormat2 of the event (OK or kInvalidArgument; format 2 never
+//    accepts a name or an agency suspect id), the Merkle leaf hash, and the re-encoding: for
 //    a record whose recorded_at the ledger clock can produce (a Timestamp that
 //    fits int64 nanoseconds), AppendRecordBytes of its fields equals
 //    protobuf's deterministic serialization of the record (with recorded_at
@@ -70,6 +71,25 @@ void CheckRecord(absl::string_view record_bytes) {
              "ValidateEvent returned ", valid.ToString());
   FUZZ_CHECK(fuzz::IsPrintableMessage(valid.message()),
              "ValidateEvent message has a control character: ", fuzz::Show(valid.message()));
+  // Format 2's rules (docs/PERSONAL_DATA.md): refusals as for format 1, and
+  // an event they accept carries no name and only subject ids.
+  const absl::Status valid2 = ledger::ValidateEventFormat2(record.event());
+  FUZZ_CHECK(valid2.ok() || valid2.code() == absl::StatusCode::kInvalidArgument,
+             "ValidateEventFormat2 returned ", valid2.ToString());
+  FUZZ_CHECK(fuzz::IsPrintableMessage(valid2.message()),
+             "ValidateEventFormat2 message has a control character: ", fuzz::Show(valid2.message()));
+  if (valid2.ok()) {
+    const enforcement::v1::Event& e = record.event();
+    FUZZ_CHECK(e.arrest().suspect().name().empty() && e.sentencing().suspect_name().empty(),
+               "format 2 accepted a name");
+    if (e.has_arrest()) {
+      FUZZ_CHECK(ledger::IsSubjectId(e.arrest().suspect().suspect_id()),
+                 "format 2 accepted an agency suspect id");
+    }
+    for (const std::string& id : e.handover().suspect_ids()) {
+      FUZZ_CHECK(ledger::IsSubjectId(id), "format 2 accepted an agency suspect id");
+    }
+  }
   (void)merkle::LeafHash(record_bytes);
 
   const int64_t seconds = record.recorded_at().seconds();
