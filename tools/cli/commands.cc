@@ -179,7 +179,10 @@ const std::vector<CommandSpec>& Table() {
           "CSV that data/generated.mapping maps (ledger import FILE --mapping\n"
           "data/generated.mapping). Event ids are gen-S-<n>; with --no-ids there\n"
           "are none and the importer derives them (corrections then target the\n"
-          "derived ids). --out FILE is written atomically over nothing or a\n"
+          "derived ids of format 1: such a file imports into an `init --format 1`\n"
+          "ledger; in format 2 a derived id depends on random subject ids, which\n"
+          "no producer can know, so its corrections find no target: keep the ids\n"
+          "for format 2). --out FILE is written atomically over nothing or a\n"
           "regular file (a device, FIFO, symlink, directory or a file inside a\n"
           "ledger directory is refused; docs/FILES.md); default stdout.",
           {{"events", "N", "how many events (required)"},
