@@ -275,6 +275,35 @@ TEST_F(PersonalCliTest, VerifyPersonalFindsAStoreOutOfStepWithTheLog) {
   EXPECT_EQ(Ledger("verify").exit_code, 0);
 }
 
+TEST_F(PersonalCliTest, MigrateListsRecordsTooLargeForFormat2AndWritesNothing) {
+  const std::string v1 = dir_.Sub("v1");
+  Init(v1, "--format 1");
+  // Format 1 takes events up to 1 MiB; format 2 records stop at 65,535 bytes.
+  auto raid = [](const std::string& id, size_t note_bytes) {
+    return absl::StrCat(
+        R"({"eventId":")", id, R"(","stream":"operation/op-1","occurredAt":"2024-03-01T00:00:00Z",)",
+        R"("occurredPrecision":"PRECISION_MONTH","source":{"publisher":"X"},"raid":{"operationId":"op-1",)",
+        R"("note":")", std::string(note_bytes, 'n'), R"("}})", "\n");
+  };
+  Import(v1, raid("small", 10) + raid("big-1", 70000) + ArrestLine("a-1", kAgency1, kName1, "03") +
+                 raid("big-2", 100000),
+         "big.ndjson");
+  const std::string v2 = dir_.Sub("v2");
+  CommandResult m = LedgerAt(v1, "--json migrate --to " + Quote(v2) + " --origin test.example/v2");
+  EXPECT_EQ(m.exit_code, 3) << m.err;
+  auto answer = testing_support::ParseAnswer<enforcement::api::v1::MigrateAnswer>(m.out);
+  EXPECT_FALSE(answer.ok());
+  ASSERT_EQ(answer.too_large_size(), 2);
+  EXPECT_EQ(answer.too_large(0).position(), 1u);
+  EXPECT_EQ(answer.too_large(0).event_id(), "big-1");
+  EXPECT_GT(answer.too_large(0).bytes(), 65535u);
+  EXPECT_EQ(answer.too_large(1).event_id(), "big-2");
+  EXPECT_FALSE(std::filesystem::exists(v2));
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(e.path().filename().string().find("migrating"), std::string::npos) << e.path();
+  }
+}
+
 TEST_F(PersonalCliTest, EraseRefusesWhatItCannotDo) {
   Init(db_);
   Import(db_, Data(), "in.ndjson");
