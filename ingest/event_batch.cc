@@ -133,10 +133,20 @@ absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, EventB
   if (pending) {
     // A pending record that cannot be deleted now is swept at the next open
     // (its values are in the log then, so they stay).
+    const absl::StatusCode code = result.status().code();
+    const bool refused = code == absl::StatusCode::kInvalidArgument ||
+                         code == absl::StatusCode::kAlreadyExists ||
+                         code == absl::StatusCode::kAborted || code == absl::StatusCode::kNotFound ||
+                         code == absl::StatusCode::kFailedPrecondition ||
+                         code == absl::StatusCode::kOutOfRange;
     if (result.ok()) {
       store->Settle(*pending).IgnoreError();
+    } else if (!refused) {
+      // An I/O failure: the batch may still be in the log after a reopen;
+      // the pending record is swept then, against the log as it is.
     } else if (absl::Status swept =
-                   store->Sweep([&db](absl::string_view id) { return EventInLog(db, id); })
+                   store->Sweep([&db](absl::string_view id) { return EventInLog(db, id); },
+                                /*remove_unused_subjects=*/false)
                        .status();
                !swept.ok()) {
       return absl::Status(swept.code(), absl::StrCat(result.status().message(),

@@ -224,13 +224,16 @@ class Stages {
     if (splitter_ != nullptr) {
       // Format 2: validation by the rules that see the names, then names and
       // agency ids leave the event (the ledger validates the rest at append).
-      if (absl::Status s = splitter_->Split(&out->event, &out->values); !s.ok()) {
+      if (absl::Status s = splitter_->Split(&out->event, &out->values, &out->erased_subject);
+          !s.ok()) {
         out->message = std::string(s.message());
         out->reason = s.code() == absl::StatusCode::kInvalidArgument ? "invalid_event"
                                                                      : "personal_store_error";
         out->status = std::move(s);
         out->refused_by_validation = out->reason == "invalid_event";
-        out->erased_subject = splitter_->MentionsErasedSubject(out->event);
+        if (out->refused_by_validation) {
+          out->erased_subject = splitter_->MentionsErasedSubject(out->event);
+        }
         return;
       }
       out->ok = true;
@@ -346,7 +349,9 @@ class Importer {
     Fill();
     report_.set_ok(true);
     if (db_ != nullptr && config_.bulk) {
-      if (absl::Status f = db_->Flush(); !f.ok()) {
+      absl::Status f = db_->Flush();
+      if (f.ok()) SettleUnsettled();
+      if (!f.ok()) {
         report_.set_ok(false);
         const absl::Status s(f.code(), absl::StrCat("all batches were appended, but syncing them to "
                                                     "disk failed: ", f.message(),
@@ -396,7 +401,7 @@ class Importer {
       out.ok = true;  // a duplicate: Append reports it as one
     }
     if (!out.ok) {
-      if (rejects_ == nullptr) {
+      if (rejects_ == nullptr || out.reason == "personal_store_error") {
         // Validation's status keeps its detail (field path); a parse error
         // gets one here.
         absl::Status s = out.status.ok() ? absl::InvalidArgumentError(out.message) : out.status;
@@ -424,6 +429,7 @@ class Importer {
     batch_.push_back(std::move(out.event));
     batch_rows_.push_back(std::move(row));
     batch_values_.push_back(std::move(out.values));
+    batch_erased_.push_back(out.erased_subject);
     if (batch_.size() >= config_.batch_size || batch_bytes_ >= config_.max_batch_bytes) {
       return Commit();
     }
@@ -478,12 +484,22 @@ class Importer {
         absl::StatusOr<ledger::AppendResult> r = db_->AppendEvents(batch_);
         if (pending) {
           if (r.ok()) {
-            // One left behind is swept at the next open (its values stay).
-            store_->Settle(*pending).IgnoreError();
-          } else if (absl::Status swept = SweepRefused(); !swept.ok()) {
+            // Bulk: the batch is in the log but not yet synced; its pending
+            // record stays until the log is (a crash sweeps it at the next
+            // open). Otherwise one left behind is swept at the next open.
+            if (config_.bulk) {
+              unsettled_.push_back(*pending);
+            } else {
+              store_->Settle(*pending).IgnoreError();
+            }
+          } else if (IsRowError(r.status())) {
             // Refused as a whole: what the store took for it must go again.
-            return Fail(PersonalStoreError(swept), 0, through_line_);
+            if (absl::Status swept = SweepRefused(); !swept.ok()) {
+              return Fail(PersonalStoreError(swept), 0, through_line_);
+            }
           }
+          // Any other failure (I/O): the batch may still be in the log after a
+          // reopen; the pending record is swept then, against the log as it is.
         }
         if (r.ok()) {
           appended_ += r->appended;
@@ -504,7 +520,7 @@ class Importer {
           // A rule that needs the ledger's state (a correction's target, an
           // id already used for other content): reject that row, durably,
           // and append the rest of the batch.
-          if (NamesErasedSubject(batch_[*idx])) {
+          if (batch_erased_[*idx]) {
             rejects_->AddRedacted(batch_rows_[*idx],
                                   absl::StrCat(Where(batch_rows_[*idx].line), ": ", kWithheld));
           } else {
@@ -517,6 +533,7 @@ class Importer {
           batch_.erase(batch_.begin() + static_cast<std::ptrdiff_t>(*idx));
           batch_rows_.erase(batch_rows_.begin() + static_cast<std::ptrdiff_t>(*idx));
           batch_values_.erase(batch_values_.begin() + static_cast<std::ptrdiff_t>(*idx));
+          batch_erased_.erase(batch_erased_.begin() + static_cast<std::ptrdiff_t>(*idx));
           if (batch_.empty()) break;
           continue;
         }
@@ -547,16 +564,9 @@ class Importer {
     batch_.clear();
     batch_rows_.clear();
     batch_values_.clear();
+    batch_erased_.clear();
     batch_bytes_ = 0;
     return absl::OkStatus();
-  }
-
-  // Format 2: a split event whose subject was erased has an empty commitment.
-  static bool NamesErasedSubject(const Event& e) {
-    for (const enforcement::v1::PersonalField& p : e.personal()) {
-      if (p.commitment().empty()) return true;
-    }
-    return false;
   }
 
   // The batch's personal values into the store (synced, with a pending
@@ -564,6 +574,14 @@ class Importer {
   absl::StatusOr<std::optional<uint64_t>> PersistValues() {
     std::vector<personal::PersonalValue> all;
     for (const std::vector<personal::PersonalValue>& v : batch_values_) {
+      if (v.empty()) continue;
+      // Split found the event not stored, but an earlier batch may have
+      // stored it since (the parser threads run ahead): its values are kept
+      // already, and must not be overwritten (a conflicting copy would
+      // replace them before the append refuses it).
+      absl::StatusOr<bool> stored = EventInLog(*db_, v.front().event_id);
+      if (!stored.ok()) return stored.status();
+      if (*stored) continue;
       all.insert(all.end(), v.begin(), v.end());
     }
     if (all.empty()) return std::optional<uint64_t>();
@@ -572,10 +590,17 @@ class Importer {
     return std::optional<uint64_t>(*id);
   }
 
+  // Bulk mode, after the log is synced: the pending records of its batches go.
+  void SettleUnsettled() {
+    for (uint64_t id : unsettled_) store_->Settle(id).IgnoreError();
+    unsettled_.clear();
+  }
+
   // After a refused batch: the store keeps nothing for events not in the log.
   absl::Status SweepRefused() {
     absl::StatusOr<personal::SweepReport> r =
-        store_->Sweep([this](absl::string_view id) { return EventInLog(*db_, id); });
+        store_->Sweep([this](absl::string_view id) { return EventInLog(*db_, id); },
+                      /*remove_unused_subjects=*/false);
     return r.status();
   }
 
@@ -592,7 +617,9 @@ class Importer {
   absl::Status Fail(absl::Status s, uint64_t line, uint64_t through_line) {
     if (rejects_ != nullptr) rejects_->Sync().IgnoreError();  // best effort; decided rows
     if (db_ != nullptr && config_.bulk && batches_ > 0) {
-      if (absl::Status f = db_->Flush(); !f.ok()) {
+      absl::Status f = db_->Flush();
+      if (f.ok()) SettleUnsettled();
+      if (!f.ok()) {
         report_.add_warnings(absl::StrCat("syncing the committed batches failed: ", f.message()));
       }
     }
@@ -618,6 +645,9 @@ class Importer {
   std::vector<Event> batch_;
   std::vector<Row> batch_rows_;
   std::vector<std::vector<personal::PersonalValue>> batch_values_;
+  std::vector<bool> batch_erased_;  // the row names an erased subject (format 2)
+  // Bulk mode: pending records settled only once the log is synced.
+  std::vector<uint64_t> unsettled_;
   size_t batch_bytes_ = 0;
   uint64_t through_line_ = 0;            // last line of the last row taken
   uint64_t committed_through_line_ = 0;  // last input line covered by a committed batch

@@ -211,7 +211,10 @@ MigrateOutcome MigrateToFormat2(const MigrateOptions& options) {
         "it needs a new origin, or checkpoints of the two would contradict each other")));
   }
   std::error_code ec;
-  const std::filesystem::path to(options.to);
+  // "new/" and "new" are the same directory (the temporary one goes beside it).
+  std::string to_text = options.to;
+  while (to_text.size() > 1 && to_text.back() == '/') to_text.pop_back();
+  const std::filesystem::path to(to_text);
   if (std::filesystem::exists(to, ec) &&
       !(std::filesystem::is_directory(to, ec) && std::filesystem::is_empty(to, ec))) {
     return fail(Reason(absl::InvalidArgumentError(absl::StrCat(
@@ -221,7 +224,7 @@ MigrateOutcome MigrateToFormat2(const MigrateOptions& options) {
                        "target_not_empty"));
   }
   // Built beside `to`, renamed into place when complete.
-  const std::string temp = absl::StrCat(to.lexically_normal().string(), ".migrating-", getpid());
+  const std::string temp = absl::StrCat(to.string(), ".migrating-", getpid());
   std::filesystem::remove_all(temp, ec);
   std::optional<Migration> migration;
   migration.emplace(options, **source, out.report);

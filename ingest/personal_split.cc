@@ -92,8 +92,8 @@ void CollectBody(Event* e, const std::string& prefix, std::vector<Found>* out,
 
 }  // namespace
 
-absl::Status PersonalSplitter::Split(Event* event,
-                                     std::vector<personal::PersonalValue>* values) const {
+absl::Status PersonalSplitter::Split(Event* event, std::vector<personal::PersonalValue>* values,
+                                     bool* erased_subject) const {
   // Step 1: the producer's event, by the rules that still see the names.
   if (event->personal_size() > 0) {
     return Refused("personal",
@@ -146,6 +146,7 @@ absl::Status PersonalSplitter::Split(Event* event,
     }
     f.subject = &it->second;
     f.subject_id = it->second.subject_id;
+    if (it->second.erased && erased_subject != nullptr) *erased_subject = true;
   }
   for (const auto& [name, id] : name_of) {
     found[name].subject = found[id].subject;

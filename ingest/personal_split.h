@@ -50,8 +50,11 @@ class PersonalSplitter {
   //    importer's and `ledger erase`'s); *event is then unchanged but for a
   //    cleared placeholder id;
   //  - the store's errors (kInternal, kDataLoss, ...).
-  absl::Status Split(enforcement::v1::Event* event,
-                     std::vector<personal::PersonalValue>* values) const;
+  // *erased_subject (may be null) is set true when the event names a subject
+  // whose personal data was erased (nothing of it may then be kept anywhere,
+  // not even in a rejects file).
+  absl::Status Split(enforcement::v1::Event* event, std::vector<personal::PersonalValue>* values,
+                     bool* erased_subject = nullptr) const;
 
   // Whether a producer's event (not split) names, by an agency suspect id,
   // a subject whose personal data was erased: then nothing of it may be

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace ingest {
 
 absl::StatusOr<bool> EventInLog(const ledger::Ledger& db, absl::string_view event_id) {
@@ -16,11 +18,24 @@ absl::StatusOr<std::unique_ptr<personal::PersonalStore>> OpenPersonalStoreForWri
   if (db.format_version() < 2) return std::unique_ptr<personal::PersonalStore>();
   personal::StoreOptions options;
   options.mode = personal::StoreOptions::Mode::kWrite;
-  options.create_if_missing = true;
+  // Created with the ledger (init, migrate: an empty log). A store missing
+  // beside a log that has records is damage: a new one would hold a new
+  // ledger secret, so known agency ids would get new subjects and erased
+  // people would be stored again.
+  options.create_if_missing = db.GetHead().tree_size == 0;
   options.sync = true;
   absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
       personal::PersonalStore::Open(db.path(), options);
-  if (!store.ok()) return store.status();
+  if (!store.ok()) {
+    if (store.status().code() == absl::StatusCode::kNotFound) {
+      return absl::DataLossError(absl::StrCat(
+          "this format-2 ledger has records but no personal-data store (",
+          personal::PersonalStorePath(db.path()),
+          "): restore it from a backup (`ledger backup restore`); a new, empty one would "
+          "give known people new subjects and forget every erasure"));
+    }
+    return store.status();
+  }
   absl::StatusOr<personal::SweepReport> swept = (*store)->Sweep(
       [&db](absl::string_view id) { return EventInLog(db, id); });
   if (!swept.ok()) return swept.status();

@@ -16,7 +16,8 @@
 namespace ingest {
 
 // For a format-2 ledger open for writing: its personal-data store, open for
-// writing (created when missing) and swept; *sweep (may be null) says what
+// writing (created when the log is empty, e.g. by init; kDataLoss when it is
+// missing beside a log with records) and swept; *sweep (may be null) says what
 // the sweep removed. nullptr (and OK) for a format-1 ledger, which has none.
 // Errors: the store's (kDataLoss when damaged, I/O codes).
 absl::StatusOr<std::unique_ptr<personal::PersonalStore>> OpenPersonalStoreForWriter(

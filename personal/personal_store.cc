@@ -454,7 +454,7 @@ absl::StatusOr<SubjectHandle> PersonalStore::SubjectForAgencyId(absl::string_vie
       std::shared_ptr<Subject> sub = im.CacheRecord(**r, &agency);
       Wipe((*r)->mutable_key());
       std::lock_guard<std::mutex> lock(im.mu_);
-      return handle_of(*im.by_agency_.at(agency));
+      return handle_of(*sub);  // (the cache may have been trimmed since)
     }
   }
   if (!im.writable()) {
@@ -636,7 +636,8 @@ absl::Status PersonalStore::Settle(uint64_t pending_id) {
 }
 
 absl::StatusOr<SweepReport> PersonalStore::Sweep(
-    const std::function<absl::StatusOr<bool>(absl::string_view event_id)>& in_log) {
+    const std::function<absl::StatusOr<bool>(absl::string_view event_id)>& in_log,
+    bool remove_unused_subjects) {
   Impl& im = *impl_;
   if (!im.writable()) return ReadOnlyError("sweep");
   std::shared_lock<std::shared_mutex> rw(im.rw_);
@@ -687,6 +688,7 @@ absl::StatusOr<SweepReport> PersonalStore::Sweep(
     }
     rocksdb::WriteBatch rest;
     for (const std::string& sid : p.created_subjects()) {
+      if (!remove_unused_subjects) break;
       absl::StatusOr<std::optional<SubjectRecord>> r = im.ReadSubject(sid);
       if (!r.ok()) return r.status();
       if (!r->has_value() || (*r)->erased()) continue;

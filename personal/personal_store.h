@@ -110,10 +110,14 @@ class PersonalStore {
   absl::Status Settle(uint64_t pending_id);
   // At a writer's open, before any Persist: for every pending record left by
   // a crash, deletes the values whose event id `in_log` says is not in the
-  // log, then the subjects it created that have no value left, then the
-  // record. Synced.
+  // log, then (with remove_unused_subjects) the subjects it created that have
+  // no value left, then the record. Synced. Within a running import, after a
+  // batch the log refused, call it with remove_unused_subjects false: the
+  // subjects stay persisted (an unused random id and key, no personal value),
+  // because this process's parser threads may already hold them for later rows.
   absl::StatusOr<SweepReport> Sweep(
-      const std::function<absl::StatusOr<bool>(absl::string_view event_id)>& in_log);
+      const std::function<absl::StatusOr<bool>(absl::string_view event_id)>& in_log,
+      bool remove_unused_subjects = true);
 
   // The plaintext of a value. kNotFound when none is kept for it;
   // kFailedPrecondition (ErrorDetail reason "subject_erased") when the subject

@@ -235,7 +235,10 @@ TEST_F(PersonalCliTest, RejectsOfAnErasedSubjectKeepNoPersonalData) {
       R"("correction":{"targetEventId":"no-such-event","reason":"r","replacement":{"arrest":{"suspect":{"suspectId":")",
       kAgency1, R"(","name":")", kName1, R"("}}}}})", "\n");
   const std::string live_bad = ArrestLine("a-8", kAgency2, std::string(kName2) + "\\u0007", "08");
-  WriteFileOrDie(dir_.Sub("bad.ndjson"), bad_name + bad_target + live_bad);
+  // The stored arrest a-1 of the erased person, sent again with another date:
+  // a conflict (same id, other content), its commitments borrowed from the log.
+  const std::string conflict = ArrestLine("a-1", kAgency1, kName1, "11");
+  WriteFileOrDie(dir_.Sub("bad.ndjson"), bad_name + bad_target + live_bad + conflict);
   const std::string rejects = dir_.Sub("rejects.ndjson");
   CommandResult r = Ledger("import " + Quote(dir_.Sub("bad.ndjson")) + " --rejects " + Quote(rejects));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -245,7 +248,7 @@ TEST_F(PersonalCliTest, RejectsOfAnErasedSubjectKeepNoPersonalData) {
   EXPECT_THAT(kept, HasSubstr("\"row_redacted\":true"));
   EXPECT_THAT(kept, HasSubstr("cn-liqiang"));  // the live subject's row is kept as it was
   const size_t entries = std::count(kept.begin(), kept.end(), '\n');
-  EXPECT_EQ(entries, 3u);
+  EXPECT_EQ(entries, 4u);
   // A re-run records nothing twice.
   r = Ledger("import " + Quote(dir_.Sub("bad.ndjson")) + " --rejects " + Quote(rejects));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -302,6 +305,19 @@ TEST_F(PersonalCliTest, MigrateListsRecordsTooLargeForFormat2AndWritesNothing) {
   for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
     EXPECT_EQ(e.path().filename().string().find("migrating"), std::string::npos) << e.path();
   }
+}
+
+TEST_F(PersonalCliTest, AMissingStoreBesideRecordsIsDamageNotANewStore) {
+  Init(db_);
+  Import(db_, Data(), "in.ndjson");
+  std::filesystem::remove_all(db_ + "/personal");
+  WriteFileOrDie(dir_.Sub("more.ndjson"), ArrestLine("a-5", kAgency1, kName1, "05"));
+  CommandResult r = Ledger("import " + Quote(dir_.Sub("more.ndjson")));
+  EXPECT_EQ(r.exit_code, 10) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no personal-data store"));
+  EXPECT_FALSE(std::filesystem::exists(db_ + "/personal"));
+  CommandResult e = Ledger(absl::StrCat("erase --subject ", kAgency1, " --authority A --reason R"));
+  EXPECT_EQ(e.exit_code, 10) << e.err;
 }
 
 TEST_F(PersonalCliTest, EraseRefusesWhatItCannotDo) {

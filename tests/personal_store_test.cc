@@ -421,6 +421,34 @@ TEST(PersonalStoreTest, SweepOfARefusedBatchKeepsItsSubjectsForTheRetry) {
   EXPECT_EQ(**store->FindSubjectByAgencyId("cn-retry"), subject);
 }
 
+// More known subjects than the cache keeps: looking them up again (as a
+// re-import does) goes through the store once the cache is trimmed.
+TEST(PersonalStoreTest, ManyKnownSubjectsAreFoundAfterTheCacheIsTrimmed) {
+  TempDir dir;
+  constexpr int kSubjects = 70000;
+  std::vector<std::string> ids(kSubjects);
+  {
+    auto store = OpenWriter(dir.path());
+    std::vector<PersonalValue> values;
+    for (int i = 0; i < kSubjects; ++i) {
+      ids[i] = store->SubjectForAgencyId(absl::StrCat("cn-many-", i))->subject_id;
+      values.push_back({ids[i], absl::StrCat("e", i), "p", "v"});
+      if (values.size() == 5000) {
+        ASSERT_TRUE(store->Persist(values).ok());
+        values.clear();
+      }
+    }
+  }
+  auto store = OpenWriter(dir.path(), false);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kSubjects; ++i) {
+      absl::StatusOr<SubjectHandle> h = store->SubjectForAgencyId(absl::StrCat("cn-many-", i));
+      ASSERT_TRUE(h.ok()) << h.status();
+      ASSERT_EQ(h->subject_id, ids[i]);
+    }
+  }
+}
+
 TEST(PersonalStoreTest, SweepErrorFromTheLogStopsIt) {
   TempDir dir;
   {

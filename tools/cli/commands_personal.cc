@@ -80,7 +80,8 @@ int RunErase(const Invocation& inv) {
                   e.erasure_event_appended ? " appended" : " (already in the log)",
                   "; tree size ", e.tree_size,
                   "\nevery record, proof and checkpoint is unchanged; backups made before now "
-                  "keep the data until they are purged (docs/BACKUP.md)\n");
+                  "keep the data until they are purged (a restore re-applies erasures recorded "
+                  "since), and snapshots (ledger snapshot) keep it until deleted (docs/BACKUP.md)\n");
   WriteStdout(text);
   return kExitOk;
 }
