@@ -950,7 +950,7 @@ TEST(ProjectionPropertyTest, RandomLogsWithErasuresMatchTheReferenceAndTheRebuil
     ASSERT_TRUE(report.ok()) << report.status();
     ASSERT_TRUE(report->ok()) << "seed " << seed << ": " << report->problem;
   }
-  EXPECT_GT(erasures, 10);
+  EXPECT_GE(erasures, logs);  // about two per log: the sanitizer budget runs 4 logs
   std::printf("[ property ] %d logs with %d erasures, every prefix: %d sequences compared in %s\n",
               logs, erasures, prefixes, absl::FormatDuration(absl::Now() - start).c_str());
 }

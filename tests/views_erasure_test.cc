@@ -374,7 +374,10 @@ TEST_F(ErasureTest, ViewsDbHoldsNoNameAfterErasure) {
   EXPECT_FALSE(absl::StrContains(store, agency_id));
   // The entity views of both subjects hold no name.
   auto v = CaughtUp();
-  for (const SuspectView& s : *v->ListSuspects({})) {
+  // (The StatusOr must outlive the loop: `*v->ListSuspects({})` would not.)
+  absl::StatusOr<std::vector<SuspectView>> listed = v->ListSuspects({});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  for (const SuspectView& s : *listed) {
     EXPECT_TRUE(s.erased);
     EXPECT_EQ(s.name, "") << s.suspect_id;
   }
