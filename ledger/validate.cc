@@ -55,6 +55,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "ledger/money.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -432,6 +433,14 @@ absl::Status ValidateMoney(const Money& money, const FieldPath& at) {
   if (!IsCurrencyCode(money.currency())) {
     return Invalid(currency, Quote(money.currency()), " is not an active ISO 4217 currency code",
                    UpperCaseHint(money.currency(), IsCurrencyCode));
+  }
+  if (!CurrencyExponent(money.currency())) {
+    // No minor unit in ISO 4217 (XAU, XDR, XTS, XXX, ...): an amount in it
+    // could not be shown in major units (ledger/money.h).
+    return Invalid(currency, Quote(money.currency()),
+                   " has no ISO 4217 minor unit (precious metals, bond units, XDR, XTS and XXX"
+                   " are not money amounts here); record the amount in the currency it was"
+                   " reported in");
   }
   return CheckBounded(money.minor_units(), kMaxMinorUnits, at.Field("minor_units"));
 }

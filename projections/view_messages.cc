@@ -1,6 +1,10 @@
 #include "projections/view_messages.h"
 
+#include <optional>
 #include <string>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/money.h"
 
 namespace projections {
 
@@ -40,6 +44,10 @@ void SourceInto(const SourceRef& s, api::SourceRef* out) {
 void MoneyInto(const MoneyView& m, api::Money* out) {
   out->set_currency(m.currency);
   out->set_minor_units(m.minor_units);
+  if (const std::optional<int> e = ledger::CurrencyExponent(m.currency)) {
+    out->set_exponent(*e);
+    out->set_decimal(ledger::MinorUnitsToDecimal(absl::StrCat(m.minor_units), *e));
+  }
 }
 
 void SentenceInto(const SentenceInfo& s, api::Sentence* out) {
@@ -210,6 +218,10 @@ void ToMessage(const Totals& t, api::Totals* out) {
     api::MoneyTotal* mt = s->add_amounts_defrauded();
     mt->set_currency(m.currency);
     mt->set_minor_units(SumText(m.minor_units));
+    if (const std::optional<int> e = ledger::CurrencyExponent(m.currency)) {
+      mt->set_exponent(*e);
+      mt->set_decimal(ledger::MinorUnitsToDecimal(mt->minor_units(), *e));
+    }
   }
   api::Totals::Entities* n = out->mutable_entities();
   n->set_suspects(SumText(t.suspects));

@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/numeric/int128.h"
+#include "ledger/money.h"
 #include "ledger/validate.h"
 #include "util/time_format.h"
 
@@ -108,7 +109,7 @@ std::string DateText(const Date& d) {
 namespace {
 
 std::string MoneyText(const enforcement::v1::Money& m) {
-  return absl::StrCat(m.currency(), " ", m.minor_units());
+  return ledger::FormatMoney(m.currency(), static_cast<long long>(m.minor_units()));
 }
 
 std::string Countries(const google::protobuf::Map<std::string, int64_t>& m) {

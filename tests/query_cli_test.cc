@@ -305,7 +305,7 @@ TEST_F(QueryCliTest, CaseShowsSentenceVictimsAndAmount) {
 
   const std::string table = Table(absl::StrCat("cases show ", kCase));
   EXPECT_TRUE(HasLineWith(table, {"victims", "196"})) << table;
-  EXPECT_TRUE(HasLineWith(table, {"amount defrauded", "CNY 2,796,000,000"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"amount defrauded", "CNY 27,960,000.00"})) << table;
   EXPECT_TRUE(HasLineWith(table, {"prison months", "186 months (15 y 6 m)"})) << table;
   EXPECT_TRUE(HasLineWith(Table("cases list"), {kCase, "196", "186"}));
 }

@@ -716,6 +716,23 @@ TEST(ValidateEventTest, MoneyRequiresCurrency) {
   EXPECT_THAT(ValidateEvent(event), IsInvalid("sentencing.fine.currency: must be set"));
 }
 
+TEST(ValidateEventTest, MoneyCurrencyMustHaveAnIso4217MinorUnit) {
+  Event event = RingleaderSentencing();
+  for (const char* code : {"XAU", "XXX", "XTS", "XDR"}) {
+    event.mutable_sentencing()->mutable_amount_defrauded()->set_currency(code);
+    EXPECT_THAT(ValidateEvent(event),
+                IsInvalid(absl::StrCat("sentencing.amount_defrauded.currency: \"", code,
+                                       "\" has no ISO 4217 minor unit (precious metals, bond units, XDR, XTS and XXX "
+                                       "are not money amounts here); record the amount in the "
+                                       "currency it was reported in")))
+        << code;
+  }
+  for (const char* code : {"JPY", "BHD", "MMK", "IQD"}) {
+    event.mutable_sentencing()->mutable_amount_defrauded()->set_currency(code);
+    EXPECT_TRUE(ValidateEvent(event).ok()) << code;
+  }
+}
+
 TEST(ValidateEventTest, MoneyCurrencyMustBeActiveIso4217) {
   Event event = RingleaderSentencing();
   event.mutable_sentencing()->mutable_amount_defrauded()->set_currency("RMB");

@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "enforcement/api/v1/personal.pb.h"
 #include "ledger/ledger.h"
+#include "ledger/money.h"
 #include "personal/personal_crypto.h"
 #include "personal/personal_store.h"
 #include "query/personal_reveal.h"
@@ -158,9 +159,12 @@ std::string ByCountry(const projections::SumMap& m) {
   return absl::StrJoin(parts, ", ");
 }
 
-template <typename M>  // MoneyView or MoneyTotal
-std::string Money(const M& m) {
-  return absl::StrCat(m.currency, " ", Num(m.minor_units), " (minor units)");
+// In major units at the currency's ISO 4217 exponent (ledger/money.h).
+std::string Money(const projections::MoneyView& m) {
+  return ledger::FormatMoney(m.currency, static_cast<long long>(m.minor_units));
+}
+std::string Money(const projections::MoneyTotal& m) {
+  return ledger::FormatMoney(m.currency, projections::SumText(m.minor_units));
 }
 
 template <typename M>
