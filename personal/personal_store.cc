@@ -985,4 +985,65 @@ absl::StatusOr<std::vector<PersonalStore::ValueRef>> PersonalStore::ListValues(
   return out;
 }
 
+absl::Status PersonalStore::ScanValues(
+    const std::function<bool(absl::string_view field_path)>& wanted,
+    const std::function<bool(const OpenedValue&)>& visit) {
+  Impl& im = *impl_;
+  std::shared_lock<std::shared_mutex> rw(im.rw_);
+  const std::string upper = PrefixEnd(kValuePrefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(ro));
+  std::string subject;  // whose key is in `key`
+  Key key{};
+  struct WipeKey {
+    Key& k;
+    ~WipeKey() { OPENSSL_cleanse(k.data(), k.size()); }
+  } wipe_key{key};
+  for (it->Seek(kValuePrefix); it->Valid(); it->Next()) {
+    // "v/<subject id>\0<event id>\0"
+    absl::string_view k(it->key().data(), it->key().size());
+    k.remove_prefix(sizeof(kValuePrefix) - 1);
+    const size_t a = k.find('\0');
+    const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
+    if (b == absl::string_view::npos) {
+      return absl::DataLossError("a personal value's key in the personal-data store is malformed");
+    }
+    const absl::string_view subject_id = k.substr(0, a);
+    const absl::string_view event_id = k.substr(a + 1, b - a - 1);
+    if (subject_id != subject) {
+      absl::StatusOr<std::shared_ptr<Subject>> s = im.LoadById(subject_id);
+      if (!s.ok()) return s.status();
+      std::lock_guard<std::mutex> lock(im.mu_);
+      if (*s == nullptr || (*s)->erased) {
+        return absl::DataLossError(absl::StrCat("the personal-data store keeps values of ",
+                                                subject_id, ", which it holds no key for"));
+      }
+      key = (*s)->key;
+      subject = std::string(subject_id);
+    }
+    absl::StatusOr<std::string> plain =
+        Unseal(key, SealAad(subject_id, event_id, ""),
+               absl::string_view(it->value().data(), it->value().size()));
+    if (!plain.ok()) return plain.status();
+    FieldValues blob;
+    const bool parsed = blob.ParseFromString(*plain);
+    Wipe(&*plain);
+    if (!parsed) {
+      return absl::DataLossError(absl::StrCat("the personal values of subject ", subject_id,
+                                              " for event ", event_id, " do not parse"));
+    }
+    bool go_on = true;
+    for (const FieldValue& f : blob.fields()) {
+      if (!wanted(f.field_path())) continue;
+      go_on = visit(OpenedValue{subject_id, event_id, f.field_path(), f.value()});
+      if (!go_on) break;
+    }
+    Wipe(&blob);
+    if (!go_on) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "reading personal values");
+}
+
 }  // namespace personal

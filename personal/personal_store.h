@@ -159,6 +159,22 @@ class PersonalStore {
   absl::StatusOr<std::vector<ValueRef>> ListValues(absl::string_view subject_id,
                                                    std::vector<std::string>* subject_ids = nullptr);
 
+  // One kept value, opened: the plaintext is valid during the callback only.
+  struct OpenedValue {
+    absl::string_view subject_id;
+    absl::string_view event_id;
+    absl::string_view field_path;
+    absl::string_view value;
+  };
+  // Calls `visit` for every kept value whose field path `wanted` accepts (it
+  // sees the path before anything is unsealed beyond the event's blob), in
+  // key order (by subject, then event id), one pass over the store with each
+  // subject's key loaded once. `visit` returns false to stop. Plaintexts are
+  // wiped after the callback. Errors: kDataLoss for a value that does not
+  // unseal or a subject without a key; the store's read errors.
+  absl::Status ScanValues(const std::function<bool(absl::string_view field_path)>& wanted,
+                          const std::function<bool(const OpenedValue&)>& visit);
+
   const std::string& path() const;
 
  private:
