@@ -366,10 +366,13 @@ std::string TimelineSvg(const std::vector<ShownEvent>& events) {
                     "<title>", H(projections::DateText(e.entry.occurred)), " (",
                     H(PrecisionText(e.entry.occurred)), "): ", H(e.entry.kind), " ", H(e.entry.event_id),
                     "</title></rect>");
-    const bool right = x + w + 260 < width;
-    absl::StrAppend(&out, absl::StrFormat("<text class=barlabel x=\"%.1f\" y=\"%d\"%s>",
-                                          right ? x + w + 4 : x - 4, y + bar_h - 3,
-                                          right ? "" : " text-anchor=\"end\""),
+    // The label right of the bar, else left of it, else inside it.
+    const bool right = x + w + 200 < left + width;
+    const bool before = !right && x > 200;
+    absl::StrAppend(&out, absl::StrFormat("<text class=\"barlabel%s\" x=\"%.1f\" y=\"%d\"%s>",
+                                          right || before ? "" : " inside",
+                                          right ? x + w + 4 : before ? x - 4 : x + 4, y + bar_h - 3,
+                                          before ? " text-anchor=\"end\"" : ""),
                     H(projections::DateText(e.entry.occurred)), " ", H(e.entry.kind), "</text>\n");
   }
   absl::StrAppend(&out, "</svg>\n");
@@ -470,7 +473,7 @@ svg .bar.raid{fill:#e63946}svg .bar.handover{fill:#2a9d8f}svg .bar.sentencing{fi
 svg .bar.arrest{fill:#f4a261}svg .bar.reported_figure{fill:#8d99ae}
 svg .bar.correction,svg .bar.retraction{fill:#e9c46a}
 svg .bar.retracted{fill-opacity:.3;stroke:#8a1111;stroke-dasharray:3 2}
-svg .barlabel{font-size:11px;fill:#1d2430}
+svg .barlabel{font-size:11px;fill:#1d2430}svg .barlabel.inside{fill:#fff;font-weight:600}
 svg .flow{fill:none;stroke:#2a9d8f;stroke-opacity:.55}
 svg .node{fill:#1d3557}
 svg .country{fill:#fff;font-weight:700;font-size:15px}

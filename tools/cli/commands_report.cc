@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "audit/audit_io.h"
 #include "enforcement/api/v1/report.pb.h"
+#include "ledger/validate.h"
 #include "query/session.h"
 #include "report/report.h"
 #include "tools/cli/commands.h"
@@ -33,6 +34,11 @@ int RunReport(const Invocation& inv) {
   }
   if (scopes != 1) {
     return inv.UsageError("give exactly one of --operation ID, --case ID, --country CC, --all");
+  }
+  if (req.scope == report::Scope::kCountry && !ledger::IsCountryCode(req.key)) {
+    return inv.UsageError(absl::StrCat("--country \"", req.key,
+                                       "\" is not an ISO 3166-1 alpha-2 country code (two "
+                                       "upper-case letters, e.g. MM)"));
   }
   const std::optional<std::string> out_path = inv.args.Get("out");
   if (!out_path || out_path->empty()) return inv.UsageError("--out FILE is required");
