@@ -46,7 +46,18 @@ absl::StatusOr<ledger::IssuedCheckpoint> LatestCheckpoint(const ledger::Ledger& 
             "sign one first with `ledger checkpoint --key FILE` (a key from `ledger keygen`)")),
         kReasonNoCheckpoint);
   }
-  return all->back();
+  // The latest of this log within its head (`ledger checkpoints` and
+  // `ledger audit` report the others).
+  const ledger::Head head = db.GetHead();
+  for (auto it = all->rbegin(); it != all->rend(); ++it) {
+    if (it->checkpoint.origin == head.origin && it->checkpoint.size <= head.tree_size) return *it;
+  }
+  return WithReason(absl::NotFoundError(absl::StrCat(
+                        "no checkpoint in ", store.dir(), " is of this log (origin ", head.origin,
+                        ") within its ", head.tree_size,
+                        " records: run `ledger checkpoints`, then sign one with `ledger "
+                        "checkpoint --key FILE`")),
+                    kReasonNoCheckpoint);
 }
 
 // The body in effect of a fact: the replacement of the correction that is in
@@ -122,18 +133,21 @@ absl::StatusOr<ReportResult> BuildReport(const query::Session& session, const Re
   absl::StatusOr<merkle::Hash> root = db.RootAt(cp->checkpoint.size);
   if (!root.ok()) return root.status();
   if (*root != cp->checkpoint.root) {
-    return absl::DataLossError(absl::StrCat(
-        "checkpoint ", cp->file, " states root ", merkle::ToBase64(cp->checkpoint.root),
-        " for ", cp->checkpoint.size, " records, but the ledger's root there is ",
-        merkle::ToBase64(*root), ": run `ledger audit`"));
+    return WithReason(absl::DataLossError(absl::StrCat(
+                          "checkpoint ", cp->file, " states root ",
+                          merkle::ToBase64(cp->checkpoint.root), " for ", cp->checkpoint.size,
+                          " records, but the ledger's root there is ", merkle::ToBase64(*root),
+                          ": run `ledger audit`")),
+                      kReasonCheckpointMismatch);
   }
   if (!req.keys.empty()) {
     absl::StatusOr<ledger::VerifiedCheckpoint> v =
         ledger::VerifyCheckpoint(cp->signed_note, req.keys);
     if (!v.ok()) {
-      return absl::UnauthenticatedError(absl::StrCat("checkpoint ", cp->file,
-                                                     " is not verified by the key given: ",
-                                                     v.status().message()));
+      return WithReason(absl::UnauthenticatedError(absl::StrCat(
+                            "checkpoint ", cp->file,
+                            " is not verified by the key given: ", v.status().message())),
+                        kReasonCheckpointMismatch);
     }
     for (const ledger::NoteVerifier& k : req.keys) {
       for (const ledger::NoteSignature& s : v->note.sigs) {

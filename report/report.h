@@ -23,8 +23,8 @@
 // and (reason kReasonNoCheckpoint) when the ledger has issued no checkpoint
 // ("sign one with `ledger checkpoint --key FILE`"); kUnauthenticated when
 // verifier keys are given and none of them verifies the checkpoint's
-// signature; kDataLoss when the checkpoint's root is not the ledger's root
-// at its size; the session's and ledger's read errors otherwise.
+// signature, and kDataLoss when the checkpoint's root is not the ledger's
+// root at its size (both with reason kReasonCheckpointMismatch); the session's and ledger's read errors otherwise.
 // Thread-safety: BuildReport uses only the session's const methods.
 #ifndef ENFORCEMENT_REPORT_REPORT_H_
 #define ENFORCEMENT_REPORT_REPORT_H_
@@ -42,6 +42,10 @@ namespace report {
 
 // ErrorDetail reason when the ledger has no signed checkpoint.
 inline constexpr char kReasonNoCheckpoint[] = "no_checkpoint";
+// ErrorDetail reason when the checkpoint does not check out: its root is not
+// the ledger's at its size (kDataLoss), or no given key signed it
+// (kUnauthenticated).
+inline constexpr char kReasonCheckpointMismatch[] = "checkpoint_mismatch";
 
 enum class Scope { kOperation, kCase, kCountry, kAll };
 

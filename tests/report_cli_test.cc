@@ -143,6 +143,14 @@ TEST_F(ReportCliTest, RefusesBadScopesAndAMissingCheckpoint) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = Ledger("report --all --out /dev/null");
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  // A key that did not sign the checkpoint.
+  ASSERT_EQ(Ledger(absl::StrCat("keygen --name other.example/log --out ", Quote(Path("other"))))
+                .exit_code,
+            0);
+  r = Ledger(absl::StrCat("report --all --key ", Quote(Path("other.pub")), " --out ",
+                          Quote(Path("x.html"))));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "FAILED")) << r.err;
 
   const std::string bare = Path("bare-db");
   ASSERT_EQ(LedgerAt(bare, absl::StrCat("init --origin ", kOrigin)).exit_code, 0);

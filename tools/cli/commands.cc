@@ -607,7 +607,8 @@ const std::vector<CommandSpec>& Table() {
           "the checkpoint's signature is checked first and the key embedded, so\n"
           "that the page checks it too. No names: suspects appear by id. Needs a\n"
           "signed checkpoint (`ledger checkpoint --key FILE`; exit 5 without\n"
-          "one). --out follows the output-file policy (docs/FILES.md).",
+          "one). Exit 1 when the checkpoint's root is not the ledger's or VKEY\n"
+          "did not sign it. --out follows the output-file policy (docs/FILES.md).",
           {{"operation", "ID", "the dossier of operation ID"},
            {"case", "ID", "the dossier of court case ID"},
            {"country", "CC", "the dossier of country CC (ISO 3166-1 alpha-2)"},
@@ -618,7 +619,7 @@ const std::vector<CommandSpec>& Table() {
           0,
           0,
           "ledger report --operation op-2024-muse-01 --key ledger.pub --out muse.html",
-          {kExitOk, kExitUsage, kExitNotFound, kExitInternal},
+          {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
           &RunReport,
       },
       {

@@ -11,6 +11,7 @@
 #include "query/session.h"
 #include "report/report.h"
 #include "tools/cli/commands.h"
+#include "util/error_detail.h"
 #include "util/output_file.h"
 
 namespace cli {
@@ -63,7 +64,13 @@ int RunReport(const Invocation& inv) {
       query::Session::Attach(*std::move(db), {});
   if (!session.ok()) return inv.Fail(ExitCodeFor(session.status()), session.status().message());
   absl::StatusOr<report::ReportResult> page = report::BuildReport(**session, req);
-  if (!page.ok()) return inv.Fail(ExitCodeFor(page.status()), page.status().message());
+  if (!page.ok()) {
+    const std::optional<util::ErrorDetail> detail = util::GetErrorDetail(page.status());
+    if (detail && detail->reason() == report::kReasonCheckpointMismatch) {
+      return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", page.status().message()));
+    }
+    return inv.Fail(ExitCodeFor(page.status()), page.status().message());
+  }
   if (absl::Status w = ledger::WriteOutputFile(*out_path, page->html, {"--out", {}}); !w.ok()) {
     return OutputError(inv, w);
   }
