@@ -592,6 +592,37 @@ const std::vector<CommandSpec>& Table() {
           &RunCheck,
       },
       {
+          "report",
+          "write a case dossier: one self-contained HTML page with its proofs",
+          "ledger report (--operation ID | --case ID | --country CC | --all) --out FILE\n"
+          "              [--key VKEY] [--max-events N]",
+          "Writes one self-contained HTML file (nothing loaded from the network)\n"
+          "for an operation, a case, a country or the whole ledger: the timeline\n"
+          "with each event's source and precision (a month-precise event drawn as\n"
+          "its month), the custody flows between countries, the totals with each\n"
+          "reported figure beside the derived one, corrections and retractions,\n"
+          "and the latest signed checkpoint in DIR/checkpoints/ with every shown\n"
+          "event's record and inclusion proof embedded, re-checked by the page in\n"
+          "the browser (docs/REPORT.md). With --key VKEY (the log's verifier key)\n"
+          "the checkpoint's signature is checked first and the key embedded, so\n"
+          "that the page checks it too. No names: suspects appear by id. Needs a\n"
+          "signed checkpoint (`ledger checkpoint --key FILE`; exit 5 without\n"
+          "one). Exit 1 when the checkpoint's root is not the ledger's or VKEY\n"
+          "did not sign it. --out follows the output-file policy (docs/FILES.md).",
+          {{"operation", "ID", "the dossier of operation ID"},
+           {"case", "ID", "the dossier of court case ID"},
+           {"country", "CC", "the dossier of country CC (ISO 3166-1 alpha-2)"},
+           {"all", nullptr, "the dossier of the whole ledger"},
+           {"out", "FILE", "the HTML file to write (required)"},
+           {"key", "VKEY", "the log's verifier key, a file holding it, or @FILE"},
+           {"max-events", "N", "show at most N events (default 5000)"}},
+          0,
+          0,
+          "ledger report --operation op-2024-muse-01 --key ledger.pub --out muse.html",
+          {kExitOk, kExitVerifyFailed, kExitUsage, kExitNotFound, kExitInternal},
+          &RunReport,
+      },
+      {
           "audit",
           "prove the ledger extends a signed checkpoint; re-verify everything",
           "ledger audit --checkpoint OLD --key VKEY",

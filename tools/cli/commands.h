@@ -51,6 +51,8 @@ int RunCheckpoints(const Invocation& inv);
 int RunProve(const Invocation& inv);
 int RunCheck(const Invocation& inv);
 int RunAudit(const Invocation& inv);
+// commands_report.cc (the case dossier)
+int RunReport(const Invocation& inv);
 // commands_backup.cc (backups, restores, snapshots)
 int RunBackup(const Invocation& inv);
 int RunSnapshot(const Invocation& inv);
