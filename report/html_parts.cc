@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "ledger/money.h"
 
 namespace report {
 namespace {
@@ -26,23 +27,9 @@ using projections::Sum;
 
 std::string H(absl::string_view s) { return HtmlEscape(s); }
 
-// 1234567 -> "1,234,567".
-std::string Group(std::string digits) {
-  std::string sign;
-  if (!digits.empty() && digits[0] == '-') {
-    sign = "-";
-    digits.erase(0, 1);
-  }
-  std::string out;
-  const size_t n = digits.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && (n - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return sign + out;
-}
-std::string Num(Sum v) { return Group(projections::SumText(v)); }
-std::string Num(int64_t v) { return Group(absl::StrCat(v)); }
+// "1,234,567": the one thousands style (ledger/money.h).
+std::string Num(Sum v) { return ledger::GroupThousands(projections::SumText(v)); }
+std::string Num(int64_t v) { return ledger::GroupThousands(absl::StrCat(v)); }
 
 const char* Plural(Sum n, const char* one, const char* many) { return n == 1 ? one : many; }
 
@@ -188,11 +175,11 @@ std::string TotalsSection(const PageData& p, Scope scope, const std::vector<Flow
     std::vector<FigureRow> rows;
     rows.push_back({"victims", Num(c.victims), "", "the largest figure any sentencing gives"});
     for (const projections::MoneyView& m : c.amounts_defrauded) {
-      rows.push_back({"amount defrauded", FormatMoneyForReport(m.currency, m.minor_units), "",
+      rows.push_back({"amount defrauded", ledger::FormatMoney(m.currency, static_cast<long long>(m.minor_units)), "",
                       "the largest per currency"});
     }
     for (const projections::MoneyView& m : c.amounts_defrauded_equivalent) {
-      rows.push_back({"amount defrauded (equivalent)", FormatMoneyForReport(m.currency, m.minor_units),
+      rows.push_back({"amount defrauded (equivalent)", ledger::FormatMoney(m.currency, static_cast<long long>(m.minor_units)),
                       "", "as the source converted it"});
     }
     rows.push_back({"prison months", "", Num(c.prison_months_total),
@@ -206,9 +193,9 @@ std::string TotalsSection(const PageData& p, Scope scope, const std::vector<Flow
     for (const projections::Defendant& d : c.defendants) {
       absl::StrAppend(&out, "<tr><td>", H(d.suspect_id), "</td><td>", H(d.nationality), "</td><td>",
                       H(d.role), "</td><td class=num>", Num(d.sentence.prison_months), " months",
-                      d.sentence.fine ? absl::StrCat(", fine ", H(FormatMoneyForReport(
+                      d.sentence.fine ? absl::StrCat(", fine ", H(ledger::FormatMoney(
                                                          d.sentence.fine->currency,
-                                                         d.sentence.fine->minor_units)))
+                                                         static_cast<long long>(d.sentence.fine->minor_units))))
                                       : "",
                       "</td><td>", H(absl::StrJoin(d.sentence.offences, "; ")), "</td></tr>\n");
     }
@@ -233,7 +220,7 @@ std::string TotalsSection(const PageData& p, Scope scope, const std::vector<Flow
            absl::StrCat(Num(t.retracted), " events retracted")},
       };
       for (const projections::MoneyTotal& m : t.amounts_defrauded) {
-        rows.push_back({"amount defrauded", "", FormatMoneyForReport(m.currency, static_cast<int64_t>(m.minor_units)),
+        rows.push_back({"amount defrauded", "", ledger::FormatMoney(m.currency, projections::SumText(m.minor_units)),
                         "summed over cases"});
       }
       absl::StrAppend(&out, FiguresTable(rows));
@@ -545,26 +532,6 @@ std::string HtmlEscape(absl::string_view s) {
       case '\'': out += "&#39;"; break;
       default: out.push_back(c);
     }
-  }
-  return out;
-}
-
-// Until the project's money formatter (ISO 4217 exponents) lands, the
-// common exponents: 0 for JPY, KRW, VND, ...; 3 for BHD, KWD, ...; else 2.
-std::string FormatMoneyForReport(absl::string_view currency, int64_t minor_units) {
-  static const char* const kZero[] = {"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "KMF", "GNF", "RWF", "VUV", "DJF", "BIF", "XPF"};
-  static const char* const kThree[] = {"BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"};
-  int exponent = 2;
-  for (const char* c : kZero) if (currency == c) exponent = 0;
-  for (const char* c : kThree) if (currency == c) exponent = 3;
-  const bool negative = minor_units < 0;
-  const uint64_t v = negative ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
-  uint64_t scale = 1;
-  for (int i = 0; i < exponent; ++i) scale *= 10;
-  std::string out = absl::StrCat(currency, " ", negative ? "-" : "", Group(absl::StrCat(v / scale)));
-  if (exponent > 0) {
-    std::string frac = absl::StrCat(v % scale);
-    absl::StrAppend(&out, ".", std::string(exponent - frac.size(), '0'), frac);
   }
   return out;
 }

@@ -82,10 +82,6 @@ absl::StatusOr<ReportResult> BuildReport(const query::Session& session, const Re
 // values).
 std::string HtmlEscape(absl::string_view s);
 
-// The one place the dossier formats an amount of money (minor units of
-// `currency`), so that it can follow the project's money formatter.
-std::string FormatMoneyForReport(absl::string_view currency, int64_t minor_units);
-
 }  // namespace report
 
 #endif  // ENFORCEMENT_REPORT_REPORT_H_
