@@ -199,7 +199,7 @@ int PrintText(const Invocation& inv, const query::EventDetails& d,
           p.field_path(), p.subject_id(),
           p.commitment().empty() ? "(none kept)"
                                  : absl::StrCat(absl::BytesToHexString(p.commitment()).substr(0, 16),
-                                                "\u2026")};
+                                                "...")};
       if (revealed != nullptr) {
         std::string check = "no value", value = "-";
         for (const query::EventPersonalValue& v : *revealed) {
