@@ -22,8 +22,8 @@ bool AllDigits(absl::string_view s) {
 std::string PastHead(uint64_t position, uint64_t size) {
   return absl::StrCat("position ", position, " is past the head: ",
                       size == 0 ? std::string("the ledger is empty")
-                                : absl::StrCat("the ledger has ", size, " records (positions 0\u2013",
-                                               size - 1, ")"));
+                                : absl::StrCat("the ledger has ", size,
+                                               " records (positions 0\u2013", size - 1, ")"));
 }
 
 // The position of a fix named by id in `fixes`, or the event-id index's.
@@ -47,8 +47,8 @@ absl::StatusOr<EventLocator> ParseEventLocator(absl::string_view arg) {
   if (arg[0] == '#') {
     uint64_t n = 0;
     if (!AllDigits(arg.substr(1)) || !absl::SimpleAtoi(arg.substr(1), &n)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", arg, "': #N names the record at position N, a decimal number"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", arg, "': #N names the record at position N, a decimal number"));
     }
     out.position = n;
     return out;
@@ -169,10 +169,10 @@ absl::StatusOr<std::vector<EventPersonalValue>> RevealEventPersonal(
       } else {
         v.value = *std::move(value);
         const personal::Digest c = personal::Commitment(*opening, p.field_path(), v.value);
-        v.check = p.commitment() == absl::string_view(reinterpret_cast<const char*>(c.data()),
-                                                       c.size())
-                      ? ValueCheck::kVerified
-                      : ValueCheck::kMismatch;
+        v.check =
+            p.commitment() == absl::string_view(reinterpret_cast<const char*>(c.data()), c.size())
+                ? ValueCheck::kVerified
+                : ValueCheck::kMismatch;
       }
     }
     out.push_back(std::move(v));

@@ -92,9 +92,9 @@ absl::StatusOr<EventDetails> GetEventDetails(const Session& session, const Event
 // One personal field of an event, opened for a caller allowed to see it.
 struct EventPersonalValue {
   std::string field_path, subject_id;
-  std::string commitment;  // the 32 bytes in the record; empty: nothing was kept
-  bool erased = false;     // the subject's personal data was destroyed
-  std::string value;       // when !erased and a value was found
+  std::string commitment;                    // the 32 bytes in the record; empty: nothing was kept
+  bool erased = false;                       // the subject's personal data was destroyed
+  std::string value;                         // when !erased and a value was found
   ValueCheck check = ValueCheck::kNoRecord;  // of `value`; kNoRecord when none
 };
 

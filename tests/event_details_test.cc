@@ -65,10 +65,10 @@ class EventDetailsTest : public testing::Test {
 
 TEST_F(EventDetailsTest, RetractedCorrectionOfACorrection) {
   const std::string s = "operation/op-1";
-  Append(RaidEvent("f", "op-1", 100));                                // 0
+  Append(RaidEvent("f", "op-1", 100));                                  // 0
   Append(CorrectionEvent("c1", s, "f", RaidEvent("x", "op-1", 110)));   // 1
   Append(CorrectionEvent("c2", s, "c1", RaidEvent("x", "op-1", 120)));  // 2
-  Append(RetractionEvent("r", s, "c2"));                               // 3
+  Append(RetractionEvent("r", s, "c2"));                                // 3
 
   const query::EventDetails f = Details("f");
   EXPECT_EQ(f.record.record.position(), 0u);
@@ -105,9 +105,9 @@ TEST_F(EventDetailsTest, RetractedCorrectionOfACorrection) {
 
 TEST_F(EventDetailsTest, SupersededCorrectionAndRetractedFact) {
   const std::string s = "operation/op-1";
-  Append(RaidEvent("f", "op-1", 100));                                // 0
-  Append(CorrectionEvent("c1", s, "f", RaidEvent("x", "op-1", 110)));   // 1
-  Append(CorrectionEvent("c2", s, "f", RaidEvent("x", "op-1", 120)));   // 2
+  Append(RaidEvent("f", "op-1", 100));                                 // 0
+  Append(CorrectionEvent("c1", s, "f", RaidEvent("x", "op-1", 110)));  // 1
+  Append(CorrectionEvent("c2", s, "f", RaidEvent("x", "op-1", 120)));  // 2
   EXPECT_EQ(Details("c1").state, EventState::kSuperseded);
   EXPECT_TRUE(Details("c1").fixed_by.empty());  // c2 names f, not c1
   EXPECT_EQ(Details("c2").state, EventState::kInEffect);

@@ -21,8 +21,8 @@ using testing_support::ParseAnswer;
 using testing_support::Quote;
 using testing_support::TempDir;
 
-constexpr char kRaid[] = "xinhua-2024-04-01-muse-raid";                  // position 0
-constexpr char kHandover[] = "xinhua-2024-04-01-muse-handover-352";      // position 1
+constexpr char kRaid[] = "xinhua-2024-04-01-muse-raid";                    // position 0
+constexpr char kHandover[] = "xinhua-2024-04-01-muse-handover-352";        // position 1
 constexpr char kArrest[] = "chinadaily-2024-04-ringleader-yunnan-arrest";  // position 4
 
 constexpr char kNamedArrest[] =
@@ -52,8 +52,8 @@ class ShowCliTest : public testing::Test {
     db_ = dir_.Sub("db");
     CommandResult r = Ledger("init --origin test.example.org/enforcement " + init_args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = Ledger(absl::StrCat("import ", Quote(testing_support::SourceDir() +
-                                             "/data/enforcement.ndjson")));
+    r = Ledger(
+        absl::StrCat("import ", Quote(testing_support::SourceDir() + "/data/enforcement.ndjson")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   void SetUp() override { Init(""); }
@@ -138,7 +138,7 @@ TEST_F(ShowCliTest, JsonAnswerHasTheFieldsAndItsProveCommandWorks) {
 }
 
 TEST_F(ShowCliTest, CorrectedEventShowsCorrectedByAndItsFixes) {
-  Append(RaidCorrection("fix-raid-1", kRaid, 810));  // position 6
+  Append(RaidCorrection("fix-raid-1", kRaid, 810));         // position 6
   Append(RaidCorrection("fix-raid-2", "fix-raid-1", 811));  // position 7, corrects the correction
   const ShowEventAnswer raid = Json(kRaid);
   EXPECT_EQ(raid.state(), "corrected");
@@ -152,7 +152,7 @@ TEST_F(ShowCliTest, CorrectedEventShowsCorrectedByAndItsFixes) {
   EXPECT_EQ(raid.fixed_by(1).event_id(), "fix-raid-2");
   EXPECT_EQ(raid.fixed_by(1).target_event_id(), "fix-raid-1");
   EXPECT_EQ(raid.fixed_by(1).target_position(), 6u);
-  EXPECT_THAT(raid.summary(), HasSubstr("811 detained"));  // the body in effect
+  EXPECT_THAT(raid.summary(), HasSubstr("811 detained"));   // the body in effect
   EXPECT_EQ(raid.event().raid().suspects_detained(), 807);  // the event as recorded
 
   const ShowEventAnswer first = Json("fix-raid-1");
@@ -211,8 +211,8 @@ TEST_F(ShowCliTest, UnknownIdAndPositionPastHeadAreNotFound) {
 }
 
 TEST_F(ShowCliTest, UsageErrors) {
-  for (const char* args : {"show", "show '#x'", "show '#'", "show a b", "show a --position 1",
-                           "show --position x"}) {
+  for (const char* args :
+       {"show", "show '#x'", "show '#'", "show a b", "show a --position 1", "show --position x"}) {
     CommandResult r = Ledger(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
   }

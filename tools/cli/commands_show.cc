@@ -83,7 +83,8 @@ std::string SourceText(const enforcement::v1::Source& s) {
   std::vector<std::string> parts;
   if (!s.publisher().empty()) parts.push_back(s.publisher());
   if (!s.title().empty()) parts.push_back(absl::StrCat("\"", s.title(), "\""));
-  if (s.has_published_at()) parts.push_back(absl::StrCat("published ", FormatTimestamp(s.published_at())));
+  if (s.has_published_at())
+    parts.push_back(absl::StrCat("published ", FormatTimestamp(s.published_at())));
   if (!s.reference().empty()) parts.push_back(absl::StrCat("ref. ", s.reference()));
   if (!s.url().empty()) parts.push_back(s.url());
   return parts.empty() ? "-" : absl::StrJoin(parts, "; ");
@@ -197,9 +198,9 @@ int PrintText(const Invocation& inv, const query::EventDetails& d,
     for (const enforcement::v1::PersonalField& p : e.personal()) {
       std::vector<std::string> row = {
           p.field_path(), p.subject_id(),
-          p.commitment().empty() ? "(none kept)"
-                                 : absl::StrCat(absl::BytesToHexString(p.commitment()).substr(0, 16),
-                                                "...")};
+          p.commitment().empty()
+              ? "(none kept)"
+              : absl::StrCat(absl::BytesToHexString(p.commitment()).substr(0, 16), "...")};
       if (revealed != nullptr) {
         std::string check = "no value", value = "-";
         for (const query::EventPersonalValue& v : *revealed) {
