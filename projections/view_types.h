@@ -311,6 +311,24 @@ struct TimelineEntry {
   bool operator==(const TimelineEntry&) const = default;
 };
 
+// One record's place among corrections and retractions (Views::History).
+struct Fix {
+  EventRef event;               // the correction or retraction
+  std::string kind;             // "correction" or "retraction"
+  std::string target_event_id;  // the event it names
+  uint64_t target_position = 0;
+  bool operator==(const Fix&) const = default;
+};
+
+struct EventHistory {
+  TimelineEntry entry;  // the record as the timelines show it: state, summary, source
+  // The corrections and retractions that fix it, directly or through a
+  // correction of it, in log order. Empty for a retraction and for a fix
+  // whose target was unknown when it was recorded.
+  std::vector<Fix> fixes;
+  bool operator==(const EventHistory&) const = default;
+};
+
 // ---------------------------------------------------------------------------
 // Digests: one per view, over its stored state.
 struct ViewDigest {

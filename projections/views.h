@@ -189,6 +189,12 @@ class Views {
   // newest_first). An unknown key gives an empty timeline.
   absl::StatusOr<std::vector<TimelineEntry>> Timeline(const TimelineQuery& query) const;
 
+  // The record at `position` as the timelines show it (corrected by,
+  // retracted by, in effect) and the events that fix it, from the stored
+  // state of that record (one read, plus one for a fix's root): no scan.
+  // kOutOfRange when position >= checkpoint().
+  absl::StatusOr<EventHistory> History(uint64_t position) const;
+
   // One digest per view over its stored state (docs/PROJECTIONS.md,
   // "Digests"). Equal digests mean equal stored states.
   absl::StatusOr<std::vector<ViewDigest>> Digests() const;

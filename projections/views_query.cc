@@ -613,6 +613,45 @@ absl::StatusOr<std::vector<TimelineEntry>> Views::Timeline(const TimelineQuery& 
   return out;
 }
 
+absl::StatusOr<EventHistory> Views::History(uint64_t position) const {
+  if (position >= impl_->applied) {
+    return absl::OutOfRangeError(absl::StrCat("position ", position,
+                                              " is past the views' checkpoint (",
+                                              impl_->applied, " records)"));
+  }
+  Reader r(*impl_);
+  EventState st;
+  if (absl::Status s = r.State(position, &st); !s.ok()) return s;
+  EntryScratch scratch;
+  absl::StatusOr<TimelineEntry> entry = Entry(r, position, st, &scratch);
+  if (!entry.ok()) return entry.status();
+  EventHistory out;
+  out.entry = *std::move(entry);
+  if (st.kind == Event::kRetraction) return out;
+  const bool fix = st.kind == Event::kCorrection;
+  if (fix && st.root == kNone) return out;
+  EventState root_state;
+  if (fix) {
+    if (absl::Status s = r.State(st.root, &root_state); !s.ok()) return s;
+  }
+  const EventState& root = fix ? root_state : st;
+  // The tree is in position order and every node names an earlier event:
+  // one pass collects the nodes that descend from `position`.
+  std::map<uint64_t, std::string> below = {{position, out.entry.event_id}};
+  for (const auto& n : root.tree) {
+    auto it = below.find(n.target);
+    if (n.position <= position || it == below.end()) continue;
+    Fix f;
+    f.event = {n.event_id, n.position};
+    f.kind = n.retraction ? "retraction" : "correction";
+    f.target_event_id = it->second;
+    f.target_position = n.target;
+    out.fixes.push_back(std::move(f));
+    below[n.position] = n.event_id;
+  }
+  return out;
+}
+
 // --- digests ---------------------------------------------------------------------
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "util/error_detail.h"
 
@@ -134,8 +135,53 @@ absl::Status Session::NotFound(const absl::Status& s, const char* what,
 
 absl::StatusOr<projections::SuspectView> Session::GetSuspect(const std::string& id) const {
   absl::StatusOr<projections::SuspectView> v = views().GetSuspect(id);
-  if (!v.ok()) return NotFound(v.status(), "suspect", id);
+  if (!v.ok()) return SuspectNotFound(v.status(), id);
   return v;
+}
+
+absl::Status Session::SuspectNotFound(const absl::Status& s, const std::string& id) const {
+  const absl::Status plain = NotFound(s, "suspect", id);
+  if (s.code() != absl::StatusCode::kNotFound) return plain;
+  // The suspect's timeline keeps the events that named it, also when every
+  // one of them was retracted or corrected away: say what happened.
+  projections::TimelineQuery q;
+  q.kind = projections::TimelineKind::kSuspect;
+  q.key = id;
+  q.limit = 64;
+  absl::StatusOr<std::vector<projections::TimelineEntry>> entries = views().Timeline(q);
+  if (!entries.ok()) return plain;
+  constexpr size_t kMaxNamed = 3;
+  std::vector<std::string> parts;
+  std::string first;
+  size_t facts = 0;
+  auto at = [this](const std::string& event_id) {
+    absl::StatusOr<uint64_t> p = ledger_->FindEvent(event_id);
+    return p.ok() ? absl::StrCat("event ", event_id, " (position ", *p, ")")
+                  : absl::StrCat("event ", event_id);
+  };
+  for (const projections::TimelineEntry& e : *entries) {
+    if (e.kind == "correction" || e.kind == "retraction") continue;
+    ++facts;
+    if (first.empty()) first = e.event_id;
+    if (parts.size() == kMaxNamed) continue;
+    std::string part = absl::StrCat("recorded by event ", e.event_id, " (position ", e.position,
+                                    ")");
+    if (e.retracted) {
+      absl::StrAppend(&part, " and retracted by ", at(e.retracted_by));
+    } else if (e.corrected) {
+      absl::StrAppend(&part, " and corrected by ", at(e.corrected_by),
+                      ", which no longer names it");
+    }
+    parts.push_back(std::move(part));
+  }
+  if (facts == 0) return plain;
+  std::string text = absl::StrCat("suspect '", id, "' is in no event in effect",
+                                  as_of_size_ ? absl::StrCat(" (as of ", *as_of_size_, " records)")
+                                              : std::string(),
+                                  ": it was ", absl::StrJoin(parts, "; "));
+  if (facts > parts.size()) absl::StrAppend(&text, "; and ", facts - parts.size(), " more");
+  absl::StrAppend(&text, "; `ledger show ", first, "` has the details");
+  return absl::NotFoundError(text);
 }
 
 namespace {

@@ -113,7 +113,11 @@ class Session {
   const std::optional<projections::CatchUpResult>& catch_up() const;
 
   // The queries. An unknown id is kNotFound "no <what> '<id>' in the ledger"
-  // (+ " (as of N records)").
+  // (+ " (as of N records)"). A suspect whose every event was retracted (or
+  // corrected so that it no longer names it) is kNotFound too, with a message
+  // naming those events and their fixes ("suspect 'X' is in no event in
+  // effect: it was recorded by event E (position P) and retracted by event R
+  // (position Q); `ledger show E` has the details").
   absl::StatusOr<projections::SuspectView> GetSuspect(const std::string& id) const;
   // `filter.limit` is ignored: `limit` entries per page (0 = all).
   absl::StatusOr<Page<projections::SuspectView>> ListSuspects(projections::SuspectFilter filter,
@@ -142,6 +146,9 @@ class Session {
  private:
   Session() = default;
   absl::Status NotFound(const absl::Status& s, const char* what, const std::string& id) const;
+  // GetSuspect's kNotFound: explains a suspect whose events were all
+  // retracted or corrected away (its timeline keeps them).
+  absl::Status SuspectNotFound(const absl::Status& s, const std::string& id) const;
 
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<projections::Views> views_;  // the persistent store

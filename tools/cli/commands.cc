@@ -222,6 +222,36 @@ const std::vector<CommandSpec>& Table() {
           &RunRead,
       },
       {
+          "show",
+          "one event in full: state, fixes, source, proof",
+          "ledger show EVENT_ID | #N | --position N [--personal]",
+          "Shows one event: the event as recorded, its position, stream and\n"
+          "stream version, recorded time, the date in effect, its state (in\n"
+          "effect; corrected by E; retracted by E; superseded, for a correction\n"
+          "whose body is no longer the one in effect), the corrections and\n"
+          "retractions that fix it (directly or through a correction of it, in\n"
+          "log order), its source, and the `ledger prove inclusion` command\n"
+          "that proves it is leaf N of the tree (with the tree size).\n"
+          "The argument is an event id, verbatim, also when it is a number (event\n"
+          "ids are strings); #N or --position N names the record at position N.\n"
+          "The event is found through the event-id index and its state through\n"
+          "the views (brought up to the head first, as every query does): no\n"
+          "scan of the log. Format 2: the log holds commitments, not names; they\n"
+          "are listed as such, and --personal opens them from the personal-data\n"
+          "store, each checked against its commitment (an erased subject shows\n"
+          "as erased). Without --personal no personal value is printed.",
+          {{"position", "N", "the record at position N (as #N)"},
+           {"personal", nullptr,
+            "format 2: show the personal values (names, agency ids), each checked"}},
+          0,
+          1,
+          "ledger show xinhua-2024-04-01-muse-raid\n"
+          "ledger show '#3'\n"
+          "ledger show --position 3 --personal --json",
+          {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
+          &RunShow,
+      },
+      {
           "head",
           "print the tree size, Merkle root and origin",
           "ledger head",

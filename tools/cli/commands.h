@@ -34,6 +34,8 @@ int RunGen(const Invocation& inv);
 int RunRead(const Invocation& inv);
 int RunHead(const Invocation& inv);
 int RunExport(const Invocation& inv);
+// commands_show.cc (one event in full: query/event_details.h)
+int RunShow(const Invocation& inv);
 // commands_verify.cc
 int RunVerify(const Invocation& inv);
 // commands_query.cc (projections: views, flows, totals, timelines)
