@@ -166,7 +166,7 @@ TEST_F(CliTest, UnknownOptionIsUsageErrorNamingIt) {
   Init();
   CommandResult r = Ledger("head --frobnicate");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("ledger: head: unknown option --frobnicate"));
+  EXPECT_THAT(r.err, HasSubstr("ledger: head: unknown option '--frobnicate'"));
   // An option of another command is unknown here too.
   r = Ledger("head --batch 5");
   EXPECT_EQ(r.exit_code, 2);

@@ -71,11 +71,11 @@ TEST(FlagsTest, EmptyInlineValueIsAValue) {
 TEST(FlagsTest, UnknownOptionIsRefusedByName) {
   auto p = Parse({"--frobnicate", "a"});
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(p.status().message(), HasSubstr("unknown option --frobnicate"));
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown option '--frobnicate'"));
   p = Parse({"--frob=1"});
-  EXPECT_THAT(p.status().message(), HasSubstr("unknown option --frob"));
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown option '--frob'"));
   p = Parse({"-x"});
-  EXPECT_THAT(p.status().message(), HasSubstr("unknown option -x (options are spelled --name)"));
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown option '-x': options are long"));
 }
 
 TEST(FlagsTest, OptionGivenTwiceIsRefused) {

@@ -142,6 +142,10 @@ int Invocation::Fail(int code, absl::string_view message) const {
   return ReportError(command, global.json, code, message);
 }
 
+int Invocation::Fail(int code, absl::string_view message, const absl::Status& cause) const {
+  return ReportError(command, global.json, code, message, &cause);
+}
+
 int Invocation::Fail(const absl::Status& status, StatusContext context,
                      absl::string_view what) const {
   const std::string msg =

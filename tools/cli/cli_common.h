@@ -100,6 +100,9 @@ struct Invocation {
   // DisplayText) to stderr, or with --json one ErrorAnswer line
   // (ReportError), and returns `code`, so commands can `return inv.Fail(...)`.
   int Fail(int code, absl::string_view message) const;
+  // Same, for a failure caused by `cause`: --json adds its status code and
+  // ErrorDetail (the exit code and the message stay the caller's).
+  int Fail(int code, absl::string_view message, const absl::Status& cause) const;
   // Same, with the exit code chosen by ExitCodeFor(status, context) and the
   // status message (prefixed by `what: ` when `what` is not empty).
   int Fail(const absl::Status& status, StatusContext context, absl::string_view what = "") const;
