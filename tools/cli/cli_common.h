@@ -5,7 +5,8 @@
 //
 // Conventions every command follows:
 //  - results go to stdout (a table, or with --json JSON), nothing else does;
-//  - errors go to stderr as "ledger: <command>: <message>";
+//  - errors go to stderr as "ledger: <command>: <message>", or with --json
+//    as one enforcement.api.v1.ErrorAnswer object (ReportError);
 //  - progress goes to stderr, and only when stderr is a terminal;
 //  - the exit status is one of ExitCode, documented in `ledger --help`.
 //
