@@ -47,10 +47,11 @@ bool WantsJson(const std::vector<std::string>& args) {
   return false;
 }
 
-int TopLevelUsageError(bool json, const std::string& message, const char* reason = "usage") {
+int TopLevelUsageError(bool json, const std::string& message, const char* reason = "usage",
+                       const std::string& command = "") {
   util::ErrorDetail detail;
   detail.set_reason(reason);
-  cli::ReportError("", json, cli::kExitUsage, message, nullptr, &detail);
+  cli::ReportError(command, json, cli::kExitUsage, message, nullptr, &detail);
   if (!json) std::fputs("Run 'ledger --help' for the commands and options.\n", stderr);
   return cli::kExitUsage;
 }
@@ -89,8 +90,8 @@ int RunBuiltin(const std::string& name, const std::vector<std::string>& rest, bo
       continue;
     }
     if (absl::StartsWith(a, "-") && a != "-") {
-      return TopLevelUsageError(json, absl::StrCat(name, ": unknown option '", a, "'"),
-                                "unknown_option");
+      return TopLevelUsageError(json, absl::StrCat("unknown option '", a, "'"), "unknown_option",
+                                name);
     }
     words.push_back(a);
   }
@@ -99,22 +100,28 @@ int RunBuiltin(const std::string& name, const std::vector<std::string>& rest, bo
     if (words.empty()) return PrintHelp(cli::OverviewHelp());
     const cli::CommandSpec* c = cli::FindCommand(words.front());
     if (c == nullptr) {
-      return TopLevelUsageError(json, "help: " + UnknownCommand(words.front()), "unknown_command");
+      return TopLevelUsageError(json, UnknownCommand(words.front()), "unknown_command", name);
     }
     return PrintHelp(cli::CommandHelp(*c));
   }
   if (name == "version") {
-    if (!words.empty()) return TopLevelUsageError(json, "version: unexpected argument " + words[0]);
+    if (!words.empty()) {
+      return TopLevelUsageError(json, "unexpected argument " + words[0], "usage", name);
+    }
     return PrintVersion(json);
   }
   if (name == "man") {
-    if (!words.empty()) return TopLevelUsageError(json, "man: unexpected argument " + words[0]);
+    if (!words.empty()) {
+      return TopLevelUsageError(json, "unexpected argument " + words[0], "usage", name);
+    }
     return PrintHelp(cli::ManPage());
   }
   // completion
   if (words.size() != 1 || words[0] != "bash") {
-    return TopLevelUsageError(json, "completion: usage: ledger completion bash (bash is the "
-                                    "only shell it writes a script for)");
+    return TopLevelUsageError(json,
+                              "usage: ledger completion bash (bash is the only shell it writes "
+                              "a script for)",
+                              "usage", name);
   }
   return PrintHelp(cli::BashCompletion());
 }
