@@ -166,7 +166,7 @@ TEST_F(CliTest, UnknownOptionIsUsageErrorNamingIt) {
   Init();
   CommandResult r = Ledger("head --frobnicate");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("ledger: head: unknown option --frobnicate"));
+  EXPECT_THAT(r.err, HasSubstr("ledger: head: unknown option '--frobnicate'"));
   // An option of another command is unknown here too.
   r = Ledger("head --batch 5");
   EXPECT_EQ(r.exit_code, 2);
@@ -420,7 +420,10 @@ TEST_F(CliTest, AppendAndImportOfAFormat2LedgerRecogniseEachOthersRecords) {
   const std::string appended = Ledger("export --format ndjson").out;
   EXPECT_THAT(appended, testing::ContainsRegex("\"eventId\":\"sha256:[0-9a-f]{32}\""));
   EXPECT_THAT(appended, testing::ContainsRegex("\"stream\":\"suspect/sub_[0-9a-f]{32}\""));
-  EXPECT_THAT(appended, Not(HasSubstr("s9")));
+  // The suspect id "s9" as a JSON value or in a stream name (a random
+  // base64 commitment may hold the letters "s9").
+  EXPECT_THAT(appended, Not(HasSubstr("\"s9\"")));
+  EXPECT_THAT(appended, Not(HasSubstr("suspect/s9")));
 
   TempDir other;
   const std::string other_db = other.Sub("db");

@@ -1,5 +1,6 @@
 // The command-line contract of tools/cli/flags.h, on the parser directly.
 #include "tools/cli/flags.h"
+#include "tools/cli/suggest.h"
 
 #include <string>
 #include <vector>
@@ -71,11 +72,11 @@ TEST(FlagsTest, EmptyInlineValueIsAValue) {
 TEST(FlagsTest, UnknownOptionIsRefusedByName) {
   auto p = Parse({"--frobnicate", "a"});
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(p.status().message(), HasSubstr("unknown option --frobnicate"));
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown option '--frobnicate'"));
   p = Parse({"--frob=1"});
-  EXPECT_THAT(p.status().message(), HasSubstr("unknown option --frob"));
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown option '--frob'"));
   p = Parse({"-x"});
-  EXPECT_THAT(p.status().message(), HasSubstr("unknown option -x (options are spelled --name)"));
+  EXPECT_THAT(p.status().message(), HasSubstr("unknown option '-x': options are long"));
 }
 
 TEST(FlagsTest, OptionGivenTwiceIsRefused) {
@@ -107,3 +108,28 @@ TEST(FlagsTest, MalformedNumberIsRefusedNamingTheOption) {
 
 }  // namespace
 }  // namespace cli
+
+// --- "did you mean" (tools/cli/suggest.h) -------------------------------------
+
+TEST(SuggestTest, EditDistanceCountsAnAdjacentSwapOnce) {
+  EXPECT_EQ(cli::EditDistance("timeline", "timeline"), 0u);
+  EXPECT_EQ(cli::EditDistance("timline", "timeline"), 1u);   // deletion
+  EXPECT_EQ(cli::EditDistance("suspcets", "suspects"), 1u);  // swap
+  EXPECT_EQ(cli::EditDistance("stat", "stats"), 1u);
+  EXPECT_EQ(cli::EditDistance("", "abc"), 3u);
+  EXPECT_EQ(cli::EditDistance("head", "read"), 1u);
+}
+
+TEST(SuggestTest, SuggestsOnlyWhatIsClose) {
+  const std::vector<std::string> names = {"read", "head", "export", "timeline", "limit", "list"};
+  EXPECT_EQ(cli::Suggest("timline", names), std::vector<std::string>({"timeline"}));
+  EXPECT_EQ(cli::Suggest("haed", names), std::vector<std::string>({"head"}));
+  // Equally close: both, in table order.
+  EXPECT_EQ(cli::Suggest("xead", names), std::vector<std::string>({"read", "head"}));
+  // A prefix when nothing is within the distance.
+  EXPECT_EQ(cli::Suggest("exp", names), std::vector<std::string>({"export"}));
+  EXPECT_TRUE(cli::Suggest("frobnicate", names).empty());
+  EXPECT_EQ(cli::DidYouMean({"limit"}, "--"), "; did you mean '--limit'?");
+  EXPECT_EQ(cli::DidYouMean({"a", "b", "c"}), "; did you mean 'a', 'b' or 'c'?");
+  EXPECT_EQ(cli::DidYouMean({}), "");
+}

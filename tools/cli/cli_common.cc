@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "enforcement/api/v1/error.pb.h"
 #include "util/text.h"
 #include "ledger/validate.h"
 #include "util/answer_json.h"
@@ -87,21 +89,68 @@ int ExitCodeFor(const absl::Status& status, StatusContext) { return ExitCodeFor(
 // ---------------------------------------------------------------------------
 // Invocation.
 
-int Invocation::Fail(int code, absl::string_view message) const {
-  std::string text;
-  for (absl::string_view line : absl::StrSplit(message, '\n')) {
-    absl::StrAppend(&text, "ledger: ", command, ": ", DisplayText(line), "\n");
+const char* ExitCodeName(int code) {
+  switch (code) {
+    case kExitOk: return "OK";
+    case kExitVerifyFailed: return "VERIFY_FAILED";
+    case kExitUsage: return "USAGE";
+    case kExitInvalidInput: return "INVALID_INPUT";
+    case kExitConflict: return "CONFLICT";
+    case kExitNotFound: return "NOT_FOUND";
+    case kExitLocked: return "LOCKED";
+    default: return "INTERNAL";
   }
+}
+
+int ReportError(absl::string_view command, bool json, int code, absl::string_view message,
+                const absl::Status* status, const util::ErrorDetail* detail) {
   std::fflush(stdout);
+  std::optional<util::ErrorDetail> from_status;
+  if (detail == nullptr && status != nullptr) {
+    from_status = util::GetErrorDetail(*status);
+    if (from_status) detail = &*from_status;
+  }
+  if (json) {
+    enforcement::api::v1::ErrorAnswer answer;
+    enforcement::api::v1::CliError& e = *answer.mutable_error();
+    e.set_code(ExitCodeName(code));
+    e.set_exit_code(static_cast<uint32_t>(code));
+    e.set_message(std::string(message));
+    e.set_command(std::string(command));
+    if (status != nullptr) e.set_status_code(absl::StatusCodeToString(status->code()));
+    if (detail != nullptr) {
+      *e.mutable_detail() = *detail;
+      e.set_reason(detail->reason());
+    }
+    absl::StatusOr<std::string> text = util::AnswerJson(answer);
+    if (text.ok()) {
+      std::fputs((*text + "\n").c_str(), stderr);
+      return code;
+    }
+    // Unreachable for this message; fall back to the text form.
+  }
+  std::string text;
+  const std::string prefix = command.empty() ? "ledger: " : absl::StrCat("ledger: ", command, ": ");
+  for (absl::string_view line : absl::StrSplit(message, '\n')) {
+    absl::StrAppend(&text, prefix, DisplayText(line), "\n");
+  }
   std::fputs(text.c_str(), stderr);
   return code;
+}
+
+int Invocation::Fail(int code, absl::string_view message) const {
+  return ReportError(command, global.json, code, message);
+}
+
+int Invocation::Fail(int code, absl::string_view message, const absl::Status& cause) const {
+  return ReportError(command, global.json, code, message, &cause);
 }
 
 int Invocation::Fail(const absl::Status& status, StatusContext context,
                      absl::string_view what) const {
   const std::string msg =
       what.empty() ? std::string(status.message()) : absl::StrCat(what, ": ", status.message());
-  return Fail(ExitCodeFor(status, context), msg);
+  return ReportError(command, global.json, ExitCodeFor(status, context), msg, &status);
 }
 
 int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
@@ -119,8 +168,14 @@ int OutputError(const Invocation& inv, const absl::Status& s) {
 }
 
 int Invocation::UsageError(absl::string_view message) const {
-  Fail(kExitUsage, message);
-  std::fprintf(stderr, "Run 'ledger help %s' for usage.\n", command.c_str());
+  return UsageError(absl::InvalidArgumentError(message));
+}
+
+int Invocation::UsageError(const absl::Status& status) const {
+  util::ErrorDetail detail = util::GetErrorDetail(status).value_or(util::ErrorDetail());
+  if (detail.reason().empty()) detail.set_reason("usage");
+  ReportError(command, global.json, kExitUsage, status.message(), nullptr, &detail);
+  if (!global.json) std::fprintf(stderr, "Run 'ledger help %s' for usage.\n", command.c_str());
   return kExitUsage;
 }
 
@@ -136,14 +191,55 @@ std::string ResolveDbPath(const std::optional<std::string>& flag) {
 // ---------------------------------------------------------------------------
 // Opening.
 
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kCreateHint[] =
+    "; create one with 'ledger init --origin NAME', or point --db or $LEDGER_DB at one";
+
+absl::Status NotALedger(std::string message) {
+  util::ErrorDetail detail;
+  detail.set_reason("not_a_ledger");
+  return util::WithErrorDetail(absl::NotFoundError(std::move(message)), detail);
+}
+
+// Why `db`, which the ledger refused as "not a ledger", is not one: a
+// store that lives inside a ledger (its views, its personal data) or some
+// other RocksDB database. nullopt when it looks like a damaged ledger (it
+// has a ledger's HIGH_WATER_MARK), which stays a data-loss error.
+std::optional<absl::Status> ExplainNotALedger(const std::string& db) {
+  std::error_code ec;
+  fs::path path = fs::path(db).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();  // "db/views/"
+  const std::string base = path.filename().string();
+  const fs::path parent = fs::absolute(path, ec).parent_path();
+  const bool parent_is_ledger = fs::exists(parent / "CURRENT", ec);
+  const char* what = base == "views"      ? "the views store"
+                     : base == "personal" ? "the personal-data store"
+                                          : nullptr;
+  if (what != nullptr && parent_is_ledger) {
+    std::string ledger_dir = path.parent_path().string();
+    if (ledger_dir.empty()) ledger_dir = ".";
+    return NotALedger(absl::StrCat("'", db, "' is not a ledger (it is ", what,
+                                   " of the ledger at '", ledger_dir, "'; use --db ",
+                                   ledger_dir, ")"));
+  }
+  if (fs::exists(path / "HIGH_WATER_MARK", ec)) return std::nullopt;
+  return NotALedger(absl::StrCat("'", db,
+                                 "' is not a ledger (a RocksDB database without the "
+                                 "ledger's records)",
+                                 kCreateHint));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& global,
                                                            OpenMode mode) {
   const std::string& db = global.db;
-  const std::string hint =
-      "; create one with 'ledger init --origin NAME', or point --db or $LEDGER_DB at one";
   std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) {
-    return absl::NotFoundError(absl::StrCat("no ledger at ", db, hint));
+  if (!fs::exists(db, ec)) {
+    return absl::NotFoundError(absl::StrCat("no ledger at ", db, kCreateHint));
   }
   ledger::OpenOptions options;
   options.read_only = mode == OpenMode::kRead;
@@ -153,8 +249,16 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
   if (opened.ok()) return opened;
   const absl::Status& s = opened.status();
   switch (s.code()) {
-    case absl::StatusCode::kNotFound:
-      return absl::NotFoundError(absl::StrCat("no ledger at ", db, " (", s.message(), ")", hint));
+    case absl::StatusCode::kNotFound: {
+      // The ledger's own message says the same as ours ("no ledger at
+      // DIR (create one ...)"): say it once, with what is at DIR instead.
+      const char* what = " (not a directory)";
+      if (fs::is_directory(db, ec)) {
+        what = fs::is_empty(db, ec) ? " (the directory is empty)"
+                                    : " (the directory holds no ledger)";
+      }
+      return absl::NotFoundError(absl::StrCat("no ledger at ", db, what, kCreateHint));
+    }
     case absl::StatusCode::kUnavailable:
       return util::WithErrorDetail(
           absl::UnavailableError(absl::StrCat(
@@ -163,6 +267,9 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
               "export, verify) work meanwhile.")),
           util::GetErrorDetail(s).value_or(util::ErrorDetail()));
     case absl::StatusCode::kDataLoss:
+      if (absl::StrContains(s.message(), "not a ledger")) {
+        if (std::optional<absl::Status> why = ExplainNotALedger(db)) return *why;
+      }
       return absl::DataLossError(
           absl::StrCat("the ledger at ", db, " is damaged: ", s.message()));
     default:

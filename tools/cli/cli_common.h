@@ -5,7 +5,8 @@
 //
 // Conventions every command follows:
 //  - results go to stdout (a table, or with --json JSON), nothing else does;
-//  - errors go to stderr as "ledger: <command>: <message>";
+//  - errors go to stderr as "ledger: <command>: <message>", or with --json
+//    as one enforcement.api.v1.ErrorAnswer object (ReportError);
 //  - progress goes to stderr, and only when stderr is a terminal;
 //  - the exit status is one of ExitCode, documented in `ledger --help`.
 //
@@ -32,6 +33,7 @@
 #include "ledger/ledger.h"
 #include "merkle/merkle.h"
 #include "tools/cli/flags.h"
+#include "util/error_detail.h"
 
 namespace cli {
 
@@ -55,6 +57,20 @@ struct ExitCodeInfo {
 // All exit codes with their meaning, in increasing order.
 absl::Span<const ExitCodeInfo> ExitCodeTable();
 const char* ExitCodeMeaning(int code);
+
+// The exit code's name in --json errors: "USAGE", "NOT_FOUND", ... (the
+// CliError.code of proto/enforcement/api/v1/error.proto).
+const char* ExitCodeName(int code);
+
+// Reports a failure on stderr, the one way every error of the CLI is
+// reported, and returns `code`. Text: "ledger: <command>: <message>" (one
+// line per line of `message`, through DisplayText; "ledger: <message>" when
+// `command` is empty). With `json`: one line holding an
+// enforcement.api.v1.ErrorAnswer (docs/JSON.md), with the status's code and
+// the detail (`detail`, else the status's ErrorDetail payload) when given.
+// Flushes stdout first, so an answer printed before stays before it.
+int ReportError(absl::string_view command, bool json, int code, absl::string_view message,
+                const absl::Status* status = nullptr, const util::ErrorDetail* detail = nullptr);
 
 // The one mapping from a status to an exit code (see the table in `ledger
 // --help`): by the code, and by its util::ErrorDetail where one says the
@@ -82,14 +98,20 @@ struct Invocation {
   ParsedArgs args;
 
   // Prints "ledger: <command>: <message>" (one or more lines, each through
-  // DisplayText) to stderr and returns `code`, so commands can
-  // `return inv.Fail(...)`.
+  // DisplayText) to stderr, or with --json one ErrorAnswer line
+  // (ReportError), and returns `code`, so commands can `return inv.Fail(...)`.
   int Fail(int code, absl::string_view message) const;
+  // Same, for a failure caused by `cause`: --json adds its status code and
+  // ErrorDetail (the exit code and the message stay the caller's).
+  int Fail(int code, absl::string_view message, const absl::Status& cause) const;
   // Same, with the exit code chosen by ExitCodeFor(status, context) and the
   // status message (prefixed by `what: ` when `what` is not empty).
   int Fail(const absl::Status& status, StatusContext context, absl::string_view what = "") const;
-  // A usage error (exit 2), with a hint to run `ledger help <command>`.
+  // A usage error (exit 2), with a hint to run `ledger help <command>`
+  // (text mode). Its --json reason is the status's detail's reason (e.g.
+  // "unknown_option" from ParseArgs), else "usage".
   int UsageError(absl::string_view message) const;
+  int UsageError(const absl::Status& status) const;
 };
 
 using CommandFn = int (*)(const Invocation&);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "tools/cli/help_formats.h"
 
 namespace cli {
 namespace {
@@ -809,6 +810,7 @@ std::string OverviewHelp() {
       "\n"
       "Usage: ledger [--db DIR] [--json] COMMAND [ARGS...]\n"
       "       ledger help COMMAND      (or: ledger COMMAND --help)\n"
+      "       ledger --version\n"
       "\n"
       "Global options (before or after COMMAND):\n";
   std::vector<const OptionSpec*> globals;
@@ -817,12 +819,20 @@ std::string OverviewHelp() {
   out += "\nCommands:\n";
   size_t width = 0;
   for (const CommandSpec& c : Table()) width = std::max(width, std::string(c.name).size());
+  for (const BuiltinCommand& b : BuiltinCommands()) {
+    width = std::max(width, std::string(b.name).size());
+  }
   for (const CommandSpec& c : Table()) {
     absl::StrAppendFormat(&out, "  %-*s  %s\n", static_cast<int>(width), c.name, c.summary);
   }
+  out += "\nAbout ledger itself:\n";
+  for (const BuiltinCommand& b : BuiltinCommands()) {
+    absl::StrAppendFormat(&out, "  %-*s  %s\n", static_cast<int>(width), b.name, b.summary);
+  }
   out +=
       "\nOutput: tables for people by default; --json for programs. Errors go to\n"
-      "stderr as \"ledger: COMMAND: message\". Progress of long work (import,\n"
+      "stderr as \"ledger: COMMAND: message\" (with --json: one JSON object,\n"
+      "docs/JSON.md). Progress of long work (import,\n"
       "export, verify, rebuild, a query's catch-up of the views) goes to stderr,\n"
       "only when it is a terminal.\n"
       "\nExit status:\n";

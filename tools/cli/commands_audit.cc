@@ -424,7 +424,7 @@ int ProveInclusion(const Invocation& inv, ledger::Ledger& db, ProveOutputs& outs
     position = **pos_opt;
   }
   absl::StatusOr<audit::InclusionAnswer> answer = audit::ProveInclusion(db, position, size);
-  if (!answer.ok()) return inv.Fail(ExitCodeFor(answer.status()), answer.status().message());
+  if (!answer.ok()) return inv.Fail(ExitCodeFor(answer.status()), answer.status().message(), answer.status());
   const ledger::InclusionProofJson& p = answer->proof;
   if (outs.record) {
     if (absl::Status s = WriteAndCommit(*outs.record, answer->record_bytes); !s.ok()) {
@@ -453,7 +453,7 @@ int ProveConsistency(const Invocation& inv, ledger::Ledger& db, ProveOutputs& ou
     return inv.UsageError(absl::StrCat("--from ", size1, " is larger than --to ", size2));
   }
   absl::StatusOr<ledger::ConsistencyProofJson> proof = audit::ProveConsistency(db, size1, size2);
-  if (!proof.ok()) return inv.Fail(ExitCodeFor(proof.status()), proof.status().message());
+  if (!proof.ok()) return inv.Fail(ExitCodeFor(proof.status()), proof.status().message(), proof.status());
   const ledger::ConsistencyProofJson& p = *proof;
   return EmitProof(
       inv, outs, ledger::EncodeConsistencyProof(p),

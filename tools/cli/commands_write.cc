@@ -74,7 +74,7 @@ int ImportFailed(const Invocation& inv, const ingest::ImportOutcome& outcome) {
     absl::StrAppend(&text, "\n", state);
   }
   for (const std::string& w : outcome.report.warnings()) absl::StrAppend(&text, "\nwarning: ", w);
-  return inv.Fail(code, text);
+  return inv.Fail(code, text, s);
 }
 
 }  // namespace
@@ -204,9 +204,9 @@ int RunAppend(const Invocation& inv) {
                        s.code() == absl::StatusCode::kInvalidArgument)
                           ? kExitUsage
                           : kExitInternal,
-                      s.message());
+                      s.message(), s);
     }
-    return inv.Fail(ExitCodeFor(s), absl::StrCat(s.message(), "\nnothing was written"));
+    return inv.Fail(ExitCodeFor(s), absl::StrCat(s.message(), "\nnothing was written"), s);
   }
   const std::vector<Event>& events = batch->events;
   const std::vector<uint64_t>& lines = batch->lines;
@@ -232,7 +232,7 @@ int RunAppend(const Invocation& inv) {
                       expected.ToString(), ")");
     }
     if (!absl::StrContains(msg, "nothing was written")) absl::StrAppend(&msg, "\nnothing was written");
-    return inv.Fail(ExitCodeFor(s), msg);
+    return inv.Fail(ExitCodeFor(s), msg, s);
   }
 
   const ledger::AppendResult& r = *result;

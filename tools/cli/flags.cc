@@ -8,6 +8,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tools/cli/suggest.h"
+#include "util/error_detail.h"
 
 namespace cli {
 namespace {
@@ -53,6 +55,55 @@ std::string UsageMessage(const CLI::ParseError &e) {
     return absl::StrCat("option ", option, " needs a value");
   }
   return msg;
+}
+
+// The error for an option neither table knows, with what was probably
+// meant: the closest names for `--stat`; for a short option (`-l`; every
+// option is long), the long options starting with its letter.
+absl::Status UnknownOption(absl::Span<const OptionSpec> options,
+                           absl::Span<const OptionSpec> globals, absl::string_view arg) {
+  std::vector<std::string> names;
+  for (absl::Span<const OptionSpec> table : {options, globals}) {
+    for (const OptionSpec &s : table) names.emplace_back(s.name);
+  }
+  std::string message;
+  if (absl::StartsWith(arg, "--")) {
+    absl::string_view name = arg.substr(2);
+    name = name.substr(0, name.find('='));
+    message = absl::StrCat("unknown option '--", name, "'", DidYouMean(Suggest(name, names), "--"));
+  } else {
+    // `-l`, `-limit`, `-lx`: single-dash forms, which this CLI never uses.
+    absl::string_view word = arg.substr(1);
+    word = word.substr(0, word.find('='));
+    std::vector<std::string> like;
+    if (word.size() > 1) {
+      if (std::find(names.begin(), names.end(), word) != names.end()) {
+        like.emplace_back(word);
+      } else {
+        like = Suggest(word, names);
+      }
+    }
+    if (like.empty() && !word.empty()) {
+      for (const std::string &n : names) {
+        if (n[0] == word[0]) like.push_back(n);
+      }
+    }
+    message = absl::StrCat("unknown option '", arg, "': options are long");
+    if (like.empty()) {
+      // None starts with that letter: name one the command has.
+      absl::StrAppend(&message, ", spelled out after two dashes, e.g. --", names.front());
+    } else {
+      absl::StrAppend(&message, ", e.g. --", like.front());
+      if (like.size() > 1) {
+        for (size_t i = 1; i < like.size(); ++i) {
+          absl::StrAppend(&message, i + 1 == like.size() ? " or --" : ", --", like[i]);
+        }
+      }
+    }
+  }
+  util::ErrorDetail detail;
+  detail.set_reason("unknown_option");
+  return util::WithErrorDetail(absl::InvalidArgumentError(message), detail);
 }
 
 }  // namespace
@@ -157,13 +208,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const OptionSpec> options,
     }
     for (const std::string &extra : app.remaining()) {
       if (extra == "--") continue;
-      if (absl::StartsWith(extra, "--")) {
-        absl::string_view name = absl::string_view(extra).substr(2);
-        name = name.substr(0, name.find('='));
-        return absl::InvalidArgumentError(absl::StrCat("unknown option --", name));
-      }
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown option ", extra, " (options are spelled --name)"));
+      return UnknownOption(options, globals, extra);
     }
 
     ParsedArgs out;

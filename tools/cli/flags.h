@@ -7,7 +7,10 @@
 // Accepted forms: `--name value`, `--name=value`, boolean `--name`, `-` (a
 // positional meaning stdin/stdout), `--` (everything after is positional),
 // `-h` / `--help` anywhere. An option given twice, an unknown option, a
-// missing value or a value given to a boolean flag is a usage error.
+// missing value or a value given to a boolean flag is a usage error. An
+// unknown option's error names the closest options ("did you mean
+// '--limit'?"; for `-l`, the long options starting with 'l') and carries an
+// ErrorDetail with reason "unknown_option".
 //
 // Thread-compatible; no global state.
 #ifndef ENFORCEMENT_TOOLS_CLI_FLAGS_H_

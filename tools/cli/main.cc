@@ -30,12 +30,29 @@
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/flags.h"
+#include "tools/cli/help_formats.h"
+#include "tools/cli/suggest.h"
+#include "util/answer_json.h"
+#include "util/error_detail.h"
 
 namespace {
 
-int TopLevelUsageError(const std::string& message) {
-  std::fprintf(stderr, "ledger: %s\nRun 'ledger --help' for the commands and options.\n",
-               message.c_str());
+// Whether the line asks for --json anywhere before `--`: usage errors found
+// before the command's own parse are then reported as JSON too.
+bool WantsJson(const std::vector<std::string>& args) {
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+int TopLevelUsageError(bool json, const std::string& message, const char* reason = "usage",
+                       const std::string& command = "") {
+  util::ErrorDetail detail;
+  detail.set_reason(reason);
+  cli::ReportError(command, json, cli::kExitUsage, message, nullptr, &detail);
+  if (!json) std::fputs("Run 'ledger --help' for the commands and options.\n", stderr);
   return cli::kExitUsage;
 }
 
@@ -44,11 +61,83 @@ int PrintHelp(const std::string& text) {
   return cli::kExitOk;
 }
 
+int PrintVersion(bool json) {
+  if (!json) return PrintHelp(cli::VersionText());
+  absl::StatusOr<std::string> text = util::AnswerJson(cli::Version());
+  if (!text.ok()) {
+    return cli::ReportError("version", true, cli::kExitInternal, text.status().message());
+  }
+  return PrintHelp(*text + "\n");
+}
+
+// "unknown command 'timline'; did you mean 'timeline'?"
+std::string UnknownCommand(const std::string& name) {
+  std::vector<std::string> names;
+  for (const cli::CommandSpec& c : cli::Commands()) names.emplace_back(c.name);
+  for (const cli::BuiltinCommand& b : cli::BuiltinCommands()) names.emplace_back(b.name);
+  return absl::StrCat("unknown command '", name, "'", cli::DidYouMean(cli::Suggest(name, names)));
+}
+
+// The commands main answers itself (help formats, not ledger work): their
+// only options are --json (version) and --man (help).
+int RunBuiltin(const std::string& name, const std::vector<std::string>& rest, bool json) {
+  std::vector<std::string> words;
+  bool man = false;
+  for (const std::string& a : rest) {
+    if (a == "--json") continue;
+    if (a == "--man" && name == "help") {
+      man = true;
+      continue;
+    }
+    if (absl::StartsWith(a, "-") && a != "-") {
+      return TopLevelUsageError(json, absl::StrCat("unknown option '", a, "'"), "unknown_option",
+                                name);
+    }
+    words.push_back(a);
+  }
+  if (name == "help") {
+    if (man) return PrintHelp(cli::ManPage());
+    if (words.empty()) return PrintHelp(cli::OverviewHelp());
+    const cli::CommandSpec* c = cli::FindCommand(words.front());
+    if (c == nullptr) {
+      return TopLevelUsageError(json, UnknownCommand(words.front()), "unknown_command", name);
+    }
+    return PrintHelp(cli::CommandHelp(*c));
+  }
+  if (name == "version") {
+    if (!words.empty()) {
+      return TopLevelUsageError(json, "unexpected argument " + words[0], "usage", name);
+    }
+    return PrintVersion(json);
+  }
+  if (name == "man") {
+    if (!words.empty()) {
+      return TopLevelUsageError(json, "unexpected argument " + words[0], "usage", name);
+    }
+    return PrintHelp(cli::ManPage());
+  }
+  // completion
+  if (words.size() != 1 || words[0] != "bash") {
+    return TopLevelUsageError(json,
+                              "usage: ledger completion bash (bash is the only shell it writes "
+                              "a script for)",
+                              "usage", name);
+  }
+  return PrintHelp(cli::BashCompletion());
+}
+
 int Dispatch(const std::vector<std::string>& args) {
+  const bool json = WantsJson(args);
   // Global options before the command name.
   size_t i = 0;
   std::vector<std::string> leading;
+  bool version = false;
   while (i < args.size() && absl::StartsWith(args[i], "-") && args[i] != "-") {
+    if (args[i] == "--version") {
+      version = true;
+      ++i;
+      continue;
+    }
     leading.push_back(args[i]);
     // --db takes a value as the next argument unless given as --db=DIR.
     if (args[i] == "--db" && i + 1 < args.size()) leading.push_back(args[++i]);
@@ -56,31 +145,45 @@ int Dispatch(const std::vector<std::string>& args) {
   }
   absl::StatusOr<cli::ParsedArgs> globals =
       cli::ParseArgs({}, cli::GlobalOptionSpecs(), leading);
-  if (!globals.ok()) return TopLevelUsageError(std::string(globals.status().message()));
-  if (!globals->positionals().empty()) {
-    return TopLevelUsageError("unexpected argument " + globals->positionals().front());
+  if (!globals.ok()) {
+    const std::optional<util::ErrorDetail> d = util::GetErrorDetail(globals.status());
+    std::string message(globals.status().message());
+    // `ledger --stat`: an option that is nearly a command's name.
+    for (const std::string& a : leading) {
+      if (!absl::StartsWith(a, "--") || absl::StrContains(message, "did you mean")) continue;
+      if (!absl::StrContains(message, absl::StrCat("'", a, "'"))) continue;
+      std::vector<std::string> names;
+      for (const cli::CommandSpec& c : cli::Commands()) names.emplace_back(c.name);
+      const std::vector<std::string> near = cli::Suggest(a.substr(2), names);
+      if (!near.empty()) absl::StrAppend(&message, "; did you mean the command '", near[0], "'?");
+    }
+    return TopLevelUsageError(json, message, d ? d->reason().c_str() : "usage");
   }
+  if (!globals->positionals().empty()) {
+    return TopLevelUsageError(json, "unexpected argument " + globals->positionals().front());
+  }
+  if (version && i == args.size()) return PrintVersion(json);
 
   if (i == args.size()) {
     if (globals->help()) return PrintHelp(cli::OverviewHelp());
+    if (json) return TopLevelUsageError(json, "no command given");
     std::fputs(cli::OverviewHelp().c_str(), stderr);
     return cli::kExitUsage;
   }
   const std::string& name = args[i];
   const std::vector<std::string> rest(args.begin() + i + 1, args.end());
 
-  if (name == "help") {
-    if (rest.empty()) return PrintHelp(cli::OverviewHelp());
-    const cli::CommandSpec* c = cli::FindCommand(rest.front());
-    if (c == nullptr) return TopLevelUsageError("help: unknown command '" + rest.front() + "'");
-    return PrintHelp(cli::CommandHelp(*c));
+  for (const cli::BuiltinCommand& b : cli::BuiltinCommands()) {
+    if (name == b.name) return RunBuiltin(name, rest, json);
   }
   const cli::CommandSpec* command = cli::FindCommand(name);
-  if (command == nullptr) return TopLevelUsageError("unknown command '" + name + "'");
+  if (command == nullptr) return TopLevelUsageError(json, UnknownCommand(name), "unknown_command");
+  if (version) return TopLevelUsageError(json, "--version takes no command");
   if (globals->help()) return PrintHelp(cli::CommandHelp(*command));
 
   cli::Invocation inv;
   inv.command = command->name;
+  inv.global.json = json;
   absl::StatusOr<cli::ParsedArgs> parsed =
       cli::ParseArgs(command->options, cli::GlobalOptionSpecs(), rest);
   // --help wins over any other problem on the line, as in git.
@@ -88,7 +191,7 @@ int Dispatch(const std::vector<std::string>& args) {
     if (a == "--") break;
     if (a == "--help" || a == "-h") return PrintHelp(cli::CommandHelp(*command));
   }
-  if (!parsed.ok()) return inv.UsageError(parsed.status().message());
+  if (!parsed.ok()) return inv.UsageError(parsed.status());
   inv.args = *std::move(parsed);
   const size_t n = inv.args.positionals().size();
   if (n > command->max_positionals) {
