@@ -11,8 +11,20 @@
 namespace cli {
 namespace {
 
+// The query commands answer in every format of docs/OUTPUT.md: each gets
+// --format and --out (cli_common.h AnswerOutputOptionSpecs).
+std::vector<CommandSpec>* WithAnswerOutputOptions(std::vector<CommandSpec>* table) {
+  for (CommandSpec& c : *table) {
+    if (c.run == &RunSuspects || c.run == &RunOperations || c.run == &RunCases ||
+        c.run == &RunFlows || c.run == &RunStats || c.run == &RunTimeline) {
+      for (const OptionSpec& o : AnswerOutputOptionSpecs()) c.options.push_back(o);
+    }
+  }
+  return table;
+}
+
 const std::vector<CommandSpec>& Table() {
-  static const auto* const kTable = new std::vector<CommandSpec>{
+  static const auto* const kTable = WithAnswerOutputOptions(new std::vector<CommandSpec>{
       {
           "init",
           "create a new, empty ledger",
@@ -676,7 +688,7 @@ const std::vector<CommandSpec>& Table() {
           {kExitOk, kExitUsage, kExitConflict, kExitNotFound, kExitLocked, kExitInternal},
           &RunSnapshot,
       },
-  };
+  });
   return *kTable;
 }
 
