@@ -77,6 +77,10 @@ size_t DisplayWidth(std::string_view utf8) {
     for (int32_t i = start; i < end; i = text.moveIndex32(i, 1)) {
       const UChar32 c = text.char32At(i);
       if (c == 0xFE0F || (c == 0x200D && i > start)) emoji = true;
+      if (i > start && u_hasBinaryProperty(c, UCHAR_EMOJI_MODIFIER)) {  // a skin tone
+        emoji = true;
+        continue;
+      }
       if (IsRegionalIndicator(c)) ++regional;
       w += static_cast<size_t>(CodePointWidth(c));
     }

@@ -10,8 +10,9 @@
 //  - control characters: 0 (tables print them escaped, see EscapeText);
 //  - bytes that are not UTF-8: 1 each (they print as an escape or U+FFFD);
 //  - everything else, spacing marks (Mc, e.g. Myanmar vowel signs) too: 1;
-//  - a cluster with an emoji presentation selector (U+FE0F), a ZWJ emoji
-//    sequence or a pair of regional indicators (a flag): 2.
+//  - a cluster with an emoji presentation selector (U+FE0F), a skin tone
+//    modifier, a ZWJ emoji sequence or a pair of regional indicators (a
+//    flag): 2.
 // Terminals disagree on some scripts (e.g. Myanmar, Indic conjuncts); these
 // are the rules of wcwidth(3) in glibc's UTF-8 locales, without the locale.
 //

@@ -187,8 +187,7 @@ std::string Months(projections::Sum months) {
   const projections::Sum y = months / 12, m = months % 12;
   std::string out = Count(months, "month", "months");
   if (y > 0) {
-    absl::StrAppend(&out, " (", projections::SumText(y), " y",
-                    m > 0 ? absl::StrCat(" ", projections::SumText(m), " m") : "", ")");
+    absl::StrAppend(&out, " (", Num(y), " y", m > 0 ? absl::StrCat(" ", Num(m), " m") : "", ")");
   }
   return out;
 }
