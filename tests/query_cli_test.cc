@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <regex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -944,4 +945,51 @@ TEST_F(OutputCliTest, EveryQueryCommandTakesFormatAndOut) {
     const std::string name(absl::string_view(cmd).substr(0, absl::string_view(cmd).find(' ')));
     EXPECT_THAT(Out(name + " --help"), HasSubstr("--format FMT")) << cmd;
   }
+}
+
+// The number style on a generated ledger (thousands of events): no figure of
+// four digits or more without separators in `stats`' key/value lines or in
+// the timeline summaries, and the singular only for one.
+TEST(GeneratedOutputCliTest, FiguresHaveSeparatorsAndPluralsAgree) {
+  TempDir dir;
+  const std::string db = dir.Sub("db"), input = dir.Sub("gen.ndjson");
+  auto ledger = [&](const std::string& args) {
+    return testing_support::RunCommand(
+        absl::StrCat(Quote(testing_support::LedgerBinary()), " --db ", Quote(db), " ", args));
+  };
+  ASSERT_EQ(ledger("gen --events 3000 --seed 11 --out " + Quote(input)).exit_code, 0);
+  ASSERT_EQ(ledger("init --origin test.example.org/enforcement").exit_code, 0);
+  CommandResult r = ledger("import " + Quote(input));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3,000 events")) << r.out;
+  r = ledger("stats");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string key_values = r.out.substr(0, r.out.find("\nReported figures"));
+  EXPECT_THAT(key_values, HasSubstr("records:                3,000")) << key_values;
+  const std::regex bare("(^|[^0-9,.])[0-9]{4,}([^0-9,.]|$)");
+  for (const std::string& line : Lines(key_values)) {
+    EXPECT_FALSE(std::regex_search(line, bare)) << line;
+    EXPECT_FALSE(std::regex_search(line, std::regex("(^|[^0-9,])1 (raids|arrests|handovers|"
+                                                    "suspects|operations|cases|people|"
+                                                    "ringleaders|victims|months)")))
+        << line;
+  }
+  r = ledger("timeline --all --format tsv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t checked = 0;
+  for (const std::string& line : Lines(r.out)) {
+    const std::vector<std::string> cells = absl::StrSplit(line, '\t');
+    ASSERT_EQ(cells.size(), 8u) << line;
+    // The summary, without its ids (which may hold digits).
+    std::string summary = std::regex_replace(
+        cells[7], std::regex(" for ([0-9-]+|[.][.][.]) to ([0-9-]+|[.][.][.])"), " for PERIOD");
+    summary =
+        std::regex_replace(summary, std::regex("[A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*"), "ID");
+    EXPECT_FALSE(std::regex_search(summary, bare)) << cells[7];
+    EXPECT_FALSE(std::regex_search(
+        cells[7], std::regex("(^|[^0-9,])1 (ringleaders|people|months|victims)")))
+        << cells[7];
+    ++checked;
+  }
+  EXPECT_GT(checked, 3000u);
 }

@@ -411,7 +411,7 @@ const std::vector<CommandSpec>& Table() {
           "Totals over the events in effect (retracted facts excluded, corrections\n"
           "applied): events by kind, detained (raids' counts) beside individual\n"
           "arrests, people handed over, sentences, distinct suspects, operations\n"
-          "and cases; then every reported figure (e.g. ~48,000 handed over since\n"
+          "and cases; then every reported figure (e.g. about 48,000 handed over since\n"
           "2023) beside the figure derived from the ledger's events for the same\n"
           "metric, countries, nationality and period, and the uncertain part\n"
           "(events whose date straddles the period or with an unknown country).\n"
