@@ -11,6 +11,7 @@
 #include "absl/numeric/int128.h"
 #include "ledger/money.h"
 #include "ledger/validate.h"
+#include "util/text.h"
 #include "util/time_format.h"
 
 namespace projections {
@@ -115,7 +116,7 @@ std::string MoneyText(const enforcement::v1::Money& m) {
 std::string Countries(const google::protobuf::Map<std::string, int64_t>& m) {
   std::map<std::string, int64_t> sorted(m.begin(), m.end());
   std::vector<std::string> parts;
-  for (const auto& [k, v] : sorted) parts.push_back(absl::StrCat(k, " ", v));
+  for (const auto& [k, v] : sorted) parts.push_back(absl::StrCat(k, " ", ledger::Thousands(v)));
   return absl::StrJoin(parts, ", ");
 }
 
@@ -132,16 +133,17 @@ std::string Summarize(const Event& e) {
         if (!r.location().country().empty()) where.push_back(r.location().country());
         absl::StrAppend(&s, " at ", absl::StrJoin(where, ", "));
       }
-      absl::StrAppend(&s, ": ", r.suspects_detained(), " detained");
+      absl::StrAppend(&s, ": ", ledger::Thousands(r.suspects_detained()), " detained");
       if (!r.detained_by_nationality().empty()) {
         absl::StrAppend(&s, " (", Countries(r.detained_by_nationality()), ")");
       }
-      absl::StrAppend(&s, ", ", r.ringleaders_detained(), " ringleaders");
+      absl::StrAppend(&s, ", ",
+                      ledger::Counted(r.ringleaders_detained(), "ringleader", "ringleaders"));
       if (!r.seized().empty()) {
         std::vector<std::string> items;
         for (const auto& it : r.seized()) {
           items.push_back(it.quantity() == 0 ? absl::StrCat(it.item(), " (quantity unknown)")
-                                             : absl::StrCat(it.quantity(), " ", it.item()));
+                                             : absl::StrCat(ledger::Thousands(it.quantity()), " ", it.item()));
         }
         absl::StrAppend(&s, "; seized ", absl::StrJoin(items, ", "));
       }
@@ -164,10 +166,12 @@ std::string Summarize(const Event& e) {
     case Event::kHandover: {
       const auto& h = e.handover();
       std::string s = absl::StrCat("handover ", h.from_country(), " -> ", h.to_country(), ": ",
-                                   h.suspects_count(), " people");
-      if (h.suspect_ids_size() > 0) absl::StrAppend(&s, " (", h.suspect_ids_size(), " identified)");
+                                   ledger::Counted(h.suspects_count(), "person", "people"));
+      if (h.suspect_ids_size() > 0) {
+        absl::StrAppend(&s, " (", ledger::Thousands(h.suspect_ids_size()), " identified)");
+      }
       if (h.ringleaders_count() > 0) {
-        absl::StrAppend(&s, ", ", h.ringleaders_count(), " ringleaders");
+        absl::StrAppend(&s, ", ", ledger::Counted(h.ringleaders_count(), "ringleader", "ringleaders"));
       }
       if (!h.nationality().empty()) absl::StrAppend(&s, ", nationality ", h.nationality());
       if (!h.operation_id().empty()) absl::StrAppend(&s, ", operation ", h.operation_id());
@@ -176,8 +180,10 @@ std::string Summarize(const Event& e) {
     case Event::kSentencing: {
       const auto& t = e.sentencing();
       std::string s = absl::StrCat("sentencing in case ", t.case_id(), " of ", t.suspect_id(), ": ",
-                                   t.prison_months(), " months");
-      if (t.victims() > 0) absl::StrAppend(&s, ", ", t.victims(), " victims");
+                                   ledger::Counted(t.prison_months(), "month", "months"));
+      if (t.victims() > 0) {
+        absl::StrAppend(&s, ", ", ledger::Counted(t.victims(), "victim", "victims"));
+      }
       if (t.has_amount_defrauded()) {
         absl::StrAppend(&s, ", ", MoneyText(t.amount_defrauded()), " defrauded");
       }
@@ -195,7 +201,9 @@ std::string Summarize(const Event& e) {
                         f.to_country().empty() ? "?" : f.to_country());
       }
       if (!f.nationality().empty()) absl::StrAppend(&s, " nationality ", f.nationality());
-      absl::StrAppend(&s, ": ", f.approximate() ? "about " : "", f.value());
+      absl::StrAppend(&s, ": ",
+                      f.approximate() ? ledger::Approximately(f.value())
+                                      : ledger::Thousands(f.value()));
       const Date from = f.has_period_from()
                             ? MakeDate(f.period_from(), f.period_from_precision())
                             : Date{};

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <regex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -27,6 +28,7 @@
 #include "tests/support/json_fields.h"
 #include "tests/support/ledger_surgery.h"
 #include "tests/support/paths.h"
+#include "util/display_width.h"
 
 namespace {
 
@@ -284,8 +286,31 @@ TEST_F(QueryCliTest, StatsShowsReportedFigureBesideDerived) {
 
   const std::string table = Table("stats");
   EXPECT_TRUE(HasLineWith(table, {"suspects_handed_over", "MM", "CN", "2023 .. 2024-04-01",
-                                  "~48,000", "352 (1 event)"}))
+                                  "about 48,000", "352 (1 event)"}))
       << table;
+}
+
+// One number style (docs/OUTPUT.md): thousands separators, "1 raid" but
+// "2 handovers", "about" for an approximate figure, on the shipped data.
+TEST_F(QueryCliTest, TextUsesOneNumberStyleAndSingularsForOne) {
+  const std::string stats = Table("stats");
+  EXPECT_TRUE(HasLineWith(stats, {"events in effect:", "1 raid,", "1 arrest,", "2 handovers,",
+                                  "1 sentencing,", "0 releases,", "1 reported figure"}))
+      << stats;
+  EXPECT_TRUE(HasLineWith(stats, {"handed over:", "620 people", "21 ringleaders"})) << stats;
+  EXPECT_TRUE(HasLineWith(stats, {"entities:", "1 suspect (", "1 operation,", "1 case"}))
+      << stats;
+  EXPECT_THAT(stats, Not(HasSubstr("~"))) << stats;
+  const std::string op = Table(absl::StrCat("operations show ", kMuse));
+  EXPECT_TRUE(HasLineWith(op, {"handed over:", "352 in 1 handover,"})) << op;
+  EXPECT_THAT(op, Not(HasSubstr("(s)"))) << op;
+  const std::string timeline = Table("timeline --all");
+  EXPECT_TRUE(HasLineWith(timeline, {"suspects_handed_over", "about 48,000"})) << timeline;
+  EXPECT_TRUE(HasLineWith(timeline, {"807 detained (CN 352, MM 455), 21 ringleaders"})) << timeline;
+  // A heading means one thing: OFFENCES lists offences, the period is OFFENCE PERIOD.
+  const std::string cases = Table("cases list");
+  EXPECT_TRUE(HasLineWith(cases, {"OFFENCE PERIOD"})) << cases;
+  EXPECT_TRUE(HasLineWith(Table(absl::StrCat("cases show ", kCase)), {"OFFENCES"}));
 }
 
 TEST_F(QueryCliTest, CaseShowsSentenceVictimsAndAmount) {
@@ -730,3 +755,241 @@ TEST_F(QueryCliTest, AppendRefusesControlAndBidiCharactersWithTheFieldAndTheEsca
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Output formats and display widths on a Unicode data set
+// (tests/testdata/unicode/unicode.ndjson: names in Chinese, Myanmar with
+// combining marks, Arabic and decomposed Latin; JPY, BHD and KWD amounts).
+// Format 1, so that the names are in the views and the tables.
+
+class OutputCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.Sub("db");
+    CommandResult r = Ledger("init --origin test.example.org/enforcement --format 1");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Ledger(absl::StrCat("import ", Quote(testing_support::SourceDir() +
+                                             "/tests/testdata/unicode/unicode.ndjson")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  CommandResult Ledger(const std::string& args) {
+    return testing_support::RunCommand(
+        absl::StrCat("LC_ALL=C ", Quote(testing_support::LedgerBinary()), " --db ", Quote(db_),
+                     " ", args));
+  }
+  std::string Out(const std::string& args) {
+    CommandResult r = Ledger(args);
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    return r.out;
+  }
+  TempDir dir_;
+  std::string db_;
+};
+
+constexpr char kFsi[] = "\xE2\x81\xA8";
+constexpr char kPdi[] = "\xE2\x81\xA9";
+
+std::vector<std::string> Lines(const std::string& text, absl::string_view end = "\n") {
+  std::vector<std::string> lines = absl::StrSplit(text, end);
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  return lines;
+}
+
+// The display column at which `needle` starts in `line`, or -1.
+int ColumnOf(const std::string& line, const std::string& needle) {
+  const size_t at = line.find(needle);
+  if (at == std::string::npos) return -1;
+  return static_cast<int>(util::DisplayWidth(std::string_view(line).substr(0, at)));
+}
+
+// RFC 4180 records (CRLF between records; quoted fields may hold anything).
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    std::string& field = records.back().back();
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field.push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      records.back().emplace_back();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i;
+      records.emplace_back(1);
+    } else {
+      EXPECT_NE(c, '\n') << "a bare LF outside quotes";
+      field.push_back(c);
+    }
+  }
+  if (records.back().size() == 1 && records.back()[0].empty()) records.pop_back();
+  return records;
+}
+
+TEST_F(OutputCliTest, TableColumnsLineUpInDisplayColumnsInTheCLocale) {
+  const std::string table = Out("suspects list");
+  const std::vector<std::string> lines = Lines(table);
+  ASSERT_EQ(lines.size(), 5u) << table;
+  // Every column after NAME starts at the header's column, whatever the
+  // script of the name before it.
+  for (size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_EQ(ColumnOf(lines[i], "  member") + 2, ColumnOf(lines[0], "ROLE")) << lines[i];
+    EXPECT_EQ(ColumnOf(lines[i], "op-unicode-01"), ColumnOf(lines[0], "OPERATION")) << lines[i];
+  }
+  EXPECT_TRUE(HasLineWith(table, {"张伟"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"မောင်မောင်"})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"Jose\xCC\x81 Garci\xCC\x81" "a"})) << table;
+  // The right-to-left name is isolated, so it cannot reorder the row; the
+  // others are not wrapped.
+  EXPECT_TRUE(HasLineWith(table, {absl::StrCat(kFsi, "محمد علي", kPdi)})) << table;
+  EXPECT_FALSE(HasLineWith(table, {absl::StrCat(kFsi, "张伟")})) << table;
+  EXPECT_TRUE(HasLineWith(table, {"1,719,796 months (143,316 y 4 m)"})) << table;
+}
+
+TEST_F(OutputCliTest, MoneyInMajorUnitsAtEachCurrencysExponent) {
+  const std::string cases = Out("cases list");
+  EXPECT_TRUE(HasLineWith(cases, {"case-jp-yen", "JPY 1,500"})) << cases;
+  EXPECT_TRUE(HasLineWith(cases, {"case-bh-dinar", "1,719,796", "BHD 1,234.567"})) << cases;
+  EXPECT_TRUE(HasLineWith(cases, {"case-kw-dinar", "KWD 0.005"})) << cases;
+  const std::string stats = Out("stats");
+  EXPECT_TRUE(HasLineWith(stats, {"sentences:", "BHD 1,234.567, JPY 1,500, KWD 0.005"})) << stats;
+  EXPECT_TRUE(HasLineWith(stats, {"1 raid,", "4 arrests,", "1 handover,", "3 sentencings,"}))
+      << stats;
+  EXPECT_TRUE(HasLineWith(stats, {"handed over:", "1 person (1 identified, 0 ringleaders)"}))
+      << stats;
+  const std::string timeline = Out("timeline --all");
+  EXPECT_TRUE(HasLineWith(timeline, {"1 detained (CN 1), 1 ringleader"})) << timeline;
+  EXPECT_TRUE(HasLineWith(timeline, {"1 person (1 identified)"})) << timeline;
+  EXPECT_TRUE(HasLineWith(timeline, {"1,719,796 months, 1 victim, BHD 1,234.567 defrauded"}))
+      << timeline;
+  EXPECT_TRUE(HasLineWith(timeline, {"1 month, 1 victim, JPY 1,500 defrauded"})) << timeline;
+  EXPECT_TRUE(HasLineWith(timeline, {"about 1,500"})) << timeline;
+}
+
+TEST_F(OutputCliTest, CsvIsRfc4180AndParsesBack) {
+  const std::string csv = Out("cases list --format csv");
+  EXPECT_THAT(csv, HasSubstr("\r\n"));
+  const auto records = ParseCsv(csv);
+  ASSERT_EQ(records.size(), 4u) << csv;
+  EXPECT_EQ(records[0], (std::vector<std::string>{"CASE", "DEFENDANTS", "VICTIMS",
+                                                  "PRISON MONTHS", "OFFENCE PERIOD", "AMOUNT"}));
+  EXPECT_EQ(records[1][0], "case-bh-dinar");
+  EXPECT_EQ(records[1][3], "1,719,796");  // quoted: it holds commas
+  EXPECT_EQ(records[1][5], "BHD 1,234.567");
+  EXPECT_THAT(csv, HasSubstr("\"BHD 1,234.567\""));
+  // Names as they are: no isolates, no escapes.
+  const auto suspects = ParseCsv(Out("suspects list --format csv"));
+  ASSERT_EQ(suspects.size(), 5u);
+  EXPECT_EQ(suspects[1][1], "محمد علي");
+  EXPECT_EQ(suspects[2][1], "张伟");
+  // A key/value view: two columns under field,value; then its table.
+  const auto show = ParseCsv(Out("cases show case-bh-dinar --format csv"));
+  ASSERT_GE(show.size(), 3u);
+  EXPECT_EQ(show[0], (std::vector<std::string>{"field", "value"}));
+  EXPECT_EQ(show[1], (std::vector<std::string>{"case", "case-bh-dinar"}));
+  bool amount = false;
+  for (const auto& r : show) amount = amount || (r.size() == 2 && r[1] == "BHD 1,234.567");
+  EXPECT_TRUE(amount);
+  // --json is --format json.
+  EXPECT_EQ(Out("stats --format json"), Out("stats --json"));
+}
+
+TEST_F(OutputCliTest, TsvEscapesTabsAndNewlines) {
+  const std::string tsv = Out("suspects list --format tsv");
+  const std::vector<std::string> lines = Lines(tsv);
+  ASSERT_EQ(lines.size(), 5u) << tsv;
+  for (const std::string& line : lines) {
+    EXPECT_EQ(std::vector<std::string>(absl::StrSplit(line, '\t')).size(), 8u) << line;
+  }
+  EXPECT_THAT(tsv, HasSubstr("\tمحمد علي\t"));
+  EXPECT_THAT(tsv, Not(HasSubstr(kFsi)));
+}
+
+TEST_F(OutputCliTest, OutWritesTheFileUnderTheOutputPolicy) {
+  const std::string path = dir_.Sub("cases.csv");
+  CommandResult r = Ledger("cases list --format csv --out " + Quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(testing_support::ReadFileOrDie(path), Out("cases list --format csv"));
+  r = Ledger("stats --out " + Quote(path));  // replaces the regular file it wrote
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(testing_support::ReadFileOrDie(path), HasSubstr("events in effect:"));
+  r = Ledger("stats --format csv --out /dev/null");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--out /dev/null is a character device: refused"));
+  r = Ledger("stats --out " + Quote(db_ + "/answer.txt"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = Ledger("stats --format xml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--format wants table, json, csv or tsv"));
+  r = Ledger("stats --json --format csv");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(OutputCliTest, EveryQueryCommandTakesFormatAndOut) {
+  for (const char* cmd : {"suspects list", "operations list", "cases list", "flows", "stats",
+                          "timeline --all"}) {
+    for (const char* format : {"table", "json", "csv", "tsv"}) {
+      CommandResult r = Ledger(absl::StrCat(cmd, " --format ", format));
+      EXPECT_EQ(r.exit_code, 0) << cmd << " " << format << ": " << r.err;
+      EXPECT_FALSE(r.out.empty()) << cmd << " " << format;
+    }
+    const std::string name(absl::string_view(cmd).substr(0, absl::string_view(cmd).find(' ')));
+    EXPECT_THAT(Out(name + " --help"), HasSubstr("--format FMT")) << cmd;
+  }
+}
+
+// The number style on a generated ledger (thousands of events): no figure of
+// four digits or more without separators in `stats`' key/value lines or in
+// the timeline summaries, and the singular only for one.
+TEST(GeneratedOutputCliTest, FiguresHaveSeparatorsAndPluralsAgree) {
+  TempDir dir;
+  const std::string db = dir.Sub("db"), input = dir.Sub("gen.ndjson");
+  auto ledger = [&](const std::string& args) {
+    return testing_support::RunCommand(
+        absl::StrCat(Quote(testing_support::LedgerBinary()), " --db ", Quote(db), " ", args));
+  };
+  ASSERT_EQ(ledger("gen --events 3000 --seed 11 --out " + Quote(input)).exit_code, 0);
+  ASSERT_EQ(ledger("init --origin test.example.org/enforcement").exit_code, 0);
+  CommandResult r = ledger("import " + Quote(input));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3,000 events")) << r.out;
+  r = ledger("stats");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string key_values = r.out.substr(0, r.out.find("\nReported figures"));
+  EXPECT_THAT(key_values, HasSubstr("records:                3,000")) << key_values;
+  const std::regex bare("(^|[^0-9,.])[0-9]{4,}([^0-9,.]|$)");
+  for (const std::string& line : Lines(key_values)) {
+    EXPECT_FALSE(std::regex_search(line, bare)) << line;
+    EXPECT_FALSE(std::regex_search(line, std::regex("(^|[^0-9,])1 (raids|arrests|handovers|"
+                                                    "suspects|operations|cases|people|"
+                                                    "ringleaders|victims|months)")))
+        << line;
+  }
+  r = ledger("timeline --all --format tsv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t checked = 0;
+  for (const std::string& line : Lines(r.out)) {
+    const std::vector<std::string> cells = absl::StrSplit(line, '\t');
+    ASSERT_EQ(cells.size(), 8u) << line;
+    // The summary, without its ids (which may hold digits).
+    std::string summary = std::regex_replace(
+        cells[7], std::regex(" for ([0-9-]+|[.][.][.]) to ([0-9-]+|[.][.][.])"), " for PERIOD");
+    summary =
+        std::regex_replace(summary, std::regex("[A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*"), "ID");
+    EXPECT_FALSE(std::regex_search(summary, bare)) << cells[7];
+    EXPECT_FALSE(std::regex_search(
+        cells[7], std::regex("(^|[^0-9,])1 (ringleaders|people|months|victims)")))
+        << cells[7];
+    ++checked;
+  }
+  EXPECT_GT(checked, 3000u);
+}

@@ -161,4 +161,36 @@ std::string EscapeText(absl::string_view s, bool quoted) {
   return out;
 }
 
+std::string Thousands(absl::string_view integer) {
+  const size_t sign = !integer.empty() && integer[0] == '-' ? 1 : 0;
+  if (integer.size() == sign) return std::string(integer);
+  for (size_t i = sign; i < integer.size(); ++i) {
+    if (integer[i] < '0' || integer[i] > '9') return std::string(integer);
+  }
+  std::string out(integer.substr(0, sign));
+  const size_t digits = integer.size() - sign;
+  for (size_t i = 0; i < digits; ++i) {
+    if (i > 0 && (digits - i) % 3 == 0) out.push_back(',');
+    out.push_back(integer[sign + i]);
+  }
+  return out;
+}
+
+std::string Thousands(long long n) { return Thousands(std::to_string(n)); }
+
+std::string Plural(long long n, absl::string_view one, absl::string_view many) {
+  return std::string(n == 1 ? one : many);
+}
+
+std::string Counted(long long n, absl::string_view one, absl::string_view many) {
+  return Thousands(n) + " " + Plural(n, one, many);
+}
+
+std::string Counted(absl::string_view integer, absl::string_view one, absl::string_view many) {
+  return Thousands(integer) + " " + std::string(integer == "1" ? one : many);
+}
+
+std::string Approximately(long long n) { return "about " + Thousands(n); }
+std::string Approximately(absl::string_view integer) { return "about " + Thousands(integer); }
+
 }  // namespace ledger

@@ -47,6 +47,23 @@ std::string EscapeText(absl::string_view s, bool quoted = false);
 // common case of clean text.
 bool NeedsEscape(absl::string_view s);
 
+// The one number style of text output (docs/OUTPUT.md): thousands
+// separators, a singular for exactly one, "about" for an approximate figure.
+//
+// "1,234,567" for a decimal integer string (optional '-', digits); other
+// input is returned unchanged.
+std::string Thousands(absl::string_view integer);
+std::string Thousands(long long n);
+// `one` when n is 1, else `many`: Plural(n, "raid", "raids").
+std::string Plural(long long n, absl::string_view one, absl::string_view many);
+// The count and its noun: "1 raid", "0 raids", "1,234 raids". The string
+// form takes a decimal integer (e.g. a 128-bit sum as text).
+std::string Counted(long long n, absl::string_view one, absl::string_view many);
+std::string Counted(absl::string_view integer, absl::string_view one, absl::string_view many);
+// An approximate figure: "about 48,000".
+std::string Approximately(long long n);
+std::string Approximately(absl::string_view integer);
+
 }  // namespace ledger
 
 #endif  // ENFORCEMENT_UTIL_TEXT_H_

@@ -17,7 +17,9 @@
 #include "util/text.h"
 #include "ledger/validate.h"
 #include "util/answer_json.h"
+#include "util/display_width.h"
 #include "util/error_detail.h"
+#include "util/output_file.h"
 #include "util/json_quote.h"
 #include "util/time_format.h"
 
@@ -156,7 +158,7 @@ int Invocation::Fail(const absl::Status& status, StatusContext context,
 int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
   absl::StatusOr<std::string> json = util::AnswerJson(answer);
   if (!json.ok()) return inv.Fail(kExitInternal, json.status().message());
-  WriteStdout(*json + "\n");
+  WriteTo(AnswerStream(), *json + "\n");
   return kExitOk;
 }
 
@@ -279,38 +281,163 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(const GlobalOptions& 
 }
 
 // ---------------------------------------------------------------------------
-// Tables.
+// Answer formats and tables.
 
-TablePrinter::TablePrinter(std::vector<std::string> headers, FILE* out, size_t buffered_rows)
-    : headers_(std::move(headers)), out_(out), buffered_rows_(buffered_rows) {
-  widths_.resize(headers_.size(), 0);
-  for (size_t i = 0; i < headers_.size(); ++i) widths_[i] = headers_[i].size();
+namespace {
+
+constexpr OptionSpec kAnswerOutputOptions[] = {
+    {"format", "FMT", "table (default), json (= --json), csv (RFC 4180) or tsv"},
+    {"out", "FILE", "write the answer to FILE instead of stdout (docs/FILES.md)"},
+};
+
+OutputFormat g_format = OutputFormat::kTable;
+FILE* g_stream = nullptr;  // nullptr: stdout
+int g_sections = 0;        // tables and key/value blocks written in csv/tsv
+
+void WriteRecord(FILE* out, OutputFormat format, const std::vector<std::string>& cells) {
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) line.push_back(format == OutputFormat::kCsv ? ',' : '\t');
+    line += format == OutputFormat::kCsv ? CsvField(cells[i]) : TsvField(cells[i]);
+  }
+  line += format == OutputFormat::kCsv ? "\r\n" : "\n";
+  WriteTo(out, line);
 }
 
-TablePrinter::~TablePrinter() { Finish(); }
+// Starts a section (a table or a key/value block) of a csv or tsv answer.
+void StartSection(FILE* out, OutputFormat format) {
+  if (g_sections++ > 0) WriteTo(out, format == OutputFormat::kCsv ? "\r\n" : "\n");
+}
+
+}  // namespace
+
+absl::Span<const OptionSpec> AnswerOutputOptionSpecs() { return kAnswerOutputOptions; }
+
+OutputFormat AnswerFormat() { return g_format; }
+
+FILE* AnswerStream() { return g_stream == nullptr ? stdout : g_stream; }
+
+bool AnswerIsJson(const Invocation& inv) {
+  return inv.global.json || g_format == OutputFormat::kJson;
+}
+
+int RunWithAnswerOutput(const Invocation& inv, CommandFn run) {
+  const std::string name = inv.args.GetOr("format", inv.global.json ? "json" : "table");
+  OutputFormat format;
+  if (name == "table") {
+    format = OutputFormat::kTable;
+  } else if (name == "json") {
+    format = OutputFormat::kJson;
+  } else if (name == "csv") {
+    format = OutputFormat::kCsv;
+  } else if (name == "tsv") {
+    format = OutputFormat::kTsv;
+  } else {
+    return inv.UsageError(
+        absl::StrCat("--format wants table, json, csv or tsv, not '", name, "'"));
+  }
+  if (inv.global.json && format != OutputFormat::kJson) {
+    return inv.UsageError(absl::StrCat("--json and --format ", name, " disagree; give one"));
+  }
+  std::unique_ptr<ledger::OutputFile> file;
+  if (std::optional<std::string> path = inv.args.Get("out")) {
+    if (path->empty()) return inv.UsageError("--out wants a file name");
+    absl::StatusOr<std::unique_ptr<ledger::OutputFile>> created =
+        ledger::OutputFile::Create(*path, {"--out", {}});
+    if (!created.ok()) return OutputError(inv, created.status());
+    file = *std::move(created);
+  }
+  g_format = format;
+  g_stream = file ? file->file() : nullptr;
+  g_sections = 0;
+  int code = run(inv);
+  g_format = OutputFormat::kTable;
+  g_stream = nullptr;
+  g_sections = 0;
+  if (file && code == kExitOk) {
+    if (absl::Status c = file->Commit(); !c.ok()) code = OutputError(inv, c);
+  }
+  return code;
+}
+
+void Prose(absl::string_view text) {
+  if (g_format == OutputFormat::kTable) WriteTo(AnswerStream(), text);
+}
+
+std::string CsvField(absl::string_view cell) {
+  if (cell.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(cell);
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string TsvField(absl::string_view cell) {
+  std::string out;
+  out.reserve(cell.size());
+  for (char c : cell) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
 
 std::string DisplayText(absl::string_view text) {
   if (!ledger::NeedsEscape(text)) return std::string(text);
   return ledger::EscapeText(text);
 }
 
+std::string TableCell(absl::string_view text) {
+  return util::IsolateIfRightToLeft(DisplayText(text));
+}
+
+TablePrinter::TablePrinter(std::vector<std::string> headers, FILE* out, size_t buffered_rows)
+    : headers_(std::move(headers)),
+      out_(out != nullptr ? out : AnswerStream()),
+      format_(out != nullptr ? OutputFormat::kTable : g_format),
+      buffered_rows_(buffered_rows) {
+  if (format_ == OutputFormat::kJson) format_ = OutputFormat::kTable;  // not an answer's rows
+  widths_.resize(headers_.size(), 0);
+  for (size_t i = 0; i < headers_.size(); ++i) widths_[i] = util::DisplayWidth(headers_[i]);
+}
+
+TablePrinter::~TablePrinter() { Finish(); }
+
 void TablePrinter::AddRow(std::vector<std::string> row) {
   row.resize(headers_.size());
-  for (std::string& cell : row) {
-    if (ledger::NeedsEscape(cell)) cell = ledger::EscapeText(cell);
+  if (format_ != OutputFormat::kTable) {
+    if (!streaming_) Flush();
+    WriteRecord(out_, format_, row);
+    return;
   }
+  for (std::string& cell : row) cell = TableCell(cell);
   if (streaming_) {
     Print(row);
     return;
   }
-  for (size_t i = 0; i < row.size(); ++i) widths_[i] = std::max(widths_[i], row[i].size());
+  for (size_t i = 0; i < row.size(); ++i) {
+    widths_[i] = std::max(widths_[i], util::DisplayWidth(row[i]));
+  }
   pending_.push_back(std::move(row));
   if (pending_.size() >= buffered_rows_) Flush();
 }
 
 void TablePrinter::Flush() {
   if (!streaming_) {
-    Print(headers_);
+    if (format_ == OutputFormat::kTable) {
+      Print(headers_);
+    } else {
+      StartSection(out_, format_);
+      WriteRecord(out_, format_, headers_);
+    }
     streaming_ = true;
   }
   for (const auto& row : pending_) Print(row);
@@ -320,13 +447,11 @@ void TablePrinter::Flush() {
 void TablePrinter::Print(const std::vector<std::string>& row) {
   std::string line;
   for (size_t i = 0; i < row.size(); ++i) {
-    if (i + 1 == row.size()) {
-      line += row[i];
-    } else {
-      line += row[i];
-      line.append(widths_[i] > row[i].size() ? widths_[i] - row[i].size() : 0, ' ');
-      line += "  ";
-    }
+    line += row[i];
+    if (i + 1 == row.size()) break;
+    const size_t w = util::DisplayWidth(row[i]);
+    line.append(widths_[i] > w ? widths_[i] - w : 0, ' ');
+    line += "  ";
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();
   line.push_back('\n');
@@ -340,12 +465,22 @@ void TablePrinter::Finish() {
 }
 
 void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows, FILE* out) {
+  const OutputFormat format = out != nullptr || g_format == OutputFormat::kJson
+                                  ? OutputFormat::kTable
+                                  : g_format;
+  if (out == nullptr) out = AnswerStream();
+  if (format != OutputFormat::kTable) {
+    StartSection(out, format);
+    WriteRecord(out, format, {"field", "value"});
+    for (const auto& [k, v] : rows) WriteRecord(out, format, {k, v});
+    return;
+  }
   size_t width = 0;
-  for (const auto& [k, v] : rows) width = std::max(width, k.size() + 1);
+  for (const auto& [k, v] : rows) width = std::max(width, util::DisplayWidth(k) + 1);
   for (const auto& [k, v] : rows) {
-    std::string line = absl::StrCat(k, ":");
-    line.append(width + 2 - line.size(), ' ');
-    absl::StrAppend(&line, DisplayText(v), "\n");
+    std::string line = absl::StrCat(TableCell(k), ":");
+    line.append(width + 2 - (util::DisplayWidth(k) + 1), ' ');
+    absl::StrAppend(&line, TableCell(v), "\n");
     WriteTo(out, line);
   }
 }

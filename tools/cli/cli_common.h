@@ -165,14 +165,61 @@ int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer);
 // Invocation::Fail apply it themselves.
 std::string DisplayText(absl::string_view text);
 
-// Prints rows as an aligned, space-separated table with a header line.
-// Cells are printed through DisplayText.
-// Buffers the first `buffered_rows` rows to size the columns, then streams
-// the rest with those widths (constant memory for long listings). The last
-// column is never padded.
+// ---------------------------------------------------------------------------
+// Answer formats (docs/OUTPUT.md). The query commands take --format
+// table|json|csv|tsv (--json is --format json) and --out FILE; while such a
+// command runs, its answer goes to one place in one format, and the row
+// writers below (TablePrinter, PrintKeyValues, Prose, WriteAnswer) write
+// there: no command formats csv or tsv itself.
+enum class OutputFormat { kTable, kJson, kCsv, kTsv };
+
+// The options --format FMT and --out FILE, which commands.cc adds to every
+// query command.
+absl::Span<const OptionSpec> AnswerOutputOptionSpecs();
+
+// The answer's format and stream while a command runs under
+// RunWithAnswerOutput: stdout, or the temporary file of --out. Otherwise
+// table and stdout.
+OutputFormat AnswerFormat();
+FILE* AnswerStream();
+// Whether the answer is JSON: --json, or --format json.
+bool AnswerIsJson(const Invocation& inv);
+
+// Runs `run` with the answer format and stream of inv's --format and --out:
+// a format that is not table, json, csv or tsv, or --json beside another
+// --format, is a usage error (exit 2). With --out FILE the answer is written
+// under the output-file policy (util/output_file.h, docs/FILES.md: a device
+// node, a directory, a file inside a ledger... is refused, exit 2) and put
+// in place only when `run` returns kExitOk; stdout stays empty.
+int RunWithAnswerOutput(const Invocation& inv, CommandFn run);
+
+// Text for people around the tables of an answer (a blank line, a caption):
+// written to the answer stream in table format only; csv and tsv answers
+// are rows only, json answers are one object.
+void Prose(absl::string_view text);
+
+// One field of CSV (RFC 4180): quoted, with its quotes doubled, when it holds
+// a comma, a quote, CR or LF; else as it is.
+std::string CsvField(absl::string_view cell);
+// One field of TSV: backslash, tab, LF and CR written as \\, \t, \n, \r.
+std::string TsvField(absl::string_view cell);
+
+// Writes rows with a header row in the answer format (or as a table to
+// `out` when one is given):
+//  - table: aligned, space-separated columns measured in display columns
+//    (util::DisplayWidth: CJK is two columns, combining marks none, in any
+//    locale); cells printed through DisplayText, and a cell with
+//    right-to-left text wrapped in U+2068 FSI ... U+2069 PDI (outside the
+//    escapes) so that it cannot reorder the row. Buffers the first
+//    `buffered_rows` rows to size the columns, then streams the rest with
+//    those widths (constant memory for long listings). The last column is
+//    never padded.
+//  - csv (RFC 4180, CRLF line ends) and tsv: the cells as they are, each row
+//    as it comes. A second table or key/value block of the same answer
+//    follows an empty line.
 class TablePrinter {
  public:
-  explicit TablePrinter(std::vector<std::string> headers, FILE* out = stdout,
+  explicit TablePrinter(std::vector<std::string> headers, FILE* out = nullptr,
                         size_t buffered_rows = 1000);
   ~TablePrinter();  // calls Finish()
   void AddRow(std::vector<std::string> row);
@@ -183,6 +230,7 @@ class TablePrinter {
   void Print(const std::vector<std::string>& row);
   std::vector<std::string> headers_;
   FILE* out_;
+  OutputFormat format_;
   size_t buffered_rows_;
   std::vector<std::vector<std::string>> pending_;
   std::vector<size_t> widths_;
@@ -190,10 +238,15 @@ class TablePrinter {
   bool finished_ = false;
 };
 
+// A cell as a table prints it: DisplayText, then FSI ... PDI around
+// right-to-left text.
+std::string TableCell(absl::string_view text);
+
 // Prints "label:  value" lines with the values aligned, values through
-// DisplayText.
+// TableCell; in csv and tsv, rows of two columns (field, value) under a
+// header row "field,value".
 void PrintKeyValues(const std::vector<std::pair<std::string, std::string>>& rows,
-                    FILE* out = stdout);
+                    FILE* out = nullptr);
 
 // Reports an output file that could not be created or written: a refusal by
 // the output-file policy (docs/FILES.md) or a missing directory is the

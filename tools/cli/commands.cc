@@ -12,8 +12,20 @@
 namespace cli {
 namespace {
 
+// The query commands answer in every format of docs/OUTPUT.md: each gets
+// --format and --out (cli_common.h AnswerOutputOptionSpecs).
+std::vector<CommandSpec>* WithAnswerOutputOptions(std::vector<CommandSpec>* table) {
+  for (CommandSpec& c : *table) {
+    if (c.run == &RunSuspects || c.run == &RunOperations || c.run == &RunCases ||
+        c.run == &RunFlows || c.run == &RunStats || c.run == &RunTimeline) {
+      for (const OptionSpec& o : AnswerOutputOptionSpecs()) c.options.push_back(o);
+    }
+  }
+  return table;
+}
+
 const std::vector<CommandSpec>& Table() {
-  static const auto* const kTable = new std::vector<CommandSpec>{
+  static const auto* const kTable = WithAnswerOutputOptions(new std::vector<CommandSpec>{
       {
           "init",
           "create a new, empty ledger",
@@ -430,7 +442,7 @@ const std::vector<CommandSpec>& Table() {
           "Totals over the events in effect (retracted facts excluded, corrections\n"
           "applied): events by kind, detained (raids' counts) beside individual\n"
           "arrests, people handed over, sentences, distinct suspects, operations\n"
-          "and cases; then every reported figure (e.g. ~48,000 handed over since\n"
+          "and cases; then every reported figure (e.g. about 48,000 handed over since\n"
           "2023) beside the figure derived from the ledger's events for the same\n"
           "metric, countries, nationality and period, and the uncertain part\n"
           "(events whose date straddles the period or with an unknown country).\n"
@@ -738,7 +750,7 @@ const std::vector<CommandSpec>& Table() {
           {kExitOk, kExitUsage, kExitConflict, kExitNotFound, kExitLocked, kExitInternal},
           &RunSnapshot,
       },
-  };
+  });
   return *kTable;
 }
 

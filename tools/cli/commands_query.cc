@@ -37,6 +37,7 @@
 #include "tools/cli/commands.h"
 #include "util/answer_json.h"
 #include "util/error_detail.h"
+#include "util/text.h"
 #include "util/time_format.h"
 
 namespace cli {
@@ -121,7 +122,7 @@ int OpenSession(const Invocation& inv, std::unique_ptr<query::Session>* session,
 // "as of N records" for messages.
 std::string AsOfNote(const query::Session& session) {
   if (!session.as_of_size()) return "";
-  return absl::StrCat(" (as of ", *session.as_of_size(), " records)");
+  return absl::StrCat(" (as of ", ledger::Counted(static_cast<long long>(*session.as_of_size()), "record", "records"), ")");
 }
 
 // ---------------------------------------------------------------------------
@@ -152,6 +153,12 @@ std::string Num(projections::Sum n) {
   return out;
 }
 
+// "1 raid", "2,000 raids": the count in the number style, its noun in the
+// singular for exactly one.
+std::string Count(projections::Sum n, absl::string_view one, absl::string_view many) {
+  return ledger::Counted(projections::SumText(n), one, many);
+}
+
 std::string ByCountry(const projections::SumMap& m) {
   if (m.empty()) return "-";
   std::vector<std::string> parts;
@@ -178,10 +185,9 @@ std::string Monies(const std::vector<M>& ms) {
 std::string Months(projections::Sum months) {
   if (months <= 0) return "-";
   const projections::Sum y = months / 12, m = months % 12;
-  std::string out = absl::StrCat(projections::SumText(months), " months");
+  std::string out = Count(months, "month", "months");
   if (y > 0) {
-    absl::StrAppend(&out, " (", projections::SumText(y), " y",
-                    m > 0 ? absl::StrCat(" ", projections::SumText(m), " m") : "", ")");
+    absl::StrAppend(&out, " (", Num(y), " y", m > 0 ? absl::StrCat(" ", Num(m), " m") : "", ")");
   }
   return out;
 }
@@ -227,7 +233,7 @@ int ShowPersonal(const Invocation& inv, const query::Session& session,
   absl::StatusOr<query::SubjectPersonalData> data =
       query::RevealSubject(session.ledger(), **store, view.suspect_id);
   if (!data.ok()) return inv.Fail(ExitCodeFor(data.status()), data.status().message());
-  if (inv.global.json) {
+  if (AnswerIsJson(inv)) {
     enforcement::api::v1::SuspectPersonalAnswer answer;
     *answer.mutable_suspect() = projections::ToMessage(view);
     answer.set_erased(data->subject.erased);
@@ -241,12 +247,12 @@ int ShowPersonal(const Invocation& inv, const query::Session& session,
     }
     return WriteAnswer(inv, answer);
   }
-  WriteStdout("\npersonal data (from the personal-data store, each checked against the "
+  Prose("\npersonal data (from the personal-data store, each checked against the "
               "commitment in its record):\n");
   if (data->subject.erased) {
-    WriteStdout(absl::StrCat("  none: erased at ", util::FormatRfc3339(data->subject.erased_at),
-                             " (", DisplayText(data->subject.authority), ": ",
-                             DisplayText(data->subject.reason), ")\n"));
+    PrintKeyValues({{"personal data", absl::StrCat("none: erased at ", util::FormatRfc3339(data->subject.erased_at),
+                             " (", data->subject.authority, ": ",
+                             data->subject.reason, ")")}});
     return kExitOk;
   }
   TablePrinter t({"FIELD", "VALUE", "CHECK", "POS", "EVENT"});
@@ -288,7 +294,7 @@ bool ListOrShow(const Invocation& inv, bool* show, std::string* id, int* code) {
 }
 
 void NoteMore(const Invocation& inv, size_t limit, const std::string& last_id) {
-  if (inv.global.json) return;
+  if (AnswerIsJson(inv)) return;
   std::fprintf(stderr,
                "ledger: %s: showing the first %zu; more with --after %s (or --limit 0 for all)\n",
                inv.command.c_str(), limit, DisplayText(last_id).c_str());
@@ -299,7 +305,8 @@ void NoteMore(const Invocation& inv, size_t limit, const std::string& last_id) {
 // ---------------------------------------------------------------------------
 // suspects
 
-int RunSuspects(const Invocation& inv) {
+namespace {
+int SuspectsAnswer(const Invocation& inv) {
   bool show = false;
   std::string id;
   int code = kExitOk;
@@ -324,8 +331,8 @@ int RunSuspects(const Invocation& inv) {
       return inv.UsageError("--personal: a format-1 ledger keeps names in its records (the name "
                             "row shows them); it has no personal-data store");
     }
-    if (personal && inv.global.json) return ShowPersonal(inv, *session, *s);
-    if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*s));
+    if (personal && AnswerIsJson(inv)) return ShowPersonal(inv, *session, *s);
+    if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*s));
     std::vector<std::pair<std::string, std::string>> rows = {
         {"suspect", s->suspect_id},
         {"name", OrDash(s->name)},
@@ -346,7 +353,7 @@ int RunSuspects(const Invocation& inv) {
                                              s->erasure_authority, ": ", s->erasure_reason)});
     }
     PrintKeyValues(rows);
-    WriteStdout("\n");
+    Prose("\n");
     TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT"});
     for (const auto& e : s->events) {
       t.AddRow({DateCell(e.occurred), projections::PrecisionName(e.occurred.precision),
@@ -368,7 +375,7 @@ int RunSuspects(const Invocation& inv) {
       session->ListSuspects(filter, limit);
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::SuspectView>* list = &page->items;
-  if (inv.global.json) {
+  if (AnswerIsJson(inv)) {
     if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "STATUS", "CUSTODY", "OPERATION",
@@ -383,11 +390,15 @@ int RunSuspects(const Invocation& inv) {
   if (page->more) NoteMore(inv, limit, list->back().suspect_id);
   return kExitOk;
 }
+}  // namespace
+
+int RunSuspects(const Invocation& inv) { return RunWithAnswerOutput(inv, &SuspectsAnswer); }
 
 // ---------------------------------------------------------------------------
 // operations
 
-int RunOperations(const Invocation& inv) {
+namespace {
+int OperationsAnswer(const Invocation& inv) {
   bool show = false;
   std::string id;
   int code = kExitOk;
@@ -404,7 +415,7 @@ int RunOperations(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::OperationView> op = session->GetOperation(id, query);
     if (!op.ok()) return FailSession(inv, op.status());
-    if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*op));
+    if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*op));
     std::vector<std::string> agencies, seized;
     for (const auto& a : op->agencies) agencies.push_back(absl::StrCat(a.name, " (", a.country, ")"));
     for (const auto& s : op->seized) {
@@ -426,22 +437,23 @@ int RunOperations(const Invocation& inv) {
                                                     : absl::StrJoin(op->tip_from_countries, ", ")},
         {"first raid", DateWithPrecision(op->first_raid)},
         {"last raid", DateWithPrecision(op->last_raid)},
-        {"raids", absl::StrCat(op->raids.size())},
+        {"raids", Num(static_cast<int64_t>(op->raids.size()))},
         {"detained", Num(op->detained)},
         {"by nationality", ByCountry(op->detained_by_nationality)},
         {"ringleaders", Num(op->ringleaders_detained)},
         {"seized", seized.empty() ? "-" : absl::StrJoin(seized, ", ")},
         {"arrests recorded",
-         absl::StrCat(Num(op->arrests_recorded), " (", Num(op->arrested_ringleaders),
-                      " ringleaders; by nationality: ", ByCountry(op->arrests_by_nationality),
+         absl::StrCat(Num(op->arrests_recorded), " (",
+                      Count(op->arrested_ringleaders, "ringleader", "ringleaders"),
+                      "; by nationality: ", ByCountry(op->arrests_by_nationality),
                       "; beside the raid totals, not added)")},
         {"handed over",
-         absl::StrCat(Num(op->handed_over), " in ", Num(op->handovers), " handover(s), ",
+         absl::StrCat(Num(op->handed_over), " in ", Count(op->handovers, "handover", "handovers"), ", ",
                       Num(op->handed_over_identified), " identified; to: ",
                       ByCountry(op->handed_over_to))},
     });
     if (!op->raids.empty()) {
-      WriteStdout("\n");
+      Prose("\n");
       TablePrinter t({"OCCURRED", "POS", "EVENT", "PLACE", "DETAINED", "RINGLEADERS"});
       for (const auto& r : op->raids) {
         t.AddRow({DateWithPrecision(r.occurred), absl::StrCat(r.event.position),
@@ -457,7 +469,7 @@ int RunOperations(const Invocation& inv) {
       session->ListOperations(query, limit, after);
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::OperationView>* list = &page->items;
-  if (inv.global.json) {
+  if (AnswerIsJson(inv)) {
     if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
     TablePrinter t({"OPERATION", "PLACE", "COUNTRY", "FIRST RAID", "DETAINED", "BY NATIONALITY",
@@ -472,11 +484,15 @@ int RunOperations(const Invocation& inv) {
   if (page->more) NoteMore(inv, limit, list->back().operation_id);
   return kExitOk;
 }
+}  // namespace
+
+int RunOperations(const Invocation& inv) { return RunWithAnswerOutput(inv, &OperationsAnswer); }
 
 // ---------------------------------------------------------------------------
 // cases
 
-int RunCases(const Invocation& inv) {
+namespace {
+int CasesAnswer(const Invocation& inv) {
   bool show = false;
   std::string id;
   int code = kExitOk;
@@ -489,19 +505,19 @@ int RunCases(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::CaseView> cv = session->GetCase(id);
     if (!cv.ok()) return FailSession(inv, cv.status());
-    if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*cv));
+    if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*cv));
     PrintKeyValues({
         {"case", cv->case_id},
         {"courts", cv->courts.empty() ? "-" : absl::StrJoin(cv->courts, "; ")},
-        {"defendants", absl::StrCat(cv->defendants.size())},
+        {"defendants", Num(static_cast<int64_t>(cv->defendants.size()))},
         {"victims", Num(cv->victims)},
         {"amount defrauded", Monies(cv->amounts_defrauded)},
         {"equivalent", Monies(cv->amounts_defrauded_equivalent)},
         {"prison months", Months(cv->prison_months_total)},
-        {"offences from", DateWithPrecision(cv->offence_from)},
-        {"offences to", DateWithPrecision(cv->offence_to)},
+        {"offence period from", DateWithPrecision(cv->offence_from)},
+        {"offence period to", DateWithPrecision(cv->offence_to)},
     });
-    WriteStdout("\n");
+    Prose("\n");
     TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "PRISON", "INSTANCE", "SENTENCED",
                     "OFFENCES"});
     for (const auto& d : cv->defendants) {
@@ -518,12 +534,12 @@ int RunCases(const Invocation& inv) {
   absl::StatusOr<query::Page<projections::CaseView>> page = session->ListCases(limit, after);
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::CaseView>* list = &page->items;
-  if (inv.global.json) {
+  if (AnswerIsJson(inv)) {
     if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
   } else {
-    TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCES", "AMOUNT"});
+    TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCE PERIOD", "AMOUNT"});
     for (const auto& c : *list) {
-      t.AddRow({c.case_id, absl::StrCat(c.defendants.size()), Num(c.victims),
+      t.AddRow({c.case_id, Num(static_cast<int64_t>(c.defendants.size())), Num(c.victims),
                 Num(c.prison_months_total),
                 absl::StrCat(DateCell(c.offence_from), " .. ", DateCell(c.offence_to)),
                 Monies(c.amounts_defrauded)});
@@ -533,11 +549,15 @@ int RunCases(const Invocation& inv) {
   if (page->more) NoteMore(inv, limit, list->back().case_id);
   return kExitOk;
 }
+}  // namespace
+
+int RunCases(const Invocation& inv) { return RunWithAnswerOutput(inv, &CasesAnswer); }
 
 // ---------------------------------------------------------------------------
 // flows
 
-int RunFlows(const Invocation& inv) {
+namespace {
+int FlowsAnswer(const Invocation& inv) {
   projections::FlowQuery query;
   query.from_country = inv.args.GetOr("from", "");
   query.to_country = inv.args.GetOr("to", "");
@@ -564,7 +584,7 @@ int RunFlows(const Invocation& inv) {
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<std::vector<projections::FlowRow>> rows = session->Flows(query);
   if (!rows.ok()) return FailSession(inv, rows.status());
-  if (inv.global.json) return WriteAnswer(inv, projections::ToList(*rows));
+  if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToList(*rows));
   TablePrinter t({"FROM", "TO", "PERIOD", "PEOPLE", "IDENTIFIED", "RINGLEADERS", "HANDOVERS"});
   for (const auto& r : *rows) {
     t.AddRow({r.from_country, r.to_country,
@@ -574,52 +594,61 @@ int RunFlows(const Invocation& inv) {
   t.Finish();
   return kExitOk;
 }
+}  // namespace
+
+int RunFlows(const Invocation& inv) { return RunWithAnswerOutput(inv, &FlowsAnswer); }
 
 // ---------------------------------------------------------------------------
 // stats
 
-int RunStats(const Invocation& inv) {
+namespace {
+int StatsAnswer(const Invocation& inv) {
   std::unique_ptr<query::Session> session;
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   absl::StatusOr<projections::Totals> t = session->GetTotals();
   if (!t.ok()) return FailSession(inv, t.status());
-  if (inv.global.json) return WriteAnswer(inv, projections::ToMessage(*t));
+  if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*t));
   std::vector<std::string> status;
   for (const auto& [k, n] : t->suspects_by_status) status.push_back(absl::StrCat(k, " ", Num(n)));
   PrintKeyValues({
       {"records", absl::StrCat(Num(static_cast<int64_t>(t->applied)), AsOfNote(*session))},
       {"events in effect",
-       absl::StrCat(Num(t->raids), " raids, ", Num(t->arrests), " arrests, ", Num(t->handovers),
-                    " handovers, ", Num(t->sentencings), " sentencings, ", Num(t->releases),
-                    " releases, ", Num(t->reported_figures), " reported figures")},
-      {"fixes", absl::StrCat(Num(t->corrections), " corrections, ", Num(t->retractions),
-                             " retractions (", Num(t->retracted), " facts retracted)")},
-      {"detained (raids)", absl::StrCat(Num(t->detained), "; ", Num(t->ringleaders_detained),
-                                        " ringleaders; ", ByCountry(t->detained_by_nationality))},
+       absl::StrCat(Count(t->raids, "raid", "raids"), ", ", Count(t->arrests, "arrest", "arrests"),
+                    ", ", Count(t->handovers, "handover", "handovers"), ", ",
+                    Count(t->sentencings, "sentencing", "sentencings"), ", ",
+                    Count(t->releases, "release", "releases"), ", ",
+                    Count(t->reported_figures, "reported figure", "reported figures"))},
+      {"fixes", absl::StrCat(Count(t->corrections, "correction", "corrections"), ", ",
+                             Count(t->retractions, "retraction", "retractions"), " (",
+                             Count(t->retracted, "fact", "facts"), " retracted)")},
+      {"detained (raids)", absl::StrCat(Num(t->detained), "; ",
+                                        Count(t->ringleaders_detained, "ringleader", "ringleaders"),
+                                        "; ", ByCountry(t->detained_by_nationality))},
       {"arrests in operations", absl::StrCat(Num(t->arrests_in_operations),
                                              " (beside the raid totals, not added)")},
-      {"handed over", absl::StrCat(Num(t->handed_over), " people (", Num(t->handed_over_identified),
-                                   " identified, ", Num(t->handed_over_ringleaders),
-                                   " ringleaders)")},
-      {"sentences", absl::StrCat(Months(t->prison_months), "; ", Num(t->victims), " victims; ",
+      {"handed over", absl::StrCat(Count(t->handed_over, "person", "people"), " (",
+                                   Num(t->handed_over_identified), " identified, ",
+                                   Count(t->handed_over_ringleaders, "ringleader", "ringleaders"),
+                                   ")")},
+      {"sentences", absl::StrCat(Months(t->prison_months), "; ", Count(t->victims, "victim", "victims"), "; ",
                                  Monies(t->amounts_defrauded))},
-      {"entities", absl::StrCat(Num(t->suspects), " suspects (",
+      {"entities", absl::StrCat(Count(t->suspects, "suspect", "suspects"), " (",
                                 status.empty() ? "-" : absl::StrJoin(status, ", "), "), ",
-                                Num(t->operations), " operations, ", Num(t->cases), " cases")},
+                                Count(t->operations, "operation", "operations"), ", ",
+                                Count(t->cases, "case", "cases"))},
       {"erased suspects", Num(t->suspects_erased)},
   });
-  WriteStdout("\nReported figures beside the figures the ledger derives (same metric, period):\n");
+  Prose("\nReported figures beside the figures the ledger derives (same metric, period):\n");
   TablePrinter table({"METRIC", "FROM", "TO", "NAT", "PERIOD", "REPORTED", "DERIVED", "UNCERTAIN",
                       "SOURCE"});
   for (const auto& f : t->figures) {
-    const std::string reported = absl::StrCat(f.approximate ? "~" : "", Num(f.reported));
+    const std::string reported = f.approximate ? absl::StrCat("about ", Num(f.reported)) : Num(f.reported);
     std::string derived = "n/a (not derivable)";
     std::string uncertain = "-";
     if (f.derivable) {
-      derived = absl::StrCat(Num(f.derived), " (", f.derived_events, " event",
-                             f.derived_events == 1 ? "" : "s", ")");
-      uncertain = absl::StrCat(Num(f.uncertain), " (", f.uncertain_events, " event",
-                               f.uncertain_events == 1 ? "" : "s", ")");
+      derived = absl::StrCat(Num(f.derived), " (", Count(f.derived_events, "event", "events"), ")");
+      uncertain =
+          absl::StrCat(Num(f.uncertain), " (", Count(f.uncertain_events, "event", "events"), ")");
     }
     const std::string source =
         !f.source.publisher.empty() ? f.source.publisher : OrDash(f.source.reference);
@@ -631,11 +660,15 @@ int RunStats(const Invocation& inv) {
   table.Finish();
   return kExitOk;
 }
+}  // namespace
+
+int RunStats(const Invocation& inv) { return RunWithAnswerOutput(inv, &StatsAnswer); }
 
 // ---------------------------------------------------------------------------
 // timeline
 
-int RunTimeline(const Invocation& inv) {
+namespace {
+int TimelineAnswer(const Invocation& inv) {
   projections::TimelineQuery query;
   int scopes = 0;
   bool suspect_scope = false;
@@ -672,7 +705,7 @@ int RunTimeline(const Invocation& inv) {
   if (suspect_scope) query.key = SuspectKey(*session, query.key);
   absl::StatusOr<std::vector<projections::TimelineEntry>> entries = session->Timeline(query);
   if (!entries.ok()) return FailSession(inv, entries.status());
-  if (inv.global.json) return WriteAnswer(inv, projections::ToList(*entries));
+  if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToList(*entries));
   TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT", "SOURCE", "STATE", "SUMMARY"});
   for (const auto& e : *entries) {
     std::vector<std::string> marks;
@@ -695,6 +728,9 @@ int RunTimeline(const Invocation& inv) {
   t.Finish();
   return kExitOk;
 }
+}  // namespace
+
+int RunTimeline(const Invocation& inv) { return RunWithAnswerOutput(inv, &TimelineAnswer); }
 
 // ---------------------------------------------------------------------------
 // rebuild
@@ -713,7 +749,7 @@ int RunRebuild(const Invocation& inv) {
   if (!digests.ok()) {
     return inv.Fail(ExitCodeFor(digests.status()), absl::StrCat("digests: ", digests.status().message()));
   }
-  if (inv.global.json) {
+  if (AnswerIsJson(inv)) {
     enforcement::api::v1::RebuildAnswer answer;
     answer.set_checkpoint(views.checkpoint());
     answer.set_applied(r->applied);
@@ -723,7 +759,7 @@ int RunRebuild(const Invocation& inv) {
   PrintKeyValues({{"views", views.dir()},
                   {"records replayed", WithThousands(r->applied)},
                   {"checkpoint", WithThousands(views.checkpoint())}});
-  WriteStdout("\n");
+  Prose("\n");
   TablePrinter t({"VIEW", "ENTRIES", "SHA-256"});
   for (const auto& d : *digests) t.AddRow({d.view, WithThousands(d.entries), d.sha256});
   t.Finish();

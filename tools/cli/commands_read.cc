@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
 #include "util/output_file.h"
+#include "util/text.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
 #include "enforcement/api/v1/log.pb.h"
@@ -315,7 +316,7 @@ int RunExport(const Invocation& inv) {
     }
     if (int e = WriteAnswer(inv, answer); e != kExitOk) return e;
   } else {
-    std::string line = absl::StrCat("exported ", count, " records", count == 0 ? "" : absl::StrCat(
+    std::string line = absl::StrCat("exported ", ledger::Counted(static_cast<long long>(count), "record", "records"), count == 0 ? "" : absl::StrCat(
                                         " (positions ", from, "\u2013", to - 1, ")"),
                                     " as ", *format, " to ", out_path, " (", bytes, " bytes)");
     if (root) {

@@ -18,6 +18,7 @@
 #include "util/file_io.h"
 #include "ledger/ledger.h"
 #include "util/output_file.h"
+#include "util/text.h"
 #include "ledger/validate.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/commands.h"
@@ -29,6 +30,17 @@
 #include "util/answer_json.h"
 
 namespace cli {
+namespace {
+// The number style of docs/OUTPUT.md for the summaries below.
+template <typename N>
+std::string Th(N n) {
+  return ledger::Thousands(static_cast<long long>(n));
+}
+template <typename N>
+std::string Co(N n, absl::string_view one, absl::string_view many) {
+  return ledger::Counted(static_cast<long long>(n), one, many);
+}
+}  // namespace
 namespace {
 
 using enforcement::v1::Event;
@@ -268,8 +280,11 @@ int RunAppend(const Invocation& inv) {
                     r.events[i].duplicate ? "duplicate (not written again)" : "appended"});
     }
   }
-  WriteStdout(absl::StrCat("appended ", r.appended, " of ", events.size(), " events (",
-                           duplicates, " duplicates); tree size ", tree_size, "\n"));
+  WriteStdout(absl::StrCat("appended ", Th(r.appended), " of ",
+                           ledger::Counted(static_cast<long long>(events.size()), "event", "events"),
+                           " (", ledger::Counted(static_cast<long long>(duplicates), "duplicate",
+                                                 "duplicates"),
+                           "); tree size ", Th(tree_size), "\n"));
   return kExitOk;
 }
 
@@ -358,22 +373,24 @@ int RunImport(const Invocation& inv) {
       secs >= 0.05 ? absl::StrFormat("; took %.2f s (%s rows/s)", secs,
                                      WithThousands(static_cast<uint64_t>(report.rows() / secs)))
                    : "";
-  std::string rejected = absl::StrCat(", rejected ", report.rejected());
+  std::string rejected = absl::StrCat(", rejected ", Th(report.rejected()));
   if (rejects_path) {
-    absl::StrAppend(&rejected, " (", report.rejected_now(), " new, ", report.rejected_earlier(),
+    absl::StrAppend(&rejected, " (", Th(report.rejected_now()), " new, ", Th(report.rejected_earlier()),
                     " already in ", report.rejects_file(), ")");
   }
   if (dry_run) {
-    WriteStdout(absl::StrCat("dry run of ", report.file(), ": read ", report.lines(), " lines, ",
-                             report.rows(), " rows, ", report.events(),
-                             " events parsed and valid, in ", report.batches(),
-                             " batches of up to ", batch_size, "; nothing written", rate, "\n"));
+    WriteStdout(absl::StrCat("dry run of ", report.file(), ": read ", Co(report.lines(), "line", "lines"),
+                             ", ", Co(report.rows(), "row", "rows"), ", ",
+                             Co(report.events(), "event", "events"), " parsed and valid, in ",
+                             Co(report.batches(), "batch", "batches"), " of up to ", Th(batch_size),
+                             "; nothing written", rate, "\n"));
   } else {
-    WriteStdout(absl::StrCat("imported ", report.file(), ": read ", report.lines(), " lines, ",
-                             report.rows(), " rows, ", report.events(), " events; appended ",
-                             report.appended(), ", duplicates ", report.duplicates(), rejected,
-                             ", batches ", report.batches(), "; tree size ", report.tree_size(),
-                             rate, "\n"));
+    WriteStdout(absl::StrCat("imported ", report.file(), ": read ", Co(report.lines(), "line", "lines"),
+                             ", ", Co(report.rows(), "row", "rows"), ", ",
+                             Co(report.events(), "event", "events"), "; appended ",
+                             Th(report.appended()), ", duplicates ", Th(report.duplicates()), rejected,
+                             ", batches ", Th(report.batches()), "; tree size ",
+                             Th(report.tree_size()), rate, "\n"));
   }
   return kExitOk;
 }
