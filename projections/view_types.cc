@@ -153,7 +153,8 @@ std::string Summarize(const Event& e) {
       const auto& a = e.arrest();
       std::string s = absl::StrCat("arrest of ", a.suspect().suspect_id());
       std::vector<std::string> about;
-      if (!a.suspect().name().empty()) about.push_back(a.suspect().name());
+      // No name: summaries go to every caller, and names are personal data
+      // (query/name_policy.h).
       if (!a.suspect().nationality().empty()) about.push_back(a.suspect().nationality());
       if (a.suspect().role() != enforcement::v1::ROLE_UNSPECIFIED) {
         about.push_back(RoleName(a.suspect().role()));

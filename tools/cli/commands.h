@@ -40,6 +40,8 @@ int RunShow(const Invocation& inv);
 int RunVerify(const Invocation& inv);
 // commands_query.cc (projections: views, flows, totals, timelines)
 int RunSuspects(const Invocation& inv);
+// commands_search.cc: `suspects search PREFIX --personal` (called by RunSuspects)
+int RunSuspectsSearch(const Invocation& inv);
 int RunOperations(const Invocation& inv);
 int RunCases(const Invocation& inv);
 int RunFlows(const Invocation& inv);

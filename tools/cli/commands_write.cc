@@ -284,7 +284,7 @@ int RunAppend(const Invocation& inv) {
                            ledger::Counted(static_cast<long long>(events.size()), "event", "events"),
                            " (", ledger::Counted(static_cast<long long>(duplicates), "duplicate",
                                                  "duplicates"),
-                           "); tree size ", Th(tree_size), "\n"));
+                           "); tree size ", tree_size, "\n"));
   return kExitOk;
 }
 
@@ -390,7 +390,7 @@ int RunImport(const Invocation& inv) {
                              Co(report.events(), "event", "events"), "; appended ",
                              Th(report.appended()), ", duplicates ", Th(report.duplicates()), rejected,
                              ", batches ", Th(report.batches()), "; tree size ",
-                             Th(report.tree_size()), rate, "\n"));
+                             report.tree_size(), rate, "\n"));
   }
   return kExitOk;
 }
