@@ -1104,9 +1104,11 @@ TEST_F(ViewsTest, AsOfRecordedTimeIsTheLongestPrefixRecordedAtOrBeforeIt) {
   EXPECT_EQ(at("2024-04-01T00:00:03.5Z"), 3u);
   EXPECT_EQ(at("2030-01-01T00:00:00Z"), 6u);
   EXPECT_EQ(*ResolveAsOf(*ledger_, "2024-04-01T00:00:04Z"), 4u);
-  EXPECT_EQ(*ResolveAsOf(*ledger_, "2"), 2u);
+  EXPECT_EQ(*ResolveAsOf(*ledger_, "2024-04-01"), 6u);  // to the end of that day
+  EXPECT_EQ(ResolveAsOf(*ledger_, "2").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ResolveAsOf(*ledger_, "yesterday").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ResolveAsOf(*ledger_, "7").status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(std::string(ResolveAsOf(*ledger_, "7").status().message()),
+              testing::HasSubstr("--as-of-position 7"));
 }
 
 // --- queries and JSON ----------------------------------------------------------------------
