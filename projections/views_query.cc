@@ -600,10 +600,11 @@ absl::StatusOr<std::vector<TimelineEntry>> Views::Timeline(const TimelineQuery& 
   constexpr int64_t kLongestUnit = int64_t{367} * 86400;
   std::string upper;  // keys >= upper start after `until`
   if (q.until != absl::InfiniteFuture()) {
-    const absl::Duration d = q.until - absl::UnixEpoch();
-    const int64_t secs = absl::IDivDuration(d, absl::Seconds(1), nullptr);
-    upper = scope;
-    internal::PutOcc(&upper, secs + 1, 0);
+    const int64_t secs = absl::ToUnixSeconds(q.until);  // floors
+    if (secs < std::numeric_limits<int64_t>::max()) {
+      upper = scope;
+      internal::PutOcc(&upper, secs + 1, 0);
+    }
   }
   std::string lower = scope;  // keys < lower end before `since`
   if (q.since != absl::InfinitePast()) {

@@ -84,6 +84,11 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Attach(std::unique_ptr<ledger:
     return AsOfError(absl::InvalidArgumentError("give an as-of position or an as-of time, not both"),
                      kReasonAsOfInvalid);
   }
+  if (by_time) {  // refused before anything is opened or locked
+    if (absl::StatusOr<absl::Time> t = projections::ParseAsOfTime(options.as_of); !t.ok()) {
+      return AsOfError(t.status(), kReasonAsOfInvalid);
+    }
+  }
   std::unique_ptr<Session> session(new Session());
   session->ledger_ = std::move(ledger);
   ledger::Ledger& db = *session->ledger_;

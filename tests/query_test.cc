@@ -154,7 +154,7 @@ TEST_F(QueryTest, AsOfAPositionAnswersWhatTheViewsAnsweredThen) {
   EXPECT_EQ(session->store().checkpoint(), 3u);
 }
 
-TEST_F(QueryTest, AsOfATimeOrADecimalSize) {
+TEST_F(QueryTest, AsOfATimeOrAPosition) {
   query::SessionOptions options;
   options.as_of = "2024-04-01T00:00:01Z";  // records 0 and 1
   auto session = OpenOrDie(options);
@@ -170,7 +170,10 @@ TEST_F(QueryTest, AsOfATimeOrADecimalSize) {
   EXPECT_EQ(session->as_of_size(), 3u);
   EXPECT_EQ(&session->views(), &session->store());
 
-  options.as_of = "1";
+  // A decimal is a position, given as one (a bare number as a time is
+  // refused: AsOfTakesARecordedDateAndRefusesABareNumber).
+  options.as_of.clear();
+  options.as_of_position = 1;
   session.reset();
   session = OpenOrDie(options);
   ASSERT_NE(session, nullptr);
@@ -290,7 +293,7 @@ TEST(NaturalOrder, DigitRunsCompareAsNumbers) {
   EXPECT_TRUE(NaturalIdLess("s-7-1-9", "s-7-1-10"));
   EXPECT_TRUE(NaturalIdLess("op-2", "op-10"));
   EXPECT_TRUE(NaturalIdLess("a", "a1"));
-  EXPECT_TRUE(NaturalIdLess("s-7", "s-07"));  // one number: the id breaks the tie
+  EXPECT_TRUE(NaturalIdLess("s-07", "s-7"));  // one number: the id's bytes break the tie
   EXPECT_TRUE(NaturalIdLess("s-07", "s-8"));
   EXPECT_TRUE(NaturalIdLess("x-99", "x-a"));  // digits before letters, as in ASCII
 }
@@ -464,6 +467,7 @@ TEST_F(QueryTest, AsOfTakesARecordedDateAndRefusesABareNumber) {
   EXPECT_THAT(session->as_of_label(), HasSubstr("as of recorded time 2024-04-01T23:59:59"));
   query::SessionOptions before;
   before.as_of = "2024-03-31";
+  session.reset();  // one session at a time holds the views lock
   auto earlier = OpenOrDie(before);
   ASSERT_NE(earlier, nullptr);
   EXPECT_EQ(earlier->as_of_size(), 0u);
@@ -473,6 +477,7 @@ TEST_F(QueryTest, AsOfTakesARecordedDateAndRefusesABareNumber) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Reason(refused.status()), query::kReasonAsOfInvalid);
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("--as-of-position 2"));
+  earlier.reset();
   EXPECT_EQ(OpenOrDie()->as_of_label(), "");
 }
 
