@@ -831,3 +831,22 @@ TEST_F(QueryCliTest, AsOfTakesADateRefusesANumberAndSaysSo) {
   EXPECT_THAT(number.err, HasSubstr("--as-of-position 3"));
   EXPECT_THAT(Ledger("stats --help").out, HasSubstr("recorded"));
 }
+
+TEST_F(PagingCliTest, ReadPagesItsTableByPosition) {
+  Generate();  // 256 records
+  CommandResult t = Ledger("read");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 101) << "header + 100 rows";
+  EXPECT_THAT(t.err, HasSubstr("156 more \u2014 next page: --after 99"));
+  CommandResult next = Ledger("read --after 99 --limit 1");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_THAT(next.out, HasSubstr("\n100 "));
+  EXPECT_THAT(next.err, HasSubstr("155 more \u2014 next page: --after 100"));
+  // NDJSON is a stream for scripts: cut only by --limit.
+  CommandResult json = Ledger("read --json");
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 256);
+  EXPECT_EQ(json.err, "");
+  CommandResult all = Ledger("read --all");
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 257);
+  EXPECT_EQ(Ledger("read --after 3 --from 4").exit_code, 2);
+}

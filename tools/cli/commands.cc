@@ -201,17 +201,22 @@ const std::vector<CommandSpec>& Table() {
       {
           "read",
           "print records by position or by stream",
-          "ledger read [--from N] [--to M] [--limit K]\n"
-          "       ledger read --stream S [--from-version V] [--limit K]",
+          "ledger read [--from N | --after P] [--to M] [--limit K|--all]\n"
+          "       ledger read --stream S [--from-version V | --after V] [--limit K|--all]",
           "Prints records in positions [N, M) (default: all), or the events of\n"
           "stream S from version V on. The table shows position, recorded_at,\n"
           "stream, stream version, event_id, body kind and when it occurred, at\n"
           "its precision. With --json, one LedgerRecord per line in canonical\n"
           "proto3 JSON (NDJSON). Opens the ledger read-only: works while a writer\n"
-          "runs, and shows the records committed when it started.",
+          "runs, and shows the records committed when it started. A table shows at\n"
+          "most 100 records (--limit K; 0 or --all = all); NDJSON only what\n"
+          "--limit allows. When records are left out, a line on stderr gives the\n"
+          "next page: --after P (docs/PAGING.md).",
           {{"from", "N", "first position (default 0)"},
            {"to", "M", "end position, exclusive (default: the tree size)"},
-           {"limit", "K", "print at most K records"},
+           {"limit", "K", "print at most K records (table default 100; 0 = all)"},
+           {"all", nullptr, "every record (= --limit 0)"},
+           {"after", "P", "start after position P (with --stream: after version P)"},
            {"stream", "S", "read the events of stream S instead of a position range"},
            {"from-version", "V", "with --stream: first stream version (default 0)"}},
           0,
