@@ -316,7 +316,14 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(const std::string& ledger_dir
     if (absl::Status s = RemoveBuildingMarker(impl->dir); !s.ok()) return s;
     impl->discarded = "an interrupted build of the views was discarded";
   } else if (impl->format != internal::kViewsFormatVersion) {
+    const std::string old = impl->format;
+    const bool had_state = impl->applied != 0;
     if (absl::Status s = impl->Wipe(); !s.ok()) return s;
+    // Said once, by the catch-up that rebuilds it (CatchUpResult).
+    if (had_state) {
+      impl->discarded = absl::StrCat("the views store was of format ", old, ", this version uses ",
+                                     internal::kViewsFormatVersion);
+    }
   }
   return std::unique_ptr<Views>(new Views(std::move(impl)));
 }
