@@ -200,6 +200,17 @@ absl::Status NotCountry(absl::string_view code, const FieldPath& at) {
                  UpperCaseHint(code, IsCountryCode));
 }
 
+}  // namespace
+
+absl::Status CheckCountryFilter(absl::string_view code, absl::string_view what) {
+  if (IsCountryCode(code)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", Quote(code),
+                                                 " is not an ISO 3166-1 alpha-2 code",
+                                                 UpperCaseHint(code, IsCountryCode)));
+}
+
+namespace {
+
 // A country code "when set": empty is fine.
 absl::Status CheckOptionalCountry(absl::string_view code, const FieldPath& at) {
   if (code.empty() || IsCountryCode(code)) return absl::OkStatus();

@@ -87,6 +87,11 @@ bool IsSubjectId(absl::string_view s);
 // ISO 3166-1 alpha-2 (assigned codes only) and ISO 4217 (active codes).
 bool IsCountryCode(absl::string_view code);
 bool IsCurrencyCode(absl::string_view code);
+// A country code given to a query filter (`what`, e.g. "--from"): OK when it
+// is an ISO 3166-1 alpha-2 code, else kInvalidArgument with the message
+// import gives for such a field ('<what>: "mm" is not an ISO 3166-1 alpha-2
+// code (codes are upper case: "MM")').
+absl::Status CheckCountryFilter(absl::string_view code, absl::string_view what);
 
 // The stream kinds of SPEC §2: "operation", "suspect", "case", "handover",
 // "figure". A stream is "<kind>/<name>" with a non-empty name.

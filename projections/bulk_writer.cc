@@ -106,13 +106,13 @@ namespace {
 
 bool HasEntities(Cf c) { return c == kSuspectsCf || c == kOperationsCf || c == kCasesCf; }
 
-// The member prefix ('m' ordered(id)) of a member key: every member of that
+// The member prefix ('m' eid, store_coding.h) of a member key: every member of that
 // entity sorts at or after it, every member of an earlier one before it.
 std::string EntityBoundary(absl::string_view member_key) {
   if (member_key.empty()) return std::string();
   absl::string_view in = member_key.substr(1);
   std::string id;
-  if (!GetOrdered(&in, &id)) return std::string(member_key);
+  if (!GetEntityId(&in, &id)) return std::string(member_key);
   return std::string(member_key.substr(0, member_key.size() - in.size()));
 }
 

@@ -42,7 +42,7 @@ EntityBuilder::EntityBuilder(Cf family, CounterMap* totals, Emit emit)
     : family_(family), totals_(totals), emit_(std::move(emit)) {}
 
 absl::Status EntityBuilder::AddMember(absl::string_view key, absl::string_view value) {
-  if (key.size() < 1 + 2 + 9 || key[0] != kMemberTag) {
+  if (key.size() < 1 + 2 + 2 + 9 || key[0] != kMemberTag) {
     return absl::DataLossError("views store: malformed member key");
   }
   const absl::string_view prefix = key.substr(0, key.size() - 9);
@@ -71,7 +71,7 @@ absl::Status EntityBuilder::BuildCurrent() {
   have_ = false;
   absl::string_view in(prefix_);
   in.remove_prefix(1);
-  if (!GetOrdered(&in, &id_) || !in.empty()) {
+  if (!GetEntityId(&in, &id_) || !in.empty()) {
     return absl::DataLossError("views store: malformed member key");
   }
   members_.clear();

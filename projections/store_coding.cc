@@ -1,7 +1,9 @@
 #include "projections/store_coding.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace projections::internal {
@@ -397,33 +399,65 @@ absl::Status DecodeEventState(absl::string_view v, EventState* s) {
 
 // --- entities -------------------------------------------------------------------
 
-std::string EntityKey(absl::string_view id) {
-  std::string k(1, kViewTag);
-  PutOrdered(&k, id);
-  return k;
+std::string NaturalSortForm(absl::string_view id) {
+  std::string out;
+  out.reserve(id.size() + 8);
+  size_t i = 0;
+  while (i < id.size()) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(id[i]))) {
+      out.push_back(id[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < id.size() && absl::ascii_isdigit(static_cast<unsigned char>(id[end]))) ++end;
+    size_t first = i;
+    while (first < end && id[first] == '0') ++first;  // significant digits from here
+    // '0' sorts a run where a digit would; then its significant length
+    // (2 bytes, big-endian: shorter numbers first), then the digits.
+    const size_t n = std::min<size_t>(end - first, 0xFFFF);
+    out.push_back('0');
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xFF));
+    out.append(id.data() + first, n);
+    out.append(id.data() + first + n, end - first - n);  // (beyond 65,535 digits: as text)
+    i = end;
+  }
+  return out;
 }
 
-std::string MemberPrefix(absl::string_view id) {
-  std::string k(1, kMemberTag);
+bool NaturalIdLess(absl::string_view a, absl::string_view b) {
+  const std::string na = NaturalSortForm(a), nb = NaturalSortForm(b);
+  if (na != nb) return na < nb;
+  return a < b;
+}
+
+namespace {
+std::string EntityPrefix(char tag, absl::string_view id) {
+  std::string k(1, tag);
+  k.reserve(2 * id.size() + 16);
+  PutOrdered(&k, NaturalSortForm(id));
   PutOrdered(&k, id);
   return k;
 }
+}  // namespace
+
+bool GetEntityId(absl::string_view* in, std::string* id) {
+  std::string natural;
+  return GetOrdered(in, &natural) && GetOrdered(in, id);
+}
+
+std::string EntityKey(absl::string_view id) { return EntityPrefix(kViewTag, id); }
+
+std::string MemberPrefix(absl::string_view id) { return EntityPrefix(kMemberTag, id); }
 
 std::string MemberKey(absl::string_view id, char kind, uint64_t position) {
-  std::string k;
-  k.reserve(id.size() + 12);
-  k.push_back(kMemberTag);
-  PutOrdered(&k, id);
+  std::string k = EntityPrefix(kMemberTag, id);
   k.push_back(kind);
   PutFixed64BE(&k, position);
   return k;
 }
 
-std::string EntityCounterPrefix(absl::string_view id) {
-  std::string k(1, kCounterTag);
-  PutOrdered(&k, id);
-  return k;
-}
+std::string EntityCounterPrefix(absl::string_view id) { return EntityPrefix(kCounterTag, id); }
 
 std::string EncodeSuspect(const SuspectView& v) {
   std::string out;

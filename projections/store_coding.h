@@ -20,7 +20,9 @@ namespace projections::internal {
 // "3": counters and aggregates are 128-bit (docs/PROJECTIONS.md "Aggregates").
 // "4": erasures (format-2 logs): erasure members, erased suspects, the
 //      suspects_erased counter (docs/PROJECTIONS.md "Erasure").
-inline constexpr char kViewsFormatVersion[] = "4";
+// "5": entity keys lead with the id's natural sort form (NaturalSortForm), so
+//      that lists page in natural order (s-7-1-4 before s-7-1-39).
+inline constexpr char kViewsFormatVersion[] = "5";
 
 // Column families, in the order they are opened.
 enum Cf {
@@ -146,12 +148,13 @@ std::string EncodeEventState(const EventState& s);
 absl::Status DecodeEventState(absl::string_view v, EventState* s);
 
 // --- entity families ---------------------------------------------------------------
-// Within kSuspectsCf, kOperationsCf and kCasesCf:
-//   'v' ordered(id)                      -> the entity's view
-//   'm' ordered(id) kind(1) position(8)  -> a contributing event: MemberValue
-//                                           (rules.h); "" for an operation's
-//                                           arrests and handovers
-//   'c' ordered(id) name                 -> counter (operations only)
+// Within kSuspectsCf, kOperationsCf and kCasesCf, where eid is
+// ordered(NaturalSortForm(id)) ordered(id) (format "5"):
+//   'v' eid                      -> the entity's view
+//   'm' eid kind(1) position(8)  -> a contributing event: MemberValue
+//                                   (rules.h); "" for an operation's
+//                                   arrests and handovers
+//   'c' eid name                 -> counter (operations only)
 inline constexpr char kViewTag = 'v';
 inline constexpr char kMemberTag = 'm';
 inline constexpr char kCounterTag = 'c';
@@ -163,6 +166,17 @@ inline constexpr char kSentencingMember = 'S';
 inline constexpr char kReleaseMember = 'L';
 inline constexpr char kErasureMember = 'E';
 
+// The natural sort form of an id: every run of ASCII digits becomes '0',
+// the count of its significant digits (2 bytes, big-endian) and those
+// digits, so that byte order is natural order ("s-7-1-4" < "s-7-1-39";
+// leading zeros do not count: "s-07" and "s-7" have one form, and the id
+// itself breaks the tie).
+std::string NaturalSortForm(absl::string_view id);
+// Natural order of ids: by NaturalSortForm, then by the id's bytes. The
+// order of the entity families' keys and of their lists.
+bool NaturalIdLess(absl::string_view a, absl::string_view b);
+// Reads an eid (above) off the front of `in`.
+bool GetEntityId(absl::string_view* in, std::string* id);
 std::string EntityKey(absl::string_view id);
 std::string MemberPrefix(absl::string_view id);
 std::string MemberKey(absl::string_view id, char kind, uint64_t position);

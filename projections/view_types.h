@@ -20,6 +20,7 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "enforcement/v1/event.pb.h"
 
 namespace projections {
@@ -130,8 +131,9 @@ inline constexpr std::array<const char*, 5> kSuspectStatuses = {"detained", "han
                                                                  "sentenced", "released", "unknown"};
 
 struct SuspectFilter {
-  std::string status, nationality, operation_id, custody_country;  // "" = any
-  std::string after;   // start after this suspect_id (paging)
+  // "" = any. role is a RoleName ("member", "ringleader", ...).
+  std::string status, nationality, operation_id, custody_country, role;
+  std::string after;   // start after this suspect_id, in natural order (paging)
   size_t limit = 100;  // 0 = no limit
 };
 
@@ -284,6 +286,16 @@ struct TimelineQuery {
   std::string key;   // suspect_id, operation_id, case_id or country; "" for global
   size_t limit = 0;  // 0 = all
   bool newest_first = false;
+  // Paging: start after the entry whose TimelineEntry::cursor this is ("" =
+  // from the start). A cursor that is not one is kInvalidArgument.
+  std::string after;
+  // Only entries of this kind (KindName: "raid", ..., "correction"); "" = all.
+  std::string event_kind;
+  // Occurred-time filter: an entry is kept when the unit of its occurred
+  // date ([start, UnitEnd) in rules.h: a month-precise event is the whole
+  // month) overlaps [since, until] — it may have occurred in the range.
+  absl::Time since = absl::InfinitePast();
+  absl::Time until = absl::InfiniteFuture();
 };
 
 struct TimelineEntry {
@@ -308,6 +320,9 @@ struct TimelineEntry {
   // Facts: not retracted. Corrections: its body is the one in effect.
   // Retractions: always.
   bool in_effect = false;
+  // Paging: TimelineQuery::after resumes after this entry (an opaque token
+  // of its place in the order: occurred key and position, in hex).
+  std::string cursor;
   bool operator==(const TimelineEntry&) const = default;
 };
 

@@ -16,7 +16,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "util/file_io.h"
@@ -314,7 +316,14 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(const std::string& ledger_dir
     if (absl::Status s = RemoveBuildingMarker(impl->dir); !s.ok()) return s;
     impl->discarded = "an interrupted build of the views was discarded";
   } else if (impl->format != internal::kViewsFormatVersion) {
+    const std::string old = impl->format;
+    const bool had_state = impl->applied != 0;
     if (absl::Status s = impl->Wipe(); !s.ok()) return s;
+    // Said once, by the catch-up that rebuilds it (CatchUpResult).
+    if (had_state) {
+      impl->discarded = absl::StrCat("the views store was of format ", old, ", this version uses ",
+                                     internal::kViewsFormatVersion);
+    }
   }
   return std::unique_ptr<Views>(new Views(std::move(impl)));
 }
@@ -765,28 +774,53 @@ absl::StatusOr<uint64_t> SizeAsOfTime(const ledger::Ledger& ledger, absl::Time t
   return lo;
 }
 
-absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::string& as_of) {
-  const std::string s(absl::StripAsciiWhitespace(as_of));
-  uint64_t size = 0;
-  if (!s.empty() &&
-      std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); })) {
-    if (!absl::SimpleAtoi(s, &size)) {
-      return absl::InvalidArgumentError(absl::StrCat("as of \"", s, "\": not a tree size"));
-    }
-    const uint64_t head = ledger.GetHead().tree_size;
-    if (size > head) {
-      return absl::OutOfRangeError(
-          absl::StrCat("as of tree size ", size, ": past the head (tree size ", head, ")"));
-    }
-    return size;
-  }
+absl::StatusOr<absl::Time> ParseTimeBound(const std::string& text, bool end) {
+  const std::string s(absl::StripAsciiWhitespace(text));
   absl::Time t;
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("as of \"", s, "\": neither a tree size nor an RFC 3339 time (", err, ")"));
+  if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) return t;
+  // A date, a month or a year: its first instant, or its last (UTC).
+  static constexpr const char* kUnits[] = {"%Y-%m-%d", "%Y-%m", "%Y"};
+  for (int u = 0; u < 3; ++u) {
+    if (s.size() != (u == 0 ? 10u : u == 1 ? 7u : 4u)) continue;
+    std::string ignored;
+    if (!absl::ParseTime(kUnits[u], s, absl::UTCTimeZone(), &t, &ignored)) continue;
+    if (!end) return t;
+    const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+    absl::CivilSecond next;
+    if (u == 0) next = absl::CivilSecond(absl::CivilDay(c) + 1);
+    if (u == 1) next = absl::CivilSecond(absl::CivilMonth(c) + 1);
+    if (u == 2) next = absl::CivilSecond(absl::CivilYear(c) + 1);
+    return absl::FromCivil(next, absl::UTCTimeZone()) - absl::Nanoseconds(1);
   }
-  return SizeAsOfTime(ledger, t);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", absl::CHexEscape(s), "\" is neither a date (2024-04-01, 2024-04, 2024) nor an RFC 3339 time (",
+      err, ")"));
+}
+
+absl::StatusOr<absl::Time> ParseAsOfTime(const std::string& as_of) {
+  const std::string s(absl::StripAsciiWhitespace(as_of));
+  if (!s.empty() &&
+      std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "as of \"", s, "\": a bare number is not a recorded time; give a date (2024-04-01) or"
+        " an RFC 3339 time, or the number of records as the as-of position (--as-of-position ",
+        s, ")"));
+  }
+  // Only a whole day or an exact time: "2024-04" would hide which end is meant.
+  if (s.size() != 10 && s.find('T') == std::string::npos && s.find('t') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "as of \"", absl::CHexEscape(s), "\": give a date (2024-04-01) or an RFC 3339 time"));
+  }
+  absl::StatusOr<absl::Time> t = ParseTimeBound(s, /*end=*/true);
+  if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("as of ", t.status().message()));
+  return t;
+}
+
+absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::string& as_of) {
+  absl::StatusOr<absl::Time> t = ParseAsOfTime(as_of);
+  if (!t.ok()) return t.status();
+  return SizeAsOfTime(ledger, *t);
 }
 
 absl::StatusOr<ViewsVerifyReport> VerifyViews(const ledger::Ledger& ledger, const Views& views,

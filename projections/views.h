@@ -12,8 +12,8 @@
 //   auto op = (*views)->GetOperation("op-2024-muse-01");
 //   std::cout << *util::AnswerJson(projections::ToMessage(*op));  // view_messages.h
 //
-// As of an earlier point of the log ("3" = the first 3 records, or an RFC 3339
-// recorded time):
+// As of an earlier point of the log (a recorded date or RFC 3339 time; or a
+// tree size given to AsOf directly):
 //
 //   auto size = projections::ResolveAsOf(**ledger, "2024-04-01T00:00:04Z");
 //   auto past = (*views)->AsOf(**ledger, *size);   // from the nearest snapshot
@@ -225,9 +225,17 @@ absl::StatusOr<std::unique_ptr<Views>> BuildAsOf(const ledger::Ledger& ledger, u
 // binary search: O(log n) reads).
 absl::StatusOr<uint64_t> SizeAsOfTime(const ledger::Ledger& ledger, absl::Time t);
 
-// Parses an as-of argument: a decimal tree size ("3"), or an RFC 3339 time
-// ("2024-04-01T00:00:00Z") turned into a size with SizeAsOfTime.
-// kInvalidArgument if it is neither.
+// Parses a time bound: an RFC 3339 time, or a date "2024-04-01", month
+// "2024-04" or year "2024" (UTC), read as its first instant, or with `end`
+// its last (2024-04-01T23:59:59.999999999Z). kInvalidArgument otherwise.
+absl::StatusOr<absl::Time> ParseTimeBound(const std::string& text, bool end);
+
+// Parses an as-of argument, a *recorded* time: a date ("2024-04-01": every
+// record recorded up to the end of that day, UTC) or an RFC 3339 time.
+// kInvalidArgument otherwise; a bare number ("3") is refused with a hint to
+// give it as an as-of position (a tree size) instead.
+absl::StatusOr<absl::Time> ParseAsOfTime(const std::string& as_of);
+// ParseAsOfTime, then SizeAsOfTime.
 absl::StatusOr<uint64_t> ResolveAsOf(const ledger::Ledger& ledger, const std::string& as_of);
 
 // Rebuilds the views from position 0 up to views.checkpoint() in a scratch

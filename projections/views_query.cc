@@ -7,6 +7,7 @@
 #include <memory>
 #include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -234,6 +235,7 @@ absl::StatusOr<std::vector<SuspectView>> Views::ListSuspects(const SuspectFilter
     if (!f.nationality.empty() && v.nationality != f.nationality) continue;
     if (!f.operation_id.empty() && v.operation_id != f.operation_id) continue;
     if (!f.custody_country.empty() && v.custody_country != f.custody_country) continue;
+    if (!f.role.empty() && v.role != f.role) continue;
     out.push_back(std::move(v));
   }
   if (absl::Status s = IterStatus(*it); !s.ok()) return s;
@@ -577,38 +579,94 @@ absl::StatusOr<TimelineEntry> Entry(const Reader& r, uint64_t pos, const EventSt
 absl::StatusOr<std::vector<TimelineEntry>> Views::Timeline(const TimelineQuery& q) const {
   Reader r(*impl_);
   const std::string scope = internal::ScopeKey(q.kind, q.key);
-  std::vector<uint64_t> positions;
-  auto it = r.Iter(internal::kTimelinesCf);
-  auto take = [&]() -> absl::Status {
-    if (it->key().size() != scope.size() + 20) {
-      return absl::DataLossError("views store: malformed timeline key");
+  std::string after;  // the full key to resume after
+  if (!q.after.empty()) {
+    const bool hex = q.after.size() == 40 &&
+                     std::all_of(q.after.begin(), q.after.end(), [](char c) {
+                       return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+                     });
+    const std::string suffix = hex ? absl::HexStringToBytes(q.after) : std::string();
+    if (!hex) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", absl::CHexEscape(q.after), "\" is not a timeline cursor"));
     }
-    positions.push_back(internal::GetFixed64BE(it->key().data() + scope.size() + 12));
-    return absl::OkStatus();
+    after = scope + suffix;
+  }
+  const bool filtered = !q.event_kind.empty() || q.since != absl::InfinitePast() ||
+                        q.until != absl::InfiniteFuture();
+  // Entries whose unit starts after `until` cannot overlap: the walk stops
+  // there (oldest first) or starts there (newest first). An entry starts at
+  // most a year (its longest unit) before a `since` it overlaps.
+  constexpr int64_t kLongestUnit = int64_t{367} * 86400;
+  std::string upper;  // keys >= upper start after `until`
+  if (q.until != absl::InfiniteFuture()) {
+    const int64_t secs = absl::ToUnixSeconds(q.until);  // floors
+    if (secs < std::numeric_limits<int64_t>::max()) {
+      upper = scope;
+      internal::PutOcc(&upper, secs + 1, 0);
+    }
+  }
+  std::string lower = scope;  // keys < lower end before `since`
+  if (q.since != absl::InfinitePast()) {
+    const int64_t secs = absl::ToUnixSeconds(q.since);
+    if (secs > std::numeric_limits<int64_t>::min() + kLongestUnit) {
+      internal::PutOcc(&lower, secs - kLongestUnit, 0);
+    }
+  }
+  auto keep = [&](const TimelineEntry& e) {
+    if (!q.event_kind.empty() && e.kind != q.event_kind) return false;
+    const absl::Time start = absl::FromUnixSeconds(e.occurred.seconds) +
+                             absl::Nanoseconds(e.occurred.nanos);
+    const auto [es, en] = internal::UnitEnd(e.occurred);
+    const absl::Time end = absl::FromUnixSeconds(es) + absl::Nanoseconds(en);
+    return start <= q.until && end > q.since;
   };
+  std::vector<TimelineEntry> out;
+  auto it = r.Iter(internal::kTimelinesCf);
   if (!q.newest_first) {
-    for (it->Seek(scope); it->Valid() && it->key().starts_with(scope); it->Next()) {
-      if (Limited(q.limit, positions.size())) break;
-      if (absl::Status s = take(); !s.ok()) return s;
-    }
+    const std::string& from = after.empty() || after < lower ? lower : after;
+    it->Seek(from);
+    if (!after.empty() && it->Valid() && it->key() == after) it->Next();
   } else {
     std::string end = scope;
     end.append(20, '\xFF');
-    for (it->SeekForPrev(end); it->Valid() && it->key().starts_with(scope); it->Prev()) {
-      if (Limited(q.limit, positions.size())) break;
-      if (absl::Status s = take(); !s.ok()) return s;
-    }
+    if (!upper.empty() && upper < end) end = upper;
+    if (!after.empty() && after < end) end = after;
+    it->SeekForPrev(end);
+    if (it->Valid() && (it->key() == after || (!upper.empty() && it->key() == upper))) it->Prev();
   }
-  if (absl::Status s = IterStatus(*it); !s.ok()) return s;
+  // Keys are read in chunks; each chunk's states in one MultiGet.
+  const size_t chunk = filtered || q.limit == 0 ? 1024 : q.limit;
+  std::vector<uint64_t> positions;
+  std::vector<std::string> suffixes;
   std::vector<EventState> states;
-  if (absl::Status s = r.States(positions, &states); !s.ok()) return s;
-  std::vector<TimelineEntry> out;
-  out.reserve(positions.size());
   EntryScratch scratch;
-  for (size_t i = 0; i < positions.size(); ++i) {
-    absl::StatusOr<TimelineEntry> e = Entry(r, positions[i], states[i], &scratch);
-    if (!e.ok()) return e.status();
-    out.push_back(*std::move(e));
+  bool done = false;
+  while (!done && !Limited(q.limit, out.size())) {
+    positions.clear();
+    suffixes.clear();
+    for (; it->Valid() && it->key().starts_with(scope) && positions.size() < chunk;
+         q.newest_first ? it->Prev() : it->Next()) {
+      if (it->key().size() != scope.size() + 20) {
+        return absl::DataLossError("views store: malformed timeline key");
+      }
+      if (!q.newest_first && !upper.empty() && it->key().compare(upper) >= 0) break;
+      if (q.newest_first && it->key().compare(lower) < 0) break;
+      positions.push_back(internal::GetFixed64BE(it->key().data() + scope.size() + 12));
+      suffixes.emplace_back(it->key().data() + scope.size(), 20);
+    }
+    if (absl::Status s = IterStatus(*it); !s.ok()) return s;
+    if (positions.size() < chunk) done = true;
+    if (positions.empty()) break;
+    if (absl::Status s = r.States(positions, &states); !s.ok()) return s;
+    for (size_t i = 0; i < positions.size(); ++i) {
+      absl::StatusOr<TimelineEntry> e = Entry(r, positions[i], states[i], &scratch);
+      if (!e.ok()) return e.status();
+      if (filtered && !keep(*e)) continue;
+      e->cursor = absl::BytesToHexString(suffixes[i]);
+      out.push_back(*std::move(e));
+      if (Limited(q.limit, out.size())) break;
+    }
   }
   return out;
 }

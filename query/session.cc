@@ -1,8 +1,18 @@
 #include "query/session.h"
 
+#include <algorithm>
+#include <iterator>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "ledger/validate.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -75,6 +85,11 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Attach(std::unique_ptr<ledger:
     return AsOfError(absl::InvalidArgumentError("give an as-of position or an as-of time, not both"),
                      kReasonAsOfInvalid);
   }
+  if (by_time) {  // refused before anything is opened or locked
+    if (absl::StatusOr<absl::Time> t = projections::ParseAsOfTime(options.as_of); !t.ok()) {
+      return AsOfError(t.status(), kReasonAsOfInvalid);
+    }
+  }
   std::unique_ptr<Session> session(new Session());
   session->ledger_ = std::move(ledger);
   ledger::Ledger& db = *session->ledger_;
@@ -92,6 +107,9 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Attach(std::unique_ptr<ledger:
   std::optional<uint64_t> size = options.as_of_position;
   if (by_time) {
     absl::StatusOr<uint64_t> n = projections::ResolveAsOf(db, options.as_of);
+    if (absl::StatusOr<absl::Time> t = projections::ParseAsOfTime(options.as_of); t.ok()) {
+      session->as_of_time_ = absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", *t, absl::UTCTimeZone());
+    }
     if (!n.ok()) {
       if (n.status().code() == absl::StatusCode::kInvalidArgument) {
         return AsOfError(n.status(), kReasonAsOfInvalid);
@@ -185,24 +203,84 @@ absl::Status Session::SuspectNotFound(const absl::Status& s, const std::string& 
 }
 
 namespace {
+
 // Asked for limit + 1 entries: the last one only says that more follow.
-template <typename T>
-absl::StatusOr<Page<T>> ToPage(absl::StatusOr<std::vector<T>> list, size_t limit) {
+template <typename T, typename Cursor>
+absl::StatusOr<Page<T>> ToPage(absl::StatusOr<std::vector<T>> list, size_t limit, Cursor cursor) {
   if (!list.ok()) return list.status();
   Page<T> page;
   page.items = *std::move(list);
   if (limit != 0 && page.items.size() > limit) {
     page.items.resize(limit);
     page.more = true;
+    page.next_after = cursor(page.items.back());
   }
   return page;
 }
+
+size_t AskFor(size_t limit) { return limit == 0 ? 0 : limit + 1; }
+
+absl::Status CheckCountry(const std::string& code, const char* what) {
+  if (code.empty()) return absl::OkStatus();
+  return ledger::CheckCountryFilter(code, what);
+}
+
+absl::Status CheckOneOf(const std::string& value, const std::vector<std::string>& names,
+                        const char* what) {
+  if (value.empty() || std::find(names.begin(), names.end(), value) != names.end()) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("\"", absl::CHexEscape(value), "\" is not ",
+                                                 what, " (one of: ", absl::StrJoin(names, ", "),
+                                                 ")"));
+}
+
+std::string FlowCursor(const projections::FlowRow& r) {
+  return absl::StrCat(r.from_country, ":", r.to_country, ":", r.period);
+}
+
 }  // namespace
+
+std::vector<std::string> RoleNames() {
+  std::vector<std::string> out;
+  const google::protobuf::EnumDescriptor* d = enforcement::v1::Role_descriptor();
+  for (int i = 0; i < d->value_count(); ++i) {
+    const std::string name =
+        projections::RoleName(static_cast<enforcement::v1::Role>(d->value(i)->number()));
+    if (!name.empty()) out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> EventKindNames() {
+  std::vector<std::string> out;
+  const google::protobuf::OneofDescriptor* body =
+      enforcement::v1::Event::descriptor()->FindOneofByName("body");
+  for (int i = 0; body != nullptr && i < body->field_count(); ++i) {
+    out.push_back(body->field(i)->name());
+  }
+  return out;
+}
+
+std::string Session::as_of_label() const {
+  if (!as_of_size_) return "";
+  const uint64_t head = ledger_->GetHead().tree_size;
+  if (!as_of_time_.empty()) {
+    return absl::StrCat("as of recorded time ", as_of_time_, ": ", *as_of_size_, " of ", head,
+                        " records");
+  }
+  return absl::StrCat("as of position ", *as_of_size_, ": ", *as_of_size_, " of ", head,
+                      " records");
+}
 
 absl::StatusOr<Page<projections::SuspectView>> Session::ListSuspects(
     projections::SuspectFilter filter, size_t limit) const {
-  filter.limit = limit == 0 ? 0 : limit + 1;
-  return ToPage(views().ListSuspects(filter), limit);
+  if (absl::Status s = CheckCountry(filter.nationality, "--nationality"); !s.ok()) return s;
+  if (absl::Status s = CheckCountry(filter.custody_country, "--custody"); !s.ok()) return s;
+  if (absl::Status s = CheckOneOf(filter.role, RoleNames(), "a role"); !s.ok()) return s;
+  filter.limit = AskFor(limit);
+  return ToPage(views().ListSuspects(filter), limit,
+                [](const projections::SuspectView& v) { return v.suspect_id; });
 }
 
 absl::StatusOr<projections::OperationView> Session::GetOperation(
@@ -214,7 +292,8 @@ absl::StatusOr<projections::OperationView> Session::GetOperation(
 
 absl::StatusOr<Page<projections::OperationView>> Session::ListOperations(
     const projections::OperationQuery& query, size_t limit, const std::string& after) const {
-  return ToPage(views().ListOperations(query, limit == 0 ? 0 : limit + 1, after), limit);
+  return ToPage(views().ListOperations(query, AskFor(limit), after), limit,
+                [](const projections::OperationView& v) { return v.operation_id; });
 }
 
 absl::StatusOr<projections::CaseView> Session::GetCase(const std::string& id) const {
@@ -225,7 +304,8 @@ absl::StatusOr<projections::CaseView> Session::GetCase(const std::string& id) co
 
 absl::StatusOr<Page<projections::CaseView>> Session::ListCases(size_t limit,
                                                                const std::string& after) const {
-  return ToPage(views().ListCases(limit == 0 ? 0 : limit + 1, after), limit);
+  return ToPage(views().ListCases(AskFor(limit), after), limit,
+                [](const projections::CaseView& v) { return v.case_id; });
 }
 
 absl::StatusOr<std::vector<projections::FlowRow>> Session::Flows(
@@ -233,12 +313,86 @@ absl::StatusOr<std::vector<projections::FlowRow>> Session::Flows(
   return views().Flows(query);
 }
 
+absl::StatusOr<Page<projections::FlowRow>> Session::ListFlows(const projections::FlowQuery& query,
+                                                              size_t limit,
+                                                              const std::string& after) const {
+  if (absl::Status s = CheckCountry(query.from_country, "--from"); !s.ok()) return s;
+  if (absl::Status s = CheckCountry(query.to_country, "--to"); !s.ok()) return s;
+  absl::StatusOr<std::vector<projections::FlowRow>> rows = views().Flows(query);
+  if (!rows.ok()) return rows.status();
+  Page<projections::FlowRow> page;
+  auto first = rows->begin();
+  if (!after.empty()) {
+    const std::vector<std::string> parts = absl::StrSplit(after, ':');
+    if (parts.size() != 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", absl::CHexEscape(after), "\" is not a flows cursor (FROM:TO:PERIOD)"));
+    }
+    const auto key = std::tie(parts[0], parts[1], parts[2]);
+    first = std::find_if(rows->begin(), rows->end(), [&](const projections::FlowRow& r) {
+      return std::tie(r.from_country, r.to_country, r.period) > key;
+    });
+  }
+  auto last = limit == 0 || static_cast<size_t>(rows->end() - first) <= limit ? rows->end()
+                                                                             : first + limit;
+  page.items.assign(std::make_move_iterator(first), std::make_move_iterator(last));
+  page.remaining = static_cast<uint64_t>(rows->end() - last);
+  page.more = *page.remaining > 0;
+  if (page.more) page.next_after = FlowCursor(page.items.back());
+  return page;
+}
+
 absl::StatusOr<projections::Totals> Session::GetTotals() const { return views().GetTotals(); }
+
+absl::StatusOr<TotalsPage> Session::GetTotals(size_t figure_limit, const std::string& after) const {
+  uint64_t after_position = 0;
+  if (!after.empty() && !absl::SimpleAtoi(after, &after_position)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", absl::CHexEscape(after), "\" is not a figures cursor (the position of a figure)"));
+  }
+  absl::StatusOr<projections::Totals> t = views().GetTotals();
+  if (!t.ok()) return t.status();
+  TotalsPage page;
+  page.totals = *std::move(t);
+  std::vector<projections::FigureComparison>& figures = page.totals.figures;
+  if (!after.empty()) {
+    figures.erase(figures.begin(),
+                  std::find_if(figures.begin(), figures.end(),
+                               [&](const projections::FigureComparison& f) {
+                                 return f.figure.position > after_position;
+                               }));
+  }
+  page.remaining = 0;
+  if (figure_limit != 0 && figures.size() > figure_limit) {
+    page.remaining = figures.size() - figure_limit;
+    figures.resize(figure_limit);
+    page.more = true;
+    page.next_after = absl::StrCat(figures.back().figure.position);
+  }
+  return page;
+}
+
+absl::StatusOr<Page<projections::TimelineEntry>> Session::TimelinePage(
+    projections::TimelineQuery query, size_t limit) const {
+  query.limit = AskFor(limit);
+  return ToPage(Timeline(query), limit,
+                [](const projections::TimelineEntry& e) { return e.cursor; });
+}
 
 absl::StatusOr<std::vector<projections::TimelineEntry>> Session::Timeline(
     const projections::TimelineQuery& query) const {
+  if (query.kind == projections::TimelineKind::kCountry) {
+    if (absl::Status s = CheckCountry(query.key, "--country"); !s.ok()) return s;
+  }
+  if (absl::Status s = CheckOneOf(query.event_kind, EventKindNames(), "an event kind");
+      !s.ok()) {
+    return s;
+  }
+  if (query.since > query.until) {
+    return absl::InvalidArgumentError("--since is after --until");
+  }
   absl::StatusOr<std::vector<projections::TimelineEntry>> entries = views().Timeline(query);
-  if (!entries.ok() || !entries->empty()) return entries;
+  if (!entries.ok() || !entries->empty() || !query.after.empty()) return entries;
   // No entries: an unknown id (not a quiet one) is an error; a country may
   // simply have no events.
   switch (query.kind) {

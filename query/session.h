@@ -52,11 +52,12 @@ struct SessionOptions {
   // false only for a caller that rebuilds the views (Session::Rebuild).
   bool catch_up = true;
   // Answer as of an earlier point of the log (at most one of the two):
-  // the first `as_of_position` records, or the records recorded at or before
-  // `as_of` (an RFC 3339 time, or a decimal tree size:
-  // projections::ResolveAsOf). Errors: kInvalidArgument with reason
-  // kReasonAsOfInvalid when both are given or `as_of` is neither a time nor a
-  // size; kOutOfRange with reason kReasonAsOfPastHead past the head.
+  // the first `as_of_position` records, or the records *recorded* at or
+  // before `as_of` (a date "2024-04-01" = up to the end of that day UTC, or
+  // an RFC 3339 time: projections::ResolveAsOf; a bare number is refused).
+  // Errors: kInvalidArgument with reason kReasonAsOfInvalid when both are
+  // given or `as_of` is not a date or time; kOutOfRange with reason
+  // kReasonAsOfPastHead past the head.
   std::optional<uint64_t> as_of_position;
   std::string as_of;
   // Progress of the catch-up and of the as-of build. May be empty.
@@ -64,13 +65,37 @@ struct SessionOptions {
   projections::CatchUpOptions as_of_progress;
 };
 
-// One page of a listing: at most the limit asked for, and whether more
-// entries follow (ask again with `after` = the last id).
+// The paging model of every list (docs/PAGING.md): at most `limit` entries
+// (kDefaultLimit unless asked; 0 = all), in the list's order, after the
+// cursor `after` ("" = from the start). `next_after` is the cursor of the
+// last entry returned, set when `more` entries follow: pass it as `after`
+// to get the next page. Cursors are the last sort key (an id for suspects,
+// operations and cases; "FROM:TO:PERIOD" for flows; a position for reported
+// figures; an opaque hex token for timelines), so a page boundary stays put
+// when the ledger grows. `remaining` counts the entries after this page
+// where that is cheap (flows, figures); nullopt elsewhere.
+inline constexpr size_t kDefaultLimit = 100;
+
 template <typename T>
 struct Page {
   std::vector<T> items;
   bool more = false;
+  std::string next_after;
+  std::optional<uint64_t> remaining;
 };
+
+// The totals with one page of their reported figures (Totals::figures).
+struct TotalsPage {
+  projections::Totals totals;
+  bool more = false;
+  std::string next_after;
+  std::optional<uint64_t> remaining;
+};
+
+// The role names a suspect filter accepts ("member", "ringleader", ...) and
+// the event kinds a timeline filter accepts ("raid", ..., "correction").
+std::vector<std::string> RoleNames();
+std::vector<std::string> EventKindNames();
 
 // Catches `views` up to the head of `ledger`. When the views are ahead of
 // it (kDataLoss from Views::CatchUp: `ledger` is a reader older than the
@@ -112,14 +137,23 @@ class Session {
   // What Open's catch-up did (nullopt with !options.catch_up).
   const std::optional<projections::CatchUpResult>& catch_up() const;
 
+  // A line that says what point of the log the answers reflect, e.g. "as of
+  // recorded time 2024-04-01T23:59:59.999999999Z: 4 of 10 records"; "" for a
+  // session at the head.
+  std::string as_of_label() const;
+
   // The queries. An unknown id is kNotFound "no <what> '<id>' in the ledger"
   // (+ " (as of N records)"). A suspect whose every event was retracted (or
   // corrected so that it no longer names it) is kNotFound too, with a message
   // naming those events and their fixes ("suspect 'X' is in no event in
   // effect: it was recorded by event E (position P) and retracted by event R
   // (position Q); `ledger show E` has the details").
+  // Filters are checked first: a country that is
+  // not an ISO 3166-1 alpha-2 code (ledger::CheckCountryFilter), an unknown
+  // role or event kind are kInvalidArgument. Lists page as Page says.
   absl::StatusOr<projections::SuspectView> GetSuspect(const std::string& id) const;
-  // `filter.limit` is ignored: `limit` entries per page (0 = all).
+  // `filter.limit` is ignored: `limit` entries per page (0 = all), after
+  // `filter.after`, in natural order of suspect_id.
   absl::StatusOr<Page<projections::SuspectView>> ListSuspects(projections::SuspectFilter filter,
                                                               size_t limit) const;
   absl::StatusOr<projections::OperationView> GetOperation(
@@ -129,14 +163,23 @@ class Session {
   absl::StatusOr<projections::CaseView> GetCase(const std::string& id) const;
   absl::StatusOr<Page<projections::CaseView>> ListCases(size_t limit,
                                                         const std::string& after) const;
+  // All rows (no paging), as Views::Flows.
   absl::StatusOr<std::vector<projections::FlowRow>> Flows(
       const projections::FlowQuery& query) const;
+  // One page of rows in (from, to, period) order; `after` is "FROM:TO:PERIOD".
+  absl::StatusOr<Page<projections::FlowRow>> ListFlows(const projections::FlowQuery& query,
+                                                       size_t limit,
+                                                       const std::string& after) const;
   absl::StatusOr<projections::Totals> GetTotals() const;
+  // The totals with one page of reported figures; `after` is a position.
+  absl::StatusOr<TotalsPage> GetTotals(size_t figure_limit, const std::string& after) const;
   // The timeline of a suspect, operation, case, country or of everything.
   // An unknown suspect, operation or case is kNotFound (a country may simply
-  // have no events).
+  // have no events). query.limit is ignored: `limit` entries per page.
   absl::StatusOr<std::vector<projections::TimelineEntry>> Timeline(
       const projections::TimelineQuery& query) const;
+  absl::StatusOr<Page<projections::TimelineEntry>> TimelinePage(
+      projections::TimelineQuery query, size_t limit) const;
 
   // Drops the views and replays the log from position 0 (Views::Rebuild).
   // The message of an error starts "rebuild failed: ".
@@ -154,6 +197,7 @@ class Session {
   std::unique_ptr<projections::Views> views_;  // the persistent store
   std::unique_ptr<projections::Views> as_of_;  // scratch views as of as_of_size_
   std::optional<uint64_t> as_of_size_;
+  std::string as_of_time_;  // the recorded time asked for, RFC 3339; "" by position
   std::optional<projections::CatchUpResult> catch_up_;
 };
 

@@ -1009,6 +1009,35 @@ TEST_F(ViewsTest, ViewsBuiltFromAnotherLogAreRebuiltOnCatchUp) {
   EXPECT_EQ((*views)->GetTotals()->handed_over, 3);
 }
 
+TEST_F(ViewsTest, AStoreOfAnOlderFormatIsRebuiltAndSaysSo) {
+  LoadShippedData();
+  std::string views_dir;
+  {
+    auto views = CaughtUp();
+    views_dir = views->dir();
+  }
+  {  // Make it a format-4 store (entity keys in byte order).
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n :
+         {"default", "events", "suspects", "operations", "cases", "flows", "totals", "timelines"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), views_dir, cfs, &handles, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "format", "4").ok());
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  auto views = OpenViews();
+  auto r = views->CatchUp(*ledger_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_EQ(r->rebuild_reason, "the views store was of format 4, this version uses 5");
+  EXPECT_EQ(r->applied, 6u);
+  EXPECT_EQ(views->ListOperations()->size(), 1u);
+}
+
 TEST_F(ViewsTest, SecondOpenWaitsForTheLockThenGivesUp) {
   auto first = OpenViews();
   ViewsOptions o;
@@ -1104,9 +1133,11 @@ TEST_F(ViewsTest, AsOfRecordedTimeIsTheLongestPrefixRecordedAtOrBeforeIt) {
   EXPECT_EQ(at("2024-04-01T00:00:03.5Z"), 3u);
   EXPECT_EQ(at("2030-01-01T00:00:00Z"), 6u);
   EXPECT_EQ(*ResolveAsOf(*ledger_, "2024-04-01T00:00:04Z"), 4u);
-  EXPECT_EQ(*ResolveAsOf(*ledger_, "2"), 2u);
+  EXPECT_EQ(*ResolveAsOf(*ledger_, "2024-04-01"), 6u);  // to the end of that day
+  EXPECT_EQ(ResolveAsOf(*ledger_, "2").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ResolveAsOf(*ledger_, "yesterday").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ResolveAsOf(*ledger_, "7").status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(std::string(ResolveAsOf(*ledger_, "7").status().message()),
+              testing::HasSubstr("--as-of-position 7"));
 }
 
 // --- queries and JSON ----------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -992,4 +993,121 @@ TEST(GeneratedOutputCliTest, FiguresHaveSeparatorsAndPluralsAgree) {
     ++checked;
   }
   EXPECT_GT(checked, 3000u);
+// --- paging, filters, as-of (docs/PAGING.md) -----------------------------------
+
+namespace {
+
+class PagingCliTest : public QueryCliTest {
+ protected:
+  // Adds 250 generated events (operations, suspects, ...) to the shipped set.
+  void Generate() {
+    const std::string file = dir_.Sub("gen.ndjson");
+    CommandResult g = Ledger(absl::StrCat("gen --events 250 --seed 5 --out ", Quote(file)));
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    CommandResult r = Ledger(absl::StrCat("import ", Quote(file)));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+};
+
+}  // namespace
+
+TEST_F(PagingCliTest, EveryListHasTheDefaultLimitAndACursor) {
+  Generate();
+  CommandResult all = Ledger("timeline --all --limit 0 --json");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const int entries = Size(ParseJson(all.out));
+  ASSERT_GT(entries, 100);
+  // Table: 100 rows and the next-page line on stderr.
+  CommandResult t = Ledger("timeline --all");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 101) << "header + 100 rows";
+  EXPECT_THAT(t.err, HasSubstr("more \u2014 next page: --after "));
+  // JSON: the cursor inside the answer; following it visits every entry once.
+  std::set<double> seen;
+  std::string after;
+  for (int pages = 0; pages < 50; ++pages) {
+    Value page = Json(absl::StrCat("timeline --all", after.empty() ? "" : " --after " + after));
+    for (const Value& e : Items(page).list_value().values()) {
+      EXPECT_TRUE(seen.insert(Num(e, "position")).second);
+    }
+    if (!page.struct_value().fields().at("more").bool_value()) {
+      EXPECT_EQ(Str(page, "next_after"), "");
+      break;
+    }
+    after = Str(page, "next_after");
+    ASSERT_FALSE(after.empty());
+  }
+  EXPECT_EQ(static_cast<int>(seen.size()), entries);
+
+  for (const char* list : {"suspects list", "operations list", "cases list", "flows", "stats"}) {
+    CommandResult r = Ledger(absl::StrCat(list, " --limit 1"));
+    ASSERT_EQ(r.exit_code, 0) << list << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("next page: --after ")) << list;
+    CommandResult every = Ledger(absl::StrCat(list, " --all"));
+    ASSERT_EQ(every.exit_code, 0) << list << ": " << every.err;
+    EXPECT_THAT(every.err, Not(HasSubstr("next page"))) << list;
+  }
+  Value ops = Json("operations list --limit 2");
+  EXPECT_TRUE(ops.struct_value().fields().at("more").bool_value());
+  Value next = Json("operations list --limit 2 --after " + Str(ops, "next_after"));
+  EXPECT_NE(Str(next, "0.operation_id"), Str(ops, "1.operation_id"));
+}
+
+TEST_F(QueryCliTest, BadCountryCodesAreRefusedAsImportRefusesThem) {
+  for (const std::string args : {"flows --from mm", "flows --to XX", "suspects list --nationality xx",
+                                 "suspects list --custody cn", "timeline --country mm"}) {
+    CommandResult r = Ledger(args);
+    EXPECT_EQ(r.exit_code, 3) << args << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("is not an ISO 3166-1 alpha-2 code")) << args;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  EXPECT_THAT(Ledger("flows --from mm").err, HasSubstr("(codes are upper case: \"MM\")"));
+  EXPECT_EQ(Ledger("suspects list --role boss").exit_code, 3);
+  EXPECT_EQ(Ledger("timeline --all --kind raids").exit_code, 3);
+  EXPECT_EQ(Size(Json("timeline --all --kind raid")), 1);
+  EXPECT_EQ(Size(Json("suspects list --role ringleader")), 1);
+}
+
+TEST_F(QueryCliTest, TimelineSinceUntilIsOccurredTime) {
+  // The raid is month-precise (2024-03): a range inside March keeps it.
+  Value in = Json("timeline --all --kind raid --since 2024-03-15 --until 2024-03-20");
+  EXPECT_EQ(Size(in), 1);
+  EXPECT_EQ(Size(Json("timeline --all --kind raid --until 2024-02-29")), 0);
+  EXPECT_EQ(Size(Json("timeline --all --since 2024-04-02")), 0);
+  EXPECT_EQ(Ledger("timeline --all --since soon").exit_code, 2);
+}
+
+TEST_F(QueryCliTest, AsOfTakesADateRefusesANumberAndSaysSo) {
+  // Every record of the fixture is recorded now: as of a past day, nothing.
+  CommandResult past = Ledger("operations list --as-of 2024-04-01");
+  ASSERT_EQ(past.exit_code, 0) << past.err;
+  EXPECT_THAT(past.err, HasSubstr("as of recorded time 2024-04-01T23:59:59.999999999Z: 0 of 6"));
+  Value j = Json("stats --as-of 2024-04-01");
+  EXPECT_THAT(Str(j, "as_of"), HasSubstr("as of recorded time 2024-04-01"));
+  EXPECT_EQ(Str(Json("stats"), "as_of"), "");
+  CommandResult pos = Ledger("timeline --all --as-of-position 2");
+  EXPECT_THAT(pos.err, HasSubstr("as of position 2: 2 of 6 records"));
+  CommandResult number = Ledger("stats --as-of 3");
+  EXPECT_EQ(number.exit_code, 2);
+  EXPECT_THAT(number.err, HasSubstr("--as-of-position 3"));
+  EXPECT_THAT(Ledger("stats --help").out, HasSubstr("recorded"));
+}
+
+TEST_F(PagingCliTest, ReadPagesItsTableByPosition) {
+  Generate();  // 256 records
+  CommandResult t = Ledger("read");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 101) << "header + 100 rows";
+  EXPECT_THAT(t.err, HasSubstr("156 more \u2014 next page: --after 99"));
+  CommandResult next = Ledger("read --after 99 --limit 1");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_THAT(next.out, HasSubstr("\n100 "));
+  EXPECT_THAT(next.err, HasSubstr("155 more \u2014 next page: --after 100"));
+  // NDJSON is a stream for scripts: cut only by --limit.
+  CommandResult json = Ledger("read --json");
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 256);
+  EXPECT_EQ(json.err, "");
+  CommandResult all = Ledger("read --all");
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 257);
+  EXPECT_EQ(Ledger("read --after 3 --from 4").exit_code, 2);
 }

@@ -8,10 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "projections/store_coding.h"
 #include "projections/views.h"
 #include "tests/support/event_builders.h"
 #include "tests/support/paths.h"
@@ -150,7 +154,7 @@ TEST_F(QueryTest, AsOfAPositionAnswersWhatTheViewsAnsweredThen) {
   EXPECT_EQ(session->store().checkpoint(), 3u);
 }
 
-TEST_F(QueryTest, AsOfATimeOrADecimalSize) {
+TEST_F(QueryTest, AsOfATimeOrAPosition) {
   query::SessionOptions options;
   options.as_of = "2024-04-01T00:00:01Z";  // records 0 and 1
   auto session = OpenOrDie(options);
@@ -166,7 +170,10 @@ TEST_F(QueryTest, AsOfATimeOrADecimalSize) {
   EXPECT_EQ(session->as_of_size(), 3u);
   EXPECT_EQ(&session->views(), &session->store());
 
-  options.as_of = "1";
+  // A decimal is a position, given as one (a bare number as a time is
+  // refused: AsOfTakesARecordedDateAndRefusesABareNumber).
+  options.as_of.clear();
+  options.as_of_position = 1;
   session.reset();
   session = OpenOrDie(options);
   ASSERT_NE(session, nullptr);
@@ -264,6 +271,214 @@ TEST_F(QueryTest, NoLedgerIsNotFound) {
   auto session = query::Session::Open(tmp_.Sub("nothing-here"));
   EXPECT_EQ(session.status().code(), absl::StatusCode::kNotFound) << session.status();
   EXPECT_THAT(std::string(session.status().message()), StartsWith("cannot open the ledger at "));
+}
+
+
+// --- paging, natural order, filters (docs/PAGING.md) ---------------------------
+
+namespace paging {
+
+std::vector<std::string> Ids(int n) {
+  std::vector<std::string> ids;
+  for (int i = 1; i <= n; ++i) ids.push_back(absl::StrCat("s-7-1-", i));
+  return ids;
+}
+
+}  // namespace paging
+
+TEST(NaturalOrder, DigitRunsCompareAsNumbers) {
+  using projections::internal::NaturalIdLess;
+  EXPECT_TRUE(NaturalIdLess("s-7-1-4", "s-7-1-39"));
+  EXPECT_FALSE(NaturalIdLess("s-7-1-39", "s-7-1-4"));
+  EXPECT_TRUE(NaturalIdLess("s-7-1-9", "s-7-1-10"));
+  EXPECT_TRUE(NaturalIdLess("op-2", "op-10"));
+  EXPECT_TRUE(NaturalIdLess("a", "a1"));
+  EXPECT_TRUE(NaturalIdLess("s-07", "s-7"));  // one number: the id's bytes break the tie
+  EXPECT_TRUE(NaturalIdLess("s-07", "s-8"));
+  EXPECT_TRUE(NaturalIdLess("x-99", "x-a"));  // digits before letters, as in ASCII
+}
+
+TEST_F(QueryTest, PagingVisitsEveryIdOnceInNaturalOrder) {
+  // 40 suspects appended in a shuffled order: s-7-1-1 .. s-7-1-40.
+  std::vector<std::string> ids = paging::Ids(40);
+  std::vector<Event> events;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[(i * 17) % ids.size()];
+    events.push_back(ArrestEvent("e-arrest-" + id, id));
+  }
+  Append(events);
+  auto session = OpenOrDie();
+  ASSERT_NE(session, nullptr);
+  std::vector<std::string> seen;
+  projections::SuspectFilter filter;
+  std::string first_cursor;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = session->ListSuspects(filter, 7);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& s : page->items) seen.push_back(s.suspect_id);
+    if (!page->more) {
+      EXPECT_TRUE(page->next_after.empty());
+      break;
+    }
+    EXPECT_EQ(page->next_after, page->items.back().suspect_id);
+    if (first_cursor.empty()) first_cursor = page->next_after;
+    filter.after = page->next_after;
+  }
+  std::vector<std::string> expected = ids;
+  expected.insert(expected.begin(), "s-1");  // the fixture's arrest
+  std::sort(expected.begin(), expected.end(), projections::internal::NaturalIdLess);
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(seen[1], "s-7-1-1");
+  EXPECT_EQ(seen[4], "s-7-1-4");
+
+  // A cursor stays put when the ledger grows: the page after it is the
+  // same ids plus only the new ones that sort after it.
+  projections::SuspectFilter again;
+  again.after = first_cursor;
+  auto before = session->ListSuspects(again, 3);
+  ASSERT_TRUE(before.ok());
+  session.reset();
+  Append({ArrestEvent("e-arrest-s-0", "s-0")});  // sorts before the cursor
+  auto grown = OpenOrDie();
+  ASSERT_NE(grown, nullptr);
+  auto after = grown->ListSuspects(again, 3);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->items.size(), before->items.size());
+  for (size_t i = 0; i < after->items.size(); ++i) {
+    EXPECT_EQ(after->items[i].suspect_id, before->items[i].suspect_id);
+  }
+}
+
+TEST_F(QueryTest, TimelinePagesVisitEveryEntryOnce) {
+  std::vector<Event> events;
+  for (int i = 0; i < 20; ++i) events.push_back(RaidEvent(absl::StrCat("e-r", i), "op-9"));
+  Append(events);
+  auto session = OpenOrDie();
+  ASSERT_NE(session, nullptr);
+  auto whole = session->Timeline({});
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  for (bool newest_first : {false, true}) {
+    projections::TimelineQuery q;
+    q.newest_first = newest_first;
+    std::vector<uint64_t> seen;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto page = session->TimelinePage(q, 4);
+      ASSERT_TRUE(page.ok()) << page.status();
+      for (const auto& e : page->items) seen.push_back(e.position);
+      if (!page->more) break;
+      q.after = page->next_after;
+    }
+    std::vector<uint64_t> expected;
+    for (const auto& e : *whole) expected.push_back(e.position);
+    if (newest_first) std::reverse(expected.begin(), expected.end());
+    EXPECT_EQ(seen, expected) << newest_first;
+  }
+  projections::TimelineQuery bad;
+  bad.after = "not-a-cursor";
+  EXPECT_EQ(session->TimelinePage(bad, 4).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(QueryTest, TimelineFiltersByKindAndOccurredTime) {
+  auto session = OpenOrDie();
+  ASSERT_NE(session, nullptr);
+  auto whole = session->Timeline({});
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  projections::TimelineQuery raids;
+  raids.event_kind = "raid";
+  auto r = session->Timeline(raids);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].kind, "raid");
+  raids.event_kind = "raids";
+  EXPECT_THAT(std::string(session->Timeline(raids).status().message()),
+              HasSubstr("is not an event kind"));
+
+  // Each entry is kept by a range that starts and ends inside its unit, and
+  // dropped by one that ends before it starts.
+  for (const auto& e : *whole) {
+    const absl::Time start = absl::FromUnixSeconds(e.occurred.seconds);
+    projections::TimelineQuery q;
+    q.since = start;
+    q.until = start;
+    auto kept = session->Timeline(q);
+    ASSERT_TRUE(kept.ok());
+    EXPECT_TRUE(std::any_of(kept->begin(), kept->end(),
+                            [&](const auto& k) { return k.position == e.position; }));
+    q.since = absl::InfinitePast();
+    q.until = start - absl::Seconds(1);
+    auto dropped = session->Timeline(q);
+    ASSERT_TRUE(dropped.ok());
+    EXPECT_TRUE(std::none_of(dropped->begin(), dropped->end(),
+                             [&](const auto& k) { return k.position == e.position; }));
+  }
+}
+
+TEST_F(QueryTest, FiltersRefuseWhatImportRefuses) {
+  auto session = OpenOrDie();
+  ASSERT_NE(session, nullptr);
+  projections::FlowQuery lower;
+  lower.from_country = "mm";
+  auto flows = session->ListFlows(lower, 100, "");
+  EXPECT_EQ(flows.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(flows.status().message(),
+            "--from: \"mm\" is not an ISO 3166-1 alpha-2 code (codes are upper case: \"MM\")");
+  projections::SuspectFilter f;
+  f.nationality = "XX";
+  EXPECT_EQ(session->ListSuspects(f, 10).status().code(), absl::StatusCode::kInvalidArgument);
+  f.nationality.clear();
+  f.role = "boss";
+  EXPECT_THAT(std::string(session->ListSuspects(f, 10).status().message()),
+              HasSubstr("ringleader"));
+  f.role = "member";
+  EXPECT_TRUE(session->ListSuspects(f, 10).ok());
+  projections::TimelineQuery country{projections::TimelineKind::kCountry, "cn"};
+  EXPECT_EQ(session->Timeline(country).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(QueryTest, FlowsAndFiguresPage) {
+  Append({HandoverEvent("e-h2", "handover/h-2", "LA", "CN", 3),
+          HandoverEvent("e-h3", "handover/h-3", "KH", "CN", 5)});
+  auto session = OpenOrDie();
+  ASSERT_NE(session, nullptr);
+  auto all = session->Flows({});
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> seen;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = session->ListFlows({}, 1, after);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& r : page->items) seen.push_back(r.from_country + r.to_country + r.period);
+    ASSERT_TRUE(page->remaining.has_value());
+    if (!page->more) break;
+    after = page->next_after;
+  }
+  ASSERT_EQ(seen.size(), all->size());
+  auto totals = session->GetTotals(1, "");
+  ASSERT_TRUE(totals.ok()) << totals.status();
+  EXPECT_FALSE(totals->more);  // no reported figures here
+}
+
+TEST_F(QueryTest, AsOfTakesARecordedDateAndRefusesABareNumber) {
+  query::SessionOptions day;
+  day.as_of = "2024-04-01";  // every record: recorded that day
+  auto session = OpenOrDie(day);
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->as_of_size(), 3u);
+  EXPECT_THAT(session->as_of_label(), HasSubstr("as of recorded time 2024-04-01T23:59:59"));
+  query::SessionOptions before;
+  before.as_of = "2024-03-31";
+  session.reset();  // one session at a time holds the views lock
+  auto earlier = OpenOrDie(before);
+  ASSERT_NE(earlier, nullptr);
+  EXPECT_EQ(earlier->as_of_size(), 0u);
+  query::SessionOptions number;
+  number.as_of = "2";
+  auto refused = query::Session::Open(dir_, number);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reason(refused.status()), query::kReasonAsOfInvalid);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("--as-of-position 2"));
+  earlier.reset();
+  EXPECT_EQ(OpenOrDie()->as_of_label(), "");
 }
 
 }  // namespace

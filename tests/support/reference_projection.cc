@@ -344,6 +344,36 @@ projections::TimelineEntry EntryOf(const Log& log, int64_t i) {
   return t;
 }
 
+// Natural order of ids, written independently of the store's keys: runs of
+// ASCII digits compare as numbers (by significant length, then digits), other
+// characters as bytes (a digit run against a character compares as a digit);
+// equal natural forms fall back to the ids' bytes.
+bool NaturalLess(const std::string& a, const std::string& b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t ie = i, je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      while (i < ie && a[i] == '0') ++i;
+      while (j < je && b[j] == '0') ++j;
+      const std::string x = a.substr(i, ie - i), y = b.substr(j, je - j);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+      continue;
+    }
+    const unsigned char x = digit(a[i]) ? '0' : a[i], y = digit(b[j]) ? '0' : b[j];
+    if (x != y) return x < y;
+    ++i;
+    ++j;
+  }
+  if ((i < a.size()) != (j < b.size())) return j < b.size();
+  return a < b;
+}
+
 }  // namespace
 
 ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
@@ -771,6 +801,14 @@ ReferenceViews ReferenceProject(const std::vector<LedgerRecord>& records) {
     auto& entries = out.timelines[scope];
     for (const auto& [s, ns, i] : list) entries.push_back(EntryOf(log, i));
   }
+  // The views list entities in natural order of ids (views format 5).
+  std::sort(out.suspects.begin(), out.suspects.end(),
+            [](const auto& x, const auto& y) { return NaturalLess(x.suspect_id, y.suspect_id); });
+  std::sort(out.operations.begin(), out.operations.end(), [](const auto& x, const auto& y) {
+    return NaturalLess(x.operation_id, y.operation_id);
+  });
+  std::sort(out.cases.begin(), out.cases.end(),
+            [](const auto& x, const auto& y) { return NaturalLess(x.case_id, y.case_id); });
   return out;
 }
 

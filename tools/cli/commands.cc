@@ -214,17 +214,22 @@ const std::vector<CommandSpec>& Table() {
       {
           "read",
           "print records by position or by stream",
-          "ledger read [--from N] [--to M] [--limit K]\n"
-          "       ledger read --stream S [--from-version V] [--limit K]",
+          "ledger read [--from N | --after P] [--to M] [--limit K|--all]\n"
+          "       ledger read --stream S [--from-version V | --after V] [--limit K|--all]",
           "Prints records in positions [N, M) (default: all), or the events of\n"
           "stream S from version V on. The table shows position, recorded_at,\n"
           "stream, stream version, event_id, body kind and when it occurred, at\n"
           "its precision. With --json, one LedgerRecord per line in canonical\n"
           "proto3 JSON (NDJSON). Opens the ledger read-only: works while a writer\n"
-          "runs, and shows the records committed when it started.",
+          "runs, and shows the records committed when it started. A table shows at\n"
+          "most 100 records (--limit K; 0 or --all = all); NDJSON only what\n"
+          "--limit allows. When records are left out, a line on stderr gives the\n"
+          "next page: --after P (docs/PAGING.md).",
           {{"from", "N", "first position (default 0)"},
            {"to", "M", "end position, exclusive (default: the tree size)"},
-           {"limit", "K", "print at most K records"},
+           {"limit", "K", "print at most K records (table default 100; 0 = all)"},
+           {"all", nullptr, "every record (= --limit 0)"},
+           {"after", "P", "start after position P (with --stream: after version P)"},
            {"stream", "S", "read the events of stream S instead of a position range"},
            {"from-version", "V", "with --stream: first stream version (default 0)"}},
           0,
@@ -331,18 +336,24 @@ const std::vector<CommandSpec>& Table() {
           "suspects",
           "list suspects, or show one: status, custody, sentence",
           "ledger suspects list [--status S] [--nationality CC] [--operation ID]\n"
-          "                     [--custody CC] [--after ID] [--limit N]\n"
+          "                     [--custody CC] [--role R] [--after ID] [--limit N|--all]\n"
           "       ledger suspects show ID [--personal]",
           "The suspects view (docs/PROJECTIONS.md §6): one person per suspect_id,\n"
           "with status (detained, handed_over, sentenced, released), the country holding\n"
-          "them, nationality, role, operation and latest sentence. 'list' is by\n"
-          "suspect_id, filtered, at most N (default 100; 0 = all; page with\n"
-          "--after). 'show ID' adds the contributing events; an unknown ID exits 5.\n"
+          "them, nationality, role, operation and latest sentence. 'list' is in\n"
+          "natural order of suspect_id (s-7-1-4 before s-7-1-39), filtered, one page\n"
+          "of at most N (default 100; --limit 0 or --all = all); when more follow, a\n"
+          "line on stderr gives the next page's --after CURSOR (docs/PAGING.md).\n"
+          "A country code that is not ISO 3166-1 alpha-2 upper case is refused\n"
+          "(exit 3, as import refuses it). 'show ID' adds the contributing events;\n"
+          "an unknown ID exits 5.\n"
           "Like every query: opens the ledger read-only, brings the views in\n"
           "DIR/views up to the log's head (progress on stderr when it is a\n"
           "terminal), then answers, so it reflects every event appended before it\n"
           "started. --as-of-position N answers as when the log held N records;\n"
-          "--as-of T as of the records recorded at or before the RFC 3339 time T.\n"
+          "--as-of T as of the records *recorded* up to T (a date: to the end of\n"
+          "that day, UTC; or an RFC 3339 time; a bare number is refused); the\n"
+          "answer then says \"as of ...\" (stderr, or the JSON field as_of).\n"
           "--json: the shapes of docs/PROJECTIONS.md §10.\n"
           "Format 2 (docs/PERSONAL_DATA.md): suspects are subjects (sub_...); ID may\n"
           "also be the agency's suspect id, looked up in the personal-data store.\n"
@@ -356,10 +367,14 @@ const std::vector<CommandSpec>& Table() {
            {"nationality", "CC", "list: of this nationality"},
            {"operation", "ID", "list: of this operation"},
            {"custody", "CC", "list: in custody of this country"},
-           {"after", "ID", "list: start after this suspect_id (paging)"},
+           {"role", "R", "list: member, ringleader, recruiter, money_mule or facilitator"},
+           {"after", "ID", "list: start after this suspect_id (the cursor of the last page)"},
            {"limit", "N", "list: at most N (default 100; 0 = all)"},
+           {"all", nullptr, "list: every entry (= --limit 0)"},
            {"as-of-position", "N", "answer as when the log held its first N records"},
-           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+           {"as-of", "T",
+            "answer as of the records *recorded* (not occurred) up to T: a date (to the end of "
+            "that day, UTC) or an RFC 3339 time"}},
           1,
           2,
           "ledger suspects list --status sentenced\n"
@@ -370,18 +385,21 @@ const std::vector<CommandSpec>& Table() {
       {
           "operations",
           "list operations, or show one: raids, detained, seized, handed over",
-          "ledger operations list [--after ID] [--limit N]\n"
+          "ledger operations list [--after ID] [--limit N|--all]\n"
           "       ledger operations show ID [--max-events N]",
           "The operations view: place, agencies, raid dates, detained (total, by\n"
           "nationality, ringleaders: the raids' reported counts), seized items,\n"
           "individual arrests beside them (never added), and the people handed\n"
           "over so far. An unknown ID exits 5. Catch-up, --as-of-position,\n"
           "--as-of and --json as for 'ledger suspects'.",
-          {{"after", "ID", "list: start after this operation_id (paging)"},
-           {"limit", "N", "list: at most N (default 0 = all)"},
+          {{"after", "ID", "list: start after this operation_id (natural order; paging)"},
+           {"limit", "N", "list: at most N (default 100; 0 = all)"},
+           {"all", nullptr, "list: every entry (= --limit 0)"},
            {"max-events", "N", "event ids listed per kind (default 100; 0 = all)"},
            {"as-of-position", "N", "answer as when the log held its first N records"},
-           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+           {"as-of", "T",
+            "answer as of the records *recorded* (not occurred) up to T: a date (to the end of "
+            "that day, UTC) or an RFC 3339 time"}},
           1,
           2,
           "ledger operations list\n"
@@ -392,17 +410,20 @@ const std::vector<CommandSpec>& Table() {
       {
           "cases",
           "list court cases, or show one: defendants, sentences, victims, amounts",
-          "ledger cases list [--after ID] [--limit N]\n"
+          "ledger cases list [--after ID] [--limit N|--all]\n"
           "       ledger cases show ID",
           "The cases view: courts, defendants with their latest sentence, victims\n"
           "and amounts defrauded (the largest figure any sentencing gives, per\n"
           "currency), total prison months, offence period. An unknown ID exits 5.\n"
           "Catch-up, --as-of-position, --as-of and --json as for 'ledger\n"
           "suspects'.",
-          {{"after", "ID", "list: start after this case_id (paging)"},
-           {"limit", "N", "list: at most N (default 0 = all)"},
+          {{"after", "ID", "list: start after this case_id (natural order; paging)"},
+           {"limit", "N", "list: at most N (default 100; 0 = all)"},
+           {"all", nullptr, "list: every entry (= --limit 0)"},
            {"as-of-position", "N", "answer as when the log held its first N records"},
-           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+           {"as-of", "T",
+            "answer as of the records *recorded* (not occurred) up to T: a date (to the end of "
+            "that day, UTC) or an RFC 3339 time"}},
           1,
           2,
           "ledger cases show cn-fraud-ringleader-yunnan-01",
@@ -412,22 +433,29 @@ const std::vector<CommandSpec>& Table() {
       {
           "flows",
           "custody flows: people handed over, country to country, by month or year",
-          "ledger flows [--from CC] [--to CC] [--by month|year] [--since P] [--until P]",
+          "ledger flows [--from CC] [--to CC] [--by month|year] [--since P] [--until P]\n"
+          "             [--after FROM:TO:PERIOD] [--limit N|--all]",
           "People moved from one country to another per period: the sum of the\n"
           "handovers' suspects_count (individuals and counts combined, never\n"
           "twice), of whom identified by id, ringleaders, and handover events.\n"
           "By month, a handover known only to its year is in a row 'YYYY (month\n"
           "unknown)', never on a made-up month. --since/--until keep the periods\n"
-          "overlapping P (YYYY or YYYY-MM), inclusive. Catch-up, --as-of-position,\n"
-          "--as-of and --json as for 'ledger suspects'.",
+          "overlapping P (YYYY or YYYY-MM), inclusive. Rows page as lists do\n"
+          "(default 100; the cursor is FROM:TO:PERIOD). Country codes, catch-up,\n"
+          "--as-of-position, --as-of and --json as for 'ledger suspects'.",
           {{"from", "CC", "only from this country"},
            {"to", "CC", "only to this country"},
            {"by", "UNIT", "month (default) or year"},
            {"since", "P", "periods from P on (YYYY or YYYY-MM)"},
            {"until", "P", "periods up to P (YYYY or YYYY-MM)"},
            {"max-events", "N", "--json: handover ids listed per row (default 100; 0 = all)"},
+           {"after", "CURSOR", "rows after FROM:TO:PERIOD (the cursor of the last page)"},
+           {"limit", "N", "at most N rows (default 100; 0 = all)"},
+           {"all", nullptr, "every row (= --limit 0)"},
            {"as-of-position", "N", "answer as when the log held its first N records"},
-           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+           {"as-of", "T",
+            "answer as of the records *recorded* (not occurred) up to T: a date (to the end of "
+            "that day, UTC) or an RFC 3339 time"}},
           0,
           0,
           "ledger flows --to CN\n"
@@ -438,7 +466,7 @@ const std::vector<CommandSpec>& Table() {
       {
           "stats",
           "totals, and each reported figure beside the figure the ledger derives",
-          "ledger stats",
+          "ledger stats [--after POS] [--limit N|--all]",
           "Totals over the events in effect (retracted facts excluded, corrections\n"
           "applied): events by kind, detained (raids' counts) beside individual\n"
           "arrests, people handed over, sentences, distinct suspects, operations\n"
@@ -446,10 +474,16 @@ const std::vector<CommandSpec>& Table() {
           "2023) beside the figure derived from the ledger's events for the same\n"
           "metric, countries, nationality and period, and the uncertain part\n"
           "(events whose date straddles the period or with an unknown country).\n"
-          "A reported figure is never added into a total. Catch-up,\n"
-          "--as-of-position, --as-of and --json as for 'ledger suspects'.",
-          {{"as-of-position", "N", "answer as when the log held its first N records"},
-           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+          "A reported figure is never added into a total. The reported figures\n"
+          "page as lists do (default 100, by position; the cursor is a position).\n"
+          "Catch-up, --as-of-position, --as-of and --json as for 'ledger suspects'.",
+          {{"after", "POS", "reported figures after position POS (the cursor of the last page)"},
+           {"limit", "N", "at most N reported figures (default 100; 0 = all)"},
+           {"all", nullptr, "every reported figure (= --limit 0)"},
+           {"as-of-position", "N", "answer as when the log held its first N records"},
+           {"as-of", "T",
+            "answer as of the records *recorded* (not occurred) up to T: a date (to the end of "
+            "that day, UTC) or an RFC 3339 time"}},
           0,
           0,
           "ledger stats\n"
@@ -461,23 +495,35 @@ const std::vector<CommandSpec>& Table() {
           "timeline",
           "events of a suspect, operation, case, country or all, in occurred order",
           "ledger timeline --suspect ID|--operation ID|--case ID|--country CC|--all\n"
-          "                [--limit N] [--newest-first]",
+          "                [--kind K] [--since D] [--until D] [--newest-first]\n"
+          "                [--after CURSOR] [--limit N]",
           "The events of one scope ordered by when they occurred (the first\n"
           "instant of their date's unit), then position, with the date's\n"
           "precision, the source, and marks: corrected (by which correction),\n"
           "retracted (by which retraction), or a fix's target. Corrections and\n"
           "retractions stay visible beside the facts they fix. An unknown suspect,\n"
-          "operation or case exits 5. Catch-up, --as-of-position, --as-of and\n"
-          "--json as for 'ledger suspects'.",
+          "operation or case exits 5. --since/--until filter on *occurred* time\n"
+          "(a date, month, year or RFC 3339 time): an event is kept when its\n"
+          "date's unit overlaps the range, so a month-precise event of March 2024\n"
+          "is kept by --since 2024-03-15 and by --until 2024-03-01. Entries page\n"
+          "as lists do (default 100; --limit 0 for all: --all is the global scope\n"
+          "here). Catch-up, --as-of-position, --as-of (recorded time) and --json as\n"
+          "for 'ledger suspects'.",
           {{"suspect", "ID", "the timeline of suspect ID"},
            {"operation", "ID", "the timeline of operation ID"},
            {"case", "ID", "the timeline of case ID"},
            {"country", "CC", "the timeline of country CC"},
            {"all", nullptr, "the global timeline"},
-           {"limit", "N", "at most N entries (default 0 = all)"},
+           {"limit", "N", "at most N entries (default 100; 0 = all)"},
+           {"after", "CURSOR", "entries after CURSOR (from the last page's next-page line)"},
+           {"kind", "K", "only events of kind K (raid, arrest, handover, ..., correction)"},
+           {"since", "D", "only events that may have occurred at or after D (occurred time)"},
+           {"until", "D", "only events that may have occurred at or before D (occurred time)"},
            {"newest-first", nullptr, "latest first"},
            {"as-of-position", "N", "answer as when the log held its first N records"},
-           {"as-of", "T", "answer as of the records recorded at or before time T (RFC 3339)"}},
+           {"as-of", "T",
+            "answer as of the records *recorded* (not occurred) up to T: a date (to the end of "
+            "that day, UTC) or an RFC 3339 time"}},
           0,
           0,
           "ledger timeline --operation op-2024-muse-01\n"

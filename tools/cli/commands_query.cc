@@ -102,9 +102,7 @@ int OpenSession(const Invocation& inv, std::unique_ptr<query::Session>* session,
     const std::optional<util::ErrorDetail> detail = util::GetErrorDetail(s);
     const std::string reason = detail ? detail->reason() : "";
     if (reason == query::kReasonAsOfInvalid) {
-      return inv.UsageError(absl::StrCat("--as-of wants an RFC 3339 time (e.g. ",
-                                         "2024-04-01T00:00:00Z) or a tree size, not '",
-                                         options.as_of, "'"));
+      return inv.UsageError(absl::StrCat("--as-of (a recorded time): ", s.message()));
     }
     if (reason == query::kReasonAsOfPastHead) {
       return inv.Fail(ExitCodeFor(s), absl::StrCat("--as-of-", s.message()));
@@ -112,6 +110,9 @@ int OpenSession(const Invocation& inv, std::unique_ptr<query::Session>* session,
     return FailSession(inv, s);
   }
   *session = *std::move(opened);
+  if (!AnswerIsJson(inv) && (*session)->as_of_size()) {
+    std::cerr << "ledger: " << inv.command << ": " << (*session)->as_of_label() << "\n";
+  }
   if (const auto& r = (*session)->catch_up(); r && r->rebuilt) {
     std::cerr << "ledger: note: the views were rebuilt from the log (" << r->rebuild_reason
               << ")\n";
@@ -200,14 +201,24 @@ std::string SentenceText(const projections::SentenceInfo& s) {
   return out;
 }
 
-// Limit options: --limit N (0 = all). Default `fallback`.
-bool GetLimit(const Invocation& inv, size_t fallback, size_t* limit, int* code) {
+// Paging options (docs/PAGING.md): --limit N (default query::kDefaultLimit;
+// 0 = all), --all (= --limit 0, where --all is not a scope) and --after
+// CURSOR.
+bool GetLimit(const Invocation& inv, size_t fallback, size_t* limit, int* code,
+              bool all_means_everything = true) {
   absl::StatusOr<std::optional<uint64_t>> n = inv.args.GetUint("limit");
   if (!n.ok()) {
     *code = inv.UsageError(n.status().message());
     return false;
   }
   *limit = *n ? static_cast<size_t>(**n) : fallback;
+  if (all_means_everything && inv.args.Has("all")) {
+    if (*n && **n != 0) {
+      *code = inv.UsageError("give --all or --limit N, not both");
+      return false;
+    }
+    *limit = 0;
+  }
   return true;
 }
 
@@ -293,11 +304,24 @@ bool ListOrShow(const Invocation& inv, bool* show, std::string* id, int* code) {
   return false;
 }
 
-void NoteMore(const Invocation& inv, size_t limit, const std::string& last_id) {
-  if (AnswerIsJson(inv)) return;
-  std::fprintf(stderr,
-               "ledger: %s: showing the first %zu; more with --after %s (or --limit 0 for all)\n",
-               inv.command.c_str(), limit, DisplayText(last_id).c_str());
+// The next-page line of a table on stderr: "N more — next page: --after
+// CURSOR" (N where it is cheap to count, else "more").
+template <typename P>
+void NoteMore(const Invocation& inv, const P& page) {
+  if (AnswerIsJson(inv) || !page.more) return;
+  const std::string n =
+      page.remaining ? absl::StrCat(WithThousands(*page.remaining), " more") : "more";
+  std::fprintf(stderr, "ledger: %s: %s \u2014 next page: --after %s (--limit 0 for all)\n",
+               inv.command.c_str(), n.c_str(), DisplayText(page.next_after).c_str());
+}
+
+// The paging and as-of fields of a list answer.
+template <typename M, typename P>
+M& WithPaging(M&& m, const P& page, const query::Session& session) {
+  m.set_more(page.more);
+  m.set_next_after(page.next_after);
+  m.set_as_of(session.as_of_label());
+  return m;
 }
 
 }  // namespace
@@ -312,7 +336,7 @@ int SuspectsAnswer(const Invocation& inv) {
   int code = kExitOk;
   if (!ListOrShow(inv, &show, &id, &code)) return code;
   size_t limit = 0;
-  if (!GetLimit(inv, 100, &limit, &code)) return code;
+  if (!GetLimit(inv, query::kDefaultLimit, &limit, &code)) return code;
   const std::string status = inv.args.GetOr("status", "");
   const auto& statuses = projections::kSuspectStatuses;
   if (!status.empty() &&
@@ -370,13 +394,17 @@ int SuspectsAnswer(const Invocation& inv) {
   filter.nationality = inv.args.GetOr("nationality", "");
   filter.operation_id = inv.args.GetOr("operation", "");
   filter.custody_country = inv.args.GetOr("custody", "");
+  filter.role = inv.args.GetOr("role", "");
   filter.after = inv.args.GetOr("after", "");
   absl::StatusOr<query::Page<projections::SuspectView>> page =
       session->ListSuspects(filter, limit);
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::SuspectView>* list = &page->items;
   if (AnswerIsJson(inv)) {
-    if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
+    if (int c = WriteAnswer(inv, WithPaging(projections::ToPage(*list, page->more), *page, *session));
+        c != kExitOk) {
+      return c;
+    }
   } else {
     TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "STATUS", "CUSTODY", "OPERATION",
                     "SENTENCE"});
@@ -387,7 +415,7 @@ int SuspectsAnswer(const Invocation& inv) {
     }
     t.Finish();
   }
-  if (page->more) NoteMore(inv, limit, list->back().suspect_id);
+  NoteMore(inv, *page);
   return kExitOk;
 }
 }  // namespace
@@ -404,7 +432,7 @@ int OperationsAnswer(const Invocation& inv) {
   int code = kExitOk;
   if (!ListOrShow(inv, &show, &id, &code)) return code;
   size_t limit = 0;
-  if (!GetLimit(inv, 0, &limit, &code)) return code;
+  if (!GetLimit(inv, query::kDefaultLimit, &limit, &code)) return code;
   projections::OperationQuery query;
   absl::StatusOr<std::optional<uint64_t>> max_events = inv.args.GetUint("max-events");
   if (!max_events.ok()) return inv.UsageError(max_events.status().message());
@@ -470,7 +498,10 @@ int OperationsAnswer(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::OperationView>* list = &page->items;
   if (AnswerIsJson(inv)) {
-    if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
+    if (int c = WriteAnswer(inv, WithPaging(projections::ToPage(*list, page->more), *page, *session));
+        c != kExitOk) {
+      return c;
+    }
   } else {
     TablePrinter t({"OPERATION", "PLACE", "COUNTRY", "FIRST RAID", "DETAINED", "BY NATIONALITY",
                     "RINGLEADERS", "HANDED OVER", "ARRESTS"});
@@ -481,7 +512,7 @@ int OperationsAnswer(const Invocation& inv) {
     }
     t.Finish();
   }
-  if (page->more) NoteMore(inv, limit, list->back().operation_id);
+  NoteMore(inv, *page);
   return kExitOk;
 }
 }  // namespace
@@ -498,7 +529,7 @@ int CasesAnswer(const Invocation& inv) {
   int code = kExitOk;
   if (!ListOrShow(inv, &show, &id, &code)) return code;
   size_t limit = 0;
-  if (!GetLimit(inv, 0, &limit, &code)) return code;
+  if (!GetLimit(inv, query::kDefaultLimit, &limit, &code)) return code;
   std::unique_ptr<query::Session> session;
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
 
@@ -535,7 +566,10 @@ int CasesAnswer(const Invocation& inv) {
   if (!page.ok()) return FailSession(inv, page.status());
   const std::vector<projections::CaseView>* list = &page->items;
   if (AnswerIsJson(inv)) {
-    if (int c = WriteAnswer(inv, projections::ToPage(*list, page->more)); c != kExitOk) return c;
+    if (int c = WriteAnswer(inv, WithPaging(projections::ToPage(*list, page->more), *page, *session));
+        c != kExitOk) {
+      return c;
+    }
   } else {
     TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCE PERIOD", "AMOUNT"});
     for (const auto& c : *list) {
@@ -546,7 +580,7 @@ int CasesAnswer(const Invocation& inv) {
     }
     t.Finish();
   }
-  if (page->more) NoteMore(inv, limit, list->back().case_id);
+  NoteMore(inv, *page);
   return kExitOk;
 }
 }  // namespace
@@ -580,11 +614,16 @@ int FlowsAnswer(const Invocation& inv) {
   absl::StatusOr<std::optional<uint64_t>> max_events = inv.args.GetUint("max-events");
   if (!max_events.ok()) return inv.UsageError(max_events.status().message());
   if (*max_events) query.max_events = static_cast<size_t>(**max_events);
+  size_t limit = 0;
+  int code = kExitOk;
+  if (!GetLimit(inv, query::kDefaultLimit, &limit, &code)) return code;
   std::unique_ptr<query::Session> session;
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
-  absl::StatusOr<std::vector<projections::FlowRow>> rows = session->Flows(query);
-  if (!rows.ok()) return FailSession(inv, rows.status());
-  if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToList(*rows));
+  absl::StatusOr<query::Page<projections::FlowRow>> page =
+      session->ListFlows(query, limit, inv.args.GetOr("after", ""));
+  if (!page.ok()) return FailSession(inv, page.status());
+  const std::vector<projections::FlowRow>* rows = &page->items;
+  if (AnswerIsJson(inv)) return WriteAnswer(inv, WithPaging(projections::ToList(*rows), *page, *session));
   TablePrinter t({"FROM", "TO", "PERIOD", "PEOPLE", "IDENTIFIED", "RINGLEADERS", "HANDOVERS"});
   for (const auto& r : *rows) {
     t.AddRow({r.from_country, r.to_country,
@@ -592,6 +631,7 @@ int FlowsAnswer(const Invocation& inv) {
               Num(r.people), Num(r.identified), Num(r.ringleaders), Num(r.handovers)});
   }
   t.Finish();
+  NoteMore(inv, *page);
   return kExitOk;
 }
 }  // namespace
@@ -603,11 +643,21 @@ int RunFlows(const Invocation& inv) { return RunWithAnswerOutput(inv, &FlowsAnsw
 
 namespace {
 int StatsAnswer(const Invocation& inv) {
+  size_t limit = 0;
+  int code = kExitOk;
+  if (!GetLimit(inv, query::kDefaultLimit, &limit, &code)) return code;
   std::unique_ptr<query::Session> session;
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
-  absl::StatusOr<projections::Totals> t = session->GetTotals();
-  if (!t.ok()) return FailSession(inv, t.status());
-  if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*t));
+  absl::StatusOr<query::TotalsPage> page = session->GetTotals(limit, inv.args.GetOr("after", ""));
+  if (!page.ok()) return FailSession(inv, page.status());
+  const projections::Totals* t = &page->totals;
+  if (AnswerIsJson(inv)) {
+    enforcement::api::v1::Totals answer = projections::ToMessage(*t);
+    answer.set_more_figures(page->more);
+    answer.set_next_after(page->next_after);
+    answer.set_as_of(session->as_of_label());
+    return WriteAnswer(inv, answer);
+  }
   std::vector<std::string> status;
   for (const auto& [k, n] : t->suspects_by_status) status.push_back(absl::StrCat(k, " ", Num(n)));
   PrintKeyValues({
@@ -658,6 +708,7 @@ int StatsAnswer(const Invocation& inv) {
                   reported, derived, uncertain, source});
   }
   table.Finish();
+  NoteMore(inv, *page);
   return kExitOk;
 }
 }  // namespace
@@ -698,14 +749,31 @@ int TimelineAnswer(const Invocation& inv) {
         "give exactly one of --suspect ID, --operation ID, --case ID, --country CC, --all");
   }
   int code = kExitOk;
-  if (!GetLimit(inv, 0, &query.limit, &code)) return code;
+  size_t limit = 0;
+  // (--all is the global scope here: --limit 0 lists everything.)
+  if (!GetLimit(inv, query::kDefaultLimit, &limit, &code, /*all_means_everything=*/false)) {
+    return code;
+  }
   query.newest_first = inv.args.Has("newest-first");
+  query.after = inv.args.GetOr("after", "");
+  query.event_kind = inv.args.GetOr("kind", "");
+  for (const char* bound : {"since", "until"}) {
+    if (std::optional<std::string> v = inv.args.Get(bound)) {
+      absl::StatusOr<absl::Time> t = projections::ParseTimeBound(*v, bound[0] == 'u');
+      if (!t.ok()) return inv.UsageError(absl::StrCat("--", bound, ": ", t.status().message()));
+      (bound[0] == 'u' ? query.until : query.since) = *t;
+    }
+  }
   std::unique_ptr<query::Session> session;
   if (int c = OpenSession(inv, &session); c != kExitOk) return c;
   if (suspect_scope) query.key = SuspectKey(*session, query.key);
-  absl::StatusOr<std::vector<projections::TimelineEntry>> entries = session->Timeline(query);
-  if (!entries.ok()) return FailSession(inv, entries.status());
-  if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToList(*entries));
+  absl::StatusOr<query::Page<projections::TimelineEntry>> page =
+      session->TimelinePage(query, limit);
+  if (!page.ok()) return FailSession(inv, page.status());
+  const std::vector<projections::TimelineEntry>* entries = &page->items;
+  if (AnswerIsJson(inv)) {
+    return WriteAnswer(inv, WithPaging(projections::ToList(*entries), *page, *session));
+  }
   TablePrinter t({"OCCURRED", "PRECISION", "POS", "KIND", "EVENT", "SOURCE", "STATE", "SUMMARY"});
   for (const auto& e : *entries) {
     std::vector<std::string> marks;
@@ -726,6 +794,7 @@ int TimelineAnswer(const Invocation& inv) {
               marks.empty() ? "in effect" : absl::StrJoin(marks, "; "), e.summary});
   }
   t.Finish();
+  NoteMore(inv, *page);
   return kExitOk;
 }
 }  // namespace

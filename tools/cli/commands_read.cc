@@ -93,9 +93,27 @@ void AppendVarint(std::string* out, uint64_t v) {
 
 int RunRead(const Invocation& inv) {
   const std::optional<std::string> stream = inv.args.Get("stream");
+  // Paging (docs/PAGING.md): a table shows at most 100 records unless
+  // --limit K (0 or --all: all); NDJSON (--json), a stream for scripts like
+  // export's, is cut only by --limit. --after P resumes after position P
+  // (with --stream: after version P). A cut says "N more — next page:
+  // --after P" on stderr.
   absl::StatusOr<std::optional<uint64_t>> limit_opt = inv.args.GetUint("limit");
   if (!limit_opt.ok()) return inv.UsageError(limit_opt.status().message());
-  const uint64_t limit = limit_opt->value_or(~uint64_t{0});
+  if (inv.args.Has("all") && limit_opt->value_or(0) != 0) {
+    return inv.UsageError("give --all or --limit K, not both");
+  }
+  uint64_t limit = limit_opt->value_or(inv.global.json ? 0 : 100);
+  if (inv.args.Has("all")) limit = 0;
+  if (limit == 0) limit = ~uint64_t{0};
+  absl::StatusOr<std::optional<uint64_t>> after_opt = inv.args.GetUint("after");
+  if (!after_opt.ok()) return inv.UsageError(after_opt.status().message());
+  const std::optional<uint64_t> after = *after_opt;
+  if (after && (inv.args.Has("from") || inv.args.Has("from-version"))) {
+    return inv.UsageError("--after P resumes after P: give it or --from/--from-version, not both");
+  }
+  uint64_t remaining = 0;  // records after the page
+  uint64_t last = 0;       // the cursor: last position (or stream version) shown
   if (stream && (inv.args.Has("from") || inv.args.Has("to"))) {
     return inv.UsageError("--from/--to select positions; with --stream use --from-version");
   }
@@ -135,7 +153,7 @@ int RunRead(const Invocation& inv) {
     if (!version->has_value()) {
       return inv.Fail(kExitNotFound, absl::StrCat("stream ", *stream, " has no events"));
     }
-    const uint64_t from_version = from_version_opt->value_or(0);
+    const uint64_t from_version = after ? *after + 1 : from_version_opt->value_or(0);
     if (from_version > **version + 1) {
       return inv.Fail(kExitNotFound, absl::StrCat("stream ", *stream, " has versions 0\u2013",
                                                   **version, "; --from-version ", from_version,
@@ -144,6 +162,10 @@ int RunRead(const Invocation& inv) {
     absl::StatusOr<std::vector<uint64_t>> positions =
         (*db)->StreamPositions(*stream, from_version, limit);
     if (!positions.ok()) return inv.Fail(positions.status(), StatusContext::kRead);
+    if (!positions->empty() && positions->size() == limit) {
+      last = from_version + limit - 1;
+      if (last < **version) remaining = **version - last;
+    }
     for (uint64_t p : *positions) {
       absl::StatusOr<ledger::StoredRecord> rec = (*db)->ReadOne(p);
       if (!rec.ok()) {
@@ -161,6 +183,11 @@ int RunRead(const Invocation& inv) {
       if (usage) return inv.UsageError(s.message());
       return inv.Fail(s, StatusContext::kRead);
     }
+    if (after) from = std::min(*after + 1, to);
+    if (limit < to - from) {
+      last = from + limit - 1;
+      remaining = to - from - limit;
+    }
     uint64_t n = 0;
     absl::Status s = (*db)->Scan(from, to, [&](const ledger::StoredRecord& rec) -> absl::Status {
       if (n >= limit) return StopScan();
@@ -177,6 +204,11 @@ int RunRead(const Invocation& inv) {
   if (table) table->Finish();
   if (!inv.global.json && emitted == 0) WriteStdout("no records\n");
   if (StdoutClosed()) return kExitOk;  // the reader has seen enough, as `head` intends
+  if (remaining > 0 && !write_failed) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "ledger: read: %s more \u2014 next page: --after %llu (--limit 0 for all)\n",
+                 WithThousands(remaining).c_str(), static_cast<unsigned long long>(last));
+  }
   if (write_failed) return inv.Fail(kExitInternal, "cannot write to standard output");
   return kExitOk;
 }
