@@ -993,6 +993,8 @@ TEST(GeneratedOutputCliTest, FiguresHaveSeparatorsAndPluralsAgree) {
     ++checked;
   }
   EXPECT_GT(checked, 3000u);
+}
+
 // --- paging, filters, as-of (docs/PAGING.md) -----------------------------------
 
 namespace {
