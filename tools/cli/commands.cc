@@ -337,7 +337,9 @@ const std::vector<CommandSpec>& Table() {
           "list suspects, or show one: status, custody, sentence",
           "ledger suspects list [--status S] [--nationality CC] [--operation ID]\n"
           "                     [--custody CC] [--role R] [--after ID] [--limit N|--all]\n"
-          "       ledger suspects show ID [--personal]",
+          "                     [--personal]\n"
+          "       ledger suspects show ID [--personal]\n"
+          "       ledger suspects search PREFIX --personal [--after SUBJECT] [--limit N]",
           "The suspects view (docs/PROJECTIONS.md §6): one person per suspect_id,\n"
           "with status (detained, handed_over, sentenced, released), the country holding\n"
           "them, nationality, role, operation and latest sentence. 'list' is in\n"
@@ -361,9 +363,17 @@ const std::vector<CommandSpec>& Table() {
           "see personal data: it adds the subject's names and agency ids from the\n"
           "personal-data store, each checked against the commitment in its record\n"
           "(verified, or MISMATCH when store and log disagree); an erased subject\n"
-          "has none.",
+          "has none.\n"
+          "Names are personal data: 'list' and 'show' (and 'cases') print them only\n"
+          "with --personal, which says the caller may see them; a name that could not\n"
+          "be checked against a commitment is marked (format 1 has none).\n"
+          "'search PREFIX --personal' finds subjects whose name, or a word of it,\n"
+          "starts with PREFIX, case-insensitive, in any script (format 2: through the\n"
+          "personal-data store, never the views); it pages by subject id.",
           {{"status", "S", "list: detained, handed_over, sentenced, released or unknown"},
-           {"personal", nullptr, "show: add the personal data (names), checked against the log"},
+           {"personal", nullptr,
+            "show names (personal data: only for callers allowed to see them), each checked "
+            "against its commitment; show: add the personal data; search: required"},
            {"nationality", "CC", "list: of this nationality"},
            {"operation", "ID", "list: of this operation"},
            {"custody", "CC", "list: in custody of this country"},
@@ -378,7 +388,8 @@ const std::vector<CommandSpec>& Table() {
           1,
           2,
           "ledger suspects list --status sentenced\n"
-          "ledger suspects show cn-ringleader-yunnan-01 --json",
+          "ledger suspects show cn-ringleader-yunnan-01 --json\n"
+          "ledger suspects search zhang --personal",
           {kExitOk, kExitUsage, kExitNotFound, kExitLocked, kExitInternal},
           &RunSuspects,
       },
@@ -410,14 +421,17 @@ const std::vector<CommandSpec>& Table() {
       {
           "cases",
           "list court cases, or show one: defendants, sentences, victims, amounts",
-          "ledger cases list [--after ID] [--limit N|--all]\n"
-          "       ledger cases show ID",
+          "ledger cases list [--after ID] [--limit N|--all] [--personal]\n"
+          "       ledger cases show ID [--personal]",
           "The cases view: courts, defendants with their latest sentence, victims\n"
           "and amounts defrauded (the largest figure any sentencing gives, per\n"
           "currency), total prison months, offence period. An unknown ID exits 5.\n"
+          "The defendants' names only with --personal (as for 'ledger suspects').\n"
           "Catch-up, --as-of-position, --as-of and --json as for 'ledger\n"
           "suspects'.",
           {{"after", "ID", "list: start after this case_id (natural order; paging)"},
+           {"personal", nullptr,
+            "show the defendants' names (personal data: only for callers allowed to see them)"},
            {"limit", "N", "list: at most N (default 100; 0 = all)"},
            {"all", nullptr, "list: every entry (= --limit 0)"},
            {"as-of-position", "N", "answer as when the log held its first N records"},

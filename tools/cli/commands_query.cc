@@ -28,6 +28,7 @@
 #include "ledger/money.h"
 #include "personal/personal_crypto.h"
 #include "personal/personal_store.h"
+#include "query/name_policy.h"
 #include "query/personal_reveal.h"
 #include "query/session.h"
 #include "projections/view_messages.h"
@@ -237,7 +238,7 @@ std::string SuspectKey(const query::Session& session, const std::string& id) {
 // `suspects show ID --personal`: the subject's personal data, each value
 // checked against its record's commitment.
 int ShowPersonal(const Invocation& inv, const query::Session& session,
-                 const projections::SuspectView& view) {
+                 const projections::SuspectView& view, const std::string& name_check) {
   absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
       query::OpenPersonalStoreForReading(session.ledger());
   if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message());
@@ -247,6 +248,7 @@ int ShowPersonal(const Invocation& inv, const query::Session& session,
   if (AnswerIsJson(inv)) {
     enforcement::api::v1::SuspectPersonalAnswer answer;
     *answer.mutable_suspect() = projections::ToMessage(view);
+    if (!name_check.empty()) answer.mutable_suspect()->set_name_check(name_check);
     answer.set_erased(data->subject.erased);
     for (const query::RevealedValue& v : data->values) {
       enforcement::api::v1::RevealedValue* m = answer.add_personal();
@@ -300,7 +302,9 @@ bool ListOrShow(const Invocation& inv, bool* show, std::string* id, int* code) {
     *id = pos[1];
     return true;
   }
-  *code = inv.UsageError(absl::StrCat("expected 'list' or 'show ID', not '", verb, "'"));
+  *code = inv.UsageError(absl::StrCat("expected 'list' or 'show ID'",
+                                      inv.command == "suspects" ? " or 'search PREFIX'" : "",
+                                      ", not '", verb, "'"));
   return false;
 }
 
@@ -327,10 +331,75 @@ M& WithPaging(M&& m, const P& page, const query::Session& session) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
+// Names: only for callers allowed to see personal data (--personal;
+// query/name_policy.h).
+
+namespace {
+
+// How a shown name was checked, for a table: "" when verified.
+std::string NameMark(const std::string& check) {
+  if (check == query::kNameVerified || check.empty()) return "";
+  if (check == query::kNameMismatch) return " (MISMATCH: not the value committed)";
+  if (check == query::kNameNoRecord) return " (not checked: no record holds it)";
+  if (check == query::kNameUncheckedFormat1) return " (unchecked: format 1 has no commitments)";
+  return absl::StrCat(" (", check, ")");
+}
+
+// Opens this caller's access to names: hidden without --personal.
+int OpenNames(const Invocation& inv, const query::Session& session,
+              std::unique_ptr<query::NameAccess>* names) {
+  absl::StatusOr<std::unique_ptr<query::NameAccess>> n =
+      query::NameAccess::Open(session.ledger(), inv.args.Has("personal"));
+  if (!n.ok()) return inv.Fail(ExitCodeFor(n.status()), n.status().message(), n.status());
+  *names = *std::move(n);
+  return kExitOk;
+}
+
+// Replaces the views' name with what this caller may see; returns its check
+// ("" when hidden or none).
+absl::StatusOr<std::string> ApplyNames(query::NameAccess& names, const std::string& suspect_id,
+                                       bool erased, std::string* name) {
+  absl::StatusOr<query::CheckedName> n = names.Name(suspect_id, erased, *name);
+  if (!n.ok()) return n.status();
+  *name = n->name;
+  return n->check;
+}
+
+// The defendants' names of a case as this caller may see them; `checks`
+// gets each one's check, in order.
+absl::Status ApplyCaseNames(query::NameAccess& names, projections::CaseView& c,
+                            std::vector<std::string>* checks) {
+  checks->clear();
+  for (projections::Defendant& d : c.defendants) {
+    absl::StatusOr<std::string> check = ApplyNames(names, d.suspect_id, false, &d.name);
+    if (!check.ok()) return check.status();
+    checks->push_back(*std::move(check));
+  }
+  return absl::OkStatus();
+}
+
+void SetNameChecks(const std::vector<std::string>& checks, enforcement::api::v1::CaseView* m) {
+  for (int i = 0; i < m->defendants_size() && i < static_cast<int>(checks.size()); ++i) {
+    if (!checks[i].empty()) m->mutable_defendants(i)->set_name_check(checks[i]);
+  }
+}
+
+// The name cell of a table: the name and its mark, or "-".
+std::string NameCell(const std::string& name, const std::string& check) {
+  if (name.empty()) return check == query::kNameErased ? "(erased)" : "-";
+  return absl::StrCat(name, NameMark(check));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
 // suspects
 
 namespace {
 int SuspectsAnswer(const Invocation& inv) {
+  if (!inv.args.positionals().empty() && inv.args.positionals()[0] == "search") {
+    return RunSuspectsSearch(inv);
+  }
   bool show = false;
   std::string id;
   int code = kExitOk;
@@ -351,15 +420,23 @@ int SuspectsAnswer(const Invocation& inv) {
     absl::StatusOr<projections::SuspectView> s = session->GetSuspect(SuspectKey(*session, id));
     if (!s.ok()) return FailSession(inv, s.status());
     const bool personal = inv.args.Has("personal");
-    if (personal && session->ledger().format_version() < 2) {
-      return inv.UsageError("--personal: a format-1 ledger keeps names in its records (the name "
-                            "row shows them); it has no personal-data store");
+    const bool format2 = session->ledger().format_version() >= 2;
+    std::unique_ptr<query::NameAccess> names;
+    if (int c = OpenNames(inv, *session, &names); c != kExitOk) return c;
+    absl::StatusOr<std::string> check = ApplyNames(*names, s->suspect_id, s->erased, &s->name);
+    if (!check.ok()) return FailSession(inv, check.status());
+    if (personal && format2 && AnswerIsJson(inv)) {
+      return ShowPersonal(inv, *session, *s, *check);
     }
-    if (personal && AnswerIsJson(inv)) return ShowPersonal(inv, *session, *s);
-    if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*s));
+    if (AnswerIsJson(inv)) {
+      enforcement::api::v1::SuspectView answer = projections::ToMessage(*s);
+      if (!check->empty()) answer.set_name_check(*check);
+      return WriteAnswer(inv, answer);
+    }
     std::vector<std::pair<std::string, std::string>> rows = {
         {"suspect", s->suspect_id},
-        {"name", OrDash(s->name)},
+        {"name", personal ? NameCell(s->name, *check)
+                          : "(personal data: --personal shows it to callers allowed to see it)"},
         {"nationality", OrDash(s->nationality)},
         {"role", OrDash(s->role)},
         {"operation", OrDash(s->operation_id)},
@@ -384,10 +461,9 @@ int SuspectsAnswer(const Invocation& inv) {
                 absl::StrCat(e.position), e.kind, e.event_id});
     }
     t.Finish();
-    if (personal) return ShowPersonal(inv, *session, *s);
+    if (personal && format2) return ShowPersonal(inv, *session, *s, *check);
     return kExitOk;
   }
-  if (inv.args.Has("personal")) return inv.UsageError("--personal goes with 'suspects show ID'");
 
   projections::SuspectFilter filter;
   filter.status = status;
@@ -399,19 +475,35 @@ int SuspectsAnswer(const Invocation& inv) {
   absl::StatusOr<query::Page<projections::SuspectView>> page =
       session->ListSuspects(filter, limit);
   if (!page.ok()) return FailSession(inv, page.status());
-  const std::vector<projections::SuspectView>* list = &page->items;
+  std::vector<projections::SuspectView>* list = &page->items;
+  std::unique_ptr<query::NameAccess> names;
+  if (int c = OpenNames(inv, *session, &names); c != kExitOk) return c;
+  std::vector<std::string> checks;
+  for (projections::SuspectView& v : *list) {
+    absl::StatusOr<std::string> check = ApplyNames(*names, v.suspect_id, v.erased, &v.name);
+    if (!check.ok()) return FailSession(inv, check.status());
+    checks.push_back(*std::move(check));
+  }
   if (AnswerIsJson(inv)) {
-    if (int c = WriteAnswer(inv, WithPaging(projections::ToPage(*list, page->more), *page, *session));
-        c != kExitOk) {
-      return c;
+    auto answer = WithPaging(projections::ToPage(*list, page->more), *page, *session);
+    for (int i = 0; i < answer.items_size(); ++i) {
+      if (!checks[i].empty()) answer.mutable_items(i)->set_name_check(checks[i]);
     }
+    if (int c = WriteAnswer(inv, answer); c != kExitOk) return c;
   } else {
-    TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "STATUS", "CUSTODY", "OPERATION",
-                    "SENTENCE"});
-    for (const auto& s : *list) {
-      t.AddRow({s.suspect_id, OrDash(s.name), OrDash(s.nationality), OrDash(s.role), s.status,
-                OrDash(s.custody_country), OrDash(s.operation_id),
-                s.sentence ? Months(s.sentence->prison_months) : "-"});
+    // The NAME column only for callers allowed to see names.
+    std::vector<std::string> headers = {"SUSPECT", "NAT", "ROLE", "STATUS", "CUSTODY",
+                                        "OPERATION", "SENTENCE"};
+    if (names->allowed()) headers.insert(headers.begin() + 1, "NAME");
+    TablePrinter t(headers);
+    for (size_t i = 0; i < list->size(); ++i) {
+      const projections::SuspectView& s = (*list)[i];
+      std::vector<std::string> row = {s.suspect_id, OrDash(s.nationality), OrDash(s.role),
+                                      s.status, OrDash(s.custody_country),
+                                      OrDash(s.operation_id),
+                                      s.sentence ? Months(s.sentence->prison_months) : "-"};
+      if (names->allowed()) row.insert(row.begin() + 1, NameCell(s.name, checks[i]));
+      t.AddRow(std::move(row));
     }
     t.Finish();
   }
@@ -536,7 +628,17 @@ int CasesAnswer(const Invocation& inv) {
   if (show) {
     absl::StatusOr<projections::CaseView> cv = session->GetCase(id);
     if (!cv.ok()) return FailSession(inv, cv.status());
-    if (AnswerIsJson(inv)) return WriteAnswer(inv, projections::ToMessage(*cv));
+    std::unique_ptr<query::NameAccess> names;
+    if (int c = OpenNames(inv, *session, &names); c != kExitOk) return c;
+    std::vector<std::string> checks;
+    if (absl::Status st = ApplyCaseNames(*names, *cv, &checks); !st.ok()) {
+      return FailSession(inv, st);
+    }
+    if (AnswerIsJson(inv)) {
+      enforcement::api::v1::CaseView answer = projections::ToMessage(*cv);
+      SetNameChecks(checks, &answer);
+      return WriteAnswer(inv, answer);
+    }
     PrintKeyValues({
         {"case", cv->case_id},
         {"courts", cv->courts.empty() ? "-" : absl::StrJoin(cv->courts, "; ")},
@@ -549,13 +651,18 @@ int CasesAnswer(const Invocation& inv) {
         {"offence period to", DateWithPrecision(cv->offence_to)},
     });
     Prose("\n");
-    TablePrinter t({"SUSPECT", "NAME", "NAT", "ROLE", "PRISON", "INSTANCE", "SENTENCED",
-                    "OFFENCES"});
-    for (const auto& d : cv->defendants) {
-      t.AddRow({d.suspect_id, OrDash(d.name), OrDash(d.nationality), OrDash(d.role),
-                Months(d.sentence.prison_months), OrDash(d.sentence.instance),
-                DateCell(d.sentence.occurred),
-                d.sentence.offences.empty() ? "-" : absl::StrJoin(d.sentence.offences, ", ")});
+    std::vector<std::string> headers = {"SUSPECT", "NAT", "ROLE", "PRISON", "INSTANCE",
+                                        "SENTENCED", "OFFENCES"};
+    if (names->allowed()) headers.insert(headers.begin() + 1, "NAME");
+    TablePrinter t(headers);
+    for (size_t i = 0; i < cv->defendants.size(); ++i) {
+      const projections::Defendant& d = cv->defendants[i];
+      std::vector<std::string> row = {
+          d.suspect_id, OrDash(d.nationality), OrDash(d.role), Months(d.sentence.prison_months),
+          OrDash(d.sentence.instance), DateCell(d.sentence.occurred),
+          d.sentence.offences.empty() ? "-" : absl::StrJoin(d.sentence.offences, ", ")};
+      if (names->allowed()) row.insert(row.begin() + 1, NameCell(d.name, checks[i]));
+      t.AddRow(std::move(row));
     }
     t.Finish();
     return kExitOk;
@@ -564,12 +671,20 @@ int CasesAnswer(const Invocation& inv) {
   const std::string after = inv.args.GetOr("after", "");
   absl::StatusOr<query::Page<projections::CaseView>> page = session->ListCases(limit, after);
   if (!page.ok()) return FailSession(inv, page.status());
-  const std::vector<projections::CaseView>* list = &page->items;
+  std::vector<projections::CaseView>* list = &page->items;
   if (AnswerIsJson(inv)) {
-    if (int c = WriteAnswer(inv, WithPaging(projections::ToPage(*list, page->more), *page, *session));
-        c != kExitOk) {
-      return c;
+    // The defendants' names, as `show` gives them.
+    std::unique_ptr<query::NameAccess> names;
+    if (int c = OpenNames(inv, *session, &names); c != kExitOk) return c;
+    std::vector<std::vector<std::string>> checks(list->size());
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (absl::Status st = ApplyCaseNames(*names, (*list)[i], &checks[i]); !st.ok()) {
+        return FailSession(inv, st);
+      }
     }
+    auto answer = WithPaging(projections::ToPage(*list, page->more), *page, *session);
+    for (int i = 0; i < answer.items_size(); ++i) SetNameChecks(checks[i], answer.mutable_items(i));
+    if (int c = WriteAnswer(inv, answer); c != kExitOk) return c;
   } else {
     TablePrinter t({"CASE", "DEFENDANTS", "VICTIMS", "PRISON MONTHS", "OFFENCE PERIOD", "AMOUNT"});
     for (const auto& c : *list) {
