@@ -434,7 +434,9 @@ TEST_F(ImportTest, CsvNameAndSuspectIdGoToThePersonalDataStore) {
   const auto answer =
       testing_support::ParseAnswer<enforcement::api::v1::SuspectPersonalAnswer>(r.out);
   EXPECT_EQ(answer.suspect().suspect_id(), subject);
-  EXPECT_EQ(answer.suspect().name(), "");
+  // --personal: the name is shown, from the store, checked.
+  EXPECT_EQ(answer.suspect().name(), "Li, \"Boss\" Wei");
+  EXPECT_EQ(answer.suspect().name_check(), "verified");
   EXPECT_FALSE(answer.erased());
   std::map<std::string, std::string> values;
   for (const auto& v : answer.personal()) {

@@ -341,7 +341,8 @@ std::string NameMark(const std::string& check) {
   if (check == query::kNameVerified || check.empty()) return "";
   if (check == query::kNameMismatch) return " (MISMATCH: not the value committed)";
   if (check == query::kNameNoRecord) return " (not checked: no record holds it)";
-  if (check == query::kNameUncheckedFormat1) return " (unchecked: format 1 has no commitments)";
+  // Format 1: said once, on stderr, by OpenNames.
+  if (check == query::kNameUncheckedFormat1) return "";
   return absl::StrCat(" (", check, ")");
 }
 
@@ -352,6 +353,12 @@ int OpenNames(const Invocation& inv, const query::Session& session,
       query::NameAccess::Open(session.ledger(), inv.args.Has("personal"));
   if (!n.ok()) return inv.Fail(ExitCodeFor(n.status()), n.status().message(), n.status());
   *names = *std::move(n);
+  if ((*names)->allowed() && session.ledger().format_version() < 2 && !AnswerIsJson(inv)) {
+    std::fprintf(stderr,
+                 "ledger: %s: names are read from this format-1 ledger's records, which hold no "
+                 "commitments to check them against\n",
+                 inv.command.c_str());
+  }
   return kExitOk;
 }
 
