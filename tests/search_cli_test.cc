@@ -102,6 +102,30 @@ TEST_F(SearchCliTest, NeedsPersonalAndAPrefixAndForgetsErasedSubjects) {
   EXPECT_TRUE(absl::StrContains(r.err, "no live subject")) << r.err;
 }
 
+TEST_F(SearchCliTest, CsvCellsAreNeverSpreadsheetFormulas) {
+  const std::string event =
+      "{\"eventId\": \"u-arrest-formula\", \"stream\": \"suspect/x-formula\", "
+      "\"occurredAt\": \"2024-05-02T00:00:00Z\", \"occurredPrecision\": \"PRECISION_DAY\", "
+      "\"source\": {\"publisher\": \"@desk\", \"reference\": \"test\"}, "
+      "\"recordedBy\": \"test\", \"arrest\": {\"suspect\": {\"suspectId\": \"x-formula\", "
+      "\"name\": \"=HYPERLINK(\\\"http://evil.example\\\")\", \"nationality\": \"CN\", "
+      "\"role\": \"ROLE_MEMBER\"}, \"operationId\": \"op-unicode-01\", "
+      "\"location\": {\"country\": \"MM\"}}}\n";
+  CommandResult r = testing_support::RunCommand(
+      absl::StrCat(Quote(testing_support::LedgerBinary()), " --db ", Quote(db_), " import -"),
+      event);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Ledger("suspects list --personal --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "\"'=HYPERLINK(\"\"http://evil.example\"\")\"")) << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, ",=HYPERLINK")) << r.out;
+  r = Ledger("suspects list --personal --format tsv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "\t'=HYPERLINK(")) << r.out;
+  // A lone dash (no value) stays as it is.
+  EXPECT_TRUE(absl::StrContains(r.out, "\t-\t") || absl::StrContains(r.out, "\t-\n")) << r.out;
+}
+
 TEST(SearchCliFormat1Test, Format1LedgerSaysItHasNoStore) {
   TempDir dir;
   const std::string db = dir.Sub("db");

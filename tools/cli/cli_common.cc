@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -298,7 +299,8 @@ void WriteRecord(FILE* out, OutputFormat format, const std::vector<std::string>&
   std::string line;
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i > 0) line.push_back(format == OutputFormat::kCsv ? ',' : '\t');
-    line += format == OutputFormat::kCsv ? CsvField(cells[i]) : TsvField(cells[i]);
+    const std::string cell = SpreadsheetSafe(cells[i]);
+    line += format == OutputFormat::kCsv ? CsvField(cell) : TsvField(cell);
   }
   line += format == OutputFormat::kCsv ? "\r\n" : "\n";
   WriteTo(out, line);
@@ -362,6 +364,20 @@ int RunWithAnswerOutput(const Invocation& inv, CommandFn run) {
 
 void Prose(absl::string_view text) {
   if (g_format == OutputFormat::kTable) WriteTo(AnswerStream(), text);
+}
+
+std::string SpreadsheetSafe(absl::string_view cell) {
+  if (cell.empty() || cell == "-") return std::string(cell);
+  const char c = cell.front();
+  if (c != '=' && c != '+' && c != '-' && c != '@' && c != '\t' && c != '\r') {
+    return std::string(cell);
+  }
+  // A negative figure stays a number: '-', a digit, then digits, ',' and '.'.
+  if (c == '-' && cell.size() > 1 && absl::ascii_isdigit(static_cast<unsigned char>(cell[1])) &&
+      cell.find_first_not_of("0123456789,.", 1) == absl::string_view::npos) {
+    return std::string(cell);
+  }
+  return absl::StrCat("'", cell);
 }
 
 std::string CsvField(absl::string_view cell) {

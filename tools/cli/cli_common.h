@@ -198,6 +198,10 @@ int RunWithAnswerOutput(const Invocation& inv, CommandFn run);
 // are rows only, json answers are one object.
 void Prose(absl::string_view text);
 
+// A cell a spreadsheet will not run as a formula (OWASP "CSV injection"):
+// text starting with =, +, -, @, tab or CR gets a leading apostrophe, except
+// "-" (no value) and a negative figure ("-1,234.5"). Applied to csv and tsv.
+std::string SpreadsheetSafe(absl::string_view cell);
 // One field of CSV (RFC 4180): quoted, with its quotes doubled, when it holds
 // a comma, a quote, CR or LF; else as it is.
 std::string CsvField(absl::string_view cell);
