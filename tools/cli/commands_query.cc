@@ -62,7 +62,7 @@ namespace {
 
 // Reports a failed session or answer (the status message says what failed).
 int FailSession(const Invocation& inv, const absl::Status& s) {
-  return inv.Fail(ExitCodeFor(s), s.message());
+  return inv.Fail(ExitCodeFor(s), s.message(), s);
 }
 
 // Opens the session (catching the views up unless !catch_up), with
@@ -84,7 +84,7 @@ int OpenSession(const Invocation& inv, std::unique_ptr<query::Session>* session,
     if (by_time) options.as_of = inv.args.GetOr("as-of", "");
   }
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
-  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message());
+  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message(), db.status());
   ProgressMeter catching_up("catch-up", "records");
   ProgressMeter as_of_meter("as-of", "records");
   options.catch_up_progress = CatchUpProgress(&catching_up);
@@ -106,7 +106,7 @@ int OpenSession(const Invocation& inv, std::unique_ptr<query::Session>* session,
       return inv.UsageError(absl::StrCat("--as-of (a recorded time): ", s.message()));
     }
     if (reason == query::kReasonAsOfPastHead) {
-      return inv.Fail(ExitCodeFor(s), absl::StrCat("--as-of-", s.message()));
+      return inv.Fail(ExitCodeFor(s), absl::StrCat("--as-of-", s.message()), s);
     }
     return FailSession(inv, s);
   }
@@ -241,10 +241,10 @@ int ShowPersonal(const Invocation& inv, const query::Session& session,
                  const projections::SuspectView& view, const std::string& name_check) {
   absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
       query::OpenPersonalStoreForReading(session.ledger());
-  if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message());
+  if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message(), store.status());
   absl::StatusOr<query::SubjectPersonalData> data =
       query::RevealSubject(session.ledger(), **store, view.suspect_id);
-  if (!data.ok()) return inv.Fail(ExitCodeFor(data.status()), data.status().message());
+  if (!data.ok()) return inv.Fail(ExitCodeFor(data.status()), data.status().message(), data.status());
   if (AnswerIsJson(inv)) {
     enforcement::api::v1::SuspectPersonalAnswer answer;
     *answer.mutable_suspect() = projections::ToMessage(view);

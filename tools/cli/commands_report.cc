@@ -59,17 +59,17 @@ int RunReport(const Invocation& inv) {
   }
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
-  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message());
+  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message(), db.status());
   absl::StatusOr<std::unique_ptr<query::Session>> session =
       query::Session::Attach(*std::move(db), {});
-  if (!session.ok()) return inv.Fail(ExitCodeFor(session.status()), session.status().message());
+  if (!session.ok()) return inv.Fail(ExitCodeFor(session.status()), session.status().message(), session.status());
   absl::StatusOr<report::ReportResult> page = report::BuildReport(**session, req);
   if (!page.ok()) {
     const std::optional<util::ErrorDetail> detail = util::GetErrorDetail(page.status());
     if (detail && detail->reason() == report::kReasonCheckpointMismatch) {
       return inv.Fail(kExitVerifyFailed, absl::StrCat("FAILED: ", page.status().message()));
     }
-    return inv.Fail(ExitCodeFor(page.status()), page.status().message());
+    return inv.Fail(ExitCodeFor(page.status()), page.status().message(), page.status());
   }
   if (absl::Status w = ledger::WriteOutputFile(*out_path, page->html, {"--out", {}}); !w.ok()) {
     return OutputError(inv, w);

@@ -54,14 +54,14 @@ int RunSuspectsSearch(const Invocation& inv) {
   }
   absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
       query::OpenPersonalStoreForReading(**db);
-  if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message());
+  if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message(), store.status());
   absl::StatusOr<query::NameSearchResult> found =
       query::SearchByName(**db, **store, pos[1], limit, after);
   if (!found.ok()) {
     if (found.status().code() == absl::StatusCode::kInvalidArgument) {
       return inv.UsageError(found.status().message());
     }
-    return inv.Fail(ExitCodeFor(found.status()), found.status().message());
+    return inv.Fail(ExitCodeFor(found.status()), found.status().message(), found.status());
   }
   const std::string next_after =
       found->more && !found->matches.empty() ? found->matches.back().subject_id : "";

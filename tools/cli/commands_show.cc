@@ -257,7 +257,7 @@ int RunShow(const Invocation& inv) {
   const bool personal = inv.args.Has("personal");
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
-  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message());
+  if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message(), db.status());
   if (personal && (*db)->format_version() < 2) {
     return inv.UsageError(
         "--personal: a format-1 ledger keeps names in its records (the event shows them); it "
@@ -269,19 +269,19 @@ int RunShow(const Invocation& inv) {
   absl::StatusOr<std::unique_ptr<query::Session>> session =
       query::Session::Attach(*std::move(db), options);
   catching_up.Finish();
-  if (!session.ok()) return inv.Fail(ExitCodeFor(session.status()), session.status().message());
+  if (!session.ok()) return inv.Fail(ExitCodeFor(session.status()), session.status().message(), session.status());
 
   absl::StatusOr<query::EventDetails> details = query::GetEventDetails(**session, which);
-  if (!details.ok()) return inv.Fail(ExitCodeFor(details.status()), details.status().message());
+  if (!details.ok()) return inv.Fail(ExitCodeFor(details.status()), details.status().message(), details.status());
 
   std::optional<std::vector<query::EventPersonalValue>> revealed;
   if (personal) {
     absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
         query::OpenPersonalStoreForReading((*session)->ledger());
-    if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message());
+    if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message(), store.status());
     absl::StatusOr<std::vector<query::EventPersonalValue>> values =
         query::RevealEventPersonal(**store, details->record.record.event());
-    if (!values.ok()) return inv.Fail(ExitCodeFor(values.status()), values.status().message());
+    if (!values.ok()) return inv.Fail(ExitCodeFor(values.status()), values.status().message(), values.status());
     revealed = *std::move(values);
   }
   const std::vector<query::EventPersonalValue>* r = revealed ? &*revealed : nullptr;
