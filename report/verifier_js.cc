@@ -97,7 +97,9 @@ const char* VerifierScript() {
   }
   async function checkSignature(cp, key) {
     if (!key) return { status: 'unchecked', text: 'signature not checked: no verifier key was given to ledger report (--key)' };
-    var parts = key.split('+');
+    // <name>+<hash>+<base64 key>: the name has no '+', the base64 may.
+    var p1 = key.indexOf('+'), p2 = p1 < 0 ? -1 : key.indexOf('+', p1 + 1);
+    var parts = p2 < 0 ? [] : [key.slice(0, p1), key.slice(p1 + 1, p2), key.slice(p2 + 1)];
     if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) return { status: 'failed', text: 'malformed verifier key' };
     var algKey = b64d(parts[2]);
     if (algKey.length !== 33 || algKey[0] !== 1) return { status: 'failed', text: 'not an Ed25519 verifier key' };

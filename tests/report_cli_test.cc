@@ -257,3 +257,40 @@ TEST_F(ReportCliTest, ThePageVerifiesItselfInABrowserAndATamperedPageSaysFailed)
 }
 
 }  // namespace
+
+namespace {
+
+// A verifier key is "<name>+<hash>+<base64 key>", and base64 may hold '+':
+// the page must split at the first two only (a key with a '+' in its base64
+// once failed as "malformed verifier key").
+TEST_F(ReportCliTest, ThePageVerifiesAKeyWhoseBase64HoldsAPlus) {
+  if (Chromium().empty()) GTEST_SKIP() << "chromium is not installed";
+  const std::string db = Path("plus-db");
+  ASSERT_EQ(LedgerAt(db, absl::StrCat("init --origin ", kOrigin)).exit_code, 0);
+  ASSERT_EQ(LedgerAt(db, absl::StrCat("import ", Quote(testing_support::SourceDir() +
+                                                      "/data/enforcement.ndjson")))
+                .exit_code,
+            0);
+  std::string key;
+  for (int i = 0; i < 40 && key.empty(); ++i) {
+    const std::string base = Path(absl::StrCat("plus-k", i));
+    ASSERT_EQ(LedgerAt(db, absl::StrCat("keygen --name ", kOrigin, " --out ", Quote(base)))
+                  .exit_code,
+              0);
+    const std::string pub(absl::StripAsciiWhitespace(ReadFileOrDie(base + ".pub")));
+    const size_t second = pub.find('+', pub.find('+') + 1);
+    if (pub.find('+', second + 1) != std::string::npos) key = base;
+  }
+  ASSERT_FALSE(key.empty()) << "no key with a '+' in its base64 in 40 tries";
+  ASSERT_EQ(LedgerAt(db, absl::StrCat("checkpoint --key ", Quote(key + ".key"))).exit_code, 0);
+  const std::string out = Path("plus.html");
+  CommandResult r = LedgerAt(db, absl::StrCat("report --operation op-2024-muse-01 --key ",
+                                              Quote(key + ".pub"), " --out ", Quote(out)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CommandResult dom = DumpVerifiedDom(out);
+  ASSERT_EQ(dom.exit_code, 0) << dom.err;
+  EXPECT_TRUE(absl::StrContains(dom.out, "id=\"signature-status\" data-status=\"verified\""))
+      << dom.out.substr(0, 3000);
+}
+
+}  // namespace
