@@ -11,6 +11,14 @@ void HideNames(projections::CaseView& c) {
   for (projections::Defendant& d : c.defendants) d.name.clear();
 }
 
+void HideNames(enforcement::v1::Event& event) {
+  if (event.has_arrest()) event.mutable_arrest()->mutable_suspect()->clear_name();
+  if (event.has_sentencing()) event.mutable_sentencing()->clear_suspect_name();
+  if (event.has_correction() && event.correction().has_replacement()) {
+    HideNames(*event.mutable_correction()->mutable_replacement());
+  }
+}
+
 absl::StatusOr<std::unique_ptr<NameAccess>> NameAccess::Open(const ledger::Ledger& db,
                                                             bool allowed) {
   std::unique_ptr<NameAccess> access(new NameAccess(db, allowed));

@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "enforcement/v1/event.pb.h"
 #include "ledger/ledger.h"
 #include "personal/personal_store.h"
 #include "projections/view_types.h"
@@ -43,6 +44,9 @@ struct CheckedName {
 // Clears the names of answers for callers not allowed to see them.
 void HideNames(projections::SuspectView& suspect);
 void HideNames(projections::CaseView& c);
+// The names an event holds in clear (format 1: arrest.suspect.name,
+// sentencing.suspect_name, and those of a correction's replacement).
+void HideNames(enforcement::v1::Event& event);
 
 // The names one caller may see. Not allowed: every Name() is hidden (empty,
 // no check). Allowed: as the file comment says.

@@ -293,4 +293,19 @@ TEST_F(ReportCliTest, ThePageVerifiesAKeyWhoseBase64HoldsAPlus) {
       << dom.out.substr(0, 3000);
 }
 
+TEST_F(ReportCliTest, AFormat1LedgerNeedsPersonalBecauseItsRecordsHoldNames) {
+  const std::string db = Path("f1-db");
+  ASSERT_EQ(LedgerAt(db, absl::StrCat("init --format 1 --origin ", kOrigin)).exit_code, 0);
+  ASSERT_EQ(LedgerAt(db, absl::StrCat("import ", Quote(testing_support::SourceDir() +
+                                                      "/data/enforcement.ndjson")))
+                .exit_code,
+            0);
+  ASSERT_EQ(LedgerAt(db, absl::StrCat("checkpoint --key ", Quote(Path("k.key")))).exit_code, 0);
+  CommandResult r = LedgerAt(db, absl::StrCat("report --all --out ", Quote(Path("f1.html"))));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--personal"), std::string::npos) << r.err;
+  r = LedgerAt(db, absl::StrCat("report --all --personal --out ", Quote(Path("f1.html"))));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace

@@ -60,6 +60,13 @@ int RunReport(const Invocation& inv) {
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
   if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message(), db.status());
+  if ((*db)->format_version() < 2 && !inv.args.Has("personal")) {
+    // The page embeds the records its proofs cover, byte for byte.
+    return inv.UsageError(
+        "a format-1 ledger's records hold names in clear, and the dossier embeds the records "
+        "its proofs cover: add --personal if its readers may see personal data, or make a "
+        "format-2 ledger with `ledger migrate` (its records hold commitments only)");
+  }
   absl::StatusOr<std::unique_ptr<query::Session>> session =
       query::Session::Attach(*std::move(db), {});
   if (!session.ok()) return inv.Fail(ExitCodeFor(session.status()), session.status().message(), session.status());

@@ -20,6 +20,7 @@
 #include "projections/view_messages.h"
 #include "projections/view_types.h"
 #include "query/event_details.h"
+#include "query/name_policy.h"
 #include "query/personal_reveal.h"
 #include "query/session.h"
 #include "tools/cli/cli_common.h"
@@ -258,11 +259,7 @@ int RunShow(const Invocation& inv) {
 
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> db = OpenLedger(inv.global, OpenMode::kRead);
   if (!db.ok()) return inv.Fail(ExitCodeFor(db.status()), db.status().message(), db.status());
-  if (personal && (*db)->format_version() < 2) {
-    return inv.UsageError(
-        "--personal: a format-1 ledger keeps names in its records (the event shows them); it "
-        "has no personal-data store");
-  }
+  const bool format1 = (*db)->format_version() < 2;
   ProgressMeter catching_up("catch-up", "records");
   query::SessionOptions options;
   options.catch_up_progress = CatchUpProgress(&catching_up);
@@ -274,8 +271,11 @@ int RunShow(const Invocation& inv) {
   absl::StatusOr<query::EventDetails> details = query::GetEventDetails(**session, which);
   if (!details.ok()) return inv.Fail(ExitCodeFor(details.status()), details.status().message(), details.status());
 
+  // Names only for callers allowed to see them (query/name_policy.h): a
+  // format-1 record holds them in clear.
+  if (format1 && !personal) query::HideNames(*details->record.record.mutable_event());
   std::optional<std::vector<query::EventPersonalValue>> revealed;
-  if (personal) {
+  if (personal && !format1) {
     absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
         query::OpenPersonalStoreForReading((*session)->ledger());
     if (!store.ok()) return inv.Fail(ExitCodeFor(store.status()), store.status().message(), store.status());
