@@ -1112,4 +1112,8 @@ TEST_F(PagingCliTest, ReadPagesItsTableByPosition) {
   CommandResult all = Ledger("read --all");
   EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 257);
   EXPECT_EQ(Ledger("read --after 3 --from 4").exit_code, 2);
+  // Nothing is after the largest position: no wrap to position 0.
+  CommandResult last = Ledger("read --after 18446744073709551615");
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_EQ(last.out, "no records\n");
 }

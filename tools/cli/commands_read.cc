@@ -109,6 +109,9 @@ int RunRead(const Invocation& inv) {
   absl::StatusOr<std::optional<uint64_t>> after_opt = inv.args.GetUint("after");
   if (!after_opt.ok()) return inv.UsageError(after_opt.status().message());
   const std::optional<uint64_t> after = *after_opt;
+  // The first position (or stream version) after the cursor; --after at the
+  // largest number has nothing after it (not a wrap to 0).
+  const uint64_t after_next = after && *after != ~uint64_t{0} ? *after + 1 : ~uint64_t{0};
   if (after && (inv.args.Has("from") || inv.args.Has("from-version"))) {
     return inv.UsageError("--after P resumes after P: give it or --from/--from-version, not both");
   }
@@ -153,7 +156,7 @@ int RunRead(const Invocation& inv) {
     if (!version->has_value()) {
       return inv.Fail(kExitNotFound, absl::StrCat("stream ", *stream, " has no events"));
     }
-    const uint64_t from_version = after ? *after + 1 : from_version_opt->value_or(0);
+    const uint64_t from_version = after ? after_next : from_version_opt->value_or(0);
     if (from_version > **version + 1) {
       return inv.Fail(kExitNotFound, absl::StrCat("stream ", *stream, " has versions 0\u2013",
                                                   **version, "; --from-version ", from_version,
@@ -183,7 +186,7 @@ int RunRead(const Invocation& inv) {
       if (usage) return inv.UsageError(s.message());
       return inv.Fail(s, StatusContext::kRead);
     }
-    if (after) from = std::min(*after + 1, to);
+    if (after) from = std::min(after_next, to);
     if (limit < to - from) {
       last = from + limit - 1;
       remaining = to - from - limit;
