@@ -9,6 +9,7 @@
 #include "ingest/import_reader.h"
 #include "ingest/personal_split.h"
 #include "ingest/personal_writer.h"
+#include "ledger/validate.h"
 #include "util/error_detail.h"
 
 namespace ingest {
@@ -93,6 +94,25 @@ absl::StatusOr<ledger::AppendResult> AppendEventBatch(ledger::Ledger& db, EventB
     ledger::AppendResult r;
     r.tree_size = db.GetHead().tree_size;
     return r;
+  }
+  // New events only (ledger/validate.h): amounts in currencies with a minor
+  // unit. Refused as the ledger refuses an invalid event, by its line.
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    absl::Status s = ledger::ValidateNewAmounts(batch.events[i]);
+    if (s.ok()) continue;
+    util::ErrorDetail d;
+    d.set_reason("invalid_event");
+    const std::string message(s.message());
+    if (size_t colon = message.find(": "); colon != std::string::npos) {
+      d.set_field_path(message.substr(0, colon));
+    }
+    const std::string& id = batch.events[i].event_id();
+    absl::Status located(
+        s.code(), absl::StrCat(Where(batch.input_name, batch.lines[i], 0),
+                               id.empty() ? "" : absl::StrCat("(event_id \"", id, "\"): "),
+                               message));
+    return Located(util::WithErrorDetail(std::move(located), d), "", batch.input_name,
+                   batch.lines[i], 0);
   }
   std::optional<std::string> log_stream = stream;
   std::vector<personal::PersonalValue> values;

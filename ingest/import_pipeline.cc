@@ -193,6 +193,20 @@ class Stages {
     }
   }
 
+  // A validation refusal: "<field path>: <rule>" (ledger/validate.h), as the
+  // ledger reads it for its own detail.
+  static void RefuseAsInvalid(absl::Status s, Outcome* out) {
+    out->message = std::string(s.message());
+    out->reason = "invalid_event";
+    util::ErrorDetail d;
+    d.set_reason("invalid_event");
+    if (size_t colon = out->message.find(": "); colon != std::string::npos) {
+      d.set_field_path(out->message.substr(0, colon));
+    }
+    out->status = util::AddErrorDetail(std::move(s), d);
+    out->refused_by_validation = true;
+  }
+
   void ParseRow(const Row& row, Outcome* out) {
     if (row.blank) return;
     if (!row.read_error.empty()) {
@@ -221,6 +235,11 @@ class Stages {
         return;
       }
     }
+    // New events only: amounts in currencies with a minor unit (both formats).
+    if (absl::Status s = ledger::ValidateNewAmounts(out->event); !s.ok()) {
+      RefuseAsInvalid(std::move(s), out);
+      return;
+    }
     if (splitter_ != nullptr) {
       // Format 2: validation by the rules that see the names, then names and
       // agency ids leave the event (the ledger validates the rest at append).
@@ -241,17 +260,7 @@ class Stages {
     }
     EnsureEventId(&out->event);
     if (absl::Status s = ledger::ValidateEvent(out->event); !s.ok()) {
-      out->message = std::string(s.message());
-      out->reason = "invalid_event";
-      // ValidateEvent's message is "<field path>: <rule>" (ledger/validate.h),
-      // as the ledger reads it for its own detail.
-      util::ErrorDetail d;
-      d.set_reason("invalid_event");
-      if (size_t colon = out->message.find(": "); colon != std::string::npos) {
-        d.set_field_path(out->message.substr(0, colon));
-      }
-      out->status = util::AddErrorDetail(std::move(s), d);
-      out->refused_by_validation = true;
+      RefuseAsInvalid(std::move(s), out);
       return;
     }
     out->ok = true;

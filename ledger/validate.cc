@@ -445,14 +445,6 @@ absl::Status ValidateMoney(const Money& money, const FieldPath& at) {
     return Invalid(currency, Quote(money.currency()), " is not an active ISO 4217 currency code",
                    UpperCaseHint(money.currency(), IsCurrencyCode));
   }
-  if (!CurrencyExponent(money.currency())) {
-    // No minor unit in ISO 4217 (XAU, XDR, XTS, XXX, ...): an amount in it
-    // could not be shown in major units (ledger/money.h).
-    return Invalid(currency, Quote(money.currency()),
-                   " has no ISO 4217 minor unit (precious metals, bond units, XDR, XTS and XXX"
-                   " are not money amounts here); record the amount in the currency it was"
-                   " reported in");
-  }
   return CheckBounded(money.minor_units(), kMaxMinorUnits, at.Field("minor_units"));
 }
 
@@ -1048,6 +1040,42 @@ absl::Status ValidateEventImpl(const Event& event, uint32_t format) {
 }  // namespace
 
 absl::Status ValidateEvent(const Event& event) { return ValidateEventImpl(event, 1); }
+
+namespace {
+
+absl::Status CheckMinorUnit(const Money& money, const std::string& path) {
+  if (money.currency().empty() || CurrencyExponent(money.currency())) return absl::OkStatus();
+  // No minor unit in ISO 4217 (XAU, XDR, XTS, XXX, ...): an amount in it
+  // could not be shown in major units (ledger/money.h).
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ".currency: ", Quote(money.currency()),
+      " has no ISO 4217 minor unit (precious metals, bond units, XDR, XTS and XXX are not money "
+      "amounts here); record the amount in the currency it was reported in"));
+}
+
+absl::Status CheckNewAmounts(const Event& event, const std::string& prefix) {
+  if (event.has_sentencing()) {
+    const auto& t = event.sentencing();
+    const std::string at = absl::StrCat(prefix, "sentencing.");
+    if (t.has_fine()) LEDGER_RETURN_IF_ERROR(CheckMinorUnit(t.fine(), at + "fine"));
+    if (t.has_amount_defrauded()) {
+      LEDGER_RETURN_IF_ERROR(CheckMinorUnit(t.amount_defrauded(), at + "amount_defrauded"));
+    }
+    if (t.has_amount_defrauded_equivalent()) {
+      LEDGER_RETURN_IF_ERROR(CheckMinorUnit(t.amount_defrauded_equivalent(),
+                                            at + "amount_defrauded_equivalent"));
+    }
+  }
+  if (event.has_correction() && event.correction().has_replacement()) {
+    return CheckNewAmounts(event.correction().replacement(),
+                           absl::StrCat(prefix, "correction.replacement."));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateNewAmounts(const Event& event) { return CheckNewAmounts(event, ""); }
 
 absl::Status ValidateEventFormat2(const Event& event) { return ValidateEventImpl(event, 2); }
 

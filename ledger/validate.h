@@ -84,6 +84,14 @@ absl::Status ValidateEventForFormat(const enforcement::v1::Event& event, uint32_
 inline constexpr size_t kSubjectIdBytes = 36;
 bool IsSubjectId(absl::string_view s);
 
+// The amounts of a NEW event (sentencing fine, amount_defrauded,
+// amount_defrauded_equivalent, also in a correction's replacement) must be in
+// a currency with an ISO 4217 minor unit (ledger/money.h): XAU, XXX, XDR...
+// are refused, "<field path>: <rule>" as ValidateEvent words it. Called by
+// the importers (import, append), not by the log's validation, so that
+// records stored before the rule still migrate and verify.
+absl::Status ValidateNewAmounts(const enforcement::v1::Event& event);
+
 // ISO 3166-1 alpha-2 (assigned codes only) and ISO 4217 (active codes).
 bool IsCountryCode(absl::string_view code);
 bool IsCurrencyCode(absl::string_view code);

@@ -1,9 +1,15 @@
 // ledger/money.h: ISO 4217 exponents and amounts in major units.
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "ingest/migrate.h"
+#include "ledger/ledger.h"
 #include "ledger/money.h"
 #include "ledger/validate.h"
+#include "tests/support/paths.h"
 
 namespace ledger {
 namespace {
@@ -94,6 +100,71 @@ TEST(GroupThousandsTest, OneStyle) {
   EXPECT_EQ(GroupThousands("-1000"), "-1,000");
   EXPECT_EQ(GroupThousands("0"), "0");
   EXPECT_EQ(GroupThousands("abc"), "abc");
+}
+
+// A format-1 record stored before currencies without a minor unit were
+// refused still migrates to format 2 (migration re-validates every record),
+// and its amount keeps its recorded integer.
+TEST(OldAmountsTest, AFormat1RecordInXauStillMigrates) {
+  testing_support::TempDir dir;
+  enforcement::v1::Event event;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"eventId": "x-xau", "stream": "case/c1", "occurredAt": "2024-06-01T00:00:00Z",
+                      "occurredPrecision": "PRECISION_MONTH",
+                      "source": {"publisher": "Test Desk", "reference": "money_test"},
+                      "recordedBy": "money_test",
+                      "sentencing": {"caseId": "c1", "suspectId": "s1", "offences": ["fraud"],
+                                     "prisonMonths": "12",
+                                     "amountDefrauded": {"currency": "XAU", "minorUnits": "5"}}})",
+                  &event)
+                  .ok());
+  EXPECT_FALSE(ValidateNewAmounts(event).ok());
+  {
+    OpenOptions o;
+    o.create_if_missing = true;
+    o.origin = "old.example/log";
+    o.format_version = 1;
+    auto db = Ledger::Open(dir.Sub("old"), o);
+    ASSERT_TRUE(db.ok()) << db.status();
+    // The log's own validation accepts it (as it did when it was stored).
+    auto appended = (*db)->AppendEvents({event});
+    ASSERT_TRUE(appended.ok()) << appended.status();
+  }
+  ingest::MigrateOptions m;
+  m.from = dir.Sub("old");
+  m.to = dir.Sub("new");
+  m.origin = "new.example/log";
+  ingest::MigrateOutcome out = ingest::MigrateToFormat2(m);
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  EXPECT_EQ(out.report.records, 1u);
+  EXPECT_EQ(FormatMoney("XAU", 5LL), "XAU 5 (minor units; XAU has no ISO 4217 minor unit)");
+}
+
+// import and append refuse a new amount in XAU, in both formats, writing nothing.
+TEST(OldAmountsTest, ImportAndAppendRefuseANewAmountWithoutMinorUnit) {
+  const std::string line =
+      R"({"eventId": "x-xau", "stream": "case/c1", "occurredAt": "2024-06-01T00:00:00Z", )"
+      R"("occurredPrecision": "PRECISION_MONTH", "source": {"publisher": "Desk", "reference": "t"}, )"
+      R"("recordedBy": "t", "sentencing": {"caseId": "c1", "suspectId": "s1", "offences": ["fraud"], )"
+      R"("prisonMonths": "12", "amountDefrauded": {"currency": "XXX", "minorUnits": "5"}}})"
+      "\n";
+  for (const char* format : {"1", "2"}) {
+    testing_support::TempDir dir;
+    const std::string ledger = absl::StrCat(testing_support::Quote(testing_support::LedgerBinary()),
+                                            " --db ", testing_support::Quote(dir.Sub("db")), " ");
+    ASSERT_EQ(testing_support::RunCommand(
+                  absl::StrCat(ledger, "init --origin t.example/l --format ", format))
+                  .exit_code,
+              0);
+    for (const char* command : {"import -", "append --stream case/c1"}) {
+      testing_support::CommandResult r =
+          testing_support::RunCommand(absl::StrCat(ledger, command), line);
+      EXPECT_EQ(r.exit_code, 3) << format << " " << command << ": " << r.err;
+      EXPECT_NE(r.err.find("\"XXX\" has no ISO 4217 minor unit"), std::string::npos) << r.err;
+    }
+    testing_support::CommandResult head = testing_support::RunCommand(absl::StrCat(ledger, "head"));
+    EXPECT_NE(head.out.find("tree size:         0"), std::string::npos) << head.out;
+  }
 }
 
 }  // namespace

@@ -716,11 +716,13 @@ TEST(ValidateEventTest, MoneyRequiresCurrency) {
   EXPECT_THAT(ValidateEvent(event), IsInvalid("sentencing.fine.currency: must be set"));
 }
 
-TEST(ValidateEventTest, MoneyCurrencyMustHaveAnIso4217MinorUnit) {
+TEST(ValidateEventTest, NewAmountsNeedAnIso4217MinorUnitButStoredRecordsStayValid) {
   Event event = RingleaderSentencing();
   for (const char* code : {"XAU", "XXX", "XTS", "XDR"}) {
     event.mutable_sentencing()->mutable_amount_defrauded()->set_currency(code);
-    EXPECT_THAT(ValidateEvent(event),
+    // A record stored before the rule (migrate re-validates it) is valid.
+    EXPECT_TRUE(ValidateEvent(event).ok()) << code;
+    EXPECT_THAT(ValidateNewAmounts(event),
                 IsInvalid(absl::StrCat("sentencing.amount_defrauded.currency: \"", code,
                                        "\" has no ISO 4217 minor unit (precious metals, bond units, XDR, XTS and XXX "
                                        "are not money amounts here); record the amount in the "
@@ -729,8 +731,18 @@ TEST(ValidateEventTest, MoneyCurrencyMustHaveAnIso4217MinorUnit) {
   }
   for (const char* code : {"JPY", "BHD", "MMK", "IQD"}) {
     event.mutable_sentencing()->mutable_amount_defrauded()->set_currency(code);
-    EXPECT_TRUE(ValidateEvent(event).ok()) << code;
+    EXPECT_TRUE(ValidateNewAmounts(event).ok()) << code;
   }
+  // Also in a correction's replacement.
+  Event correction;
+  *correction.mutable_correction()->mutable_replacement() = RingleaderSentencing();
+  correction.mutable_correction()->mutable_replacement()->mutable_sentencing()
+      ->mutable_fine()->set_currency("XAU");
+  EXPECT_THAT(ValidateNewAmounts(correction),
+              IsInvalid("correction.replacement.sentencing.fine.currency: \"XAU\" has no ISO "
+                        "4217 minor unit (precious metals, bond units, XDR, XTS and XXX are not "
+                        "money amounts here); record the amount in the currency it was reported "
+                        "in"));
 }
 
 TEST(ValidateEventTest, MoneyCurrencyMustBeActiveIso4217) {
