@@ -785,6 +785,9 @@ absl::StatusOr<absl::Time> ParseTimeBound(const std::string& text, bool end) {
     if (s.size() != (u == 0 ? 10u : u == 1 ? 7u : 4u)) continue;
     std::string ignored;
     if (!absl::ParseTime(kUnits[u], s, absl::UTCTimeZone(), &t, &ignored)) continue;
+    // ParseTime normalises "2024-13" to 2025-01 and "2024-02-30" to March:
+    // only a date that formats back to itself is one.
+    if (absl::FormatTime(kUnits[u], t, absl::UTCTimeZone()) != s) continue;
     if (!end) return t;
     const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
     absl::CivilSecond next;

@@ -1254,5 +1254,16 @@ TEST(ViewMessagesTest, ConvertFieldByField) {
             "-170141183460469231731687303715884105728");
 }
 
+TEST(ParseTimeBoundTest, RefusesDatesThatDoNotExist) {
+  for (const char* bad : {"2024-13", "2024-00", "2024-02-30", "2023-02-29", "2024-04-31"}) {
+    EXPECT_EQ(ParseTimeBound(bad, false).status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_TRUE(ParseTimeBound("2024-02-29", false).ok());
+  EXPECT_EQ(*ParseTimeBound("2024-12", true),
+            absl::FromCivil(absl::CivilSecond(2025, 1, 1, 0, 0, 0), absl::UTCTimeZone()) -
+                absl::Nanoseconds(1));
+}
+
 }  // namespace
 }  // namespace projections

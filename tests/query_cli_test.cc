@@ -1117,3 +1117,13 @@ TEST_F(PagingCliTest, ReadPagesItsTableByPosition) {
   ASSERT_EQ(last.exit_code, 0) << last.err;
   EXPECT_EQ(last.out, "no records\n");
 }
+
+TEST_F(QueryCliTest, PeriodsAndDatesThatDoNotExistAreRefused) {
+  for (const char* args : {"flows --since 2024-13", "flows --until 24", "flows --since 2024-00",
+                           "timeline --all --since 2024-02-30", "timeline --all --until 2024-13"}) {
+    CommandResult r = Ledger(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  EXPECT_EQ(Ledger("flows --since 2024-03").exit_code, 0);
+}

@@ -142,18 +142,18 @@ int ReportError(absl::string_view command, bool json, int code, absl::string_vie
 }
 
 int Invocation::Fail(int code, absl::string_view message) const {
-  return ReportError(command, global.json, code, message);
+  return ReportError(command, AnswerIsJson(*this), code, message);
 }
 
 int Invocation::Fail(int code, absl::string_view message, const absl::Status& cause) const {
-  return ReportError(command, global.json, code, message, &cause);
+  return ReportError(command, AnswerIsJson(*this), code, message, &cause);
 }
 
 int Invocation::Fail(const absl::Status& status, StatusContext context,
                      absl::string_view what) const {
   const std::string msg =
       what.empty() ? std::string(status.message()) : absl::StrCat(what, ": ", status.message());
-  return ReportError(command, global.json, ExitCodeFor(status, context), msg, &status);
+  return ReportError(command, AnswerIsJson(*this), ExitCodeFor(status, context), msg, &status);
 }
 
 int WriteAnswer(const Invocation& inv, const google::protobuf::Message& answer) {
@@ -177,8 +177,8 @@ int Invocation::UsageError(absl::string_view message) const {
 int Invocation::UsageError(const absl::Status& status) const {
   util::ErrorDetail detail = util::GetErrorDetail(status).value_or(util::ErrorDetail());
   if (detail.reason().empty()) detail.set_reason("usage");
-  ReportError(command, global.json, kExitUsage, status.message(), nullptr, &detail);
-  if (!global.json) std::fprintf(stderr, "Run 'ledger help %s' for usage.\n", command.c_str());
+  ReportError(command, AnswerIsJson(*this), kExitUsage, status.message(), nullptr, &detail);
+  if (!AnswerIsJson(*this)) std::fprintf(stderr, "Run 'ledger help %s' for usage.\n", command.c_str());
   return kExitUsage;
 }
 

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "enforcement/api/v1/personal.pb.h"
@@ -719,6 +720,20 @@ int FlowsAnswer(const Invocation& inv) {
   query.to_country = inv.args.GetOr("to", "");
   query.from_period = inv.args.GetOr("since", "");
   query.to_period = inv.args.GetOr("until", "");
+  for (const std::string* period : {&query.from_period, &query.to_period}) {
+    // A year or a month that exists ("2024-13" would silently select nothing).
+    const std::string& p = *period;
+    const bool year = p.size() == 4 && std::all_of(p.begin(), p.end(), absl::ascii_isdigit);
+    const bool month = p.size() == 7 && p[4] == '-' &&
+                       std::all_of(p.begin(), p.begin() + 4, absl::ascii_isdigit) &&
+                       absl::ascii_isdigit(p[5]) && absl::ascii_isdigit(p[6]) &&
+                       p.substr(5) >= "01" && p.substr(5) <= "12";
+    if (!p.empty() && !year && !month) {
+      return inv.UsageError(absl::StrCat(period == &query.from_period ? "--since" : "--until",
+                                         ": \"", p, "\" is neither a year (2024) nor a month "
+                                         "(2024-03)"));
+    }
+  }
   const std::string by = inv.args.GetOr("by", "month");
   if (by == "month") {
     query.granularity = projections::Granularity::kMonth;

@@ -50,7 +50,7 @@ int RunSuspectsSearch(const Invocation& inv) {
   if ((*db)->format_version() < 2) {
     return inv.UsageError(
         "this ledger is format 1: it has no personal-data store to search (its names are in "
-        "its records: 'suspects list' shows them); `ledger migrate` makes a format-2 ledger");
+        "its records: 'suspects list --personal' shows them); `ledger migrate` makes a format-2 ledger");
   }
   absl::StatusOr<std::unique_ptr<personal::PersonalStore>> store =
       query::OpenPersonalStoreForReading(**db);
