@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "enforcement/personal/v1/personal_store.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
@@ -67,6 +68,25 @@ std::string ValueDbKey(absl::string_view subject_id, absl::string_view event_id,
   k.append(field_path.data(), field_path.size());
   return k;
 }
+
+// A value's key "v/<subject id>\0<event id>\0" split into its ids; false
+// when malformed.
+bool SplitValueKey(const rocksdb::Slice& key, absl::string_view* subject_id,
+                   absl::string_view* event_id) {
+  absl::string_view k(key.data(), key.size());
+  if (!absl::ConsumePrefix(&k, kValuePrefix)) return false;
+  const size_t a = k.find('\0');
+  const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
+  if (b == absl::string_view::npos) return false;
+  *subject_id = k.substr(0, a);
+  *event_id = k.substr(a + 1, b - a - 1);
+  return true;
+}
+
+absl::Status MalformedValueKey() {
+  return absl::DataLossError("a personal value's key in the personal-data store is malformed");
+}
+
 std::string PendingDbKey(uint64_t id) {
   std::string k = kPendingPrefix;
   for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>(id >> shift));
@@ -939,15 +959,9 @@ absl::StatusOr<std::vector<PersonalStore::ValueRef>> PersonalStore::ListValues(
     ro.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(ro));
     for (it->Seek(prefix); it->Valid(); it->Next()) {
-      // "v/<subject id>\0<event id>\0"
-      absl::string_view k(it->key().data(), it->key().size());
-      k.remove_prefix(sizeof(kValuePrefix) - 1);
-      const size_t a = k.find('\0');
-      const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
-      if (b == absl::string_view::npos) {
-        return absl::DataLossError("a personal value's key in the personal-data store is malformed");
-      }
-      blobs.emplace_back(std::string(k.substr(0, a)), std::string(k.substr(a + 1, b - a - 1)));
+      absl::string_view subject, event;
+      if (!SplitValueKey(it->key(), &subject, &event)) return MalformedValueKey();
+      blobs.emplace_back(std::string(subject), std::string(event));
     }
     if (absl::Status st = FromRocks(it->status(), "listing personal values"); !st.ok()) return st;
   }
@@ -1002,16 +1016,8 @@ absl::Status PersonalStore::ScanValues(
     ~WipeKey() { OPENSSL_cleanse(k.data(), k.size()); }
   } wipe_key{key};
   for (it->Seek(kValuePrefix); it->Valid(); it->Next()) {
-    // "v/<subject id>\0<event id>\0"
-    absl::string_view k(it->key().data(), it->key().size());
-    k.remove_prefix(sizeof(kValuePrefix) - 1);
-    const size_t a = k.find('\0');
-    const size_t b = a == absl::string_view::npos ? a : k.find('\0', a + 1);
-    if (b == absl::string_view::npos) {
-      return absl::DataLossError("a personal value's key in the personal-data store is malformed");
-    }
-    const absl::string_view subject_id = k.substr(0, a);
-    const absl::string_view event_id = k.substr(a + 1, b - a - 1);
+    absl::string_view subject_id, event_id;
+    if (!SplitValueKey(it->key(), &subject_id, &event_id)) return MalformedValueKey();
     if (subject_id != subject) {
       absl::StatusOr<std::shared_ptr<Subject>> s = im.LoadById(subject_id);
       if (!s.ok()) return s.status();

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "openssl/crypto.h"
 #include "unicode/normalizer2.h"
 #include "unicode/uchar.h"
 #include "unicode/unistr.h"
@@ -16,6 +17,16 @@
 
 namespace query {
 namespace {
+
+// Overwrites a string that held a name before its memory is freed: the
+// scan opens every name of the store, and ScanValues wipes its plaintexts.
+void Wipe(icu::UnicodeString& u) {
+  const int32_t capacity = u.getCapacity();
+  if (UChar* buffer = u.getBuffer(-1); buffer != nullptr) {
+    OPENSSL_cleanse(buffer, static_cast<size_t>(capacity) * sizeof(UChar));
+    u.releaseBuffer(0);
+  }
+}
 
 // NFKC case folding of UTF-8 `text` (valid UTF-8 assumed).
 absl::StatusOr<icu::UnicodeString> Fold(absl::string_view text) {
@@ -25,9 +36,10 @@ absl::StatusOr<icu::UnicodeString> Fold(absl::string_view text) {
     return absl::InternalError(absl::StrCat("ICU's NFKC_Casefold data is missing: ",
                                             u_errorName(error)));
   }
-  const icu::UnicodeString source =
+  icu::UnicodeString source =
       icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   icu::UnicodeString out = folding->normalize(source, error);
+  Wipe(source);
   if (U_FAILURE(error)) {
     return absl::InternalError(absl::StrCat("cannot normalise a name: ", u_errorName(error)));
   }
@@ -116,7 +128,9 @@ absl::StatusOr<NameSearchResult> SearchByName(const ledger::Ledger& db,
           fold_error = folded.status();
           return false;
         }
-        if (!MatchesFolded(*folded, wanted)) return true;
+        const bool matches = MatchesFolded(*folded, wanted);
+        Wipe(*folded);
+        if (!matches) return true;
         if (limit != 0 && subjects.size() == limit) {
           result.more = true;
           return false;
