@@ -904,11 +904,12 @@ std::string OverviewHelp() {
     absl::StrAppendFormat(&out, "  %-*s  %s\n", static_cast<int>(width), b.name, b.summary);
   }
   out +=
-      "\nOutput: tables for people by default; --json for programs. Errors go to\n"
-      "stderr as \"ledger: COMMAND: message\" (with --json: one JSON object,\n"
-      "docs/JSON.md). Progress of long work (import,\n"
-      "export, verify, rebuild, a query's catch-up of the views) goes to stderr,\n"
-      "only when it is a terminal.\n"
+      "\nOutput: tables for people by default; --json for programs (the query\n"
+      "commands also take --format json|csv|tsv and --out FILE, docs/OUTPUT.md).\n"
+      "Errors go to stderr as \"ledger: COMMAND: message\" (with --json: one JSON\n"
+      "object, docs/JSON.md). Progress of long work (import, export, verify,\n"
+      "rebuild, a query's catch-up of the views) goes to stderr, only when it is\n"
+      "a terminal. Names are personal data: shown only with --personal.\n"
       "\nExit status:\n";
   std::vector<int> all;
   for (const ExitCodeInfo& e : ExitCodeTable()) all.push_back(e.code);
