@@ -132,7 +132,8 @@ api::ShowEventAnswer ToAnswer(const Invocation& inv, const query::EventDetails& 
   *a.mutable_source() = entry.source();
   a.set_tree_size(d.tree_size);
   a.set_prove_command(ProveCommand(inv, d.prove_command));
-  a.set_personal_revealed(revealed != nullptr);
+  // Format 1: the record itself holds the names, shown as they are with --personal.
+  a.set_personal_revealed(revealed != nullptr || inv.args.Has("personal"));
   for (int i = 0; i < r.event().personal_size(); ++i) {
     const enforcement::v1::PersonalField& p = r.event().personal(i);
     api::EventPersonalField* m = a.add_personal();
