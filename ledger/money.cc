@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "ledger/validate.h"
+#include "util/text.h"
 
 namespace ledger {
 namespace {
@@ -62,16 +63,6 @@ bool SplitInteger(absl::string_view s, bool* negative, absl::string_view* digits
   return true;
 }
 
-std::string Group(absl::string_view digits) {
-  std::string out;
-  out.reserve(digits.size() + digits.size() / 3);
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
 // The major and minor parts of |amount| at `exponent`: "2796000000", 2 ->
 // {"27960000", "00"}.
 void SplitAtExponent(absl::string_view digits, int exponent, std::string* major,
@@ -114,13 +105,6 @@ std::string MinorUnitsToDecimal(absl::string_view minor_units, int exponent) {
   return absl::StrCat(sign, major, ".", minor);
 }
 
-std::string GroupThousands(absl::string_view integer) {
-  bool negative;
-  absl::string_view digits;
-  if (!SplitInteger(integer, &negative, &digits)) return std::string(integer);
-  return absl::StrCat(negative && !IsZero(digits) ? "-" : "", Group(digits));
-}
-
 std::string FormatMoney(absl::string_view currency, absl::string_view minor_units) {
   bool negative;
   absl::string_view digits;
@@ -130,14 +114,14 @@ std::string FormatMoney(absl::string_view currency, absl::string_view minor_unit
   const char* sign = negative && !IsZero(digits) ? "-" : "";
   const std::optional<int> exponent = CurrencyExponent(currency);
   if (!exponent) {
-    return absl::StrCat(currency, " ", sign, Group(digits), " (minor units; ", currency,
+    return absl::StrCat(currency, " ", sign, Thousands(digits), " (minor units; ", currency,
                         IsCurrencyCode(currency) ? " has no ISO 4217 minor unit)"
                                                  : " is not an ISO 4217 currency)");
   }
   std::string major, minor;
   SplitAtExponent(digits, *exponent, &major, &minor);
-  if (*exponent == 0) return absl::StrCat(currency, " ", sign, Group(major));
-  return absl::StrCat(currency, " ", sign, Group(major), ".", minor);
+  if (*exponent == 0) return absl::StrCat(currency, " ", sign, Thousands(major));
+  return absl::StrCat(currency, " ", sign, Thousands(major), ".", minor);
 }
 
 std::string FormatMoney(absl::string_view currency, long long minor_units) {

@@ -49,9 +49,7 @@ std::string FormatMoney(absl::string_view currency, absl::string_view minor_unit
 // The same for an int64 amount (enforcement.v1.Money).
 std::string FormatMoney(absl::string_view currency, long long minor_units);
 
-// "1,234,567" for a decimal integer string (optional '-'); other input is
-// returned unchanged. The one thousands style of every table.
-std::string GroupThousands(absl::string_view integer);
+// Thousands separators: ledger::Thousands (util/text.h), the one style.
 
 }  // namespace ledger
 

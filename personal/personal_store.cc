@@ -783,6 +783,26 @@ absl::StatusOr<std::string> PersonalStore::Reveal(absl::string_view subject_id,
                                           " for event ", event_id, " field ", field_path));
 }
 
+namespace {
+
+// The fields of one sealed (subject, event) blob; the plaintext is wiped.
+// kDataLoss when it does not unseal or parse.
+absl::StatusOr<FieldValues> OpenFields(const Key& key, absl::string_view subject_id,
+                                       absl::string_view event_id, absl::string_view sealed) {
+  absl::StatusOr<std::string> plain = Unseal(key, SealAad(subject_id, event_id, ""), sealed);
+  if (!plain.ok()) return plain.status();
+  FieldValues blob;
+  const bool parsed = blob.ParseFromString(*plain);
+  Wipe(&*plain);
+  if (!parsed) {
+    return absl::DataLossError(absl::StrCat("the personal values of subject ", subject_id,
+                                            " for event ", event_id, " do not parse"));
+  }
+  return blob;
+}
+
+}  // namespace
+
 absl::StatusOr<FieldValues> PersonalStore::Impl::ReadFields(const Key& key,
                                                             absl::string_view subject_id,
                                                             absl::string_view event_id) {
@@ -794,16 +814,7 @@ absl::StatusOr<FieldValues> PersonalStore::Impl::ReadFields(const Key& key,
                                             " for event ", event_id));
   }
   if (!st.ok()) return FromRocks(st, "reading a personal value");
-  absl::StatusOr<std::string> plain = Unseal(key, SealAad(subject_id, event_id, ""), sealed);
-  if (!plain.ok()) return plain.status();
-  FieldValues blob;
-  const bool parsed = blob.ParseFromString(*plain);
-  Wipe(&*plain);
-  if (!parsed) {
-    return absl::DataLossError(absl::StrCat("the personal values of subject ", subject_id,
-                                            " for event ", event_id, " do not parse"));
-  }
-  return blob;
+  return OpenFields(key, subject_id, event_id, sealed);
 }
 
 absl::StatusOr<Digest> PersonalStore::OpeningFor(absl::string_view subject_id,
@@ -1029,24 +1040,16 @@ absl::Status PersonalStore::ScanValues(
       key = (*s)->key;
       subject = std::string(subject_id);
     }
-    absl::StatusOr<std::string> plain =
-        Unseal(key, SealAad(subject_id, event_id, ""),
-               absl::string_view(it->value().data(), it->value().size()));
-    if (!plain.ok()) return plain.status();
-    FieldValues blob;
-    const bool parsed = blob.ParseFromString(*plain);
-    Wipe(&*plain);
-    if (!parsed) {
-      return absl::DataLossError(absl::StrCat("the personal values of subject ", subject_id,
-                                              " for event ", event_id, " do not parse"));
-    }
+    absl::StatusOr<FieldValues> blob = OpenFields(
+        key, subject_id, event_id, absl::string_view(it->value().data(), it->value().size()));
+    if (!blob.ok()) return blob.status();
     bool go_on = true;
-    for (const FieldValue& f : blob.fields()) {
+    for (const FieldValue& f : blob->fields()) {
       if (!wanted(f.field_path())) continue;
       go_on = visit(OpenedValue{subject_id, event_id, f.field_path(), f.value()});
       if (!go_on) break;
     }
-    Wipe(&blob);
+    Wipe(&*blob);
     if (!go_on) return absl::OkStatus();
   }
   return FromRocks(it->status(), "reading personal values");

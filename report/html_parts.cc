@@ -18,6 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "ledger/money.h"
+#include "util/text.h"
 
 namespace report {
 namespace {
@@ -27,9 +28,9 @@ using projections::Sum;
 
 std::string H(absl::string_view s) { return HtmlEscape(s); }
 
-// "1,234,567": the one thousands style (ledger/money.h).
-std::string Num(Sum v) { return ledger::GroupThousands(projections::SumText(v)); }
-std::string Num(int64_t v) { return ledger::GroupThousands(absl::StrCat(v)); }
+// "1,234,567": the one thousands style (util/text.h).
+std::string Num(Sum v) { return ledger::Thousands(projections::SumText(v)); }
+std::string Num(int64_t v) { return ledger::Thousands(absl::StrCat(v)); }
 
 const char* Plural(Sum n, const char* one, const char* many) { return n == 1 ? one : many; }
 

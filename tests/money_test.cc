@@ -10,6 +10,7 @@
 #include "ledger/money.h"
 #include "ledger/validate.h"
 #include "tests/support/paths.h"
+#include "util/text.h"
 
 namespace ledger {
 namespace {
@@ -93,13 +94,13 @@ TEST(FormatMoneyTest, CurrencyWithoutMinorUnitShowsMarkedInteger) {
   EXPECT_EQ(FormatMoney("RMB", 10LL), "RMB 10 (minor units; RMB is not an ISO 4217 currency)");
 }
 
-TEST(GroupThousandsTest, OneStyle) {
-  EXPECT_EQ(GroupThousands("1719796"), "1,719,796");
-  EXPECT_EQ(GroupThousands("582000"), "582,000");
-  EXPECT_EQ(GroupThousands("999"), "999");
-  EXPECT_EQ(GroupThousands("-1000"), "-1,000");
-  EXPECT_EQ(GroupThousands("0"), "0");
-  EXPECT_EQ(GroupThousands("abc"), "abc");
+TEST(ThousandsTest, OneStyle) {
+  EXPECT_EQ(Thousands("1719796"), "1,719,796");
+  EXPECT_EQ(Thousands("582000"), "582,000");
+  EXPECT_EQ(Thousands("999"), "999");
+  EXPECT_EQ(Thousands("-1000"), "-1,000");
+  EXPECT_EQ(Thousands("0"), "0");
+  EXPECT_EQ(Thousands("abc"), "abc");
 }
 
 // A format-1 record stored before currencies without a minor unit were

@@ -556,15 +556,7 @@ std::string BodyKind(const enforcement::v1::Event& event) {
   return ledger::BodyName(event.body_case());
 }
 
-std::string WithThousands(uint64_t n) {
-  std::string digits = absl::StrCat(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+std::string WithThousands(uint64_t n) { return ledger::Thousands(absl::StrCat(n)); }
 
 // ---------------------------------------------------------------------------
 // Progress.

@@ -145,16 +145,7 @@ std::string DateWithPrecision(const projections::Date& d) {
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
 // "1,234,567": any figure, aggregates (128-bit) included, exactly.
-std::string Num(projections::Sum n) {
-  const std::string digits = projections::SumText(n);
-  const size_t sign = digits[0] == '-' ? 1 : 0;
-  std::string out = digits.substr(0, sign);
-  for (size_t i = sign; i < digits.size(); ++i) {
-    if (i > sign && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+std::string Num(projections::Sum n) { return ledger::Thousands(projections::SumText(n)); }
 
 // "1 raid", "2,000 raids": the count in the number style, its noun in the
 // singular for exactly one.
