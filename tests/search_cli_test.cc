@@ -126,6 +126,25 @@ TEST_F(SearchCliTest, CsvCellsAreNeverSpreadsheetFormulas) {
   EXPECT_TRUE(absl::StrContains(r.out, "\t-\t") || absl::StrContains(r.out, "\t-\n")) << r.out;
 }
 
+TEST_F(SearchCliTest, HostilePrefixesAreAnsweredOrRefusedCleanly) {
+  // Control and bidi characters: no match, and the message escapes them.
+  CommandResult r = Ledger("suspects search \"$(printf '\\033[31m\\342\\200\\256')\" --personal");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  // Not UTF-8: a usage error, nothing printed on stdout.
+  r = Ledger("suspects search \"$(printf '\\377\\376')\" --personal");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  // A very long prefix matches nothing and does not fail.
+  r = Ledger(absl::StrCat("suspects search ", std::string(100000, 'a'), " --personal --json"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing_support::ParseAnswer<enforcement::api::v1::NameSearchAnswer>(r.out)
+                .matches_size(),
+            0);
+  // A bad cursor or limit.
+  EXPECT_EQ(Ledger("suspects search zhang --personal --limit x").exit_code, 2);
+}
+
 TEST(SearchCliFormat1Test, Format1LedgerSaysItHasNoStore) {
   TempDir dir;
   const std::string db = dir.Sub("db");
